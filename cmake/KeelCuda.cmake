@@ -1,0 +1,26 @@
+# CUDA is optional: KEEL_CUDA=AUTO enables it when a compiler is found, ON requires it, OFF skips it.
+# A build without CUDA works everywhere; the Eigen CPU path always exists.
+set(KEEL_HAVE_CUDA OFF)
+if(NOT KEEL_CUDA STREQUAL "OFF")
+  if(NOT DEFINED CMAKE_CUDA_COMPILER AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    # Must be set before enable_language, or CMake defaults to sm_75; "native" fails without a GPU.
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)
+    endif()
+    # CMake 3.25 does not know nvcc's C++20 flag.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    enable_language(CUDA)
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(KEEL_HAVE_CUDA ON)
+  elseif(KEEL_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "KEEL_CUDA=ON but no CUDA compiler was found (looked for nvcc)")
+  endif()
+endif()
+message(STATUS "keel: CUDA signal pipeline ${KEEL_HAVE_CUDA} (KEEL_CUDA=${KEEL_CUDA})")

@@ -1,0 +1,101 @@
+// Single-producer single-consumer ring for cross-thread handoff, built like rigtorp's SPSCQueue:
+// capacity fixed at construction (the only allocation), head and tail on their own cache lines, and
+// each side caching the other side's index so the common case touches no shared cache line.
+//
+// Contract: exactly one producer thread calls try_push/push_spin; exactly one consumer thread calls
+// front/pop/try_pop. Neither side blocks or allocates. T must be trivially copyable.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
+
+namespace keel {
+
+inline constexpr std::size_t kCacheLine = 64;
+
+template <class T>
+class SpscRing {
+  static_assert(std::is_trivially_copyable_v<T>, "ring elements are copied as bytes");
+
+ public:
+  // Holds up to `capacity` elements (rounded up to a power of two). Throws std::invalid_argument
+  // for 0 and std::bad_alloc when the memory cannot be had (start-up only).
+  explicit SpscRing(std::size_t capacity) {
+    if (capacity == 0) throw std::invalid_argument("SpscRing capacity must be positive");
+    std::size_t size = 1;
+    while (size < capacity + 1) size <<= 1;  // one slot stays empty to tell full from empty
+    mask_ = size - 1;
+    slots_ = std::make_unique<Slot[]>(size);
+  }
+  SpscRing(const SpscRing&) = delete;
+  SpscRing& operator=(const SpscRing&) = delete;
+
+  [[nodiscard]] std::size_t capacity() const noexcept { return mask_; }
+
+  // Producer. Returns false when the ring is full.
+  [[nodiscard]] bool try_push(const T& value) noexcept {
+    const std::size_t tail = tail_.load(std::memory_order_relaxed);
+    const std::size_t next = (tail + 1) & mask_;
+    if (next == head_cache_) {
+      head_cache_ = head_.load(std::memory_order_acquire);
+      if (next == head_cache_) return false;
+    }
+    slots_[tail].value = value;
+    tail_.store(next, std::memory_order_release);
+    return true;
+  }
+
+  // Consumer. Returns the oldest element, or nullptr when the ring is empty. The pointer is valid
+  // until pop().
+  [[nodiscard]] const T* front() noexcept {
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    if (head == tail_cache_) {
+      tail_cache_ = tail_.load(std::memory_order_acquire);
+      if (head == tail_cache_) return nullptr;
+    }
+    return &slots_[head].value;
+  }
+
+  // Consumer. Requires front() != nullptr.
+  void pop() noexcept {
+    const std::size_t head = head_.load(std::memory_order_relaxed);
+    head_.store((head + 1) & mask_, std::memory_order_release);
+  }
+
+  // Consumer convenience: copies the oldest element out. Returns false when empty.
+  [[nodiscard]] bool try_pop(T& out) noexcept {
+    const T* v = front();
+    if (v == nullptr) return false;
+    out = *v;
+    pop();
+    return true;
+  }
+
+  // Approximate when called concurrently; exact when both sides are quiescent.
+  [[nodiscard]] std::size_t size() const noexcept {
+    const std::size_t head = head_.load(std::memory_order_acquire);
+    const std::size_t tail = tail_.load(std::memory_order_acquire);
+    return (tail - head) & mask_;
+  }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+
+ private:
+  struct Slot {
+    T value;
+  };
+  std::unique_ptr<Slot[]> slots_;
+  std::size_t mask_ = 0;
+  // Consumer-owned line: head index plus the consumer's cached copy of tail. Separate lines stop the
+  // producer's writes from invalidating the consumer's line (false sharing) on every element.
+  alignas(kCacheLine) std::atomic<std::size_t> head_{0};
+  std::size_t tail_cache_ = 0;
+  alignas(kCacheLine) std::atomic<std::size_t> tail_{0};
+  std::size_t head_cache_ = 0;
+  char pad_[kCacheLine - sizeof(std::size_t) * 2] = {};
+};
+
+}  // namespace keel

@@ -1,0 +1,15 @@
+// The `keel` subcommands. Each takes the arguments after its name and returns an exit code
+// (cli.hpp); each prints its own --help.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace keel::cli {
+
+int backtest_command(const std::vector<std::string>& args);
+int replay_command(const std::vector<std::string>& args);
+int convert_command(const std::vector<std::string>& args);
+int version_command(const std::vector<std::string>& args);
+
+}  // namespace keel::cli

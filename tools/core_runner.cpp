@@ -1,0 +1,50 @@
+#include "core_runner.hpp"
+
+#include <chrono>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "keel/core/alloc_counter.hpp"
+#include "keel/core/clock.hpp"
+
+namespace keel::cli {
+
+CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWriter* journal) {
+  const auto started = std::chrono::steady_clock::now();
+  Engine engine(instrument_count);
+  CoreRun run;
+  // Warm-up ends when the first bar time has been processed; from then on the loop below (source,
+  // journal and core) must not allocate.
+  bool warm = false;
+  AllocationScope scope;
+  Event event{};
+  while (source.next(event)) {
+    if (journal != nullptr && journal->append(event) != Errc::kOk)
+      throw std::runtime_error("cannot write the journal (disk full?)");
+    engine.on_event(event);
+    if (!warm && engine.stats().bar_times > 0) {
+      warm = true;
+      scope.restart();
+    }
+  }
+  run.allocations_after_warmup = warm ? scope.allocations() : 0;
+  run.stats = engine.stats();
+  run.digest = engine.digest();
+  if (journal != nullptr) {
+    if (journal->close() != Errc::kOk) throw std::runtime_error("cannot write the journal (disk full?)");
+    run.journal_records = journal->records_written();
+  }
+  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return run;
+}
+
+std::string format_utc(std::int64_t ns) {
+  const std::int64_t days = utc_day_number(ns);
+  const CivilDate d = civil_from_days(days);
+  const std::int64_t secs = (ns - days * kNanosPerDay) / kNanosPerSecond;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", d.year, d.month, d.day, secs / 3600, (secs / 60) % 60,
+                     secs % 60);
+}
+
+}  // namespace keel::cli

@@ -1,0 +1,82 @@
+// keel — one binary, git-style subcommands (ARCHITECTURE.md "Modes").
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "keel/core/bar_data.hpp"
+#include "keel/core/config.hpp"
+#include "keel/core/cuda_info.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: keel <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  backtest   run the core over bars or the built-in synthetic market, write a run directory\n"
+    "  replay     re-run a journal through the core and print (or check) its digest\n"
+    "  convert    convert bar files into a journal\n"
+    "  version    print the version and build facts\n"
+    "\n"
+    "`keel <command> --help` describes each command.\n"
+    "exit codes: 0 ok, 1 failed (e.g. digest mismatch), 2 usage, 65 bad data, 66 missing input,\n"
+    "            73 cannot write output, 78 bad configuration\n";
+
+}  // namespace
+
+namespace keel::cli {
+
+int version_command(const std::vector<std::string>& args) {
+  Command cmd("version", "version", "Prints keel's version, compiler and CUDA availability.", {});
+  if (!cmd.parse(args)) return kExitOk;
+  const CudaInfo cuda = query_cuda();
+  std::fputs(fmt::format("keel {}\ncompiler {}\ncuda {}{}\n", KEEL_VERSION, __VERSION__,
+                         cuda.compiled ? (cuda.devices > 0 ? "available: " + cuda.name : "compiled, no device: " + cuda.status)
+                                       : std::string("not built"),
+                         "")
+                 .c_str(),
+             stdout);
+  return kExitOk;
+}
+
+}  // namespace keel::cli
+
+int main(int argc, char** argv) {
+  using namespace keel::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "-h" || command == "--help" || command == "help") {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    }
+    if (command == "--version") return version_command({});
+    if (command == "backtest") return backtest_command(args);
+    if (command == "replay") return replay_command(args);
+    if (command == "convert") return convert_command(args);
+    if (command == "version") return version_command(args);
+    std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    return kExitUsage;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "%s\n(see keel %s --help)\n", e.what(), command.c_str());
+    return kExitUsage;
+  } catch (const keel::ConfigError& e) {
+    std::fprintf(stderr, "keel %s: configuration error: %s\n", command.c_str(), e.what());
+    return kExitConfig;
+  } catch (const keel::DataError& e) {
+    std::fprintf(stderr, "keel %s: bad input: %s\n", command.c_str(), e.what());
+    return e.reason() == "cannot open file" || e.reason() == "not a directory" ? kExitNoInput : kExitDataError;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "keel %s: %s\n", command.c_str(), e.what());
+    return kExitFailure;
+  }
+}
