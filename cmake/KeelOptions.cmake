@@ -14,7 +14,7 @@ target_compile_options(keel_options INTERFACE
 if(KEEL_DEVELOPER_MODE)
   target_compile_options(keel_options INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
-      -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference
+      -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
       -Wdouble-promotion -Wimplicit-fallthrough -Werror>)
 endif()
 

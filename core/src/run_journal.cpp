@@ -1,6 +1,7 @@
 #include "keel/core/run_journal.hpp"
 
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -50,6 +51,7 @@ Errc RunJournalWriter::append(const Event& event) noexcept {
 }
 
 RunJournal read_run_journal(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) throw DataError(path, 0, "cannot open file");
   const std::vector<std::uint8_t> bytes = read_binary_file(path);
   const JournalScan scan = scan_journal(bytes);
   if (scan.problem.kind == JournalProblemKind::kBadHeader) throw DataError(path, 0, scan.problem.message);

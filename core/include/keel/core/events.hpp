@@ -190,7 +190,8 @@ struct Advice {
 // Everything the core reads from an input ring: one 64-byte slot. Value-initialise (`Event e{};`)
 // to zero all 64 bytes, then assign one member.
 union Event {
-  unsigned char bytes[64] = {};
+  Event() noexcept : bytes{} {}  // all 64 bytes zero
+  unsigned char bytes[64];
   EventHeader header;
   Trade trade;
   BookTop book_top;

@@ -1,0 +1,132 @@
+// End-to-end: the `keel` program as a user runs it.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "../unit/test_support.hpp"
+
+namespace {
+
+struct Outcome {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Outcome run(const std::string& args) {
+  const std::string cmd = std::string(KEEL_PROGRAM) + " " + args + " 2>&1";
+  Outcome o;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return o;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.output.append(buf, n);
+  const int status = ::pclose(p);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string json_string(const std::string& json, const std::string& key) {
+  const auto k = json.find("\"" + key + "\": \"");
+  if (k == std::string::npos) return {};
+  const auto b = k + key.size() + 5;
+  return json.substr(b, json.find('"', b) - b);
+}
+std::string json_number(const std::string& json, const std::string& key) {
+  const auto k = json.find("\"" + key + "\": ");
+  if (k == std::string::npos) return {};
+  const auto b = k + key.size() + 4;
+  return json.substr(b, json.find_first_of(",\n", b) - b);
+}
+
+}  // namespace
+
+TEST(KeelCli, SameSeedSameDigestOtherSeedOtherDigestAndReplayReproduces) {
+  keel::test::ScratchDir dir("cli-seed");
+  const std::string a = dir.file("a"), b = dir.file("b"), c = dir.file("c");
+  ASSERT_EQ(run("backtest --out " + a).exit_code, 0);
+  ASSERT_EQ(run("backtest --seed 42 --out " + b).exit_code, 0);
+  ASSERT_EQ(run("backtest --seed 7 --out " + c).exit_code, 0);
+  const std::string sa = slurp(a + "/summary.json"), sb = slurp(b + "/summary.json"), sc = slurp(c + "/summary.json");
+  const std::string da = json_string(sa, "digest");
+  ASSERT_EQ(da.size(), 16u) << sa;
+  EXPECT_EQ(da, json_string(sb, "digest"));
+  EXPECT_NE(da, json_string(sc, "digest"));
+  EXPECT_EQ(json_number(sa, "bars"), "8640");  // 30 days of 5-minute bar times
+  EXPECT_EQ(json_number(sa, "core_allocations_after_warmup"), "0");
+
+  const Outcome replay = run("replay " + a + "/journal.bin --expect " + da);
+  EXPECT_EQ(replay.exit_code, 0) << replay.output;
+  EXPECT_NE(replay.output.find("digest " + da), std::string::npos) << replay.output;
+  const Outcome mismatch = run("replay " + a + "/journal.bin --expect 0123456789abcdef");
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_NE(mismatch.output.find("digest mismatch"), std::string::npos);
+}
+
+TEST(KeelCli, BacktestOnRealBarsAndConvertAgree) {
+  keel::test::ScratchDir dir("cli-real");
+  const std::string data = dir.path().string() + "/bars";
+  std::filesystem::create_directories(data);
+  // Three real symbols, the first 2,000 lines each, to keep the test short.
+  for (const char* sym : {"BTCUSDT", "ETHUSDT", "XRPUSDT"}) {
+    const std::string cmd = "gzip -dc " + keel::test::shared_data(std::string("binance-5m/") + sym + ".csv.gz") +
+                            " | head -n 2001 > " + data + "/" + sym + ".csv";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  const Outcome bt = run("backtest --data " + data + " --out " + dir.file("run"));
+  ASSERT_EQ(bt.exit_code, 0) << bt.output;
+  const std::string summary = slurp(dir.file("run") + "/summary.json");
+  EXPECT_EQ(json_number(summary, "bars"), "2000");
+  EXPECT_EQ(json_number(summary, "instruments"), "3");
+  EXPECT_EQ(json_string(summary, "start"), "2020-12-01T00:00:00Z");
+  const std::string digest = json_string(summary, "digest");
+
+  const Outcome conv = run("convert --data " + data + " --out " + dir.file("bars.journal"));
+  ASSERT_EQ(conv.exit_code, 0) << conv.output;
+  const Outcome rep = run("replay " + dir.file("bars.journal") + " --expect " + digest);
+  EXPECT_EQ(rep.exit_code, 0) << rep.output;
+}
+
+TEST(KeelCli, TornJournalReplaysThePrefixAndSaysWhere) {
+  keel::test::ScratchDir dir("cli-torn");
+  ASSERT_EQ(run("backtest --out " + dir.file("r")).exit_code, 0);
+  const std::string j = dir.file("r") + "/journal.bin";
+  std::filesystem::resize_file(j, std::filesystem::file_size(j) - 10);
+  const Outcome o = run("replay " + j);
+  EXPECT_EQ(o.exit_code, 65);
+  EXPECT_NE(o.output.find("torn tail"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("digest "), std::string::npos);
+}
+
+TEST(KeelCli, BadInputGetsAClearMessageAndExitCode) {
+  keel::test::ScratchDir dir("cli-bad");
+  const std::string data = dir.path().string() + "/bars";
+  std::filesystem::create_directories(data);
+  std::ofstream(data + "/BADUSDT.csv") << "open_time_ms,open,high,low,close,volume\n1000,1,1,1,1,1\n900,1,1,1,1,1\n";
+  const Outcome bad = run("backtest --data " + data + " --out " + dir.file("r"));
+  EXPECT_EQ(bad.exit_code, 65);
+  EXPECT_NE(bad.output.find("BADUSDT.csv:3: timestamp 900 does not increase"), std::string::npos) << bad.output;
+
+  std::ofstream(dir.file("bad.toml")) << "[run]\nseed = \"x\"\n";
+  const Outcome cfg = run("backtest --config " + dir.file("bad.toml") + " --out " + dir.file("r"));
+  EXPECT_EQ(cfg.exit_code, 78);
+  EXPECT_NE(cfg.output.find("bad.toml:2: run.seed: expected an integer"), std::string::npos) << cfg.output;
+
+  EXPECT_EQ(run("backtest").exit_code, 2);                      // --out missing
+  EXPECT_EQ(run("backtest --out x --bogus").exit_code, 2);      // unknown option
+  EXPECT_EQ(run("backtest --seed abc --out x").exit_code, 2);
+  EXPECT_EQ(run("frobnicate").exit_code, 2);
+  EXPECT_EQ(run("replay " + dir.file("missing.bin")).exit_code, 66);
+  const Outcome help = run("backtest --help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("usage: keel backtest"), std::string::npos);
+  EXPECT_EQ(run("version").exit_code, 0);
+}
