@@ -1,6 +1,5 @@
 #include "core_runner.hpp"
 
-#include <chrono>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,7 +10,6 @@
 namespace keel::cli {
 
 CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWriter* journal) {
-  const auto started = std::chrono::steady_clock::now();
   Engine engine(instrument_count);
   CoreRun run;
   // Warm-up ends when the first bar time has been processed; from then on the loop below (source,
@@ -35,7 +33,6 @@ CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWr
     if (journal->close() != Errc::kOk) throw std::runtime_error("cannot write the journal (disk full?)");
     run.journal_records = journal->records_written();
   }
-  run.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return run;
 }
 

@@ -16,7 +16,6 @@ struct CoreRun {
   std::uint64_t digest = 0;
   std::uint64_t journal_records = 0;
   std::uint64_t allocations_after_warmup = 0;  // heap allocations on this thread after the first bar time
-  double wall_seconds = 0.0;                   // measurement only, never an input
 };
 
 // journal may be null. Throws std::runtime_error when the journal cannot be written.
