@@ -1,5 +1,7 @@
 #include "keel/core/capture.hpp"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "keel/core/bar_data.hpp"
@@ -13,7 +15,8 @@ bool parse_seconds_ns(std::string_view s, std::int64_t& out) noexcept {
   std::int64_t secs = 0;
   std::size_t i = 0;
   for (; i < s.size() && s[i] != '.'; ++i) {
-    if (s[i] < '0' || s[i] > '9' || secs > 9'000'000'000) return false;
+    // Seconds up to 9,000,000,000 (year 2255) keep secs * 10^9 + frac inside int64.
+    if (s[i] < '0' || s[i] > '9' || secs > 900'000'000) return false;
     secs = secs * 10 + (s[i] - '0');
   }
   if (i == 0) return false;
@@ -41,12 +44,13 @@ bool parse_seconds_ns(std::string_view s, std::int64_t& out) noexcept {
 }
 
 bool parse_micros_ns(std::string_view s, std::int64_t& out) noexcept {
-  if (s.empty() || s.size() > 17) return false;
+  if (s.empty() || s.size() > 16) return false;  // 16 digits cannot overflow v itself
   std::int64_t v = 0;
   for (const char c : s) {
     if (c < '0' || c > '9') return false;
     v = v * 10 + (c - '0');
   }
+  if (v > std::numeric_limits<std::int64_t>::max() / 1000) return false;  // v * 1000 must fit
   out = v * 1000;
   return true;
 }

@@ -94,16 +94,20 @@ Result<std::int64_t> parse_json_number_fixed(std::string_view text) noexcept {
   }
   if (!is_digit(*p)) return Errc::kGarbage;
   if (*p == '0' && p + 1 != end && is_digit(p[1])) return Errc::kGarbage;
-  // Collect significant digits into a decimal mantissa m and a decimal exponent e: value = m * 10^e.
-  std::int64_t m = 0;
+  // value = m * 10^e, with m holding up to 34 significant digits exactly (128 bits). Digits past
+  // that are dropped: integer ones scale e up, and a dropped non-zero digit means the value has more
+  // significant digits than any int64 at scale 10^-8 can hold.
+  constexpr Int128 kMantissaLimit = static_cast<Int128>(1'000'000'000'000'000'000) * 1'000'000'000'000'000'000 / 1000;
+  Int128 m = 0;
+  int digits = 0;  // significant digits kept in m
   int e = 0;
   bool dropped_nonzero = false;
   auto push_digit = [&](int d, bool fractional) {
-    if (m <= (kMax - 9) / 10) {
+    if (m < kMantissaLimit) {
       m = m * 10 + d;
+      if (m != 0) ++digits;
       if (fractional) --e;
     } else {
-      // Digits beyond int64 precision: integer digits scale the value up, fractional ones must be 0.
       if (!fractional) ++e;
       if (d != 0) dropped_nonzero = true;
     }
@@ -121,27 +125,28 @@ Result<std::int64_t> parse_json_number_fixed(std::string_view text) noexcept {
     if (p == end || !is_digit(*p)) return Errc::kGarbage;
     int exp = 0;
     while (p != end && is_digit(*p)) {
-      if (exp < 10000) exp = exp * 10 + (*p - '0');
+      if (exp < 100000) exp = exp * 10 + (*p - '0');
       ++p;
     }
     e += exp_negative ? -exp : exp;
   }
   if (p != end) return Errc::kGarbage;
+  if (m == 0) return std::int64_t{0};
+  // Decimal digits before the point: more than 11 cannot fit below 9.2e10.
+  if (digits + e > 11) return Errc::kOverflow;
   if (dropped_nonzero) return Errc::kTooManyDecimals;
   // raw = m * 10^(e + 8)
   int shift = e + kDecimals;
-  if (m == 0) return std::int64_t{0};
-  while (shift < 0) {
+  for (; shift < 0; ++shift) {
     if (m % 10 != 0) return Errc::kTooManyDecimals;
     m /= 10;
-    ++shift;
   }
-  while (shift > 0) {
+  for (; shift > 0; --shift) {
     if (m > kMax / 10) return Errc::kOverflow;
     m *= 10;
-    --shift;
   }
-  return negative ? -m : m;
+  if (m > kMax) return Errc::kOverflow;
+  return negative ? -static_cast<std::int64_t>(m) : static_cast<std::int64_t>(m);
 }
 
 std::size_t format_fixed(std::int64_t raw, int decimals, char* buf) noexcept {

@@ -31,6 +31,15 @@ TEST(Capture, BadLinesNameFileAndLine) {
   EXPECT_THROW(parse_capture("1.0000000001: {}\n", "cap.txt"), DataError);  // finer than 1 ns
 }
 
+// Regression (fuzz_capture, issue 2): huge receive times overflowed int64 nanoseconds (UB).
+TEST(Capture, ReceiveTimesThatDoNotFitAreRefused) {
+  EXPECT_THROW(parse_capture("9999999999: x\n", "cap.txt"), DataError);
+  EXPECT_THROW(parse_capture("99999999999999999 x\n", "cap.txt"), DataError);
+  EXPECT_EQ(parse_capture("9000000000: x\n", "cap.txt").records[0].receive_time_ns, 9'000'000'000'000'000'000);
+  EXPECT_THROW(parse_capture("9999999999999999 x\n", "cap.txt"), DataError);
+  EXPECT_EQ(parse_capture("9223372036854775 x\n", "cap.txt").records[0].receive_time_ns, 9'223'372'036'854'775'000);
+}
+
 TEST(Capture, ReadsTheSharedCaptures) {
   const Capture spot = load_capture_file(test::shared_data("binance-ws/spot-capture.txt"));
   EXPECT_NE(spot.url.find("stream.binance.com"), std::string::npos);

@@ -81,6 +81,27 @@ TEST(Decimal, JsonNumbers) {
   EXPECT_EQ(parse_json_number_fixed("\"1\"").error(), Errc::kGarbage);
 }
 
+// Regression (fuzz_bar_csv, issue 2): the JSON parser dropped the 19th significant digit, so the top
+// of the range was "too many decimals" in JSON while the same text parsed as a CSV decimal.
+TEST(Decimal, JsonAgreesWithPlainDecimalsAtTheTopOfTheRange) {
+  for (const char* s : {"92233720368.54775807", "92233720368.54775801", "12345678901.12345678", "0.00000001"}) {
+    const auto plain = parse_decimal(s);
+    const auto json = parse_json_number_fixed(s);
+    ASSERT_TRUE(plain.ok()) << s;
+    ASSERT_TRUE(json.ok()) << s << ": " << to_string(json.error());
+    EXPECT_EQ(json.value(), plain.value().raw) << s;
+  }
+  EXPECT_EQ(parse_json_number_fixed("-92233720368.54775807").value(), -std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(parse_json_number_fixed("92233720368.54775808").error(), Errc::kOverflow);
+  EXPECT_EQ(parse_json_number_fixed("99999999999999999999").error(), Errc::kOverflow);
+  EXPECT_EQ(parse_json_number_fixed("1234567890123456789012345678901234567890").error(), Errc::kOverflow);
+  EXPECT_EQ(parse_json_number_fixed("0.1234567890123456789012345678901234567891").error(), Errc::kTooManyDecimals);
+  // 10^39 · 10^-30 = 10^9 units = raw 10^17
+  EXPECT_EQ(parse_json_number_fixed("1000000000000000000000000000000000000000e-30").value(), 100000000000000000);
+  EXPECT_EQ(parse_json_number_fixed("5e-100000").error(), Errc::kTooManyDecimals);
+  EXPECT_EQ(parse_json_number_fixed("0e100000").value(), 0);
+}
+
 TEST(Decimal, FormatsBackExactly) {
   EXPECT_EQ(fmt_fixed(1, 8), "0.00000001");
   EXPECT_EQ(fmt_fixed(12345678912345678, 8), "123456789.12345678");

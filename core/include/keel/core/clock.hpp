@@ -3,6 +3,7 @@
 // must never feed a decision.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 namespace keel {
