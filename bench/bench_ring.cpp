@@ -5,7 +5,9 @@
 //    and complete. One iteration = kBatch messages pushed and consumed. Reported as items_per_second.
 //    Two consumer policies: busy polling (backoff_ns:0, what a latency-critical reader does) and a
 //    1 µs pause whenever the ring is found empty (backoff_ns:1000), which lets the producer publish
-//    a batch before the consumer's next poll pulls the ring's tail index back to its core.
+//    a batch before the consumer's next poll pulls the ring's tail index back to its core. Two
+//    producer policies: publish every push (publish_every:1) or stage 16 and publish them at once
+//    (publish_every:16, SpscRing::try_stage/publish, as for the levels of one depth message).
 //  * BM_RingRoundTrip: ping-pong over two rings; an echo thread (CPU 1) returns every event to the
 //    benchmark thread (CPU 0), which timestamps each round trip with the TSC (calibrated against
 //    steady_clock) and reports p50/p99/p99.9/max in ns as counters.
@@ -172,12 +174,19 @@ void consume(SpscRing<Event>& ring, ConsumerState& out, std::uint64_t backoff_ti
   }
 }
 
-// Producer: pushes messages first..first+n-1, spinning while the ring is full.
-void produce(SpscRing<Event>& ring, std::uint64_t first, std::uint64_t n) noexcept {
+// Producer: pushes messages first..first+n-1, spinning while the ring is full. With
+// publish_every = k > 1 it stages k messages and publishes them with one tail store (as a gateway
+// thread does with the events of one decoded frame); everything is published before it returns.
+void produce(SpscRing<Event>& ring, std::uint64_t first, std::uint64_t n, std::uint64_t publish_every) noexcept {
   for (std::uint64_t seq = first; seq != first + n; ++seq) {
     const Event e = make_trade(seq);
-    while (!ring.try_push(e)) spin();
+    while (!ring.try_stage(e)) {
+      ring.publish();  // full: what is staged must become visible for the consumer to make room
+      spin();
+    }
+    if ((seq + 1) % publish_every == 0) ring.publish();
   }
+  ring.publish();
 }
 
 void wait_drained(SpscRing<Event>& ring) noexcept {
@@ -191,9 +200,11 @@ std::string describe_failure(const ConsumerState& c, std::uint64_t sent) {
   return "consumer received " + std::to_string(c.received) + " of " + std::to_string(sent) + " messages";
 }
 
-// Arguments: requested ring capacity; consumer backoff in ns when it finds the ring empty (0 = spin).
+// Arguments: requested ring capacity; consumer backoff in ns when it finds the ring empty (0 = spin);
+// how many messages the producer publishes at once (1 = every push).
 void BM_RingThroughput(benchmark::State& state) {
   SpscRing<Event> ring(static_cast<std::size_t>(state.range(0)));
+  const auto publish_every = static_cast<std::uint64_t>(state.range(2));
   const auto backoff_ticks = static_cast<std::uint64_t>(static_cast<double>(state.range(1)) / ns_per_tick());
   const ScopedPin pin(kProducerCpu);
   ConsumerState consumer;
@@ -204,7 +215,7 @@ void BM_RingThroughput(benchmark::State& state) {
   };
 
   // Verified warm-up: every message must arrive, in order, before anything is timed.
-  produce(ring, 0, kWarmup);
+  produce(ring, 0, kWarmup, publish_every);
   wait_drained(ring);
   if (consumer.failed.load() || consumer.received != kWarmup) {
     stop();
@@ -214,7 +225,7 @@ void BM_RingThroughput(benchmark::State& state) {
 
   std::uint64_t next = kWarmup;
   for (auto _ : state) {
-    produce(ring, next, kBatch);
+    produce(ring, next, kBatch, publish_every);
     wait_drained(ring);  // an iteration ends when its last message has been consumed
     next += kBatch;
   }
@@ -231,8 +242,8 @@ void BM_RingThroughput(benchmark::State& state) {
 }
 // Capacities are requested as 2^k - 1 so the ring holds exactly 2^k slots (one stays empty).
 BENCHMARK(BM_RingThroughput)
-    ->ArgNames({"capacity", "backoff_ns"})
-    ->ArgsProduct({{1023, 65535}, {0, 1000}})
+    ->ArgNames({"capacity", "backoff_ns", "publish_every"})
+    ->ArgsProduct({{1023, 65535}, {0, 1000}, {1, 16}})
     ->UseRealTime()
     ->MinTime(1.0)
     ->Unit(benchmark::kMillisecond);

@@ -86,3 +86,51 @@ TEST(SpscRing, DeliversEverythingInOrderAcrossThreads) {
   EXPECT_EQ(bad, 0u);
   EXPECT_TRUE(ring.empty());
 }
+
+TEST(SpscRing, StagedElementsAreInvisibleUntilPublished) {
+  SpscRing<int> ring(3);
+  ASSERT_EQ(ring.capacity(), 3u);
+  ASSERT_TRUE(ring.try_stage(1));
+  ASSERT_TRUE(ring.try_stage(2));
+  EXPECT_EQ(ring.front(), nullptr);  // staged, not yet visible
+  ring.publish();
+  int v = 0;
+  ASSERT_TRUE(ring.try_pop(v));
+  EXPECT_EQ(v, 1);
+  ASSERT_TRUE(ring.try_stage(3));
+  ASSERT_TRUE(ring.try_stage(4));
+  EXPECT_FALSE(ring.try_stage(5));  // staged elements count against the capacity
+  EXPECT_FALSE(ring.try_push(5));
+  ring.publish();
+  for (int expected : {2, 3, 4}) {
+    ASSERT_TRUE(ring.try_pop(v));
+    EXPECT_EQ(v, expected);
+  }
+  EXPECT_FALSE(ring.try_pop(v));
+}
+
+TEST(SpscRing, BatchedPublicationAcrossThreads) {
+  constexpr std::uint64_t kCount = 1'000'000;
+  SpscRing<std::uint64_t> ring(256);
+  std::thread producer([&] {
+    for (std::uint64_t i = 0; i < kCount; ++i) {
+      while (!ring.try_stage(i)) {
+        ring.publish();  // full: let the consumer see what is staged
+        std::this_thread::yield();
+      }
+      if (i % 16 == 15) ring.publish();
+    }
+    ring.publish();
+  });
+  std::uint64_t expected = 0, bad = 0, v = 0;
+  while (expected < kCount) {
+    if (!ring.try_pop(v)) {
+      std::this_thread::yield();
+      continue;
+    }
+    if (v != expected) ++bad;
+    ++expected;
+  }
+  producer.join();
+  EXPECT_EQ(bad, 0u);
+}

@@ -2,8 +2,14 @@
 // capacity fixed at construction (the only allocation), head and tail on their own cache lines, and
 // each side caching the other side's index so the common case touches no shared cache line.
 //
-// Contract: exactly one producer thread calls try_push/push_spin; exactly one consumer thread calls
-// front/pop/try_pop. Neither side blocks or allocates. T must be trivially copyable.
+// Contract: exactly one producer thread calls try_push/try_stage/publish; exactly one consumer thread
+// calls front/pop/try_pop. Neither side blocks or allocates. T must be trivially copyable.
+//
+// Batched publication: try_stage() writes an element without making it visible and publish() makes
+// every staged element visible with one store of the tail index. On a machine where moving a cache
+// line between cores is slow, publishing the tail once per element makes a caught-up consumer pull
+// the tail's line across for every element; a producer that decodes one network frame into several
+// events stages them and publishes once per frame.
 #pragma once
 
 #include <atomic>
@@ -36,18 +42,28 @@ class SpscRing {
 
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_; }
 
-  // Producer. Returns false when the ring is full.
+  // Producer. Returns false when the ring is full. Publishes anything staged before it too.
   [[nodiscard]] bool try_push(const T& value) noexcept {
-    const std::size_t tail = tail_.load(std::memory_order_relaxed);
-    const std::size_t next = (tail + 1) & mask_;
+    if (!try_stage(value)) return false;
+    publish();
+    return true;
+  }
+
+  // Producer. Writes the element after any staged ones without publishing it; false when full
+  // (staged elements count against the capacity).
+  [[nodiscard]] bool try_stage(const T& value) noexcept {
+    const std::size_t next = (staged_tail_ + 1) & mask_;
     if (next == head_cache_) {
       head_cache_ = head_.load(std::memory_order_acquire);
       if (next == head_cache_) return false;
     }
-    slots_[tail].value = value;
-    tail_.store(next, std::memory_order_release);
+    slots_[staged_tail_].value = value;
+    staged_tail_ = next;
     return true;
   }
+
+  // Producer. Makes every staged element visible to the consumer.
+  void publish() noexcept { tail_.store(staged_tail_, std::memory_order_release); }
 
   // Consumer. Returns the oldest element, or nullptr when the ring is empty. The pointer is valid
   // until pop().
@@ -95,7 +111,8 @@ class SpscRing {
   std::size_t tail_cache_ = 0;
   alignas(kCacheLine) std::atomic<std::size_t> tail_{0};
   std::size_t head_cache_ = 0;
-  char pad_[kCacheLine - sizeof(std::size_t) * 2] = {};
+  std::size_t staged_tail_ = 0;  // producer-only: where the next staged element goes
+  char pad_[kCacheLine - sizeof(std::size_t) * 3] = {};
 };
 
 }  // namespace keel
