@@ -13,7 +13,6 @@
 #include "json_writer.hpp"
 #include "keel/core/bar_data.hpp"
 #include "keel/core/config.hpp"
-#include "keel/sim/synthetic_market.hpp"
 
 namespace keel::cli {
 namespace {
@@ -43,38 +42,21 @@ int backtest_command(const std::vector<std::string>& args) {
   if (const auto seed = cmd.get_u64("--seed")) config.run.seed = *seed;
   const std::string out_dir = *cmd.get("--out");
 
-  InstrumentRegistry registry;
-  std::unique_ptr<EventSource> source;
-  BarLoadResult loaded;
-  std::string source_name;
-  if (!config.data.dir.empty()) {
-    std::vector<std::string> symbols;
-    if (!config.data.symbols_file.empty()) symbols = read_symbols_file(config.data.symbols_file);
-    loaded = load_bar_directory(config.data.dir, symbols, config.data.skip_bad_symbols);
-    std::vector<InstrumentId> ids;
-    for (const auto& s : loaded.series) {
-      // Files carry no exchange filters: tick and lot are the finest the representation holds.
-      ids.push_back(registry.add(InstrumentSpec{s.symbol, Price::from_raw(1), Qty::from_raw(1), Notional{}}));
-    }
-    source = std::make_unique<BarMerger>(loaded.series, ids, config.data.bar_interval_ms);
-    source_name = config.data.dir;
-    for (const auto& s : loaded.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", s.c_str());
-  } else {
-    source = std::make_unique<sim::SyntheticMarket>(config.synthetic, config.run.seed, registry);
-    source_name = "synthetic";
-  }
+  validate_config(config);
+  const std::unique_ptr<MarketInput> market = open_market(config);
+  for (const auto& skipped : market->bars.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", skipped.c_str());
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) {
-    std::fprintf(stderr, "keel backtest: cannot create %s: %s\n", out_dir.c_str(), ec.message().c_str());
-    return kExitCantCreate;
+    throw OutputError(out_dir + ": cannot create the run directory: " + ec.message());
   }
   std::unique_ptr<RunJournalWriter> journal;
   if (config.journal.enabled)
     journal = std::make_unique<RunJournalWriter>((std::filesystem::path(out_dir) / "journal.bin").string(), config,
-                                                 registry);
-  const CoreRun run = run_core(*source, registry.size(), journal.get());
+                                                 market->registry);
+  const CoreRun run = run_core(*market->source, market->registry.size(), journal.get());
+  const InstrumentRegistry& registry = market->registry;
 
   const double index_return = std::exp(run.stats.index_log_return) - 1.0;
   JsonObject summary;
@@ -82,6 +64,8 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("bar_events", run.stats.bar_events)
       .add("instruments", static_cast<std::uint64_t>(registry.size()))
       .add("missing_bars", run.stats.missing_bars)
+      .add("gaps", market->merger ? market->merger->gaps() : std::uint64_t{0})
+      .add("missing_bar_times", market->merger ? market->merger->missing_bar_times() : std::uint64_t{0})
       .add("rejected_events", run.stats.rejected_events)
       .add("start", run.stats.bar_times ? format_utc(run.stats.first_bar_time) : std::string())
       .add("end", run.stats.bar_times ? format_utc(run.stats.last_bar_time) : std::string())
@@ -89,22 +73,19 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("digest", digest_hex(run.digest))
       .add("seed", config.run.seed)
       .add("config_hash", digest_hex(config_hash(config)))
-      .add("source", source_name)
-      .add("skipped_symbols", loaded.skipped)
+      .add("source", market->name)
+      .add("skipped_symbols", market->bars.skipped)
       .add("journal_records", run.journal_records)
       .add("core_allocations_after_warmup", run.allocations_after_warmup)
       .add("wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   const auto summary_path = std::filesystem::path(out_dir) / "summary.json";
   std::ofstream f(summary_path);
   f << summary.str();
-  if (!f) {
-    std::fprintf(stderr, "keel backtest: cannot write %s\n", summary_path.c_str());
-    return kExitCantCreate;
-  }
+  if (!f) throw OutputError(summary_path.string() + ": cannot write");
   std::fputs(fmt::format("keel backtest: {} bar times ({} bars, {} instruments, {} missing) from {}\n"
                          "  {} .. {}\n  market index return {:.4f}%\n  digest {}\n  run directory {}\n",
                          run.stats.bar_times, run.stats.bar_events, registry.size(), run.stats.missing_bars,
-                         source_name, format_utc(run.stats.first_bar_time), format_utc(run.stats.last_bar_time),
+                         market->name, format_utc(run.stats.first_bar_time), format_utc(run.stats.last_bar_time),
                          index_return * 100.0, digest_hex(run.digest), out_dir)
                  .c_str(),
              stdout);

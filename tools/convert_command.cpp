@@ -24,21 +24,16 @@ int convert_command(const std::vector<std::string>& args) {
   config.data.dir = *cmd.get("--data");
   if (const auto s = cmd.get("--symbols")) config.data.symbols_file = *s;
   if (const auto n = cmd.get_u64("--interval-ms")) {
-    if (*n == 0) throw UsageError("keel convert: --interval-ms must be positive");
+    if (*n == 0 || *n > static_cast<std::uint64_t>(kMaxBarIntervalMs))
+      throw UsageError("keel convert: --interval-ms must be between 1 and 604800000");
     config.data.bar_interval_ms = static_cast<std::int64_t>(*n);
   }
-  std::vector<std::string> symbols;
-  if (!config.data.symbols_file.empty()) symbols = read_symbols_file(config.data.symbols_file);
-  const BarLoadResult loaded = load_bar_directory(config.data.dir, symbols, false);
-  InstrumentRegistry registry;
-  std::vector<InstrumentId> ids;
-  for (const auto& s : loaded.series)
-    ids.push_back(registry.add(InstrumentSpec{s.symbol, Price::from_raw(1), Qty::from_raw(1), Notional{}}));
-  BarMerger merger(loaded.series, ids, config.data.bar_interval_ms);
-  RunJournalWriter journal(*cmd.get("--out"), config, registry);
-  const CoreRun run = run_core(merger, registry.size(), &journal);
+  validate_config(config);
+  const std::unique_ptr<MarketInput> market = open_market(config);
+  RunJournalWriter journal(*cmd.get("--out"), config, market->registry);
+  const CoreRun run = run_core(*market->source, market->registry.size(), &journal);
   std::fputs(fmt::format("keel convert: {} bars of {} symbols ({} bar times) -> {} ({} records)\ndigest {}\n",
-                         run.stats.bar_events, registry.size(), run.stats.bar_times, *cmd.get("--out"),
+                         run.stats.bar_events, market->registry.size(), run.stats.bar_times, *cmd.get("--out"),
                          run.journal_records, digest_hex(run.digest))
                  .c_str(),
              stdout);

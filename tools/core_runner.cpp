@@ -6,6 +6,7 @@
 
 #include "keel/core/alloc_counter.hpp"
 #include "keel/core/clock.hpp"
+#include "keel/sim/synthetic_market.hpp"
 
 namespace keel::cli {
 
@@ -19,7 +20,7 @@ CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWr
   Event event{};
   while (source.next(event)) {
     if (journal != nullptr && journal->append(event) != Errc::kOk)
-      throw std::runtime_error("cannot write the journal (disk full?)");
+      throw OutputError("cannot write the journal (disk full?)");
     engine.on_event(event);
     if (!warm && engine.stats().bar_times > 0) {
       warm = true;
@@ -30,10 +31,32 @@ CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWr
   run.stats = engine.stats();
   run.digest = engine.digest();
   if (journal != nullptr) {
-    if (journal->close() != Errc::kOk) throw std::runtime_error("cannot write the journal (disk full?)");
+    if (journal->close() != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
     run.journal_records = journal->records_written();
   }
   return run;
+}
+
+std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
+  auto in = std::make_unique<MarketInput>();
+  if (config.data.dir.empty()) {
+    in->source = std::make_unique<sim::SyntheticMarket>(config.synthetic, config.run.seed, in->registry);
+    in->name = "synthetic";
+    return in;
+  }
+  std::vector<std::string> symbols;
+  if (!config.data.symbols_file.empty()) symbols = read_symbols_file(config.data.symbols_file);
+  in->bars = load_bar_directory(config.data.dir, symbols, config.data.skip_bad_symbols, config.data.bar_interval_ms);
+  std::vector<InstrumentId> ids;
+  for (const auto& s : in->bars.series) {
+    // Bar files carry no exchange filters: tick and lot are the finest the representation holds.
+    ids.push_back(in->registry.add(InstrumentSpec{s.symbol, Price::from_raw(1), Qty::from_raw(1), Notional{}}));
+  }
+  auto merger = std::make_unique<BarMerger>(in->bars.series, ids, config.data.bar_interval_ms);
+  in->merger = merger.get();
+  in->source = std::move(merger);
+  in->name = config.data.dir;
+  return in;
 }
 
 std::string format_utc(std::int64_t ns) {

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
+#include "keel/core/bar_data.hpp"
 #include "keel/core/engine.hpp"
 #include "keel/core/event_source.hpp"
 #include "keel/core/run_journal.hpp"
@@ -18,7 +21,7 @@ struct CoreRun {
   std::uint64_t allocations_after_warmup = 0;  // heap allocations on this thread after the first bar time
 };
 
-// journal may be null. Throws std::runtime_error when the journal cannot be written.
+// journal may be null. Throws OutputError when the journal cannot be written.
 CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWriter* journal);
 
 // Source-of-events adaptor over a vector (replay).
@@ -35,6 +38,21 @@ class VectorSource final : public EventSource {
   const std::vector<Event>& events_;
   std::size_t pos_ = 0;
 };
+
+// The market a run reads: bar files (config.data.dir set) merged into one stream, or the synthetic
+// market. Not movable: the source refers to the registry and the loaded bars.
+struct MarketInput {
+  InstrumentRegistry registry;
+  BarLoadResult bars;                   // empty for the synthetic market
+  std::unique_ptr<EventSource> source;
+  const BarMerger* merger = nullptr;    // set for bar files (gap statistics)
+  std::string name;                     // data directory or "synthetic"
+  MarketInput() = default;
+  MarketInput(const MarketInput&) = delete;
+  MarketInput& operator=(const MarketInput&) = delete;
+};
+// Throws DataError / ConfigError (start-up).
+std::unique_ptr<MarketInput> open_market(const KeelConfig& config);
 
 // "2021-04-30T23:55:00Z" for event time ns.
 std::string format_utc(std::int64_t ns);

@@ -11,6 +11,7 @@
 #include "keel/core/bar_data.hpp"
 #include "keel/core/config.hpp"
 #include "keel/core/cuda_info.hpp"
+#include "keel/core/journal.hpp"
 
 namespace {
 
@@ -35,10 +36,9 @@ int version_command(const std::vector<std::string>& args) {
   Command cmd("version", "version", "Prints keel's version, compiler and CUDA availability.", {});
   if (!cmd.parse(args)) return kExitOk;
   const CudaInfo cuda = query_cuda();
-  std::fputs(fmt::format("keel {}\ncompiler {}\ncuda {}{}\n", KEEL_VERSION, __VERSION__,
+  std::fputs(fmt::format("keel {}\ncompiler {}\ncuda {}\n", KEEL_VERSION, __VERSION__,
                          cuda.compiled ? (cuda.devices > 0 ? "available: " + cuda.name : "compiled, no device: " + cuda.status)
-                                       : std::string("not built"),
-                         "")
+                                       : std::string("not built"))
                  .c_str(),
              stdout);
   return kExitOk;
@@ -74,7 +74,10 @@ int main(int argc, char** argv) {
     return kExitConfig;
   } catch (const keel::DataError& e) {
     std::fprintf(stderr, "keel %s: bad input: %s\n", command.c_str(), e.what());
-    return e.reason() == "cannot open file" || e.reason() == "not a directory" ? kExitNoInput : kExitDataError;
+    return e.kind() == keel::DataError::Kind::kMissing ? kExitNoInput : kExitDataError;
+  } catch (const keel::OutputError& e) {
+    std::fprintf(stderr, "keel %s: cannot write output: %s\n", command.c_str(), e.what());
+    return kExitCantCreate;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "keel %s: %s\n", command.c_str(), e.what());
     return kExitFailure;

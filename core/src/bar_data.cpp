@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "keel/core/clock.hpp"
+#include "keel/core/text_lines.hpp"
 
 namespace keel {
 namespace {
@@ -49,6 +50,10 @@ void check_row(const BarRow& row, const BarSeries& series, std::string_view sour
                       fmt::format("{} price is not positive ({})", kColumn[i + 1], prices[i]->to_string()));
   }
   if (row.volume.raw() < 0) throw DataError(std::string(source), line, "volume is negative");
+  if (row.open_time_ms > kMaxOpenTimeMs)
+    throw DataError(std::string(source), line,
+                    fmt::format("open_time_ms {} is after the year 2200 (microseconds instead of milliseconds?)",
+                                row.open_time_ms));
   if (!series.rows.empty() && row.open_time_ms <= series.rows.back().open_time_ms)
     throw DataError(std::string(source), line,
                     fmt::format("timestamp {} does not increase (previous {})", row.open_time_ms,
@@ -57,28 +62,21 @@ void check_row(const BarRow& row, const BarSeries& series, std::string_view sour
 
 }  // namespace
 
-DataError::DataError(std::string file, std::size_t line, std::string reason)
+DataError::DataError(std::string file, std::size_t line, std::string reason, Kind kind)
     : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, reason)
                                   : fmt::format("{}: {}", file, reason)),
       file_(std::move(file)),
       line_(line),
-      reason_(std::move(reason)) {}
+      reason_(std::move(reason)),
+      kind_(kind) {}
 
 BarSeries parse_bar_csv(std::string_view text, std::string_view source, std::string symbol) {
   BarSeries series{std::move(symbol), std::string(source), {}};
   series.rows.reserve(text.size() / 48 + 1);
-  std::size_t pos = 0;
-  std::size_t line_no = 0;
   bool header_seen = false;
-  while (pos < text.size()) {
-    std::size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for_each_line(text, [&](std::string_view line, std::size_t line_no, bool is_last) {
     if (line.empty()) {
-      if (pos >= text.size()) break;  // a trailing newline ends the file
+      if (is_last) return;  // "a,b\n\n" — a blank last line is the file's end
       throw DataError(std::string(source), line_no, "empty line");
     }
     if (!header_seen) {
@@ -86,7 +84,7 @@ BarSeries parse_bar_csv(std::string_view text, std::string_view source, std::str
         throw DataError(std::string(source), line_no,
                         fmt::format("expected header \"{}\"", kCsvHeader));
       header_seen = true;
-      continue;
+      return;
     }
     std::string_view field[6];
     std::size_t columns = 0;
@@ -116,7 +114,7 @@ BarSeries parse_bar_csv(std::string_view text, std::string_view source, std::str
     row.volume = v.value();
     check_row(row, series, source, line_no);
     series.rows.push_back(row);
-  }
+  });
   if (!header_seen) throw DataError(std::string(source), 0, "empty file");
   if (series.rows.empty()) throw DataError(std::string(source), 0, "no bars after the header");
   return series;
@@ -202,7 +200,7 @@ BarSeries parse_bar_json(std::string_view text, std::string_view source, std::st
 std::string read_text_file(const std::string& path) {
   if (path.ends_with(".gz")) {
     gzFile f = gzopen(path.c_str(), "rb");
-    if (f == nullptr) throw DataError(path, 0, "cannot open file");
+    if (f == nullptr) throw DataError(path, 0, "cannot open file", DataError::Kind::kMissing);
     gzbuffer(f, 1 << 17);
     std::string out;
     char buf[1 << 16];
@@ -225,7 +223,7 @@ std::string read_text_file(const std::string& path) {
     return out;
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw DataError(path, 0, "cannot open file");
+  if (!in) throw DataError(path, 0, "cannot open file", DataError::Kind::kMissing);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
@@ -241,11 +239,15 @@ BarSeries load_bar_file(const std::string& path) {
 }
 
 std::string find_bar_file(const std::string& dir, std::string_view symbol) {
+  std::string found;
   for (const char* ext : {".csv.gz", ".csv", ".json.gz", ".json"}) {
     const auto p = std::filesystem::path(dir) / (std::string(symbol) + ext);
-    if (std::filesystem::is_regular_file(p)) return p.string();
+    if (!std::filesystem::is_regular_file(p)) continue;
+    if (!found.empty())
+      throw DataError(dir, 0, fmt::format("two bar files for {}: {} and {}", symbol, found, p.string()));
+    found = p.string();
   }
-  return {};
+  return found;
 }
 
 std::vector<std::string> read_symbols_file(const std::string& path) {
@@ -273,8 +275,10 @@ std::vector<std::string> read_symbols_file(const std::string& path) {
 }
 
 BarLoadResult load_bar_directory(const std::string& dir, const std::vector<std::string>& symbols_in,
-                                 bool skip_bad) {
-  if (!std::filesystem::is_directory(dir)) throw DataError(dir, 0, "not a directory");
+                                 bool skip_bad, std::int64_t interval_ms) {
+  if (!std::filesystem::is_directory(dir)) throw DataError(dir, 0, "not a directory", DataError::Kind::kMissing);
+  if (interval_ms < 1 || interval_ms > kMaxBarIntervalMs)
+    throw DataError(dir, 0, fmt::format("bar interval {} ms is outside 1 ms … 7 days", interval_ms));
   std::vector<std::string> symbols = symbols_in;
   if (symbols.empty()) {
     std::set<std::string> found;
@@ -282,8 +286,11 @@ BarLoadResult load_bar_directory(const std::string& dir, const std::vector<std::
       if (!entry.is_regular_file()) continue;
       const std::string name = entry.path().filename().string();
       if (name.ends_with(".csv") || name.ends_with(".csv.gz") || name.ends_with(".json") ||
-          name.ends_with(".json.gz"))
-        found.insert(name.substr(0, name.find('.')));
+          name.ends_with(".json.gz")) {
+        const std::string symbol = name.substr(0, name.find('.'));
+        if (symbol.empty()) throw DataError(entry.path().string(), 0, "bar file name has no symbol before the '.'");
+        found.insert(symbol);
+      }
     }
     symbols.assign(found.begin(), found.end());
     if (symbols.empty()) throw DataError(dir, 0, "no bar files (SYMBOL.csv[.gz] or SYMBOL.json[.gz])");
@@ -292,8 +299,16 @@ BarLoadResult load_bar_directory(const std::string& dir, const std::vector<std::
   for (const auto& sym : symbols) {
     const std::string path = find_bar_file(dir, sym);
     try {
-      if (path.empty()) throw DataError(dir, 0, fmt::format("no bar file for symbol {}", sym));
-      result.series.push_back(load_bar_file(path));
+      if (path.empty())
+        throw DataError(dir, 0, fmt::format("no bar file for symbol {}", sym), DataError::Kind::kMissing);
+      BarSeries series = load_bar_file(path);
+      for (std::size_t i = 0; i < series.rows.size(); ++i) {
+        if (series.rows[i].open_time_ms % interval_ms != 0)
+          throw DataError(path, 0,
+                          fmt::format("bar {} (open_time_ms {}) is not on the {} ms grid; is the bar interval right?",
+                                      i + 1, series.rows[i].open_time_ms, interval_ms));
+      }
+      result.series.push_back(std::move(series));
     } catch (const DataError& e) {
       if (!skip_bad) throw;
       result.skipped.push_back(fmt::format("{}: {}", sym, e.what()));
@@ -320,8 +335,14 @@ GapStats find_gaps(const BarSeries& series, std::int64_t interval_ms) {
 
 BarMerger::BarMerger(const std::vector<BarSeries>& series, std::vector<InstrumentId> ids,
                      std::int64_t interval_ms)
-    : series_(series), ids_(std::move(ids)), cursor_(series.size(), 0), interval_ns_(interval_ms * kNanosPerMilli) {
+    : series_(series),
+      ids_(std::move(ids)),
+      cursor_(series.size(), 0),
+      interval_ns_(interval_ms * kNanosPerMilli),
+      interval_ms_(interval_ms) {
   if (ids_.size() != series_.size()) throw std::invalid_argument("BarMerger: one instrument id per series");
+  if (interval_ms < 1 || interval_ms > kMaxBarIntervalMs)
+    throw std::invalid_argument("BarMerger: bar interval outside 1 ms … 7 days");
 }
 
 bool BarMerger::advance_time() noexcept {
@@ -336,6 +357,10 @@ bool BarMerger::advance_time() noexcept {
     }
   }
   if (!found) return false;
+  if (bar_times_ > 0 && t - current_time_ > interval_ms_) {
+    ++gaps_;
+    missing_bar_times_ += static_cast<std::uint64_t>((t - current_time_ - 1) / interval_ms_);
+  }
   current_time_ = t;
   have_time_ = true;
   scan_ = 0;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "keel/core/bar_data.hpp"
+#include "keel/core/text_lines.hpp"
 
 namespace keel {
 namespace {
@@ -59,25 +60,18 @@ bool parse_micros_ns(std::string_view s, std::int64_t& out) noexcept {
 
 Capture parse_capture(std::string_view text, std::string_view source) {
   Capture cap;
-  std::size_t pos = 0;
-  std::size_t line_no = 0;
-  while (pos < text.size()) {
-    std::size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) continue;
+  for_each_line(text, [&](std::string_view line, std::size_t line_no, bool) {
+    if (line.empty()) return;
     if (line_no == 1 && line.find(" <-> ") != std::string_view::npos && line.find("://") != std::string_view::npos) {
       cap.url = std::string(line.substr(0, line.find(" <-> ")));
-      continue;
+      return;
     }
     CaptureRecord rec;
     const std::size_t colon = line.find(": ");
     const std::size_t space = line.find(' ');
     std::string_view frame;
-    if (colon != std::string_view::npos && colon + 1 == space && parse_seconds_ns(line.substr(0, colon), rec.receive_time_ns)) {
+    if (colon != std::string_view::npos && colon + 1 == space &&
+        parse_seconds_ns(line.substr(0, colon), rec.receive_time_ns)) {
       frame = line.substr(colon + 2);
     } else if (space != std::string_view::npos && parse_micros_ns(line.substr(0, space), rec.receive_time_ns)) {
       frame = line.substr(space + 1);
@@ -88,7 +82,7 @@ Capture parse_capture(std::string_view text, std::string_view source) {
     if (frame.empty()) throw DataError(std::string(source), line_no, "empty frame");
     rec.frame = std::string(frame);
     cap.records.push_back(std::move(rec));
-  }
+  });
   if (cap.records.empty()) throw DataError(std::string(source), 0, "no frames in capture");
   return cap;
 }

@@ -13,6 +13,7 @@
 
 #include <toml++/toml.h>
 
+#include "keel/core/clock.hpp"
 #include "keel/core/rng.hpp"
 
 namespace keel {
@@ -134,13 +135,22 @@ class TableReader {
   std::set<std::string, std::less<>> seen_;
 };
 
-bool valid_date(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
-    if (s[i] < '0' || s[i] > '9') return false;
-  const int m = (s[5] - '0') * 10 + (s[6] - '0');
-  const int d = (s[8] - '0') * 10 + (s[9] - '0');
-  return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+// TOML basic-string escaping, so any path survives dump → parse unchanged.
+std::string toml_quote(std::string_view v) {
+  std::string out = "\"";
+  for (const char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += fmt::format("\\u{:04X}", static_cast<int>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -170,21 +180,21 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("days", s.days, 1, 3650);
     r.read("bar_interval_ms", s.bar_interval_ms, 1000, 86'400'000);
     if (const toml::node* n = r.take("start")) {
-      if (!n->is_string() || !valid_date(n->as_string()->get()))
+      if (!n->is_string() || !parse_utc_date(n->as_string()->get()).has_value())
         r.fail(*n, "start", "expected a UTC date string \"YYYY-MM-DD\"");
       s.start = n->as_string()->get();
     }
     r.read("start_price", s.start_price, 1e-6, 1e9);
     r.read("price_decimals", s.price_decimals, 0, 8);
     r.read("qty_decimals", s.qty_decimals, 0, 8);
-    r.read("bar_volatility", s.bar_volatility, 0.0, 0.5);
+    r.read("bar_volatility", s.bar_volatility, 0.0, 0.1);
     r.read("factor_share_calm", s.factor_share_calm, 0.0, 1.0);
     r.read("factor_share_stressed", s.factor_share_stressed, 0.0, 1.0);
     r.read("regime_switch_probability", s.regime_switch_probability, 0.0, 1.0);
     r.read("shock_probability", s.shock_probability, 0.0, 1.0);
     r.read("shock_size", s.shock_size, 0.0, 1.0);
     r.read("substeps", s.substeps, 1, 1000);
-    r.read("base_volume", s.base_volume, 0.0, 1e12);
+    r.read("base_volume", s.base_volume, 0.0, 1e9);
     r.read("gap_every_bars", s.gap_every_bars, 0, std::numeric_limits<std::int32_t>::max());
     r.read("gap_length_bars", s.gap_length_bars, 1, 100'000);
   });
@@ -194,7 +204,47 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read_secret_ref("api_secret", c.credentials.api_secret);
   });
   top.finish();
+  try {
+    validate_config(c);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", source_name, e.what()));
+  }
   return c;
+}
+
+void validate_config(const KeelConfig& c) {
+  auto fail = [](std::string_view key, std::string_view why) {
+    throw ConfigError(fmt::format("{}: {}", key, why));
+  };
+  if (c.run.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail("run.seed", "must be at most 9223372036854775807 (a TOML integer)");
+  if (!(c.run.initial_capital > 0.0) || !std::isfinite(c.run.initial_capital))
+    fail("run.initial_capital", "must be a positive finite number");
+  if (c.data.bar_interval_ms < 1 || c.data.bar_interval_ms > 7LL * 86'400'000)
+    fail("data.bar_interval_ms", "must be between 1 ms and 7 days");
+  const auto& s = c.synthetic;
+  if (s.gap_every_bars > 0 && s.gap_length_bars >= s.gap_every_bars)
+    fail("synthetic.gap_length_bars", "must be shorter than synthetic.gap_every_bars (or no bar would be left)");
+  if (!parse_utc_date(s.start).has_value()) fail("synthetic.start", "expected a UTC date \"YYYY-MM-DD\"");
+  if (s.assets < 1 || s.days < 1 || s.substeps < 1) fail("synthetic", "assets, days and substeps must be positive");
+  if (s.price_decimals < 0 || s.price_decimals > 8 || s.qty_decimals < 0 || s.qty_decimals > 8)
+    fail("synthetic", "price_decimals and qty_decimals must be within 0..8");
+  if (!is_secret_reference(c.credentials.api_key)) fail("credentials.api_key", "must be \"env:NAME\" or \"file:PATH\"");
+  if (!is_secret_reference(c.credentials.api_secret))
+    fail("credentials.api_secret", "must be \"env:NAME\" or \"file:PATH\"");
+}
+
+std::optional<std::int64_t> parse_utc_date(std::string_view s) noexcept {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  const int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const auto m = static_cast<unsigned>((s[5] - '0') * 10 + (s[6] - '0'));
+  const auto d = static_cast<unsigned>((s[8] - '0') * 10 + (s[9] - '0'));
+  const CivilDate date{y, m, d};
+  const std::int64_t days = days_from_civil(date);
+  if (m < 1 || m > 12 || d < 1 || civil_from_days(days) != date) return std::nullopt;  // 2021-02-31
+  return days;
 }
 
 KeelConfig load_config_file(const std::string& path) {
@@ -209,7 +259,7 @@ std::string dump_config(const KeelConfig& c) {
   // Doubles use the shortest round-trip form so the hash is stable and exact.
   std::string out;
   auto line = [&](std::string_view k, auto v) { out += fmt::format("{} = {}\n", k, v); };
-  auto str = [&](std::string_view k, std::string_view v) { out += fmt::format("{} = \"{}\"\n", k, v); };
+  auto str = [&](std::string_view k, std::string_view v) { out += fmt::format("{} = {}\n", k, toml_quote(v)); };
   out += "[run]\n";
   line("seed", c.run.seed);
   line("initial_capital", c.run.initial_capital);
@@ -268,7 +318,7 @@ std::string read_secret(std::string_view ref, std::string_view what) {
     if (path.empty() || ::stat(path.c_str(), &st) != 0)
       throw ConfigError(fmt::format("{}: secret file {} does not exist", what, path));
     if (!S_ISREG(st.st_mode)) throw ConfigError(fmt::format("{}: {} is not a regular file", what, path));
-    if ((st.st_mode & 0077) != 0)
+    if ((st.st_mode & 0077) != 0)  // owner-only: no group or other permission bits
       throw ConfigError(fmt::format("{}: secret file {} is readable by others (mode {:o}); use chmod 600",
                                     what, path, st.st_mode & 0777));
     std::ifstream in(path, std::ios::binary);

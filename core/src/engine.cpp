@@ -15,8 +15,11 @@ void Engine::on_event(const Event& event) noexcept {
       on_bar(event.bar);
       break;
     case EventKind::kControl:
-      if (static_cast<ControlKind>(event.header.subtype) == ControlKind::kEndOfData && batch_open_)
-        close_bar_time();
+      if (static_cast<ControlKind>(event.header.subtype) == ControlKind::kEndOfData) {
+        if (batch_open_) close_bar_time();
+      } else {
+        ++stats_.ignored_events;
+      }
       break;
     default:
       ++stats_.ignored_events;

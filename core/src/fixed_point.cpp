@@ -1,15 +1,32 @@
 #include "keel/core/fixed_point.hpp"
 
-#include <cassert>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
 namespace keel {
 namespace {
 
-constexpr std::int64_t kPow10[] = {1,          10,          100,          1000,
-                                   10000,      100000,      1000000,      10000000,
-                                   100000000,  1000000000,  10000000000,  100000000000};
+constexpr std::int64_t kPow10Full[] = {1,
+                                       10,
+                                       100,
+                                       1000,
+                                       10000,
+                                       100000,
+                                       1000000,
+                                       10000000,
+                                       100000000,
+                                       1000000000,
+                                       10000000000,
+                                       100000000000,
+                                       1000000000000,
+                                       10000000000000,
+                                       100000000000000,
+                                       1000000000000000,
+                                       10000000000000000,
+                                       100000000000000000,
+                                       1000000000000000000};
+constexpr const std::int64_t* kPow10 = kPow10Full;
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -74,6 +91,7 @@ Result<ParsedDecimal> parse_decimal(std::string_view text) noexcept {
 Result<ParsedDecimal> parse_signed_decimal(std::string_view text) noexcept {
   if (!text.empty() && text.front() == '-') {
     if (spells_non_finite(text)) return Errc::kNotANumber;
+    if (text.size() == 1 || !is_digit(text[1])) return Errc::kGarbage;  // "-", "--1", "-.5"
     auto r = parse_decimal(text.substr(1));
     if (!r.ok()) return r.error();
     return ParsedDecimal{-r.value().raw, r.value().decimals};
@@ -199,8 +217,12 @@ Result<Notional> multiply(Price price, Qty qty) noexcept {
 
 Notional operator*(Price price, Qty qty) noexcept {
   const auto n = multiply(price, qty);
-  assert(n.ok() && "notional overflow");
-  return n.value_or(Notional{});
+  // A product out of range here is a broken invariant (callers validate sizes first), never a value
+  // to trade on: stop rather than return a wrong notional.
+  if (!n.ok()) std::abort();
+  return n.value();
 }
+
+std::int64_t pow10_i64(int n) noexcept { return n >= 0 && n <= 18 ? kPow10Full[n] : 0; }
 
 }  // namespace keel

@@ -7,26 +7,21 @@
 
 #include <fmt/format.h>
 
+#include "keel/core/byte_order.hpp"
 #include "keel/core/crc32c.hpp"
 
 namespace keel {
 namespace {
 
-void put_u32(std::uint8_t* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-void put_u64(std::uint8_t* p, std::uint64_t v) noexcept {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint32_t get_u32(const std::uint8_t* p) noexcept {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-std::uint64_t get_u64(const std::uint8_t* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
+using le::get_u32;
+using le::get_u64;
+using le::put_u32;
+using le::put_u64;
+
+bool all_zero(std::span<const std::uint8_t> bytes) noexcept {
+  for (const std::uint8_t b : bytes)
+    if (b != 0) return false;
+  return true;
 }
 
 // Offset of EventHeader::kind inside every event.
@@ -39,7 +34,7 @@ JournalWriter::JournalWriter(const std::string& path, std::uint64_t config_hash,
                   ? kMaxJournalRecord + kJournalRecordHeaderSize
                   : buffer_bytes) {
   file_ = std::fopen(path.c_str(), "wb");
-  if (file_ == nullptr) throw std::runtime_error(fmt::format("journal {}: cannot create file", path));
+  if (file_ == nullptr) throw OutputError(fmt::format("{}: cannot create the journal file", path));
   // keel buffers itself; an unbuffered FILE also avoids stdio's lazy buffer allocation on the first
   // write, which would land on the core thread after warm-up.
   std::setvbuf(file_, nullptr, _IONBF, 0);
@@ -56,7 +51,7 @@ JournalWriter::JournalWriter(const std::string& path, std::uint64_t config_hash,
 JournalWriter::~JournalWriter() { (void)close(); }
 
 Errc JournalWriter::append(std::span<const std::uint8_t> payload) noexcept {
-  if (file_ == nullptr) return Errc::kIo;
+  if (file_ == nullptr || failed_) return Errc::kIo;
   if (payload.empty() || payload.size() > kMaxJournalRecord) return Errc::kInvalidArgument;
   const std::size_t need = kJournalRecordHeaderSize + payload.size();
   if (used_ + need > buffer_.size()) {
@@ -81,17 +76,26 @@ Errc JournalWriter::append_event(const Event& event) noexcept {
 }
 
 Errc JournalWriter::flush() noexcept {
-  if (file_ == nullptr) return Errc::kIo;
+  if (file_ == nullptr || failed_) return Errc::kIo;
   if (used_ > 0) {
-    if (std::fwrite(buffer_.data(), 1, used_, file_) != used_) return Errc::kIo;
+    // After a short write the file's tail is unknown: the writer stays failed rather than write the
+    // buffer again after bytes that may already be there.
+    if (std::fwrite(buffer_.data(), 1, used_, file_) != used_) {
+      failed_ = true;
+      return Errc::kIo;
+    }
     used_ = 0;
   }
-  return std::fflush(file_) == 0 ? Errc::kOk : Errc::kIo;
+  if (std::fflush(file_) != 0) {
+    failed_ = true;
+    return Errc::kIo;
+  }
+  return Errc::kOk;
 }
 
 Errc JournalWriter::close() noexcept {
   if (file_ == nullptr) return Errc::kOk;
-  Errc e = flush();
+  Errc e = failed_ ? Errc::kIo : flush();
   if (std::fclose(file_) != 0 && e == Errc::kOk) e = Errc::kIo;
   file_ = nullptr;
   return e;
@@ -127,13 +131,21 @@ JournalScan scan_journal(std::span<const std::uint8_t> bytes) {
                               left, kJournalRecordHeaderSize));
     const std::uint8_t* p = bytes.data() + offset;
     const std::uint32_t length = get_u32(p);
+    const bool fits = length != 0 && length <= kMaxJournalRecord && left - kJournalRecordHeaderSize >= length;
+    // A crash can leave a tail of zeros (the file was extended before the data reached it): that is
+    // a torn tail too, not corruption.
+    if (!fits && all_zero(bytes.subspan(offset)))
+      return fail(JournalProblemKind::kTornTail, index, offset,
+                  fmt::format("record {} at byte {}: torn tail ({} zero bytes)", index, offset, left));
     if (length == 0 || length > kMaxJournalRecord)
       return fail(JournalProblemKind::kCorruptRecord, index, offset,
                   fmt::format("record {} at byte {}: corrupt length {}", index, offset, length));
+    // A length running past the end is what a torn write leaves; a damaged length field looks the
+    // same, so the message says both.
     if (left - kJournalRecordHeaderSize < length)
       return fail(JournalProblemKind::kTornTail, index, offset,
-                  fmt::format("record {} at byte {}: torn tail ({} of {} payload bytes)", index, offset,
-                              left - kJournalRecordHeaderSize, length));
+                  fmt::format("record {} at byte {}: torn tail or corrupt length ({} of {} payload bytes)",
+                              index, offset, left - kJournalRecordHeaderSize, length));
     std::uint32_t crc = crc32c(p, 4);
     crc = crc32c_extend(crc, p + kJournalRecordHeaderSize, length);
     if (crc != get_u32(p + 4))

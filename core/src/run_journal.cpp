@@ -6,21 +6,9 @@
 #include <fmt/format.h>
 
 #include "keel/core/bar_data.hpp"
+#include "keel/core/byte_order.hpp"
 
 namespace keel {
-namespace {
-
-void put_i64(std::vector<std::uint8_t>& out, std::int64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i)));
-}
-std::int64_t get_i64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return static_cast<std::int64_t>(v);
-}
-
-}  // namespace
-
 RunJournalWriter::RunJournalWriter(const std::string& path, const KeelConfig& config,
                                    const InstrumentRegistry& registry)
     : writer_(path, config_hash(config)) {
@@ -28,16 +16,18 @@ RunJournalWriter::RunJournalWriter(const std::string& path, const KeelConfig& co
   std::vector<std::uint8_t> rec;
   rec.push_back(static_cast<std::uint8_t>(RecordType::kConfig));
   rec.insert(rec.end(), text.begin(), text.end());
-  if (writer_.append(rec) != Errc::kOk) throw std::runtime_error(path + ": cannot write config record");
+  if (writer_.append(rec) != Errc::kOk) throw OutputError(path + ": cannot write the config record");
   for (const Instrument& ins : registry.all()) {
     rec.clear();
     rec.push_back(static_cast<std::uint8_t>(RecordType::kInstrument));
-    for (int i = 0; i < 4; ++i) rec.push_back(static_cast<std::uint8_t>(ins.id >> (8 * i)));
-    put_i64(rec, ins.tick_size.raw());
-    put_i64(rec, ins.lot_size.raw());
-    put_i64(rec, ins.min_notional.raw());
+    std::uint8_t fields[28];
+    le::put_u32(fields, ins.id);
+    le::put_u64(fields + 4, static_cast<std::uint64_t>(ins.tick_size.raw()));
+    le::put_u64(fields + 12, static_cast<std::uint64_t>(ins.lot_size.raw()));
+    le::put_u64(fields + 20, static_cast<std::uint64_t>(ins.min_notional.raw()));
+    rec.insert(rec.end(), fields, fields + sizeof fields);
     rec.insert(rec.end(), ins.symbol.begin(), ins.symbol.end());
-    if (writer_.append(rec) != Errc::kOk) throw std::runtime_error(path + ": cannot write instrument record");
+    if (writer_.append(rec) != Errc::kOk) throw OutputError(path + ": cannot write an instrument record");
   }
 }
 
@@ -51,7 +41,7 @@ Errc RunJournalWriter::append(const Event& event) noexcept {
 }
 
 RunJournal read_run_journal(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw DataError(path, 0, "cannot open file");
+  if (!std::filesystem::is_regular_file(path)) throw DataError(path, 0, "cannot open file", DataError::Kind::kMissing);
   const std::vector<std::uint8_t> bytes = read_binary_file(path);
   const JournalScan scan = scan_journal(bytes);
   if (scan.problem.kind == JournalProblemKind::kBadHeader) throw DataError(path, 0, scan.problem.message);
@@ -80,11 +70,11 @@ RunJournal read_run_journal(const std::string& path) {
     if (type == RecordType::kInstrument) {
       if (!run.events.empty()) throw DataError(path, 0, where() + ": instrument record after events");
       if (body.size() < 4 + 24 + 1) throw DataError(path, 0, where() + ": short instrument record");
-      const std::uint32_t id = body[0] | (body[1] << 8) | (body[2] << 16) | (static_cast<std::uint32_t>(body[3]) << 24);
+      const std::uint32_t id = le::get_u32(body.data());
       InstrumentSpec spec;
-      spec.tick_size = Price::from_raw(get_i64(body.data() + 4));
-      spec.lot_size = Qty::from_raw(get_i64(body.data() + 12));
-      spec.min_notional = Notional::from_raw(get_i64(body.data() + 20));
+      spec.tick_size = Price::from_raw(le::get_i64(body.data() + 4));
+      spec.lot_size = Qty::from_raw(le::get_i64(body.data() + 12));
+      spec.min_notional = Notional::from_raw(le::get_i64(body.data() + 20));
       spec.symbol.assign(body.begin() + 28, body.end());
       if (id != run.registry.size()) throw DataError(path, 0, where() + ": instrument ids out of order");
       try {

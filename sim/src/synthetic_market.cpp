@@ -11,38 +11,50 @@
 namespace keel::sim {
 namespace {
 
-std::int64_t pow10(int n) {
-  std::int64_t v = 1;
-  while (n-- > 0) v *= 10;
-  return v;
-}
+// Largest amount the generator emits (10^10 units): far above any price or volume it is configured
+// for, far below the fixed-point limit. A walk that wanders further saturates (counted).
+constexpr double kMaxAmount = 1e10;
 
-std::int64_t parse_date_ms(const std::string& s) {
-  if (s.size() != 10) throw std::invalid_argument("synthetic.start: expected YYYY-MM-DD");
-  CivilDate d{std::stoi(s.substr(0, 4)), static_cast<unsigned>(std::stoi(s.substr(5, 2))),
-              static_cast<unsigned>(std::stoi(s.substr(8, 2)))};
-  return days_from_civil(d) * 86'400'000;
-}
-
-// Rounds a positive amount to a multiple of `unit` raw units (at least one unit).
-std::int64_t to_raw(double value, std::int64_t unit) noexcept {
-  const double units = std::round(value * static_cast<double>(kScale) / static_cast<double>(unit));
-  const auto n = static_cast<std::int64_t>(units);
-  return std::max<std::int64_t>(n, 1) * unit;
+// Rounds a positive amount to a multiple of `unit` raw units: at least one unit, at most kMaxAmount
+// (NaN and inf saturate too), so the conversion can never overflow.
+std::int64_t to_raw(double value, std::int64_t unit, std::uint64_t& saturated) noexcept {
+  const double max_units = std::floor(kMaxAmount * static_cast<double>(kScale) / static_cast<double>(unit));
+  double units = std::round(value * static_cast<double>(kScale) / static_cast<double>(unit));
+  if (!(units <= max_units)) {
+    units = max_units;
+    ++saturated;
+  }
+  if (units < 1.0) units = 1.0;
+  return static_cast<std::int64_t>(units) * unit;
 }
 
 }  // namespace
 
 SyntheticMarket::SyntheticMarket(const SyntheticConfig& config, std::uint64_t run_seed,
                                  InstrumentRegistry& registry)
-    : config_(config), rng_(stream_seed(run_seed, "synthetic")) {
-  if (config_.assets < 1) throw std::invalid_argument("synthetic.assets must be at least 1");
-  if (config_.substeps < 1) throw std::invalid_argument("synthetic.substeps must be at least 1");
-  if (config_.bar_interval_ms <= 0) throw std::invalid_argument("synthetic.bar_interval_ms must be positive");
-  start_ms_ = parse_date_ms(config_.start);
+    : config_(config), rng_("synthetic", run_seed) {
+  auto require = [](bool ok, const char* what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  require(config_.assets >= 1, "synthetic.assets must be at least 1");
+  require(config_.days >= 1, "synthetic.days must be at least 1");
+  require(config_.substeps >= 1, "synthetic.substeps must be at least 1");
+  require(config_.bar_interval_ms >= 1000 && config_.bar_interval_ms <= 86'400'000,
+          "synthetic.bar_interval_ms must be within 1 s .. 1 day");
+  require(config_.price_decimals >= 0 && config_.price_decimals <= kDecimals &&
+              config_.qty_decimals >= 0 && config_.qty_decimals <= kDecimals,
+          "synthetic price/qty decimals must be within 0..8");
+  require(config_.start_price > 0.0 && config_.start_price <= 1e9, "synthetic.start_price must be in (0, 1e9]");
+  require(config_.bar_volatility >= 0.0 && config_.bar_volatility <= 0.1, "synthetic.bar_volatility must be in [0, 0.1]");
+  require(config_.base_volume >= 0.0 && config_.base_volume <= 1e9, "synthetic.base_volume must be in [0, 1e9]");
+  require(config_.gap_every_bars == 0 || (config_.gap_every_bars > config_.gap_length_bars && config_.gap_length_bars >= 1),
+          "synthetic.gap_length_bars must be at least 1 and shorter than gap_every_bars");
+  const auto start_day = parse_utc_date(config_.start);
+  require(start_day.has_value(), "synthetic.start must be a UTC date YYYY-MM-DD");
+  start_ms_ = *start_day * 86'400'000;
   total_slots_ = static_cast<std::int64_t>(config_.days) * 86'400'000 / config_.bar_interval_ms;
-  price_unit_ = pow10(kDecimals - config_.price_decimals);
-  qty_unit_ = pow10(kDecimals - config_.qty_decimals);
+  price_unit_ = pow10_i64(kDecimals - config_.price_decimals);
+  qty_unit_ = pow10_i64(kDecimals - config_.qty_decimals);
   const auto n = static_cast<std::size_t>(config_.assets);
   ids_.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
@@ -63,7 +75,7 @@ SyntheticMarket::SyntheticMarket(const SyntheticConfig& config, std::uint64_t ru
 bool SyntheticMarket::next(Event& out) {
   if (batch_pos_ == 0) {  // the previous bar time is fully emitted: simulate the next one
     const std::int64_t g = config_.gap_every_bars;
-    while (g > 0 && slot_ >= g && (slot_ % g) < config_.gap_length_bars) ++slot_;
+    while (g > 0 && slot_ < total_slots_ && slot_ >= g && (slot_ % g) < config_.gap_length_bars) ++slot_;
     if (slot_ >= total_slots_) return false;
     simulate_bar_time();
     ++slot_;
@@ -89,7 +101,7 @@ void SyntheticMarket::simulate_bar_time() noexcept {
   for (std::size_t i = 0; i < n; ++i) {
     Bar& b = batch_[i];
     b = Bar{};
-    b.open = Price::from_raw(to_raw(std::exp(log_price_[i]), price_unit_));
+    b.open = Price::from_raw(to_raw(std::exp(log_price_[i]), price_unit_, saturated_));
     b.high = b.open;
     b.low = b.open;
   }
@@ -100,7 +112,7 @@ void SyntheticMarket::simulate_bar_time() noexcept {
       double r = sigma * (beta_[i] * w_market * f + w_idio * e);
       if (k == 0) r += beta_[i] * shock;
       log_price_[i] += r;
-      const Price p = Price::from_raw(to_raw(std::exp(log_price_[i]), price_unit_));
+      const Price p = Price::from_raw(to_raw(std::exp(log_price_[i]), price_unit_, saturated_));
       Bar& b = batch_[i];
       if (p > b.high) b.high = p;
       if (p < b.low) b.low = p;
@@ -113,7 +125,7 @@ void SyntheticMarket::simulate_bar_time() noexcept {
     const double bar_return = std::fabs(std::log(b.close.to_double() / b.open.to_double()));
     const double scale = config_.bar_volatility > 0.0 ? bar_return / config_.bar_volatility : 0.0;
     const double volume = config_.base_volume * (0.5 + rng_.uniform()) * (1.0 + scale);
-    b.volume = Qty::from_raw(to_raw(volume, qty_unit_));
+    b.volume = Qty::from_raw(to_raw(volume, qty_unit_, saturated_));
     b.header.kind = EventKind::kBar;
     b.header.instrument = ids_[i];
     b.header.ts_exchange = open_ms * kNanosPerMilli;

@@ -18,7 +18,7 @@ constexpr std::int64_t kInterval = 300'000;
 const BarLoadResult& all_bars() {
   static const BarLoadResult loaded = [] {
     const auto symbols = read_symbols_file(test::shared_data("binance-5m/SYMBOLS.txt"));
-    return load_bar_directory(test::shared_data("binance-5m"), symbols, false);
+    return load_bar_directory(test::shared_data("binance-5m"), symbols, false, kInterval);
   }();
   return loaded;
 }
@@ -63,4 +63,5 @@ TEST(Binance5m, MergedStreamHasOneBatchPerBarTime) {
   EXPECT_EQ(bars, 48u * 43'311u);
   EXPECT_EQ(batches, 43'311u);
   EXPECT_EQ(merger.bar_times(), 43'311u);
+  EXPECT_EQ(merger.missing_bar_times(), 177u);  // the exchange-wide gaps of the README
 }

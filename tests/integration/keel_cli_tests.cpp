@@ -62,6 +62,9 @@ TEST(KeelCli, SameSeedSameDigestOtherSeedOtherDigestAndReplayReproduces) {
   EXPECT_NE(da, json_string(sc, "digest"));
   EXPECT_EQ(json_number(sa, "bars"), "8640");  // 30 days of 5-minute bar times
   EXPECT_EQ(json_number(sa, "core_allocations_after_warmup"), "0");
+  // Locked: the default run's digest. A change to the synthetic market, the engine's outputs or the
+  // digest's serialisation shows up here (update it deliberately, with a note in docs/).
+  EXPECT_EQ(da, "b324a7164b2b699c");
 
   const Outcome replay = run("replay " + a + "/journal.bin --expect " + da);
   EXPECT_EQ(replay.exit_code, 0) << replay.output;
@@ -87,7 +90,9 @@ TEST(KeelCli, BacktestOnRealBarsAndConvertAgree) {
   EXPECT_EQ(json_number(summary, "bars"), "2000");
   EXPECT_EQ(json_number(summary, "instruments"), "3");
   EXPECT_EQ(json_string(summary, "start"), "2020-12-01T00:00:00Z");
+  EXPECT_EQ(json_number(summary, "core_allocations_after_warmup"), "0");
   const std::string digest = json_string(summary, "digest");
+  EXPECT_EQ(digest, "329b3fb683b0a1cf");  // locked: the first 2,000 real bars of three symbols
 
   const Outcome conv = run("convert --data " + data + " --out " + dir.file("bars.journal"));
   ASSERT_EQ(conv.exit_code, 0) << conv.output;
@@ -125,6 +130,15 @@ TEST(KeelCli, BadInputGetsAClearMessageAndExitCode) {
   EXPECT_EQ(run("backtest --seed abc --out x").exit_code, 2);
   EXPECT_EQ(run("frobnicate").exit_code, 2);
   EXPECT_EQ(run("replay " + dir.file("missing.bin")).exit_code, 66);
+  const std::string good = dir.path().string() + "/good";
+  std::filesystem::create_directories(good);
+  std::ofstream(good + "/OKUSDT.csv") << "open_time_ms,open,high,low,close,volume\n300000,1,1,1,1,1\n";
+  std::ofstream(dir.file("syms.txt")) << "ZZZUSDT\n";
+  EXPECT_EQ(run("backtest --data " + good + " --symbols " + dir.file("syms.txt") + " --out " + dir.file("r")).exit_code,
+            66);  // a listed symbol without a file
+  EXPECT_EQ(run("convert --data " + good + " --out /nonexistent-dir/x.journal").exit_code, 73);
+  EXPECT_EQ(run("convert --data " + good + " --interval-ms 999999999999 --out x").exit_code, 2);
+  EXPECT_EQ(run("backtest --seed 18446744073709551615 --out " + dir.file("r")).exit_code, 78);
   const Outcome help = run("backtest --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("usage: keel backtest"), std::string::npos);

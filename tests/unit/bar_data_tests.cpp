@@ -63,6 +63,9 @@ TEST(BarCsv, EveryRuleHasItsError) {
   EXPECT_EQ(csv_error(h + "x,1,1,1,1,1\n"), "X.csv:2: open_time_ms: invalid characters (\"x\")");
   EXPECT_EQ(csv_error(h + "1,1.123456789,1,1,1,1\n"), "X.csv:2: open: too many decimals (\"1.123456789\")");
   EXPECT_EQ(csv_error(h + "1,,1,1,1,1\n"), "X.csv:2: open is empty");
+  // Timestamps in microseconds would overflow nanosecond event times: refused with a hint.
+  EXPECT_EQ(csv_error(h + "1735689600000000,1,1,1,1,1\n"),
+            "X.csv:2: open_time_ms 1735689600000000 is after the year 2200 (microseconds instead of milliseconds?)");
 }
 
 TEST(BarJson, ParsesFreqtradeFormat) {
@@ -124,24 +127,42 @@ TEST(BarFiles, DirectoryLoadingAndSymbolsFile) {
   (void)dir.write("BBB.json", "[[1000,2,2,2,2,2]]");
   (void)dir.write("CCC.csv", std::string(kHeader) + "1000,1,1,nan,1,1\n");
   const std::string syms = dir.write("symbols.txt", "# ordered\nBBB\nAAA\n\n");
-  const auto loaded = load_bar_directory(dir.path().string(), read_symbols_file(syms), false);
+  const auto loaded = load_bar_directory(dir.path().string(), read_symbols_file(syms), false, 1000);
   ASSERT_EQ(loaded.series.size(), 2u);
   EXPECT_EQ(loaded.series[0].symbol, "BBB");
   EXPECT_EQ(loaded.series[1].symbol, "AAA");
 
   // Without a list every bar file is loaded; the bad one stops the run, naming file and line...
   try {
-    (void)load_bar_directory(dir.path().string(), {}, false);
+    (void)load_bar_directory(dir.path().string(), {}, false, 1000);
     FAIL();
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("CCC.csv:2: low is nan"), std::string::npos) << e.what();
   }
   // ...or is skipped and reported when the config says so.
-  const auto skipped = load_bar_directory(dir.path().string(), {}, true);
+  const auto skipped = load_bar_directory(dir.path().string(), {}, true, 1000);
   EXPECT_EQ(skipped.series.size(), 2u);
   ASSERT_EQ(skipped.skipped.size(), 1u);
   EXPECT_EQ(skipped.skipped[0].rfind("CCC: ", 0), 0u);
-  EXPECT_THROW(load_bar_directory(dir.path().string(), {"ZZZ"}, false), DataError);
+  try {
+    (void)load_bar_directory(dir.path().string(), {"ZZZ"}, false, 1000);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_EQ(e.kind(), DataError::Kind::kMissing);
+  }
+  // Bars off the interval grid (a 1-second file read as 1-minute bars) are refused.
+  try {
+    (void)load_bar_directory(dir.path().string(), {"AAA"}, false, 60'000);
+    FAIL();
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("is not on the 60000 ms grid"), std::string::npos) << e.what();
+  }
+  // Two files for one symbol, and a file name without a symbol, are ambiguous: refused.
+  (void)dir.write("AAA.json", "[[1000,2,2,2,2,2]]");
+  EXPECT_THROW(load_bar_directory(dir.path().string(), {"AAA"}, false, 1000), DataError);
+  std::filesystem::remove(dir.path() / "AAA.json");
+  (void)dir.write(".csv", good);
+  EXPECT_THROW(load_bar_directory(dir.path().string(), {}, false, 1000), DataError);
   EXPECT_THROW(read_symbols_file(dir.write("dup.txt", "AAA\nAAA\n")), DataError);
   EXPECT_THROW(read_symbols_file(dir.write("empty.txt", "# nothing\n")), DataError);
 }
@@ -167,6 +188,9 @@ TEST(BarMerger, OrdersByTimeThenSymbolAndKeepsGaps) {
       {0, 5, true}, {300000, 5, false}, {300000, 6, true}, {600000, 6, true}, {1200000, 5, false}, {1200000, 6, true}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(m.bar_times(), 4u);  // 900000 does not exist: no bar was invented
+  EXPECT_EQ(m.gaps(), 1u);
+  EXPECT_EQ(m.missing_bar_times(), 1u);
+  EXPECT_THROW(BarMerger(series, {5, 6}, 0), std::invalid_argument);
   const GapStats g = find_gaps(series[0], 300000);
   EXPECT_EQ(g.gaps, 1);
   EXPECT_EQ(g.missing_bars, 2);

@@ -84,6 +84,13 @@ TEST(Config, RangesAndNonFiniteNumbers) {
             "test.toml:2: run.initial_capital: must be a finite number (nan and inf are not allowed)");
   EXPECT_EQ(error_of("[synthetic]\nstart = \"2021-13-01\"\n"),
             "test.toml:2: synthetic.start: expected a UTC date string \"YYYY-MM-DD\"");
+  EXPECT_EQ(error_of("[synthetic]\nstart = \"2021-02-31\"\n"),
+            "test.toml:2: synthetic.start: expected a UTC date string \"YYYY-MM-DD\"");
+  EXPECT_EQ(error_of("[synthetic]\ngap_every_bars = 3\n"),
+            "test.toml: synthetic.gap_length_bars: must be shorter than synthetic.gap_every_bars (or no bar would be left)");
+  KeelConfig c;
+  c.run.seed = 1ull << 63;  // what a --seed override can produce: not a TOML integer
+  EXPECT_THROW(validate_config(c), ConfigError);
 }
 
 TEST(Config, SyntaxErrorsNameTheLine) {
@@ -103,16 +110,28 @@ TEST(Config, MissingFileIsAConfigError) {
 TEST(Config, DumpIsCanonicalAndReparses) {
   KeelConfig c;
   c.run.seed = 9;
-  c.synthetic.bar_volatility = 0.1 + 0.2;  // not representable exactly: shortest round trip
+  c.data.dir = "C:\\bars\\new \"quoted\"\tdir";  // backslashes, quotes and a tab survive
+  c.synthetic.bar_volatility = 0.1 / 3;  // needs 16 significant digits to round-trip
   const std::string text = dump_config(c);
   const KeelConfig back = parse_config(text, "dump.toml");
   EXPECT_EQ(back.run.seed, 9u);
+  EXPECT_EQ(back.data.dir, c.data.dir);
   EXPECT_EQ(back.synthetic.bar_volatility, c.synthetic.bar_volatility);
   EXPECT_EQ(dump_config(back), text);
   EXPECT_EQ(config_hash(back), config_hash(c));
   KeelConfig other = c;
   other.run.seed = 10;
   EXPECT_NE(config_hash(other), config_hash(c));
+}
+
+TEST(Config, UtcDates) {
+  EXPECT_EQ(parse_utc_date("1970-01-01"), 0);
+  EXPECT_EQ(parse_utc_date("2020-12-01"), 18597);
+  EXPECT_EQ(parse_utc_date("2024-02-29"), 19782);
+  EXPECT_FALSE(parse_utc_date("2023-02-29").has_value());
+  EXPECT_FALSE(parse_utc_date("2021-04-31").has_value());
+  EXPECT_FALSE(parse_utc_date("2021-4-30").has_value());
+  EXPECT_FALSE(parse_utc_date("").has_value());
 }
 
 TEST(Secrets, FromEnvironment) {

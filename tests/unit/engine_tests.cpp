@@ -59,7 +59,7 @@ TEST(Engine, BatchWithoutEndFlagIsClosedByTheNextTimeOrEndOfData) {
   EXPECT_EQ(e.stats().bar_times, 2u);
 }
 
-// The core thread allocates nothing after warm-up: a whole synthetic month through on_event().
+// The core thread allocates nothing after warm-up: five synthetic days through on_event().
 TEST(Engine, NoAllocationAfterWarmup) {
   InstrumentRegistry reg;
   SyntheticConfig cfg;

@@ -64,7 +64,10 @@ TEST(Decimal, SignedParsing) {
   EXPECT_EQ(parse_signed_decimal("-1.5").value().raw, -150000000);
   EXPECT_EQ(parse_signed_decimal("2").value().raw, 200000000);
   EXPECT_EQ(parse_signed_decimal("-nan").error(), Errc::kNotANumber);
-  EXPECT_EQ(parse_signed_decimal("--1").error(), Errc::kNegative);
+  EXPECT_EQ(parse_signed_decimal("--1").error(), Errc::kGarbage);
+  EXPECT_EQ(parse_signed_decimal("-").error(), Errc::kGarbage);
+  EXPECT_EQ(parse_signed_decimal("-.5").error(), Errc::kGarbage);
+  EXPECT_EQ(parse_signed_decimal("").error(), Errc::kEmpty);
 }
 
 TEST(Decimal, JsonNumbers) {

@@ -139,9 +139,33 @@ TEST(Journal, CorruptionAtEveryByte) {
       EXPECT_EQ(scan.problem.record_index, rec) << "byte " << pos;
       EXPECT_EQ(scan.problem.byte_offset, boundaries[rec]) << "byte " << pos;
       EXPECT_EQ(scan.records.size(), rec);
-      EXPECT_NE(scan.problem.kind, JournalProblemKind::kBadHeader);
+      const std::size_t in_record = pos - boundaries[rec];
+      if (in_record >= 4) {
+        // Checksum or payload damage: always a corrupt record.
+        EXPECT_EQ(scan.problem.kind, JournalProblemKind::kCorruptRecord) << "byte " << pos;
+      } else {
+        // A damaged length is corrupt, or — when it now runs past the end — indistinguishable from a
+        // torn write, and then named as both.
+        if (scan.problem.kind == JournalProblemKind::kTornTail)
+          EXPECT_NE(scan.problem.message.find("torn tail or corrupt length"), std::string::npos) << pos;
+        else
+          EXPECT_EQ(scan.problem.kind, JournalProblemKind::kCorruptRecord) << "byte " << pos;
+      }
     }
   }
+}
+
+// A crash can leave the file extended with zeros: a torn tail, not corruption.
+TEST(Journal, ZeroFilledTailIsTorn) {
+  test::ScratchDir dir("journal-zero");
+  const auto payloads = sample_payloads();
+  auto bytes = write_journal(dir, payloads);
+  const std::size_t intact = bytes.size();
+  bytes.resize(bytes.size() + 4096, 0);
+  const JournalScan scan = scan_journal(bytes);
+  EXPECT_EQ(scan.records.size(), payloads.size());
+  EXPECT_EQ(scan.problem.kind, JournalProblemKind::kTornTail);
+  EXPECT_EQ(scan.problem.byte_offset, intact);
 }
 
 TEST(Journal, DecodeEventChecksKindAndSize) {

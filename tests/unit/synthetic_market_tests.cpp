@@ -116,8 +116,43 @@ TEST(SyntheticMarket, GapsAreExchangeWide) {
 }
 
 TEST(SyntheticMarket, RejectsUnusableConfig) {
+  auto refused = [](auto change) {
+    SyntheticConfig cfg;
+    change(cfg);
+    InstrumentRegistry reg;
+    try {
+      sim::SyntheticMarket m(cfg, 1, reg);
+    } catch (const std::invalid_argument&) {
+      return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.assets = 0; }));
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.gap_every_bars = 3; }));  // gap_length_bars 6: every slot a gap
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.price_decimals = 9; }));
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.bar_volatility = 0.5; }));
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.base_volume = 1e11; }));
+  EXPECT_TRUE(refused([](SyntheticConfig& c) { c.start = "2021-02-30"; }));
+  EXPECT_FALSE(refused([](SyntheticConfig&) {}));
+}
+
+// The most violent allowed walk never overflows: amounts saturate at 10^10 units and are counted.
+TEST(SyntheticMarket, ExtremeSettingsSaturateInsteadOfOverflowing) {
   SyntheticConfig cfg;
-  cfg.assets = 0;
+  cfg.assets = 2;
+  cfg.days = 200;
+  cfg.bar_volatility = 0.1;
+  cfg.base_volume = 1e9;
+  cfg.start_price = 1e9;
   InstrumentRegistry reg;
-  EXPECT_THROW(sim::SyntheticMarket(cfg, 1, reg), std::invalid_argument);
+  sim::SyntheticMarket m(cfg, 3, reg);
+  Event e{};
+  std::uint64_t n = 0;
+  while (m.next(e)) {
+    ASSERT_TRUE(e.bar.low.is_positive());
+    ASSERT_LE(e.bar.high.raw(), 10'000'000'000LL * kScale);
+    ++n;
+  }
+  EXPECT_EQ(n, 2u * 200u * 288u);
+  EXPECT_GT(m.saturated(), 0u);
 }

@@ -2,11 +2,12 @@
 // code and throws ConfigError; the message names the file, line, key path and reason, e.g.
 //   "backtest.toml:7: run.seed: expected an integer, got a string".
 // Unknown keys and wrong types are errors, never ignored. Secrets are never written in a config
-// file: a secret setting holds a reference, "env:NAME" or "file:PATH" (the file must be mode 0600 or
-// stricter), resolved with read_secret() when needed.
+// file: a secret setting holds a reference, "env:NAME" or "file:PATH" (the file must have owner-only
+// permissions: no group or other bits, e.g. 0600), resolved with read_secret() when needed.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -74,6 +75,13 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
 // Reads and parses a file. Throws ConfigError (also for a missing or unreadable file).
 KeelConfig load_config_file(const std::string& path);
 
+// Cross-field and range checks shared by the loader and by command-line overrides. Throws
+// ConfigError naming the key.
+void validate_config(const KeelConfig& config);
+
+// Days since 1970-01-01 of a "YYYY-MM-DD" UTC date, or nullopt for anything else (2021-02-31 too).
+std::optional<std::int64_t> parse_utc_date(std::string_view text) noexcept;
+
 // Canonical TOML of every setting (defaults included), in a fixed order. Secrets appear as their
 // references, never resolved.
 std::string dump_config(const KeelConfig& config);
@@ -81,7 +89,7 @@ std::string dump_config(const KeelConfig& config);
 std::uint64_t config_hash(const KeelConfig& config);
 
 // Resolves "env:NAME" (the variable must be set and non-empty) or "file:PATH" (owner-only
-// permissions, 0600 or stricter; trailing newline removed). Throws ConfigError naming `what`.
+// permissions: no group or other bits; trailing newline removed). Throws ConfigError naming `what`.
 std::string read_secret(std::string_view reference, std::string_view what);
 // True when `reference` is empty or has the form read_secret() accepts.
 bool is_secret_reference(std::string_view reference) noexcept;

@@ -43,7 +43,7 @@ class RunDigest {
 };
 
 std::string digest_hex(std::uint64_t digest);
-// Parses 1–16 hex digits (an optional 0x prefix allowed). kGarbage otherwise.
+// Parses 1–16 hex digits (an optional 0x prefix allowed) into `out`; false (out untouched) otherwise.
 bool parse_digest_hex(std::string_view text, std::uint64_t& out) noexcept;
 
 }  // namespace keel

@@ -25,7 +25,8 @@ inline constexpr int kDecimals = 8;
 inline constexpr std::int64_t kScale = 100'000'000;  // 10^kDecimals
 
 // A parsed wire decimal: the mantissa at scale 10^-8 and the number of decimals as written
-// ("0.010" → raw 1'000'000, decimals 3), so a value can be formatted back exactly as it came.
+// ("0.010" → raw 1'000'000, decimals 3), so a value with at most 8 decimals can be formatted back
+// exactly as it came (zeros written past the 8th decimal are not reproduced).
 struct ParsedDecimal {
   std::int64_t raw = 0;
   int decimals = 0;
@@ -97,7 +98,11 @@ using Notional = detail::Fixed<detail::NotionalTag>;
 // Exact product rounded half-to-even to the notional scale; kOverflow if it does not fit int64.
 [[nodiscard]] Result<Notional> multiply(Price price, Qty qty) noexcept;
 
-// Price * Qty → Notional for values known to be in range (asserts in debug builds).
+// Price * Qty → Notional for values known to be in range; aborts on overflow (a broken invariant,
+// never a silently wrong notional). Use multiply() where the operands are not yet validated.
 Notional operator*(Price price, Qty qty) noexcept;
+
+// 10^n for 0 <= n <= 18, 0 otherwise.
+std::int64_t pow10_i64(int n) noexcept;
 
 }  // namespace keel

@@ -10,13 +10,16 @@
 // event's own bytes (events.hpp: event_size(kind) bytes, canonical by construction).
 //
 // Reading stops at the first problem and keeps every record before it: a torn tail (the file ends
-// inside a record) or a corrupt record (bad checksum or impossible length), with the record index
-// and byte offset named.
+// inside a record, or the rest of the file is zeros) or a corrupt record (bad checksum, impossible
+// length), with the record index and byte offset named. A length field damaged so that it runs past
+// the end of the file cannot be told from a torn write; it is reported as "torn tail or corrupt
+// length".
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +35,12 @@ inline constexpr std::size_t kJournalHeaderSize = 32;
 inline constexpr std::size_t kJournalRecordHeaderSize = 8;
 inline constexpr std::uint32_t kMaxJournalRecord = 1u << 20;
 
+// An output file cannot be created or written (the `keel` program exits 73).
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct JournalHeader {
   std::uint32_t version = kJournalVersion;
   std::uint64_t config_hash = 0;
@@ -41,14 +50,15 @@ struct JournalHeader {
 // to the file when full and on flush()/close(). Not thread-safe: one writer thread.
 class JournalWriter {
  public:
-  // Creates (truncates) `path` and writes the header. Throws std::runtime_error naming the path
-  // when the file cannot be created (start-up).
+  // Creates (truncates) `path` and writes the header. Throws OutputError naming the path when the
+  // file cannot be created (start-up).
   JournalWriter(const std::string& path, std::uint64_t config_hash, std::size_t buffer_bytes = 1u << 20);
   ~JournalWriter();
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
-  // kInvalidArgument for an empty or oversized record, kIo when the OS refuses the write.
+  // kInvalidArgument for an empty or oversized record, kIo when the OS refuses the write (after
+  // which the writer stays failed).
   [[nodiscard]] Errc append(std::span<const std::uint8_t> payload) noexcept;
   // Writes the event's canonical bytes.
   [[nodiscard]] Errc append_event(const Event& event) noexcept;
@@ -64,6 +74,7 @@ class JournalWriter {
   std::size_t used_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t bytes_ = 0;
+  bool failed_ = false;  // a write failed: every later call returns kIo
 };
 
 enum class JournalProblemKind : std::uint8_t { kNone = 0, kBadHeader = 1, kTornTail = 2, kCorruptRecord = 3 };

@@ -23,7 +23,7 @@ enum class RecordType : std::uint8_t { kNone = 0, kConfig = 1, kInstrument = 2, 
 
 class RunJournalWriter {
  public:
-  // Throws std::runtime_error when the file cannot be created.
+  // Throws OutputError when the file cannot be created.
   RunJournalWriter(const std::string& path, const KeelConfig& config, const InstrumentRegistry& registry);
   // Never allocates. kIo when the OS refuses the write.
   [[nodiscard]] Errc append(const Event& event) noexcept;

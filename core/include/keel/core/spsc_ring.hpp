@@ -28,10 +28,12 @@ class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>, "ring elements are copied as bytes");
 
  public:
-  // Holds up to `capacity` elements (rounded up to a power of two). Throws std::invalid_argument
-  // for 0 and std::bad_alloc when the memory cannot be had (start-up only).
+  // Holds at least `capacity` elements: the slot count is the smallest power of two above capacity
+  // (one slot stays empty), so capacity() is 2^k − 1 ≥ capacity. Throws std::invalid_argument for 0
+  // or more than 2^40 and std::bad_alloc when the memory cannot be had (start-up only).
   explicit SpscRing(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("SpscRing capacity must be positive");
+    if (capacity == 0 || capacity > (std::size_t{1} << 40))
+      throw std::invalid_argument("SpscRing capacity must be within 1 .. 2^40");
     std::size_t size = 1;
     while (size < capacity + 1) size <<= 1;  // one slot stays empty to tell full from empty
     mask_ = size - 1;

@@ -32,7 +32,8 @@ namespace keel::sim {
 class SyntheticMarket final : public EventSource {
  public:
   // Registers SYN000USDT, SYN001USDT, … in `registry` (tick 10^-price_decimals, lot
-  // 10^-qty_decimals). Throws std::invalid_argument for an unusable config.
+  // 10^-qty_decimals). Throws std::invalid_argument naming the setting for an unusable config
+  // (the same ranges the config loader enforces).
   SyntheticMarket(const SyntheticConfig& config, std::uint64_t run_seed, InstrumentRegistry& registry);
 
   bool next(Event& out) override;  // no allocation
@@ -40,12 +41,14 @@ class SyntheticMarket final : public EventSource {
   [[nodiscard]] std::int64_t total_bar_slots() const noexcept { return total_slots_; }
   [[nodiscard]] bool stressed() const noexcept { return stressed_; }
   [[nodiscard]] std::uint64_t shocks() const noexcept { return shocks_; }
+  // Prices or volumes clamped at 10^10 units (only a wildly configured walk gets there).
+  [[nodiscard]] std::uint64_t saturated() const noexcept { return saturated_; }
 
  private:
   void simulate_bar_time() noexcept;
 
   SyntheticConfig config_;
-  Xoshiro256StarStar rng_;
+  RngStream rng_;
   std::vector<InstrumentId> ids_;
   std::vector<double> beta_;
   std::vector<double> log_price_;
@@ -58,6 +61,7 @@ class SyntheticMarket final : public EventSource {
   std::int64_t qty_unit_ = 1;
   bool stressed_ = false;
   std::uint64_t shocks_ = 0;
+  std::uint64_t saturated_ = 0;
 };
 
 }  // namespace keel::sim
