@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fuzz_check.hpp"
 #include "keel/core/bar_data.hpp"
@@ -86,6 +87,18 @@ void fuzz_bar_loader(std::string_view text, Parse parse) {
   KEEL_FUZZ_CHECK(same_rows(series, via_csv));
   const keel::BarSeries via_json = keel::parse_bar_json(to_json(series), "json", "FUZZ");
   KEEL_FUZZ_CHECK(same_rows(series, via_json));
+  // Any accepted file merges into events without overflow: two copies of the series, 1 ms grid.
+  const std::vector<keel::BarSeries> two{series, series};
+  keel::BarMerger merger(two, {0, 1}, 1);
+  keel::Event e{};
+  std::size_t n = 0, batches = 0;
+  while (merger.next(e)) {
+    KEEL_FUZZ_CHECK(e.header.ts_local > e.header.ts_exchange);
+    if (e.header.flags & keel::kFlagEndOfBatch) ++batches;
+    ++n;
+  }
+  KEEL_FUZZ_CHECK(n == 2 * series.rows.size());
+  KEEL_FUZZ_CHECK(batches == series.rows.size());
 }
 
 }  // namespace keel_fuzz
