@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  backtest   run the core over bars or the built-in synthetic market, write a run directory\n"
     "  replay     re-run a journal through the core and print (or check) its digest\n"
     "  convert    convert bar files into a journal\n"
+    "  features   compute the eigenvalue signal (lam_w, v_w, vel_div) of bar files into a CSV\n"
     "  version    print the version and build facts\n"
     "\n"
     "`keel <command> --help` describes each command.\n"
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     if (command == "backtest") return backtest_command(args);
     if (command == "replay") return replay_command(args);
     if (command == "convert") return convert_command(args);
+    if (command == "features") return features_command(args);
     if (command == "version") return version_command(args);
     std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return kExitUsage;
