@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,19 +15,46 @@
 #include "json_writer.hpp"
 #include "keel/core/bar_data.hpp"
 #include "keel/core/config.hpp"
+#include "keel/core/dolphin/metrics.hpp"
+#include "run_outputs.hpp"
 
 namespace keel::cli {
 namespace {
 
 Command make_command() {
-  return Command("backtest", "backtest [--config FILE] [--data DIR] [--symbols FILE] [--seed N] --out RUN_DIR",
-                 "Runs the core over historical bars (--data) or, by default, the built-in synthetic market,\n"
-                 "and writes RUN_DIR/summary.json and the input journal RUN_DIR/journal.bin.",
-                 {{"--config", "FILE", "TOML configuration (defaults when absent)"},
-                  {"--data", "DIR", "directory of SYMBOL.csv[.gz] / SYMBOL.json bar files (overrides data.dir)"},
-                  {"--symbols", "FILE", "symbols to load, one per line, in this order (overrides data.symbols_file)"},
-                  {"--seed", "N", "run seed (overrides run.seed; default 42)"},
-                  {"--out", "RUN_DIR", "run directory to create or reuse", true}});
+  return Command(
+      "backtest",
+      "backtest [--config FILE] [--data DIR] [--symbols FILE] [--from DATE] [--to DATE] [--features FILE] [--seed N] "
+      "--out RUN_DIR",
+      "Runs the core and its strategy (DOLPHIN unless the config says strategy.name = \"none\") over historical\n"
+      "bars (--data) or, by default, the built-in synthetic market. Writes RUN_DIR/summary.json, trades.csv,\n"
+      "equity.csv, report.html and the input journal journal.bin. Bars before --from warm the windows up;\n"
+      "no position opens before it. A bad bar file stops the run before it starts (file, line, reason),\n"
+      "or is skipped and listed when data.skip_bad_symbols = true.",
+      {{"--config", "FILE", "TOML configuration (config/backtest-dolphin.toml; defaults when absent)"},
+       {"--data", "DIR", "directory of SYMBOL.csv[.gz] / SYMBOL.json bar files (overrides data.dir)"},
+       {"--symbols", "FILE", "symbols to load, one per line, in this order (overrides data.symbols_file)"},
+       {"--from", "DATE", "first trading date, UTC, inclusive (overrides data.from)"},
+       {"--to", "DATE", "last date processed, UTC, inclusive (overrides data.to)"},
+       {"--features", "FILE", "precomputed signal columns (keel features output) instead of computing them"},
+       {"--seed", "N", "run seed (overrides run.seed; default 42)"},
+       {"--out", "RUN_DIR", "run directory to create or reuse", true}});
+}
+
+std::string position_json(const dolphin::DolphinEngine& d) {
+  if (!d.position()) return "null";
+  const auto& p = *d.position();
+  JsonObject o;
+  o.add("symbol", d.symbols()[p.asset])
+      .add("direction", p.direction < 0 ? "SHORT" : "LONG")
+      .add("entry_time_ms", p.entry_time / kNanosPerMilli)
+      .add("entry_price", p.entry_price)
+      .add("notional", p.notional)
+      .add("leverage", p.leverage);
+  std::string s = o.str();
+  for (auto& c : s)
+    if (c == '\n') c = ' ';
+  return s;
 }
 
 }  // namespace
@@ -39,54 +68,109 @@ int backtest_command(const std::vector<std::string>& args) {
   if (const auto path = cmd.get("--config")) config = load_config_file(*path);
   if (const auto dir = cmd.get("--data")) config.data.dir = *dir;
   if (const auto symbols = cmd.get("--symbols")) config.data.symbols_file = *symbols;
+  if (const auto from = cmd.get("--from")) config.data.from = *from;
+  if (const auto to = cmd.get("--to")) config.data.to = *to;
   if (const auto seed = cmd.get_u64("--seed")) config.run.seed = *seed;
-  const std::string out_dir = *cmd.get("--out");
-
+  const std::string features_path = cmd.get("--features").value_or("");
+  const std::filesystem::path out_dir = *cmd.get("--out");
   validate_config(config);
+
   const std::unique_ptr<MarketInput> market = open_market(config);
   for (const auto& skipped : market->bars.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", skipped.c_str());
+  Engine engine(market->registry.size());
+  const std::unique_ptr<StrategySetup> strategy =
+      attach_strategy(config, market->registry, engine, market->bar_times, features_path);
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    throw OutputError(out_dir + ": cannot create the run directory: " + ec.message());
-  }
+  if (ec) throw OutputError(out_dir.string() + ": cannot create the run directory: " + ec.message());
   std::unique_ptr<RunJournalWriter> journal;
   if (config.journal.enabled)
-    journal = std::make_unique<RunJournalWriter>((std::filesystem::path(out_dir) / "journal.bin").string(), config,
-                                                 market->registry);
-  const CoreRun run = run_core(*market->source, market->registry.size(), journal.get());
-  const InstrumentRegistry& registry = market->registry;
+    journal = std::make_unique<RunJournalWriter>((out_dir / "journal.bin").string(), config, market->registry);
+  RunOptions options;
+  options.stop_at = strategy->stop_at;
+  options.expected_bar_times = market->bar_times;
+  options.progress = ::isatty(2) != 0;
+  const CoreRun run = run_core(*market->source, engine, journal.get(), options);
 
-  const double index_return = std::exp(run.stats.index_log_return) - 1.0;
   JsonObject summary;
-  summary.add("bars", run.stats.bar_times)
+  const dolphin::DolphinEngine* d = strategy->dolphin.get();
+  std::string start, end;
+  std::uint64_t trading_bars = run.stats.bar_times;
+  if (d != nullptr) {
+    // Results cover the trading period: bars from --from on (earlier bars only warmed the windows).
+    const auto& eq = d->equity();
+    const auto first = std::lower_bound(eq.begin(), eq.end(), strategy->trading_start,
+                                        [](const dolphin::EquityPoint& e, Nanos t) { return e.time < t; });
+    const std::span<const dolphin::EquityPoint> period(&*first, static_cast<std::size_t>(eq.end() - first));
+    const dolphin::RunMetrics m = dolphin::compute_metrics(d->trades(), period, config.run.initial_capital);
+    trading_bars = period.size();
+    if (!period.empty()) {
+      start = format_utc(period.front().time);
+      end = format_utc(period.back().time);
+    }
+    summary.add("roi", m.roi)
+        .add("profit_factor", m.profit_factor)
+        .add("sharpe", m.sharpe)
+        .add("max_drawdown", m.max_drawdown)
+        .add("win_rate", m.win_rate)
+        .add("trades", m.trades)
+        .add("fees", m.fees)
+        .add("final_equity", m.final_equity)
+        .raw("open_position", position_json(*d));
+  } else if (run.stats.bar_times > 0) {
+    start = format_utc(run.stats.first_bar_time);
+    end = format_utc(run.stats.last_bar_time);
+  }
+  summary.add("bars", trading_bars)
+      .add("start", start)
+      .add("end", end)
+      .add("digest", digest_hex(run.digest))
+      .add("core_allocations_after_warmup", run.allocations_after_warmup)
+      .add("wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+      .add("warmup_bars", run.stats.bar_times - trading_bars)
       .add("bar_events", run.stats.bar_events)
-      .add("instruments", static_cast<std::uint64_t>(registry.size()))
+      .add("instruments", static_cast<std::uint64_t>(market->registry.size()))
       .add("missing_bars", run.stats.missing_bars)
       .add("gaps", market->merger ? market->merger->gaps() : std::uint64_t{0})
       .add("missing_bar_times", market->merger ? market->merger->missing_bar_times() : std::uint64_t{0})
       .add("rejected_events", run.stats.rejected_events)
-      .add("start", run.stats.bar_times ? format_utc(run.stats.first_bar_time) : std::string())
-      .add("end", run.stats.bar_times ? format_utc(run.stats.last_bar_time) : std::string())
-      .add("market_index_return", index_return)
-      .add("digest", digest_hex(run.digest))
+      .add("market_index_return", std::exp(run.stats.index_log_return) - 1.0)
+      .add("strategy", d != nullptr ? "dolphin" : "none")
       .add("seed", config.run.seed)
       .add("config_hash", digest_hex(config_hash(config)))
       .add("source", market->name)
+      .add("features", features_path)
       .add("skipped_symbols", market->bars.skipped)
-      .add("journal_records", run.journal_records)
-      .add("core_allocations_after_warmup", run.allocations_after_warmup)
-      .add("wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  const auto summary_path = std::filesystem::path(out_dir) / "summary.json";
-  std::ofstream f(summary_path);
-  f << summary.str();
-  if (!f) throw OutputError(summary_path.string() + ": cannot write");
-  std::fputs(fmt::format("keel backtest: {} bar times ({} bars, {} instruments, {} missing) from {}\n"
-                         "  {} .. {}\n  market index return {:.4f}%\n  digest {}\n  run directory {}\n",
-                         run.stats.bar_times, run.stats.bar_events, registry.size(), run.stats.missing_bars,
-                         market->name, format_utc(run.stats.first_bar_time), format_utc(run.stats.last_bar_time),
-                         index_return * 100.0, digest_hex(run.digest), out_dir)
+      .add("journal_records", run.journal_records);
+  if (d != nullptr) {
+    const auto& s = d->stats();
+    summary.add("signal_bars", s.signal_bars)
+        .add("no_asset_bars", s.no_asset)
+        .add("dc_contradictions", s.dc_contradictions)
+        .add("halted_bars", s.halted_bars)
+        .add("output_overflow", d->output_overflow());
+  }
+  const std::string summary_text = summary.str();
+  {
+    std::ofstream f(out_dir / "summary.json");
+    f << summary_text;
+    if (!f) throw OutputError((out_dir / "summary.json").string() + ": cannot write");
+  }
+  if (d != nullptr) {
+    write_trades_csv((out_dir / "trades.csv").string(), *d);
+    write_equity_csv((out_dir / "equity.csv").string(), *d);
+    write_report_html((out_dir / "report.html").string(), *d,
+                      dolphin::compute_metrics(d->trades(), d->equity(), config.run.initial_capital), summary_text,
+                      dump_config(config));
+  }
+  std::fputs(fmt::format("keel backtest: {} bars ({} instruments) from {}, {} .. {}\n{}  digest {}\n  run directory {}\n",
+                         trading_bars, market->registry.size(), market->name, start, end,
+                         d != nullptr ? fmt::format("  {} trades, final equity {:.2f}\n", d->trades().size(),
+                                                    d->equity().empty() ? config.run.initial_capital
+                                                                        : d->equity().back().equity)
+                                      : std::string(),
+                         digest_hex(run.digest), out_dir.string())
                  .c_str(),
              stdout);
   return kExitOk;

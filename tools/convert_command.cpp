@@ -13,8 +13,8 @@ namespace keel::cli {
 int convert_command(const std::vector<std::string>& args) {
   Command cmd("convert", "convert --data DIR [--symbols FILE] [--interval-ms N] --out JOURNAL",
               "Converts bar files (SYMBOL.csv[.gz] / SYMBOL.json[.gz]) into a run journal: the bars merged\n"
-              "into one time-ordered stream, with the instruments and a default configuration recorded.\n"
-              "`keel replay JOURNAL` then runs it through the core.",
+              "into one time-ordered stream, with the instruments and the default configuration recorded.\n"
+              "`keel replay JOURNAL` then runs it through the core and prints the same digest.",
               {{"--data", "DIR", "directory of bar files", true},
                {"--symbols", "FILE", "symbols to convert, one per line (default: every bar file in DIR)"},
                {"--interval-ms", "N", "bar interval in milliseconds (default 300000)"},
@@ -31,7 +31,11 @@ int convert_command(const std::vector<std::string>& args) {
   validate_config(config);
   const std::unique_ptr<MarketInput> market = open_market(config);
   RunJournalWriter journal(*cmd.get("--out"), config, market->registry);
-  const CoreRun run = run_core(*market->source, market->registry.size(), &journal);
+  // The journal carries the default configuration (DOLPHIN): replaying it reproduces this digest,
+  // which equals a default `keel backtest` of the same bars.
+  Engine engine(market->registry.size());
+  const auto strategy = attach_strategy(config, market->registry, engine, market->bar_times, "");
+  const CoreRun run = run_core(*market->source, engine, &journal);
   std::fputs(fmt::format("keel convert: {} bars of {} symbols ({} bar times) -> {} ({} records)\ndigest {}\n",
                          run.stats.bar_events, market->registry.size(), run.stats.bar_times, *cmd.get("--out"),
                          run.journal_records, digest_hex(run.digest))

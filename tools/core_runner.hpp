@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <string>
 
-#include <memory>
-
 #include "keel/core/bar_data.hpp"
+#include "keel/core/dolphin/engine.hpp"
+#include "keel/core/dolphin/feature_table.hpp"
 #include "keel/core/engine.hpp"
 #include "keel/core/event_source.hpp"
 #include "keel/core/run_journal.hpp"
@@ -21,8 +23,15 @@ struct CoreRun {
   std::uint64_t allocations_after_warmup = 0;  // heap allocations on this thread after the first bar time
 };
 
-// journal may be null. Throws OutputError when the journal cannot be written.
-CoreRun run_core(EventSource& source, std::size_t instrument_count, RunJournalWriter* journal);
+struct RunOptions {
+  Nanos stop_at = std::numeric_limits<Nanos>::max();  // events at or after this time are not read
+  std::uint64_t expected_bar_times = 0;               // for the progress bar (0 = none)
+  bool progress = false;                              // draw a progress bar on stderr
+};
+
+// Runs `engine` (with whatever strategy is attached) over `source`. journal may be null. Throws
+// OutputError when the journal cannot be written.
+CoreRun run_core(EventSource& source, Engine& engine, RunJournalWriter* journal, const RunOptions& options = {});
 
 // Source-of-events adaptor over a vector (replay).
 class VectorSource final : public EventSource {
@@ -47,12 +56,27 @@ struct MarketInput {
   std::unique_ptr<EventSource> source;
   const BarMerger* merger = nullptr;    // set for bar files (gap statistics)
   std::string name;                     // data directory or "synthetic"
+  std::uint64_t bar_times = 0;          // distinct bar times the source will produce
   MarketInput() = default;
   MarketInput(const MarketInput&) = delete;
   MarketInput& operator=(const MarketInput&) = delete;
 };
 // Throws DataError / ConfigError (start-up).
 std::unique_ptr<MarketInput> open_market(const KeelConfig& config);
+
+// The configured strategy attached to an engine (none, or DOLPHIN with its optional ACB factor table
+// and precomputed features).
+struct StrategySetup {
+  std::unique_ptr<dolphin::FactorTable> factors;
+  std::unique_ptr<dolphin::FeatureTable> features;
+  std::unique_ptr<dolphin::DolphinEngine> dolphin;
+  Nanos trading_start = 0;
+  Nanos stop_at = std::numeric_limits<Nanos>::max();
+};
+// `features_path` may be empty. Throws DataError / ConfigError.
+std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const InstrumentRegistry& registry,
+                                               Engine& engine, std::uint64_t expected_bar_times,
+                                               const std::string& features_path);
 
 // "2021-04-30T23:55:00Z" for event time ns.
 std::string format_utc(std::int64_t ns);

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  replay     re-run a journal through the core and print (or check) its digest\n"
     "  convert    convert bar files into a journal\n"
     "  features   compute the eigenvalue signal (lam_w, v_w, vel_div) of bar files into a CSV\n"
+    "  config     print the effective configuration (every setting, defaults included) as TOML\n"
     "  version    print the version and build facts\n"
     "\n"
     "`keel <command> --help` describes each command.\n"
@@ -32,6 +33,18 @@ constexpr const char* kUsage =
 }  // namespace
 
 namespace keel::cli {
+
+int config_command(const std::vector<std::string>& args) {
+  Command cmd("config", "config [--config FILE]",
+              "Prints the effective configuration: FILE (or the defaults) with every setting spelled out, in\n"
+              "the canonical form whose hash runs record. Refuses a bad file like every other command.",
+              {{"--config", "FILE", "TOML configuration to check and print"}});
+  if (!cmd.parse(args)) return kExitOk;
+  KeelConfig config;
+  if (const auto path = cmd.get("--config")) config = load_config_file(*path);
+  std::fputs(dump_config(config).c_str(), stdout);
+  return kExitOk;
+}
 
 int version_command(const std::vector<std::string>& args) {
   Command cmd("version", "version", "Prints keel's version, compiler and CUDA availability.", {});
@@ -66,6 +79,7 @@ int main(int argc, char** argv) {
     if (command == "convert") return convert_command(args);
     if (command == "features") return features_command(args);
     if (command == "version") return version_command(args);
+    if (command == "config") return config_command(args);
     std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", command.c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {

@@ -27,7 +27,10 @@ int replay_command(const std::vector<std::string>& args) {
   const std::string path = cmd.positionals()[0];
   const RunJournal journal = read_run_journal(path);
   VectorSource source(journal.events);
-  const CoreRun run = run_core(source, journal.registry.size(), nullptr);
+  Engine engine(journal.registry.size());
+  // The strategy as configured in the journal; its ACB factor table is read from the configured path.
+  const auto strategy = attach_strategy(journal.config, journal.registry, engine, journal.events.size(), "");
+  const CoreRun run = run_core(source, engine, nullptr);
   std::fputs(fmt::format("keel replay: {} events, {} bar times, {} instruments\ndigest {}\n", journal.events.size(),
                          run.stats.bar_times, journal.registry.size(), digest_hex(run.digest))
                  .c_str(),

@@ -4,7 +4,8 @@
 
 namespace keel {
 
-Engine::Engine(std::size_t instrument_count) : instruments_(instrument_count) {
+Engine::Engine(std::size_t instrument_count)
+    : instruments_(instrument_count), batch_closes_(instrument_count, 0.0) {
   batch_members_.reserve(instrument_count);
 }
 
@@ -17,6 +18,8 @@ void Engine::on_event(const Event& event) noexcept {
     case EventKind::kControl:
       if (static_cast<ControlKind>(event.header.subtype) == ControlKind::kEndOfData) {
         if (batch_open_) close_bar_time();
+      } else if (strategy_ != nullptr) {
+        strategy_->on_control(event.control);
       } else {
         ++stats_.ignored_events;
       }
@@ -61,6 +64,7 @@ void Engine::on_bar(const Bar& bar) noexcept {
   s.batch_close = bar.close;
   ++stats_.bar_events;
   clock_.advance_to(bar.header.ts_local);
+  if (bar.header.ts_local > batch_close_time_) batch_close_time_ = bar.header.ts_local;
   if ((bar.header.flags & kFlagEndOfBatch) != 0) close_bar_time();
 }
 
@@ -74,8 +78,7 @@ void Engine::close_bar_time() noexcept {
       sum += std::log(s.batch_close.to_double() / s.last_close.to_double());
       ++counted;
     }
-    s.last_close = s.batch_close;
-    s.batch_close = Price{};
+    batch_closes_[id] = s.batch_close.to_double();
   }
   const double index_return = counted > 0 ? sum / static_cast<double>(counted) : 0.0;
   stats_.index_log_return += index_return;
@@ -88,8 +91,17 @@ void Engine::close_bar_time() noexcept {
   digest_.add_u64(batch_members_.size());
   digest_.add_double(index_return);
 
+  if (strategy_ != nullptr) strategy_->on_bar_time(BarTime{batch_time_, batch_close_time_, batch_closes_});
+
+  for (const InstrumentId id : batch_members_) {
+    InstrumentState& s = instruments_[id];
+    s.last_close = s.batch_close;
+    s.batch_close = Price{};
+    batch_closes_[id] = 0.0;
+  }
   batch_members_.clear();
   batch_open_ = false;
+  batch_close_time_ = 0;
 }
 
 }  // namespace keel

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "keel/core/dolphin/params.hpp"
+
 namespace keel {
 
 class ConfigError : public std::runtime_error {
@@ -30,6 +32,8 @@ struct DataConfig {
   std::string symbols_file;           // empty: every SYMBOL.csv[.gz]/.json in dir, sorted by name
   std::int64_t bar_interval_ms = 300'000;
   bool skip_bad_symbols = false;      // false: a bad file stops the run before it starts
+  std::string from;                   // first trading date (UTC, inclusive); "" = from the start
+  std::string to;                     // last date processed (UTC, inclusive); "" = to the end
 };
 
 // The built-in synthetic market (sim/synthetic_market.hpp explains the model).
@@ -62,12 +66,20 @@ struct CredentialsConfig {
   std::string api_secret;
 };
 
+enum class StrategyKind : std::uint8_t { kNone = 0, kDolphin = 1 };
+
+struct StrategyConfig {
+  StrategyKind kind = StrategyKind::kDolphin;  // "none": only the market tracker runs
+};
+
 struct KeelConfig {
   RunConfig run;
   DataConfig data;
   SyntheticConfig synthetic;
   JournalConfig journal;
   CredentialsConfig credentials;
+  StrategyConfig strategy;
+  dolphin::DolphinParams dolphin;  // [dolphin.*]; capital comes from run.initial_capital
 };
 
 // Parses TOML text. `source_name` is used in messages (usually the file name). Throws ConfigError.

@@ -16,6 +16,7 @@
 #include "keel/core/digest.hpp"
 #include "keel/core/events.hpp"
 #include "keel/core/spsc_ring.hpp"
+#include "keel/core/strategy.hpp"
 
 namespace keel {
 
@@ -36,6 +37,11 @@ class Engine {
   // Allocates per-instrument state for ids 0..instrument_count-1 (warm-up).
   explicit Engine(std::size_t instrument_count);
 
+  // Hands every completed bar time (and Control events) to `strategy` (not owned; may be null).
+  void set_strategy(BarStrategy* strategy) noexcept { strategy_ = strategy; }
+  // The digest the engine's outputs go to, shared with the strategy so one digest covers the run.
+  [[nodiscard]] RunDigest& run_digest() noexcept { return digest_; }
+
   void on_event(const Event& event) noexcept;
   // Drains up to max_events from a ring; returns how many were processed.
   std::size_t poll(SpscRing<Event>& ring, std::size_t max_events) noexcept;
@@ -54,6 +60,9 @@ class Engine {
   };
   std::vector<InstrumentState> instruments_;
   std::vector<InstrumentId> batch_members_;  // capacity reserved at construction
+  std::vector<double> batch_closes_;         // per instrument, 0 = no bar at this bar time
+  BarStrategy* strategy_ = nullptr;
+  Nanos batch_close_time_ = 0;
   SimClock clock_;
   EngineStats stats_;
   RunDigest digest_;

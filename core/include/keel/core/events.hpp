@@ -146,7 +146,7 @@ enum class ControlKind : std::uint8_t {
   kConfigReload = 2,  // value = config generation
   kKillSwitch = 3,    // value = 1 engage, 0 release
   kMode = 4,          // value = mode code
-  kAcbUpdate = 5,     // real = new boost (DOLPHIN.md §4 sub-day update)
+  kAcbUpdate = 5,     // real = new boost, real2 = new beta (DOLPHIN.md §4 sub-day update)
   kEndOfData = 6,     // the source has no more events
 };
 
@@ -156,6 +156,7 @@ struct Control {
   std::uint64_t seq = 0;
   std::int64_t value = 0;
   double real = 0.0;
+  double real2 = 0.0;
 };
 
 enum class SignalAction : std::uint8_t {

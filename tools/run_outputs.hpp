@@ -1,0 +1,23 @@
+// The files of a DOLPHIN run directory: trades.csv, equity.csv and report.html (one self-contained
+// page: inline SVG charts, no network). Throw OutputError when a file cannot be written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "keel/core/dolphin/engine.hpp"
+#include "keel/core/dolphin/metrics.hpp"
+
+namespace keel::cli {
+
+// Header: symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,
+// fraction,bucket,exit_reason,gross_pnl,fees,net_pnl — numbers with 17 significant digits.
+void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine);
+// Header: open_time_ms,equity,capital
+void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& engine);
+// `summary_json` is embedded as the summary table; `params_toml` as the parameter listing.
+void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
+                       const dolphin::RunMetrics& metrics, const std::string& summary_json,
+                       const std::string& params_toml);
+
+}  // namespace keel::cli
