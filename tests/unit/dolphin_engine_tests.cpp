@@ -1,0 +1,230 @@
+// The DOLPHIN bar loop on hand-made markets: signal values injected through a FeatureSource, prices
+// chosen so every figure can be computed by hand.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <vector>
+
+#include "keel/core/alloc_counter.hpp"
+#include "keel/core/dolphin/engine.hpp"
+#include "keel/core/dolphin/metrics.hpp"
+
+using namespace keel;
+using namespace keel::dolphin;
+
+namespace {
+
+constexpr Nanos kStart = 1609459200LL * kNanosPerSecond;  // 2021-01-01T00:00Z
+constexpr Nanos kStep = 300LL * kNanosPerSecond;           // 5-minute bars
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// vel_div per bar index (NaN = undefined); every other signal column is irrelevant to the engine.
+class ScriptedFeatures final : public FeatureSource {
+ public:
+  explicit ScriptedFeatures(std::vector<double> vel_div) : vd_(std::move(vel_div)) {}
+  const SignalValues* at(Nanos open_time) noexcept override {
+    const auto i = static_cast<std::size_t>((open_time - kStart) / kStep);
+    if (i >= vd_.size()) return nullptr;
+    v_ = SignalValues{};
+    v_.lam.fill(kNaN);
+    v_.v.fill(kNaN);
+    v_.vel_div = vd_[i];
+    return &v_;
+  }
+
+ private:
+  std::vector<double> vd_;
+  SignalValues v_;
+};
+
+struct Harness {
+  RunDigest digest;
+  ScriptedFeatures features;
+  DolphinEngine engine;
+  Harness(const DolphinParams& p, std::vector<double> vd, std::size_t assets = 1)
+      : features(std::move(vd)), engine(p, names(assets), 42, digest, 20'000) {
+    engine.set_feature_source(&features);
+  }
+  static std::vector<std::string> names(std::size_t n) {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back("A" + std::to_string(i) + "USDT");
+    return out;
+  }
+  void bar(std::size_t index, const std::vector<double>& closes) {
+    engine.on_bar_time(BarTime{kStart + static_cast<Nanos>(index) * kStep,
+                               kStart + static_cast<Nanos>(index + 1) * kStep, closes});
+  }
+};
+
+// A steady fall of 0.05 per bar from 100: IRP's best case for a SHORT (alignment 1, noise 0) and a
+// confirming direction check.
+double falling(std::size_t i) { return 100.0 - 0.05 * static_cast<double>(i); }
+
+}  // namespace
+
+// First entry exactly when 100 bars have been processed (the current one included), at the close;
+// a fall of 1% on the next bar is a FIXED_TP with the first RNG.md draws: entry refund no
+// (0.856 ≥ 0.62), exit refund yes (0.115 < 0.50), OB edge no (0.504 ≥ 0.40).
+TEST(DolphinEngine, EntryAfterLookbackAndTakeProfitByHand) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(200, -0.06));
+  for (std::size_t i = 0; i < 99; ++i) {
+    h.bar(i, {falling(i)});
+    ASSERT_FALSE(h.engine.position().has_value()) << "no entry before the 100th bar, bar " << i;
+  }
+  h.bar(99, {falling(99)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const OpenPosition pos = *h.engine.position();
+  const double entry = falling(99);
+  EXPECT_EQ(pos.entry_price, entry);
+  EXPECT_EQ(pos.direction, -1);
+  // vel_div −0.06: strength 1 → leverage 0.5 + 4.5 = 5; fraction clamps to 0.20; regime multiplier
+  // 1.0·(1 + 0.2·1)·1.0 = 1.2 (no factors: boost 1; < 5 days of beta history: BETA_LOW); raw
+  // leverage 5·1.2 = 6, ceiling min(5·1.2, 6) = 6.
+  EXPECT_EQ(pos.fraction, 0.2);
+  EXPECT_DOUBLE_EQ(pos.leverage, 6.0);
+  EXPECT_DOUBLE_EQ(pos.notional, 100000.0 * 0.2 * 6.0);
+  EXPECT_EQ(pos.bucket, 1);
+
+  h.bar(100, {entry * 0.99});
+  ASSERT_FALSE(h.engine.position().has_value());
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_EQ(t.reason, ExitReason::kFixedTp);
+  EXPECT_FALSE(t.entry_refund);
+  EXPECT_TRUE(t.exit_refund);
+  EXPECT_FALSE(t.ob_edge);
+  const double exit_price = entry * 0.99 * (1.0 + 0.0002);
+  EXPECT_DOUBLE_EQ(t.exit_price, exit_price);
+  const double pnl_pct_raw = -1.0 * (exit_price - entry) / entry + 0.0002;
+  const double notional = pos.notional;
+  const double gross = pnl_pct_raw * notional;
+  const double fees = (0.0002 * 0.62 + 0.0005 * (1 - 0.62)) * notional + (0.0002 * 0.5 + 0.0005 * 0.5) * notional;
+  EXPECT_NEAR(t.gross_pnl, gross, 1e-9);
+  EXPECT_NEAR(t.fees, fees, 1e-9);
+  EXPECT_NEAR(t.net_pnl, gross - fees, 1e-9);
+  EXPECT_NEAR(h.engine.capital(), 100000.0 + gross - fees, 1e-9);
+  EXPECT_NEAR(t.net_pnl, 1120.56, 0.01);  // 0.010002·120000 − 37.68 − 42.00
+
+  // No re-entry on the exit bar; the next bar may enter again.
+  h.bar(101, {entry * 0.99 - 0.05});
+  EXPECT_TRUE(h.engine.position().has_value());
+}
+
+TEST(DolphinEngine, MaxHoldAfter120Bars) {
+  DolphinParams p;
+  std::vector<double> vd(400, kNaN);
+  for (std::size_t i = 0; i < 100; ++i) vd[i] = -0.03;
+  Harness h(p, vd);
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const std::int64_t entry_bar = 99;
+  for (std::size_t i = 100; i < 300 && h.engine.trades().empty(); ++i) h.bar(i, {falling(99)});  // flat
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_EQ(t.reason, ExitReason::kMaxHold);
+  EXPECT_EQ((t.exit_time - t.entry_time) / kStep, 120);
+  EXPECT_EQ(t.entry_time, kStart + entry_bar * kStep);
+  // MAX_HOLD slips like every non-stop exit: the SHORT covers 2 bps higher.
+  EXPECT_DOUBLE_EQ(t.exit_price, falling(99) * (1.0 + 0.0002));
+}
+
+TEST(DolphinEngine, NoEntryWithoutSignalOrWhenTheDirectionCheckContradicts) {
+  DolphinParams p;
+  // Gate not passed: vel_div −0.02 is not < −0.02.
+  Harness quiet(p, std::vector<double>(150, -0.02));
+  for (std::size_t i = 0; i < 150; ++i) quiet.bar(i, {falling(i)});
+  EXPECT_FALSE(quiet.engine.position().has_value());
+  EXPECT_EQ(quiet.engine.stats().signal_bars, 0u);
+  // Rising prices: IRP's direct SHORT profile is poor, the inverse wins and is dropped by the
+  // direction gate — no asset, no fallback.
+  Harness rising(p, std::vector<double>(150, -0.06));
+  for (std::size_t i = 0; i < 150; ++i) rising.bar(i, {100.0 + 0.05 * static_cast<double>(i)});
+  EXPECT_FALSE(rising.engine.position().has_value());
+  EXPECT_GT(rising.engine.stats().no_asset, 0u);
+}
+
+TEST(DolphinEngine, DailyWorkRunsOncePerDateEvenForRepeatedAndLateBars) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(2000, kNaN));
+  for (std::size_t i = 0; i < 600; ++i) h.bar(i, {100.0});  // 600 bars: 2021-01-01 … 2021-01-03
+  h.bar(599, {100.0});                                      // a repeated bar
+  h.bar(10, {100.0});                                       // a late bar from the first day
+  ASSERT_EQ(h.engine.days().size(), 3u);
+  EXPECT_EQ(h.engine.days()[0].day, 18628);  // 2021-01-01
+  EXPECT_EQ(h.engine.days()[2].day, 18630);
+  EXPECT_EQ(h.engine.stats().late_bars, 1u);
+}
+
+TEST(DolphinEngine, NoPositionOpensBeforeTheTradingStart) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(400, -0.06));
+  const Nanos start = kStart + 200 * kStep;
+  h.engine.set_trading_start(start);
+  for (std::size_t i = 0; i < 400; ++i) h.bar(i, {falling(i)});
+  ASSERT_FALSE(h.engine.trades().empty());
+  for (const TradeRecord& t : h.engine.trades()) EXPECT_GE(t.entry_time, start);
+  EXPECT_EQ(h.engine.trades()[0].entry_time, start);
+}
+
+TEST(DolphinEngine, EquityIsMarkedWithTheCarriedCloseAndMetricsFollow) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(200, -0.06), 2);
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i), 50.0 + 0.1 * static_cast<double>(i % 2)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const OpenPosition pos = *h.engine.position();
+  ASSERT_EQ(pos.asset, 0u);
+  h.bar(100, {0.0, 50.0});  // the position's asset has no bar: its last close is carried
+  const EquityPoint& e = h.engine.equity().back();
+  EXPECT_DOUBLE_EQ(e.equity, 100000.0 + pos.notional * (-1.0 * (falling(99) - pos.entry_price) / pos.entry_price));
+  const RunMetrics m = compute_metrics(h.engine.trades(), h.engine.equity(), 100000.0);
+  EXPECT_EQ(m.trades, 0u);
+  EXPECT_TRUE(std::isnan(m.win_rate));
+  EXPECT_EQ(m.roi, e.equity / 100000.0 - 1.0);
+}
+
+TEST(DolphinEngine, SubdayAcbNormalisationForcesAnExitAtTheNextBar) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(300, -0.06));
+  Control up{};
+  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kAcbUpdate);
+  up.real = 1.30;
+  up.real2 = 0.2;
+  h.engine.on_control(up);
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  Control down = up;
+  down.real = 1.05;  // 1.30 → 1.05: from >= 1.25 to < 1.10
+  h.engine.on_control(down);
+  EXPECT_TRUE(h.engine.position().has_value());  // applied at the next bar, never mid-bar
+  h.bar(100, {falling(100)});
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  EXPECT_EQ(h.engine.trades()[0].reason, ExitReason::kSubdayAcb);
+}
+
+TEST(DolphinEngine, SameInputsSameDigestAndNoAllocationPerBar) {
+  auto run = [](std::uint64_t* allocations) {
+    DolphinParams p;
+    std::vector<double> vd(6000);
+    for (std::size_t i = 0; i < vd.size(); ++i) vd[i] = -0.025 - 0.02 * std::sin(0.05 * static_cast<double>(i));
+    Harness h(p, vd, 3);
+    auto closes = [](std::size_t i) {
+      const double x = static_cast<double>(i);
+      return std::vector<double>{100.0 - 0.01 * x + std::sin(0.3 * x), 50.0 + std::cos(0.2 * x), 20.0 - 0.001 * x};
+    };
+    std::vector<std::vector<double>> bars;
+    for (std::size_t i = 0; i < vd.size(); ++i) bars.push_back(closes(i));
+    h.bar(0, bars[0]);
+    AllocationScope scope;
+    for (std::size_t i = 1; i < bars.size(); ++i) h.bar(i, bars[i]);
+    if (allocations) *allocations = scope.allocations();
+    EXPECT_GT(h.engine.trades().size(), 5u);
+    return h.digest.value();
+  };
+  std::uint64_t allocations = 99;
+  const auto a = run(&allocations);
+  EXPECT_EQ(a, run(nullptr));
+  EXPECT_EQ(allocations, 0u);
+}
