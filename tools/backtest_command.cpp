@@ -97,13 +97,16 @@ int backtest_command(const std::vector<std::string>& args) {
   const dolphin::DolphinEngine* d = strategy->dolphin.get();
   std::string start, end;
   std::uint64_t trading_bars = run.stats.bar_times;
+  std::span<const dolphin::EquityPoint> period;
+  dolphin::RunMetrics m;
   if (d != nullptr) {
     // Results cover the trading period: bars from --from on (earlier bars only warmed the windows).
     const auto& eq = d->equity();
     const auto first = std::lower_bound(eq.begin(), eq.end(), strategy->trading_start,
                                         [](const dolphin::EquityPoint& e, Nanos t) { return e.time < t; });
-    const std::span<const dolphin::EquityPoint> period(&*first, static_cast<std::size_t>(eq.end() - first));
-    const dolphin::RunMetrics m = dolphin::compute_metrics(d->trades(), period, config.run.initial_capital);
+    period = std::span<const dolphin::EquityPoint>(eq.data() + (first - eq.begin()),
+                                                   static_cast<std::size_t>(eq.end() - first));
+    m = dolphin::compute_metrics(d->trades(), period, config.run.initial_capital);
     trading_bars = period.size();
     if (!period.empty()) {
       start = format_utc(period.front().time);
@@ -160,9 +163,7 @@ int backtest_command(const std::vector<std::string>& args) {
   if (d != nullptr) {
     write_trades_csv((out_dir / "trades.csv").string(), *d);
     write_equity_csv((out_dir / "equity.csv").string(), *d);
-    write_report_html((out_dir / "report.html").string(), *d,
-                      dolphin::compute_metrics(d->trades(), d->equity(), config.run.initial_capital), summary_text,
-                      dump_config(config));
+    write_report_html((out_dir / "report.html").string(), *d, period, m, summary_text, dump_config(config));
   }
   std::fputs(fmt::format("keel backtest: {} bars ({} instruments) from {}, {} .. {}\n{}  digest {}\n  run directory {}\n",
                          trading_bars, market->registry.size(), market->name, start, end,

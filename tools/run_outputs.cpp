@@ -71,8 +71,8 @@ void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& eng
 }
 
 void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
-                       const dolphin::RunMetrics& m, const std::string& summary_json, const std::string& params_toml) {
-  const auto& eq = engine.equity();
+                       std::span<const dolphin::EquityPoint> eq, const dolphin::RunMetrics& m,
+                       const std::string& summary_json, const std::string& params_toml) {
   std::vector<double> equity, drawdown;
   equity.reserve(eq.size());
   drawdown.reserve(eq.size());

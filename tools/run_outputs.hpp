@@ -2,6 +2,7 @@
 // page: inline SVG charts, no network). Throw OutputError when a file cannot be written.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,10 @@ namespace keel::cli {
 void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine);
 // Header: open_time_ms,equity,capital
 void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& engine);
-// `summary_json` is embedded as the summary table; `params_toml` as the parameter listing.
+// Charts `period` (the trading period's equity); `summary_json` is embedded as the summary,
+// `params_toml` as the parameter listing.
 void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
-                       const dolphin::RunMetrics& metrics, const std::string& summary_json,
-                       const std::string& params_toml);
+                       std::span<const dolphin::EquityPoint> period, const dolphin::RunMetrics& metrics,
+                       const std::string& summary_json, const std::string& params_toml);
 
 }  // namespace keel::cli

@@ -155,7 +155,9 @@ TEST(DolphinEngine, DailyWorkRunsOncePerDateEvenForRepeatedAndLateBars) {
   ASSERT_EQ(h.engine.days().size(), 3u);
   EXPECT_EQ(h.engine.days()[0].day, 18628);  // 2021-01-01
   EXPECT_EQ(h.engine.days()[2].day, 18630);
-  EXPECT_EQ(h.engine.stats().late_bars, 1u);
+  EXPECT_EQ(h.engine.stats().late_bars, 2u);  // both dropped whole
+  EXPECT_EQ(h.engine.stats().bars, 600u);
+  EXPECT_EQ(h.engine.equity().size(), 600u);
 }
 
 TEST(DolphinEngine, NoPositionOpensBeforeTheTradingStart) {
@@ -192,8 +194,9 @@ TEST(DolphinEngine, SubdayAcbNormalisationForcesAnExitAtTheNextBar) {
   up.header.subtype = static_cast<std::uint8_t>(ControlKind::kAcbUpdate);
   up.real = 1.30;
   up.real2 = 0.2;
-  h.engine.on_control(up);
-  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  h.bar(0, {falling(0)});
+  h.engine.on_control(up);  // mid-day: the day's boost becomes 1.30 from bar 1 on
+  for (std::size_t i = 1; i < 100; ++i) h.bar(i, {falling(i)});
   ASSERT_TRUE(h.engine.position().has_value());
   Control down = up;
   down.real = 1.05;  // 1.30 → 1.05: from >= 1.25 to < 1.10
@@ -202,6 +205,24 @@ TEST(DolphinEngine, SubdayAcbNormalisationForcesAnExitAtTheNextBar) {
   h.bar(100, {falling(100)});
   ASSERT_EQ(h.engine.trades().size(), 1u);
   EXPECT_EQ(h.engine.trades()[0].reason, ExitReason::kSubdayAcb);
+  EXPECT_EQ(h.engine.stats().subday_exits, 1u);
+}
+
+// A pending update that arrives before a new date is applied first; the new date's table boost
+// (1.0 without a table) then replaces it for the day.
+TEST(DolphinEngine, NewDateBoostReplacesAPendingUpdate) {
+  DolphinParams p;
+  Harness h(p, std::vector<double>(400, kNaN));
+  for (std::size_t i = 0; i < 288; ++i) h.bar(i, {100.0});  // all of 2021-01-01
+  Control up{};
+  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kAcbUpdate);
+  up.real = 1.5;
+  up.real2 = 0.8;
+  h.engine.on_control(up);
+  h.bar(288, {100.0});  // 2021-01-02: update applied, then the day's work
+  EXPECT_EQ(h.engine.stats().acb_updates, 1u);
+  ASSERT_EQ(h.engine.days().size(), 2u);
+  EXPECT_EQ(h.engine.days()[1].base_boost, 1.0);
 }
 
 TEST(DolphinEngine, SameInputsSameDigestAndNoAllocationPerBar) {

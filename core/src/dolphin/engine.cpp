@@ -11,8 +11,11 @@ namespace keel::dolphin {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-// Prices kept per asset: IRP needs `window` (50), DC lookback + 1 (8).
-constexpr std::size_t kPriceKeep = 64;
+// Prices kept per asset: IRP needs `window` (50), DC needs dc_lookback_bars + 1 (8 by default).
+std::size_t price_keep(const DolphinParams& p) noexcept {
+  return std::max<std::size_t>(static_cast<std::size_t>(p.irp.window),
+                               static_cast<std::size_t>(p.signal.dc_lookback_bars) + 1);
+}
 // vel_div values kept: the trend multiplier needs the last 10.
 constexpr std::size_t kVelDivKeep = 200;
 
@@ -63,7 +66,7 @@ DolphinEngine::DolphinEngine(const DolphinParams& params, std::vector<std::strin
       capital_(params.initial_capital),
       peak_equity_(params.initial_capital),
       last_equity_(params.initial_capital) {
-  for (auto& h : prices_) h.init(kPriceKeep);
+  for (auto& h : prices_) h.init(price_keep(p_));
   vel_div_history_.reserve(kVelDivKeep * 2);
   irp_inputs_.reserve(n_);
   trades_.reserve(max_trades);
@@ -74,6 +77,7 @@ DolphinEngine::DolphinEngine(const DolphinParams& params, std::vector<std::strin
 
 void DolphinEngine::on_control(const Control& control) noexcept {
   if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kAcbUpdate) return;
+  if (!p_.acb.enabled) return;  // a disabled ACB takes no sub-day updates either
   if (!std::isfinite(control.real) || !std::isfinite(control.real2) || control.real <= 0.0) return;
   // Applied at the next bar, never mid-bar (DOLPHIN.md §4).
   pending_acb_ = true;
@@ -138,14 +142,19 @@ void DolphinEngine::evaluate_survival(const BarTime& bar) noexcept {
 }
 
 void DolphinEngine::on_bar_time(const BarTime& bar) noexcept {
+  // A bar time exists once (DOLPHIN.md §8 "Bar grid"): a repeated or older one is dropped whole.
+  if (bar_index_ >= 0 && bar.open_time <= previous_bar_time_) {
+    ++stats_.late_bars;
+    return;
+  }
   ++bar_index_;
   ++stats_.bars;
+  // A pending sub-day ACB update is applied first, before this bar's daily work (bible §10.5 and
+  // §14.1: "In on_bar() — BEFORE processing"), so its force-exit test compares with the boost that
+  // was in force when it arrived, and a new date's table boost then replaces it.
+  if (pending_acb_) apply_acb_update(bar);
   const std::int64_t day = utc_day_number(bar.open_time);
-  if (day > current_day_) {
-    start_day(day);
-  } else if (day < current_day_) {
-    ++stats_.late_bars;  // a late bar never re-runs the daily work
-  }
+  if (day > current_day_) start_day(day);
 
   const SignalValues* sv;
   if (features_ != nullptr) {
@@ -171,7 +180,6 @@ void DolphinEngine::on_bar_time(const BarTime& bar) noexcept {
     vel_div_history_.push_back(vel_div);
   }
 
-  if (pending_acb_) apply_acb_update(bar);
   regime_size_mult_ = regime_size_multiplier(day_base_boost_, day_beta_, vel_div, day_mc_scale_, p_.signal, p_.sizing);
   if (p_.survival.enabled) evaluate_survival(bar);
 

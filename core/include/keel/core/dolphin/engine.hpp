@@ -1,10 +1,11 @@
 // DOLPHIN's NDAlphaEngine (bible §13, DOLPHIN.md §3–§8) as a bar strategy of the core.
 //
 // Per bar time, in this order (DOLPHIN.md §8 "Evaluation order" and the bible's bar loop):
-//   1. daily work, once per UTC date before its first bar: ACB boost (factor table) and dynamic
+//   1. a pending sub-day ACB update (with its §7.3 force exit at this bar's close);
+//      daily work, once per UTC date before its first bar: ACB boost (factor table) and dynamic
 //      beta, MC-Forewarner status, the day's entry halt;
 //   2. the signal (eigen pipeline, or precomputed features), price histories, bar count, the
-//      vel_div history (defined values only), a pending sub-day ACB update (with its force exit);
+//      vel_div history (defined values only);
 //   3. the regime size multiplier for this bar; the survival stack (when enabled);
 //   4. exits of the open position (HIBERNATE_HALT, FIXED_TP, STOP_LOSS, MAX_HOLD), settled with the
 //      `fills` stream draws of RNG.md;
@@ -48,7 +49,7 @@ struct DolphinStats {
   std::uint64_t no_asset = 0;          // gate passed, IRP found no asset
   std::uint64_t dc_contradictions = 0;
   std::uint64_t halted_bars = 0;
-  std::uint64_t late_bars = 0;         // bars older than the current date (no daily work)
+  std::uint64_t late_bars = 0;         // repeated or older bar times, dropped
   std::uint64_t acb_updates = 0;
   std::uint64_t subday_exits = 0;
 };
