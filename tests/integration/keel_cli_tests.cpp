@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <sstream>
 
 #include "../unit/test_support.hpp"
@@ -143,4 +144,68 @@ TEST(KeelCli, BadInputGetsAClearMessageAndExitCode) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("usage: keel backtest"), std::string::npos);
   EXPECT_EQ(run("version").exit_code, 0);
+}
+
+// DOLPHIN on real bars, end to end: the run directory has every file with the documented columns,
+// the report is one self-contained page, and `--features` from `keel features` reproduces the run
+// that computed its own signals (the CSV holds 17 significant digits: every double round-trips).
+TEST(KeelCli, DolphinRunDirectoryAndPrecomputedFeaturesAgree) {
+  keel::test::ScratchDir dir("cli-dolphin");
+  const std::string data = dir.path().string() + "/bars";
+  std::filesystem::create_directories(data);
+  for (const char* sym : {"BTCUSDT", "ETHUSDT", "XRPUSDT", "ADAUSDT", "LTCUSDT", "LINKUSDT"}) {
+    const std::string cmd = "gzip -dc " + keel::test::shared_data(std::string("binance-5m/") + sym + ".csv.gz") +
+                            " | head -n 4001 > " + data + "/" + sym + ".csv";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  const Outcome a = run("backtest --data " + data + " --out " + dir.file("a"));
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  const std::string summary = slurp(dir.file("a") + "/summary.json");
+  for (const char* key : {"roi", "profit_factor", "sharpe", "max_drawdown", "win_rate", "trades", "fees", "bars",
+                          "start", "end", "digest", "core_allocations_after_warmup", "wall_seconds"})
+    EXPECT_NE(summary.find(std::string("\"") + key + "\": "), std::string::npos) << key;
+  EXPECT_EQ(json_number(summary, "core_allocations_after_warmup"), "0");
+  const std::string trades = slurp(dir.file("a") + "/trades.csv");
+  EXPECT_EQ(trades.substr(0, trades.find('\n')),
+            "symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,fraction,bucket,"
+            "exit_reason,gross_pnl,fees,net_pnl");
+  EXPECT_EQ(slurp(dir.file("a") + "/equity.csv").substr(0, 28), "open_time_ms,equity,capital\n");
+  const std::string html = slurp(dir.file("a") + "/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);   // nothing fetched: one self-contained page
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script src"), std::string::npos);
+
+  ASSERT_EQ(run("features --data " + data + " --out " + dir.file("f.csv")).exit_code, 0);
+  const Outcome b = run("backtest --data " + data + " --features " + dir.file("f.csv") + " --out " + dir.file("b"));
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_EQ(json_string(slurp(dir.file("b") + "/summary.json"), "digest"), json_string(summary, "digest"));
+  EXPECT_EQ(slurp(dir.file("b") + "/trades.csv"), trades);
+
+  // --from warms up on the earlier bars and trades only from that date.
+  const Outcome c = run("backtest --data " + data + " --from 2020-12-10 --out " + dir.file("c"));
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  const std::string sc = slurp(dir.file("c") + "/summary.json");
+  EXPECT_EQ(json_string(sc, "start"), "2020-12-10T00:00:00Z");
+  EXPECT_EQ(json_number(sc, "warmup_bars"), "2592");  // 9 days of 288 bars
+}
+
+TEST(KeelCli, FeaturesCommandWritesTheDocumentedColumns) {
+  keel::test::ScratchDir dir("cli-features");
+  const std::string data = dir.path().string() + "/bars";
+  std::filesystem::create_directories(data);
+  for (const char* sym : {"BTCUSDT", "ETHUSDT"}) {
+    const std::string cmd = "gzip -dc " + keel::test::shared_data(std::string("binance-5m/") + sym + ".csv.gz") +
+                            " | head -n 1001 > " + data + "/" + sym + ".csv";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+  }
+  ASSERT_EQ(run("features --data " + data + " --from 2020-12-02 --to 2020-12-02 --out " + dir.file("f.csv")).exit_code,
+            0);
+  const std::string f = slurp(dir.file("f.csv"));
+  EXPECT_EQ(f.substr(0, f.find('\n')), "open_time_ms,lam_50,lam_150,lam_300,lam_750,v_50,v_150,v_300,v_750,vel_div");
+  EXPECT_EQ(std::count(f.begin(), f.end(), '\n'), 1 + 288);  // header + one day of bars
+  // Bars of 2020-12-01 filled the windows: the first row of 12-02 (bar 288) has lam_50..lam_150.
+  const std::string first = f.substr(f.find('\n') + 1, f.find('\n', f.find('\n') + 1) - f.find('\n') - 1);
+  EXPECT_EQ(first.rfind("1606867200000,0.", 0), 0u) << first;
+  EXPECT_EQ(run("features --data " + data + " --from 2020-12-03 --to 2020-12-02 --out x").exit_code, 2);
 }
