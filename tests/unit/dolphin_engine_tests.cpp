@@ -249,3 +249,23 @@ TEST(DolphinEngine, SameInputsSameDigestAndNoAllocationPerBar) {
   EXPECT_EQ(a, run(nullptr));
   EXPECT_EQ(allocations, 0u);
 }
+
+// LONG mirrors SHORT: the gate is vel_div > 0.01, IRP wants rising prices, the take profit is a 1%
+// rise, and the exit slips down (a LONG sells lower).
+TEST(DolphinEngine, LongMirrorsShort) {
+  DolphinParams p;
+  p.signal.direction = Direction::kLong;
+  Harness h(p, std::vector<double>(200, 0.06));
+  auto rising = [](std::size_t i) { return 100.0 + 0.05 * static_cast<double>(i); };
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {rising(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const OpenPosition pos = *h.engine.position();
+  EXPECT_EQ(pos.direction, 1);
+  EXPECT_EQ(pos.bucket, 1);  // on −vel_div: −0.06 is bucket 1
+  h.bar(100, {pos.entry_price * 1.01});
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_EQ(t.reason, ExitReason::kFixedTp);
+  EXPECT_DOUBLE_EQ(t.exit_price, pos.entry_price * 1.01 * (1.0 - 0.0002));
+  EXPECT_GT(t.gross_pnl, 0.0);
+}
