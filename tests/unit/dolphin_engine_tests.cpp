@@ -269,3 +269,57 @@ TEST(DolphinEngine, LongMirrorsShort) {
   EXPECT_DOUBLE_EQ(t.exit_price, pos.entry_price * 1.01 * (1.0 - 0.0002));
   EXPECT_GT(t.gross_pnl, 0.0);
 }
+
+namespace {
+// A constant order book: every asset has the same signal and placement.
+class FixedBook final : public OrderBookSource {
+ public:
+  ObSignal sig{};
+  ObPlacement place{1.0, 0.8};
+  ObMacro mac{};
+  double mult = 1.0;
+  bool signal(std::size_t, ObSignal& out) const noexcept override {
+    out = sig;
+    return true;
+  }
+  bool placement(std::size_t, ObPlacement& out) const noexcept override {
+    out = place;
+    return true;
+  }
+  ObMacro macro() const noexcept override { return mac; }
+  double market_multiplier(int) const noexcept override { return mult; }
+};
+}  // namespace
+
+// With an order-book source: a persistent contradiction voids entries (OB-2); otherwise the market
+// multiplier scales leverage (OB-3, clamped to 1.2) and the exit's edge is the placement's,
+// drawn from nothing (the `fills` stream then makes 2 draws per non-stop exit).
+TEST(DolphinEngine, OrderBookLayerWhenASourceIsConfigured) {
+  DolphinParams p;
+  {
+    FixedBook book;
+    book.sig = ObSignal{0.5, 0.9, 0.0};  // SHORT: eff_imb = −0.5 < −0.15 with persistence 0.9
+    Harness h(p, std::vector<double>(200, -0.06));
+    h.engine.set_order_book_source(&book);
+    for (std::size_t i = 0; i < 150; ++i) h.bar(i, {falling(i)});
+    EXPECT_FALSE(h.engine.position().has_value());
+    EXPECT_GT(h.engine.stats().ob_skips, 0u);
+  }
+  FixedBook book;
+  book.mult = 1.5;  // clamped to 1.2
+  Harness h(p, std::vector<double>(200, -0.06));
+  h.engine.set_order_book_source(&book);
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  // raw 5·1·1.2·1.2 = 7.2, ceiling min(5·1.2·1.2, 6) = 6.
+  EXPECT_DOUBLE_EQ(h.engine.position()->leverage, 6.0);
+  const double entry = h.engine.position()->entry_price;
+  h.bar(100, {entry * 0.99});
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_TRUE(t.ob_edge);  // depth 1.0 > 0.5: edge 0.8·5 bps
+  const double exit_price = entry * 0.99 * 1.0002;
+  // Draws: entry refund 0.856 (no), exit refund 0.115 (yes); no OB-edge draw.
+  const double pnl = -1.0 * (exit_price - entry) / entry + 0.0002 + 0.8 * 5.0 * 1e-4;
+  EXPECT_NEAR(t.gross_pnl, pnl * t.notional, 1e-9);
+}

@@ -91,6 +91,7 @@ void DolphinEngine::start_day(std::int64_t day) noexcept {
     const DailyFactors f = factors_ != nullptr ? factors_->at(day) : DailyFactors{};
     day_base_boost_ = base_boost(acb_signals(f, p_.acb));
     day_beta_ = beta_.beta_for_day(day);
+    if (ob_ != nullptr) day_beta_ = ob_beta_modulation(day_beta_, ob_->macro(), obp_);  // OB-4
   } else {
     day_base_boost_ = 1.0;
     day_beta_ = 0.0;
@@ -113,7 +114,7 @@ void DolphinEngine::apply_acb_update(const BarTime& bar) noexcept {
   ++stats_.acb_updates;
   const double old_boost = day_base_boost_;
   day_base_boost_ = pending_boost_;
-  day_beta_ = pending_beta_;
+  day_beta_ = ob_ != nullptr ? ob_beta_modulation(pending_beta_, ob_->macro(), obp_) : pending_beta_;  // OB-4
   pending_acb_ = false;
   if (p_.exits.subday_acb_exit && position_ && old_boost >= p_.exits.subday_exit_from_boost &&
       pending_boost_ < p_.exits.subday_exit_to_boost) {
@@ -199,11 +200,23 @@ void DolphinEngine::manage_position(const BarTime& bar) noexcept {
   const double price = mark_price(pos.asset, bar);
   const double pnl_pct = pos.direction * (price - pos.entry_price) / pos.entry_price;
   const std::int64_t held = bar_index_ - pos.entry_bar;
+  double tp = p_.exits.fixed_tp_pct;
+  double sl = p_.exits.stop_pct;
+  std::int64_t max_hold = p_.exits.max_hold_bars;
+  if (ob_ != nullptr) {  // OB-5: this bar's dynamic TP / SL / max hold
+    ObSignal sig;
+    const bool have = ob_->signal(pos.asset, sig);
+    const ObExitAdjust adj = ob_dynamic_exits(tp, sl, p_.exits.max_hold_bars, pnl_pct, ob_->macro(),
+                                              have ? &sig : nullptr, pos.direction, obp_);
+    tp = adj.tp_pct;
+    sl = adj.sl_pct;
+    max_hold = adj.max_hold;
+  }
   ExitReason reason = ExitReason::kNone;
   if (posture_ == Posture::kHibernate) reason = ExitReason::kHibernateHalt;
-  else if (pnl_pct >= p_.exits.fixed_tp_pct) reason = ExitReason::kFixedTp;
-  else if (pnl_pct <= -p_.exits.stop_pct) reason = ExitReason::kStopLoss;
-  else if (held >= p_.exits.max_hold_bars) reason = ExitReason::kMaxHold;
+  else if (pnl_pct >= tp) reason = ExitReason::kFixedTp;
+  else if (pnl_pct <= -sl) reason = ExitReason::kStopLoss;
+  else if (held >= max_hold) reason = ExitReason::kMaxHold;
   if (reason != ExitReason::kNone) close_position(bar, reason, price);
 }
 
@@ -224,8 +237,16 @@ void DolphinEngine::close_position(const BarTime& bar, ExitReason reason, double
     t.exit_refund = fills_.uniform() < f.sp_maker_exit_rate;
     if (t.exit_refund) pnl_pct_raw += f.sp_refund;
   }
-  t.ob_edge = fills_.uniform() < f.ob_confirm_rate;
-  if (t.ob_edge) pnl_pct_raw += f.ob_edge_bps * 1e-4;
+  if (ob_ != nullptr) {
+    // A real order book: the placement's edge, no draw (bible §8.3).
+    ObPlacement pl;
+    const double edge = ob_->placement(pos.asset, pl) ? ob_edge_pct(pl, f, obp_) : 0.0;
+    t.ob_edge = edge > 0.0;
+    pnl_pct_raw += edge;
+  } else {
+    t.ob_edge = fills_.uniform() < f.ob_confirm_rate;  // the legacy Monte Carlo edge
+    if (t.ob_edge) pnl_pct_raw += f.ob_edge_bps * 1e-4;
+  }
 
   const double gross = pnl_pct_raw * pos.notional;
   const double entry_fee = entry_fee_rate(f) * pos.notional;
@@ -274,7 +295,8 @@ void DolphinEngine::try_entry(const BarTime& bar, double vel_div) noexcept {
     const auto window = static_cast<std::size_t>(p_.irp.window);
     for (std::size_t i = 0; i < n_; ++i)
       if (bar.closes[i] > 0.0 && prices_[i].size() >= window) irp_inputs_.push_back(IrpInput{i, prices_[i].last(window)});
-    const IrpChoice choice = select_asset(irp_inputs_, regime, p_.irp);
+    const IrpChoice choice = ob_ != nullptr ? ob_select_asset(irp_inputs_, regime, p_.irp, *ob_, obp_)  // OB-1
+                                            : select_asset(irp_inputs_, regime, p_.irp);
     if (!choice.found) {
       ++stats_.no_asset;
       return;
@@ -296,6 +318,15 @@ void DolphinEngine::try_entry(const BarTime& bar, double vel_div) noexcept {
     return;
   }
   const double dc_mult = dc == DcResult::kConfirm ? p_.signal.dc_leverage_boost : 1.0;
+  double ob_mult = 1.0;
+  if (ob_ != nullptr) {
+    ObSignal sig;
+    if (ob_->signal(asset, sig) && ob_confidence_adjustment(sig, sign_of(regime), obp_).skip) {  // OB-2
+      ++stats_.ob_skips;
+      return;
+    }
+    ob_mult = ob_market_multiplier(ob_->market_multiplier(sign_of(regime)), obp_);  // OB-3
+  }
 
   // Sizing (bible §6, DOLPHIN.md §8 evaluation order).
   const double strength = strength_score(vel_div, p_.signal);
@@ -310,8 +341,8 @@ void DolphinEngine::try_entry(const BarTime& bar, double vel_div) noexcept {
   const double streak = streak_multiplier(losses, closed_trades_, p_.sizing);
   const double trend = trend_multiplier(vel_div_history_, regime, p_.sizing);
   const double fraction = effective_fraction(strength, gate.is_extreme, trend, bucket_mult, streak, p_.sizing);
-  const Leverage lev = final_leverage(size_leverage, dc_mult, regime_size_mult_, 1.0, posture_ == Posture::kStalker,
-                                      p_.sizing);
+  const Leverage lev = final_leverage(size_leverage, dc_mult, regime_size_mult_, ob_mult,
+                                      posture_ == Posture::kStalker, p_.sizing);
   const double notional = capital_ * fraction * lev.final_leverage;
 
   OpenPosition pos;

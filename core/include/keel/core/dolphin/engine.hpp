@@ -26,6 +26,7 @@
 #include "keel/core/dolphin/acb.hpp"
 #include "keel/core/dolphin/irp.hpp"
 #include "keel/core/dolphin/mc_forewarner.hpp"
+#include "keel/core/dolphin/order_book.hpp"
 #include "keel/core/dolphin/params.hpp"
 #include "keel/core/dolphin/records.hpp"
 #include "keel/core/dolphin/survival.hpp"
@@ -52,6 +53,7 @@ struct DolphinStats {
   std::uint64_t late_bars = 0;         // repeated or older bar times, dropped
   std::uint64_t acb_updates = 0;
   std::uint64_t subday_exits = 0;
+  std::uint64_t ob_skips = 0;          // entries voided by a persistent order-book contradiction (OB-2)
 };
 
 // Precomputed signal values for the bars of a run (keel backtest --features). Returns the values
@@ -72,6 +74,12 @@ class DolphinEngine final : public BarStrategy {
   void set_trading_start(Nanos t) noexcept { trading_start_ = t; }  // no entries before (--from)
   void set_factor_table(const FactorTable* table) noexcept { factors_ = table; }
   void set_feature_source(FeatureSource* features) noexcept { features_ = features; }
+  // An order-book source switches on OB-1…OB-5 and the real OB edge (DOLPHIN.md §3, bible §9);
+  // without one (bar backtests) the OB terms are neutral and the legacy edge draw applies.
+  void set_order_book_source(const OrderBookSource* source, const OrderBookParams& params = {}) noexcept {
+    ob_ = source;
+    obp_ = params;
+  }
 
   void on_bar_time(const BarTime& bar) noexcept override;
   void on_control(const Control& control) noexcept override;
@@ -122,6 +130,8 @@ class DolphinEngine final : public BarStrategy {
   SignalPipeline pipeline_;
   FeatureSource* features_ = nullptr;
   const FactorTable* factors_ = nullptr;
+  const OrderBookSource* ob_ = nullptr;
+  OrderBookParams obp_;
   RngStream fills_;
   McForewarner mc_;
   DynamicBeta beta_;
