@@ -121,6 +121,16 @@ TEST(KeelCli, BadInputGetsAClearMessageAndExitCode) {
   EXPECT_EQ(bad.exit_code, 65);
   EXPECT_NE(bad.output.find("BADUSDT.csv:3: timestamp 900 does not increase"), std::string::npos) << bad.output;
 
+  // The same bad file is skipped, and listed, when the config says so.
+  std::ofstream(data + "/OKUSDT.csv") << "open_time_ms,open,high,low,close,volume\n300000,1,1,1,1,1\n600000,1,1,1,1,1\n";
+  std::ofstream(dir.file("skip.toml")) << "[data]\nskip_bad_symbols = true\n";
+  const Outcome skipped = run("backtest --config " + dir.file("skip.toml") + " --data " + data + " --out " + dir.file("s"));
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.output;
+  const std::string ss = slurp(dir.file("s") + "/summary.json");
+  EXPECT_NE(ss.find("\"skipped_symbols\": [\"BADUSDT: "), std::string::npos) << ss;
+  EXPECT_EQ(json_number(ss, "instruments"), "1");
+  std::filesystem::remove(data + "/OKUSDT.csv");
+
   std::ofstream(dir.file("bad.toml")) << "[run]\nseed = \"x\"\n";
   const Outcome cfg = run("backtest --config " + dir.file("bad.toml") + " --out " + dir.file("r"));
   EXPECT_EQ(cfg.exit_code, 78);

@@ -323,3 +323,45 @@ TEST(DolphinEngine, OrderBookLayerWhenASourceIsConfigured) {
   const double pnl = -1.0 * (exit_price - entry) / entry + 0.0002 + 0.8 * 5.0 * 1e-4;
   EXPECT_NEAR(t.gross_pnl, pnl * t.notional, 1e-9);
 }
+
+// RNG.md: "unless the first exit is a STOP_LOSS, in which case the second draw (0.115) decides the
+// OB edge (→ 1)" — a stop loss makes no exit-refund draw, slips 5 bps and pays the taker fee.
+TEST(DolphinEngine, StopLossDrawsTwiceSlipsFiveBpsAndPaysTaker) {
+  DolphinParams p;
+  p.exits.stop_pct = 0.005;
+  Harness h(p, std::vector<double>(200, -0.06));
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const OpenPosition pos = *h.engine.position();
+  h.bar(100, {pos.entry_price * 1.01});
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_EQ(t.reason, ExitReason::kStopLoss);
+  EXPECT_FALSE(t.entry_refund);
+  EXPECT_FALSE(t.exit_refund);
+  EXPECT_TRUE(t.ob_edge);
+  const double exit_price = pos.entry_price * 1.01 * (1.0 + 0.0005);
+  EXPECT_DOUBLE_EQ(t.exit_price, exit_price);
+  const double pnl = -1.0 * (exit_price - pos.entry_price) / pos.entry_price + 5.0 * 1e-4;
+  EXPECT_NEAR(t.gross_pnl, pnl * pos.notional, 1e-9);
+  EXPECT_NEAR(t.fees, (0.0002 * 0.62 + 0.0005 * (1 - 0.62)) * pos.notional + 0.0005 * pos.notional, 1e-9);
+}
+
+// Survival stack on: an 11% move against a 6× position draws equity down 13% (Cat5 ≈ 0.41), the raw
+// posture drops to HIBERNATE, and after the 2-bar down-hysteresis the position is force-closed.
+TEST(DolphinEngine, HibernateForcesTheExitAfterTheDownHysteresis) {
+  DolphinParams p;
+  p.survival.enabled = true;
+  Harness h(p, std::vector<double>(200, -0.06));
+  for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
+  ASSERT_TRUE(h.engine.position().has_value());
+  const double against = h.engine.position()->entry_price * 1.11;
+  h.bar(100, {against});  // marked: drawdown ≈ 13%
+  h.bar(101, {against});  // survival sees it: raw HIBERNATE, 1 bar
+  EXPECT_TRUE(h.engine.position().has_value());
+  h.bar(102, {against});  // 2 bars: posture HIBERNATE → HIBERNATE_HALT before any other exit
+  ASSERT_EQ(h.engine.trades().size(), 1u);
+  EXPECT_EQ(h.engine.trades()[0].reason, ExitReason::kHibernateHalt);
+  h.bar(103, {against});
+  EXPECT_FALSE(h.engine.position().has_value());  // the day is halted
+}
