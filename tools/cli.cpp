@@ -84,4 +84,15 @@ std::optional<std::uint64_t> Command::get_u64(const std::string& name) const {
   return out;
 }
 
+void apply_bar_file_options(const Command& cmd, const std::string& command, KeelConfig& config) {
+  if (const auto d = cmd.get("--data")) config.data.dir = *d;
+  if (const auto s = cmd.get("--symbols")) config.data.symbols_file = *s;
+  if (const auto n = cmd.get_u64("--interval-ms")) {
+    constexpr std::uint64_t kMaxIntervalMs = 7ULL * 86'400'000;
+    if (*n == 0 || *n > kMaxIntervalMs)
+      throw UsageError(fmt::format("keel {}: --interval-ms must be between 1 and {}", command, kMaxIntervalMs));
+    config.data.bar_interval_ms = static_cast<std::int64_t>(*n);
+  }
+}
+
 }  // namespace keel::cli

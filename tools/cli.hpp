@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "keel/core/config.hpp"
+
 namespace keel::cli {
 
 // Exit codes (sysexits.h values where one fits).
@@ -53,5 +55,9 @@ class Command {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positionals_;
 };
+
+// --data DIR, --symbols FILE and --interval-ms N of the file-reading commands, into `config.data`.
+// Throws UsageError for an interval outside 1 ms … 7 days.
+void apply_bar_file_options(const Command& cmd, const std::string& command, KeelConfig& config);
 
 }  // namespace keel::cli

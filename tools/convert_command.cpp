@@ -21,13 +21,7 @@ int convert_command(const std::vector<std::string>& args) {
                {"--out", "JOURNAL", "journal file to write", true}});
   if (!cmd.parse(args)) return kExitOk;
   KeelConfig config;
-  config.data.dir = *cmd.get("--data");
-  if (const auto s = cmd.get("--symbols")) config.data.symbols_file = *s;
-  if (const auto n = cmd.get_u64("--interval-ms")) {
-    if (*n == 0 || *n > static_cast<std::uint64_t>(kMaxBarIntervalMs))
-      throw UsageError("keel convert: --interval-ms must be between 1 and 604800000");
-    config.data.bar_interval_ms = static_cast<std::int64_t>(*n);
-  }
+  apply_bar_file_options(cmd, "convert", config);
   validate_config(config);
   const std::unique_ptr<MarketInput> market = open_market(config);
   RunJournalWriter journal(*cmd.get("--out"), config, market->registry);

@@ -48,13 +48,7 @@ int features_command(const std::vector<std::string>& args) {
                {"--out", "FILE", "CSV file to write", true}});
   if (!cmd.parse(args)) return kExitOk;
   KeelConfig config;
-  config.data.dir = *cmd.get("--data");
-  if (const auto s = cmd.get("--symbols")) config.data.symbols_file = *s;
-  if (const auto n = cmd.get_u64("--interval-ms")) {
-    if (*n == 0 || *n > static_cast<std::uint64_t>(kMaxBarIntervalMs))
-      throw UsageError("keel features: --interval-ms must be between 1 and 604800000");
-    config.data.bar_interval_ms = static_cast<std::int64_t>(*n);
-  }
+  apply_bar_file_options(cmd, "features", config);
   const auto from_day = date_option(cmd, "--from");
   const auto to_day = date_option(cmd, "--to");
   if (from_day && to_day && *from_day > *to_day) throw UsageError("keel features: --from is after --to");
