@@ -264,8 +264,10 @@ using Choices = std::initializer_list<std::pair<std::string_view, E>>;
 // Reads [dolphin.<section>] tables through TableReader.
 class DolphinReader {
  public:
-  DolphinReader(TableReader& dolphin) : dolphin_(dolphin) {}
-  ~DolphinReader() { close(); }
+  explicit DolphinReader(TableReader& dolphin) : dolphin_(dolphin) {}
+  // Checks the last section for unknown keys; call after visiting. (Never from a destructor: the
+  // check throws.)
+  void finish() { close(); }
   void section(std::string_view name) {
     close();
     const toml::node* n = dolphin_.take(name);
@@ -303,8 +305,8 @@ class DolphinReader {
 
  private:
   void close() {
-    if (current_) current_->finish();
-    current_.reset();
+    const std::unique_ptr<TableReader> done = std::move(current_);  // released even when finish() throws
+    if (done) done->finish();
   }
   TableReader& dolphin_;
   std::unique_ptr<TableReader> current_;  // (std::optional trips a GCC 12 false -Wmaybe-uninitialized)
@@ -402,6 +404,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
     visit_dolphin(c.dolphin, reader);
+    reader.finish();
   });
   top.finish();
   c.dolphin.initial_capital = c.run.initial_capital;

@@ -156,3 +156,24 @@ TEST(Secrets, FromOwnerOnlyFileOnly) {
   }
   EXPECT_THROW(read_secret("file:" + dir.file("missing"), "api_key"), ConfigError);
 }
+
+// Regression (review of issue 3): an unknown key in a [dolphin.*] section aborted the program.
+TEST(Config, DolphinSectionsAreCheckedLikeTheOthers) {
+  EXPECT_EQ(error_of("[dolphin.signal]\nfoo = 1\n"), "test.toml:2: dolphin.signal.foo: unknown key");
+  EXPECT_EQ(error_of("[dolphin.mc]\nfoo = 1\n"), "test.toml:2: dolphin.mc.foo: unknown key");
+  EXPECT_EQ(error_of("[dolphin.signal]\nlookback = 0\ndc_lookback_bars = 7\n"),
+            "test.toml:2: dolphin.signal.lookback: 0 is outside [1, 1000000]");
+  EXPECT_EQ(error_of("[dolphin.signal]\ndirection = \"up\"\n"),
+            "test.toml:2: dolphin.signal.direction: expected \"short\" or \"long\"");
+  EXPECT_EQ(error_of("[dolphin]\nsignal = 3\n"), "test.toml:2: dolphin.signal: expected a table");
+  EXPECT_EQ(error_of("[dolphin.nope]\n"), "test.toml:1: dolphin.nope: unknown key");
+  EXPECT_EQ(error_of("[dolphin.signal]\nvel_div_extreme = -0.01\n"),
+            "test.toml: dolphin.signal.vel_div_extreme: must be below vel_div_threshold");
+  const KeelConfig c = parse_config(
+      "[dolphin.signal]\ndirection = \"long\"\n[dolphin.exits]\nmax_hold_bars = 60\n[dolphin.irp]\nreturns = \"relative\"\n",
+      "d.toml");
+  EXPECT_EQ(c.dolphin.signal.direction, dolphin::Direction::kLong);
+  EXPECT_EQ(c.dolphin.exits.max_hold_bars, 60);
+  EXPECT_EQ(c.dolphin.irp.returns, dolphin::IrpReturns::kRelative);
+  EXPECT_EQ(dump_config(parse_config(dump_config(c), "again.toml")), dump_config(c));
+}
