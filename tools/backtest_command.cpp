@@ -66,24 +66,35 @@ int backtest_command(const std::vector<std::string>& args) {
 
   KeelConfig config;
   if (const auto path = cmd.get("--config")) config = load_config_file(*path);
-  if (const auto dir = cmd.get("--data")) config.data.dir = *dir;
-  if (const auto symbols = cmd.get("--symbols")) config.data.symbols_file = *symbols;
-  if (const auto from = cmd.get("--from")) config.data.from = *from;
-  if (const auto to = cmd.get("--to")) config.data.to = *to;
-  if (const auto seed = cmd.get_u64("--seed")) config.run.seed = *seed;
-  const std::string features_path = cmd.get("--features").value_or("");
+  apply_bar_file_options(cmd, "backtest", config);
+  for (const char* opt : {"--from", "--to"}) {
+    const auto date = cmd.get(opt);
+    if (!date) continue;
+    if (!parse_utc_date(*date)) throw UsageError(fmt::format("keel backtest: {} expects a UTC date YYYY-MM-DD, got {}", opt, *date));
+    (std::string_view(opt) == "--from" ? config.data.from : config.data.to) = *date;
+  }
+  if (const auto seed = cmd.get_u64("--seed")) {
+    if (*seed > static_cast<std::uint64_t>(INT64_MAX))
+      throw UsageError("keel backtest: --seed must be at most 9223372036854775807");
+    config.run.seed = *seed;
+  }
+  if (const auto features = cmd.get("--features")) config.data.features = *features;
   const std::filesystem::path out_dir = *cmd.get("--out");
   validate_config(config);
 
   const std::unique_ptr<MarketInput> market = open_market(config);
   for (const auto& skipped : market->bars.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", skipped.c_str());
   Engine engine(market->registry.size());
-  const std::unique_ptr<StrategySetup> strategy =
-      attach_strategy(config, market->registry, engine, market->bar_times, features_path);
+  const std::unique_ptr<StrategySetup> strategy = attach_strategy(config, market->registry, engine, market->bar_times);
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw OutputError(out_dir.string() + ": cannot create the run directory: " + ec.message());
+  // A reused run directory must not keep files of an earlier run that this one does not write.
+  for (const char* name : {"summary.json", "trades.csv", "equity.csv", "report.html", "journal.bin"}) {
+    std::filesystem::remove(out_dir / name, ec);
+    if (ec) throw OutputError((out_dir / name).string() + ": cannot remove the previous run's file: " + ec.message());
+  }
   std::unique_ptr<RunJournalWriter> journal;
   if (config.journal.enabled)
     journal = std::make_unique<RunJournalWriter>((out_dir / "journal.bin").string(), config, market->registry);
@@ -143,7 +154,7 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("seed", config.run.seed)
       .add("config_hash", digest_hex(config_hash(config)))
       .add("source", market->name)
-      .add("features", features_path)
+      .add("features", config.data.features)
       .add("skipped_symbols", market->bars.skipped)
       .add("journal_records", run.journal_records);
   if (d != nullptr) {
@@ -155,11 +166,7 @@ int backtest_command(const std::vector<std::string>& args) {
         .add("output_overflow", d->output_overflow());
   }
   const std::string summary_text = summary.str();
-  {
-    std::ofstream f(out_dir / "summary.json");
-    f << summary_text;
-    if (!f) throw OutputError((out_dir / "summary.json").string() + ": cannot write");
-  }
+  write_text_file((out_dir / "summary.json").string(), summary_text);
   if (d != nullptr) {
     write_trades_csv((out_dir / "trades.csv").string(), *d);
     write_equity_csv((out_dir / "equity.csv").string(), *d);

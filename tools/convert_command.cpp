@@ -28,7 +28,7 @@ int convert_command(const std::vector<std::string>& args) {
   // The journal carries the default configuration (DOLPHIN): replaying it reproduces this digest,
   // which equals a default `keel backtest` of the same bars.
   Engine engine(market->registry.size());
-  const auto strategy = attach_strategy(config, market->registry, engine, market->bar_times, "");
+  const auto strategy = attach_strategy(config, market->registry, engine, market->bar_times);
   const CoreRun run = run_core(*market->source, engine, &journal);
   std::fputs(fmt::format("keel convert: {} bars of {} symbols ({} bar times) -> {} ({} records)\ndigest {}\n",
                          run.stats.bar_events, market->registry.size(), run.stats.bar_times, *cmd.get("--out"),

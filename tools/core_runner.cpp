@@ -98,12 +98,15 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
 }
 
 std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const InstrumentRegistry& registry,
-                                               Engine& engine, std::uint64_t expected_bar_times,
-                                               const std::string& features_path) {
+                                               Engine& engine, std::uint64_t expected_bar_times) {
   auto setup = std::make_unique<StrategySetup>();
   if (!config.data.from.empty()) setup->trading_start = *parse_utc_date(config.data.from) * kNanosPerDay;
   if (!config.data.to.empty()) setup->stop_at = (*parse_utc_date(config.data.to) + 1) * kNanosPerDay;
-  if (config.strategy.kind != StrategyKind::kDolphin) return setup;
+  if (config.strategy.kind != StrategyKind::kDolphin) {
+    if (!config.data.features.empty())
+      throw ConfigError("data.features: precomputed features need a strategy (strategy.name = \"dolphin\")");
+    return setup;
+  }
   std::vector<std::string> symbols;
   for (const Instrument& ins : registry.all()) symbols.push_back(ins.symbol);
   dolphin::DolphinParams params = config.dolphin;
@@ -115,8 +118,8 @@ std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const I
     setup->factors = std::make_unique<dolphin::FactorTable>(dolphin::FactorTable::load(params.acb.factors_file));
     setup->dolphin->set_factor_table(setup->factors.get());
   }
-  if (!features_path.empty()) {
-    setup->features = std::make_unique<dolphin::FeatureTable>(dolphin::FeatureTable::load(features_path));
+  if (!config.data.features.empty()) {
+    setup->features = std::make_unique<dolphin::FeatureTable>(dolphin::FeatureTable::load(config.data.features));
     setup->dolphin->set_feature_source(setup->features.get());
   }
   engine.set_strategy(setup->dolphin.get());

@@ -73,10 +73,10 @@ struct StrategySetup {
   Nanos trading_start = 0;
   Nanos stop_at = std::numeric_limits<Nanos>::max();
 };
-// `features_path` may be empty. Throws DataError / ConfigError.
+// Precomputed features come from config.data.features (recorded in the journal, so a replay reads
+// the same file). Throws DataError / ConfigError.
 std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const InstrumentRegistry& registry,
-                                               Engine& engine, std::uint64_t expected_bar_times,
-                                               const std::string& features_path);
+                                               Engine& engine, std::uint64_t expected_bar_times);
 
 // "2021-04-30T23:55:00Z" for event time ns.
 std::string format_utc(std::int64_t ns);

@@ -10,12 +10,12 @@
 #include "core_runner.hpp"
 #include "keel/core/clock.hpp"
 #include "keel/core/config.hpp"
+#include "keel/core/dolphin/feature_table.hpp"
 #include "keel/core/eigen_signal.hpp"
 
 namespace keel::cli {
 namespace {
 
-constexpr const char* kHeader = "open_time_ms,lam_50,lam_150,lam_300,lam_750,v_50,v_150,v_300,v_750,vel_div\n";
 
 // 17 significant digits (round-trips every double); empty where undefined.
 void put_number(std::string& line, double v) {
@@ -34,7 +34,8 @@ std::optional<std::int64_t> date_option(const Command& cmd, const char* name) {
 }  // namespace
 
 int features_command(const std::vector<std::string>& args) {
-  Command cmd("features", "features --data DIR [--symbols FILE] [--from DATE] [--to DATE] [--reference] --out FILE",
+  Command cmd("features",
+              "features --data DIR [--symbols FILE] [--from DATE] [--to DATE] [--interval-ms N] [--reference] --out FILE",
               "Computes the eigenvalue signal of DOLPHIN.md §2 for every bar time and writes one CSV row per bar:\n"
               "open_time_ms,lam_50,lam_150,lam_300,lam_750,v_50,v_150,v_300,v_750,vel_div (17 significant\n"
               "digits, empty where undefined). --from/--to are inclusive UTC dates; bars before --from are read\n"
@@ -62,7 +63,7 @@ int features_command(const std::vector<std::string>& args) {
   const std::string out_path = *cmd.get("--out");
   std::FILE* out = std::fopen(out_path.c_str(), "wb");
   if (out == nullptr) throw OutputError(out_path + ": cannot create");
-  std::string line = kHeader;
+  std::string line = std::string(dolphin::kFeatureCsvHeader) + "\n";
   std::uint64_t rows = 0;
   Event e{};
   while (market->source->next(e)) {
@@ -81,7 +82,10 @@ int features_command(const std::vector<std::string>& args) {
     line += '\n';
     ++rows;
     if (line.size() > (1u << 20)) {
-      if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) break;
+      if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) {
+        std::fclose(out);
+        throw OutputError(out_path + ": write failed");
+      }
       line.clear();
     }
   }

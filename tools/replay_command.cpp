@@ -28,8 +28,9 @@ int replay_command(const std::vector<std::string>& args) {
   const RunJournal journal = read_run_journal(path);
   VectorSource source(journal.events);
   Engine engine(journal.registry.size());
-  // The strategy as configured in the journal; its ACB factor table is read from the configured path.
-  const auto strategy = attach_strategy(journal.config, journal.registry, engine, journal.events.size(), "");
+  // The strategy as configured in the journal; its ACB factor table and precomputed features (if
+  // any) are read again from the recorded paths.
+  const auto strategy = attach_strategy(journal.config, journal.registry, engine, journal.events.size());
   const CoreRun run = run_core(source, engine, nullptr);
   std::fputs(fmt::format("keel replay: {} events, {} bar times, {} instruments\ndigest {}\n", journal.events.size(),
                          run.stats.bar_times, journal.registry.size(), digest_hex(run.digest))

@@ -13,13 +13,6 @@ namespace {
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string(); }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) throw OutputError(path + ": cannot create");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw OutputError(path + ": write failed");
-}
-
 std::string html_escape(std::string_view s) {
   std::string out;
   for (const char c : s) {
@@ -48,7 +41,19 @@ std::string svg_polyline(const std::vector<double>& ys, double lo, double hi, in
   return fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\" points=\"{}\"/>", colour, pts);
 }
 
+// A figure for the page: "n/a" where it is undefined (null in summary.json).
+std::string figure(double v, double scale, const char* fmt_spec) {
+  return std::isfinite(v) ? fmt::format(fmt::runtime(fmt_spec), v * scale) : std::string("n/a");
+}
+
 }  // namespace
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) throw OutputError(path + ": cannot create");
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) throw OutputError(path + ": write failed");
+}
 
 void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine) {
   std::string out =
@@ -60,14 +65,14 @@ void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& eng
                        num(t.entry_price), num(t.exit_price), num(t.notional), num(t.leverage), num(t.fraction),
                        t.bucket, dolphin::to_string(t.reason), num(t.gross_pnl), num(t.fees), num(t.net_pnl));
   }
-  write_file(path, out);
+  write_text_file(path, out);
 }
 
 void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& engine) {
   std::string out = "open_time_ms,equity,capital\n";
   for (const auto& e : engine.equity())
     out += fmt::format("{},{},{}\n", e.time / kNanosPerMilli, num(e.equity), num(e.capital));
-  write_file(path, out);
+  write_text_file(path, out);
 }
 
 void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
@@ -94,9 +99,9 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f3f3
 svg{background:#fcfcfc;border:1px solid #ddd}</style></head><body>
 <h1>keel backtest — DOLPHIN</h1>)";
   html += fmt::format(
-      "<p>ROI {:.2f}% · profit factor {:.3f} · Sharpe {:.2f} · max drawdown {:.2f}% · win rate {:.1f}% · {} trades · "
-      "fees {:.2f}</p>",
-      m.roi * 100, m.profit_factor, m.sharpe, m.max_drawdown * 100, m.win_rate * 100, m.trades, m.fees);
+      "<p>ROI {}% · profit factor {} · Sharpe {} · max drawdown {}% · win rate {}% · {} trades · fees {:.2f}</p>",
+      figure(m.roi, 100, "{:.2f}"), figure(m.profit_factor, 1, "{:.3f}"), figure(m.sharpe, 1, "{:.2f}"),
+      figure(m.max_drawdown, 100, "{:.2f}"), figure(m.win_rate, 100, "{:.1f}"), m.trades, m.fees);
   html += fmt::format("<h2>Equity</h2><svg width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">{}</svg>", kW, kH, kW, kH,
                       svg_polyline(equity, lo, hi, kW, kH, "#1f5fbf"));
   html += fmt::format("<p>{:.2f} … {:.2f}</p>", lo, hi);
@@ -117,7 +122,7 @@ svg{background:#fcfcfc;border:1px solid #ddd}</style></head><body>
         dolphin::to_string(t.reason), t.net_pnl);
   }
   html += "</table></body></html>\n";
-  write_file(path, html);
+  write_text_file(path, html);
 }
 
 }  // namespace keel::cli

@@ -11,6 +11,9 @@
 
 namespace keel::cli {
 
+// Writes `text` to `path`, checking every step (open, write, close). Throws OutputError.
+void write_text_file(const std::string& path, const std::string& text);
+
 // Header: symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,
 // fraction,bucket,exit_reason,gross_pnl,fees,net_pnl — numbers with 17 significant digits.
 void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine);

@@ -356,6 +356,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("symbols_file", c.data.symbols_file);
     r.read("bar_interval_ms", c.data.bar_interval_ms, 1, 7LL * 86'400'000);
     r.read("skip_bad_symbols", c.data.skip_bad_symbols);
+    r.read("features", c.data.features);
     for (const char* key : {"from", "to"}) {
       if (const toml::node* n = r.take(key)) {
         // "" means no bound (what dump_config writes for an unset date).
@@ -490,6 +491,7 @@ std::string dump_config(const KeelConfig& c) {
   line("skip_bad_symbols", c.data.skip_bad_symbols);
   str("from", c.data.from);
   str("to", c.data.to);
+  str("features", c.data.features);
   const auto& s = c.synthetic;
   out += "\n[synthetic]\n";
   line("assets", s.assets);

@@ -11,8 +11,10 @@ constexpr int kMaxWindow = kSignalWindows[kSignalWindowCount - 1];
 constexpr int kHistoryCapacity = kMaxWindow + 1;
 
 // Residual ||Cx − λx|| at which power iteration stops. Some eigenvalue then lies within it of λ
-// (Bauer–Fike for symmetric matrices), typically far closer (≈ residual² / gap); lam = λ/N, so the
-// error on lam stays orders of magnitude inside the 1e-9 contract.
+// (Bauer–Fike for symmetric matrices), typically far closer (≈ residual² / gap). That eigenvalue is
+// λ_max unless the warm start has (almost) no component along the dominant eigenvector — possible
+// only right after two eigenvalues cross; the check at every re-anchor bounds how long such a state
+// could last, and the tests compare with the full decomposition on every bar.
 constexpr double kResidualTolerance = 1e-11;
 // Sums-based variance is trusted while it keeps this share of Σr² (cancellation loses at most
 // ~3 digits of 16); below it the window is recomputed two-pass.

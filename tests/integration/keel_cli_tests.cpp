@@ -149,7 +149,8 @@ TEST(KeelCli, BadInputGetsAClearMessageAndExitCode) {
             66);  // a listed symbol without a file
   EXPECT_EQ(run("convert --data " + good + " --out /nonexistent-dir/x.journal").exit_code, 73);
   EXPECT_EQ(run("convert --data " + good + " --interval-ms 999999999999 --out x").exit_code, 2);
-  EXPECT_EQ(run("backtest --seed 18446744073709551615 --out " + dir.file("r")).exit_code, 78);
+  EXPECT_EQ(run("backtest --seed 18446744073709551615 --out " + dir.file("r")).exit_code, 2);  // not a TOML integer
+  EXPECT_EQ(run("backtest --from 2021-02-30 --out " + dir.file("r")).exit_code, 2);
   const Outcome help = run("backtest --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("usage: keel backtest"), std::string::npos);
@@ -191,6 +192,14 @@ TEST(KeelCli, DolphinRunDirectoryAndPrecomputedFeaturesAgree) {
   ASSERT_EQ(b.exit_code, 0) << b.output;
   EXPECT_EQ(json_string(slurp(dir.file("b") + "/summary.json"), "digest"), json_string(summary, "digest"));
   EXPECT_EQ(slurp(dir.file("b") + "/trades.csv"), trades);
+  // The features path is part of the recorded configuration: a replay reads the same file.
+  const Outcome rb = run("replay " + dir.file("b") + "/journal.bin --expect " + json_string(summary, "digest"));
+  EXPECT_EQ(rb.exit_code, 0) << rb.output;
+  // A run directory reused by a run that writes fewer files keeps none of the earlier run's.
+  std::ofstream(dir.file("none.toml")) << "[strategy]\nname = \"none\"\n[journal]\nenabled = false\n";
+  ASSERT_EQ(run("backtest --config " + dir.file("none.toml") + " --data " + data + " --out " + dir.file("b")).exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b") + "/trades.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir.file("b") + "/journal.bin"));
 
   // --from warms up on the earlier bars and trades only from that date.
   const Outcome c = run("backtest --data " + data + " --from 2020-12-10 --out " + dir.file("c"));

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 
-#include "keel/core/dolphin/irp.hpp"
 #include "keel/core/dolphin/signal_rules.hpp"
 
 namespace keel::dolphin {
@@ -103,6 +102,8 @@ void DolphinEngine::start_day(std::int64_t day) noexcept {
                     posture_ == Posture::kHibernate;
   if (days_.size() < days_.capacity())
     days_.push_back(DayRecord{day, day_base_boost_, day_beta_, day_mc_status_, regime_dd_halt_});
+  else
+    overflow_ = true;
 }
 
 double DolphinEngine::mark_price(std::uint32_t asset, const BarTime& bar) const noexcept {

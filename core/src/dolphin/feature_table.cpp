@@ -11,7 +11,6 @@
 
 namespace keel::dolphin {
 namespace {
-constexpr std::string_view kHeader = "open_time_ms,lam_50,lam_150,lam_300,lam_750,v_50,v_150,v_300,v_750,vel_div";
 
 bool parse_double(std::string_view s, double& out) {
   if (s.empty()) {
@@ -33,7 +32,8 @@ FeatureTable FeatureTable::parse(std::string_view text, std::string_view source)
       throw DataError(src, line_no, "empty line");
     }
     if (!header) {
-      if (line != kHeader) throw DataError(src, line_no, fmt::format("expected header \"{}\"", kHeader));
+      if (line != kFeatureCsvHeader)
+        throw DataError(src, line_no, fmt::format("expected header \"{}\"", kFeatureCsvHeader));
       header = true;
       return;
     }

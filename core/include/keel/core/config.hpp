@@ -34,6 +34,7 @@ struct DataConfig {
   bool skip_bad_symbols = false;      // false: a bad file stops the run before it starts
   std::string from;                   // first trading date (UTC, inclusive); "" = from the start
   std::string to;                     // last date processed (UTC, inclusive); "" = to the end
+  std::string features;               // precomputed signal columns (keel features CSV); "" = compute
 };
 
 // The built-in synthetic market (sim/synthetic_market.hpp explains the model).

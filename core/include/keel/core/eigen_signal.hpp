@@ -112,7 +112,7 @@ struct FastSignalStats {
   std::uint64_t power_iterations = 0;
   std::uint64_t fallbacks = 0;        // full decompositions after non-convergence
   std::uint64_t reseeds = 0;          // warm starts found off the dominant direction at a re-anchor
-  std::uint64_t two_pass_rows = 0;    // asset rows recomputed two-pass (ill-conditioned sums)
+  std::uint64_t two_pass_rows = 0;    // windows recomputed two-pass (ill-conditioned sums)
   std::uint64_t reanchors = 0;
 };
 

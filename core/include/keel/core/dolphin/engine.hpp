@@ -46,7 +46,7 @@ struct DayRecord {
 
 struct DolphinStats {
   std::uint64_t bars = 0;
-  std::uint64_t signal_bars = 0;       // bars whose vel_div passed the gate
+  std::uint64_t signal_bars = 0;       // entry attempts whose vel_div passed the gate
   std::uint64_t no_asset = 0;          // gate passed, IRP found no asset
   std::uint64_t dc_contradictions = 0;
   std::uint64_t halted_bars = 0;
@@ -92,6 +92,7 @@ class DolphinEngine final : public BarStrategy {
   [[nodiscard]] const DolphinStats& stats() const noexcept { return stats_; }
   [[nodiscard]] const std::vector<std::string>& symbols() const noexcept { return symbols_; }
   [[nodiscard]] const DolphinParams& params() const noexcept { return p_; }
+  // True when a trade, equity or day record did not fit the buffers sized at construction.
   [[nodiscard]] bool output_overflow() const noexcept { return overflow_; }
 
  private:

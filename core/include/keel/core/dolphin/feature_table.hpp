@@ -12,6 +12,9 @@
 
 namespace keel::dolphin {
 
+inline constexpr std::string_view kFeatureCsvHeader =
+    "open_time_ms,lam_50,lam_150,lam_300,lam_750,v_50,v_150,v_300,v_750,vel_div";
+
 class FeatureTable final : public FeatureSource {
  public:
   static FeatureTable parse(std::string_view text, std::string_view source);
