@@ -48,6 +48,12 @@ bool passes_gates(const Profiled& c, const IrpParams& params) noexcept {
 }
 }  // namespace
 
+IrpVerdict irp_verdict(const IrpInput& input, Direction regime, const IrpParams& params) noexcept {
+  const Profiled c = profile(input, regime, params);
+  if (!c.usable || !passes_filters(c.metrics, params) || !passes_gates(c, params)) return {};
+  return IrpVerdict{true, c.metrics.ars};
+}
+
 IrpMetrics compute_irp(std::span<const double> prices, int direction, IrpReturns returns) noexcept {
   IrpMetrics m;
   if (prices.size() < 2) {

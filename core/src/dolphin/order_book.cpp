@@ -15,36 +15,6 @@ int trunc_bars(double x, int fallback) noexcept {
   return static_cast<int>(x);
 }
 
-// select_asset's per-input work (irp.cpp), repeated here because irp.cpp keeps it private: the
-// winning direction on the raw ARS (direct wins ties), the rank filters and the walk's gates. The
-// differential test against select_asset keeps the two in step.
-struct Candidate {
-  bool passes = false;
-  double ars = 0.0;
-};
-
-Candidate irp_candidate(const IrpInput& in, Direction regime, const IrpParams& params) noexcept {
-  Candidate c;
-  const std::size_t window = static_cast<std::size_t>(std::max(params.window, 2));
-  if (in.prices.size() < window) return c;
-  const std::span<const double> prices = in.prices.last(window);
-  const int dir = static_cast<int>(regime);
-  const IrpMetrics direct = compute_irp(prices, dir, params.returns);
-  const IrpMetrics inverse = compute_irp(prices, -dir, params.returns);
-  const bool inverse_wins = inverse.ars > direct.ars;
-  const IrpMetrics& m = inverse_wins ? inverse : direct;
-  // Filters (rank_assets_irp_nb).
-  if (std::isnan(m.ars)) return c;
-  if (m.noise > params.max_noise) return c;
-  if (m.latency > params.max_latency) return c;
-  if (m.alignment < params.filter_min_alignment) return c;
-  // Gates (the selector's walk): alignment, then direction.
-  if (params.min_alignment > 0.0 && m.alignment < params.min_alignment) return c;
-  if (inverse_wins) return c;
-  c.passes = true;
-  c.ars = m.ars;
-  return c;
-}
 }  // namespace
 
 double ob_effective_imbalance(const ObSignal& s, int direction) noexcept {
@@ -78,7 +48,7 @@ IrpChoice ob_select_asset(std::span<const IrpInput> inputs, Direction regime,
   IrpChoice choice;
   double best_ars = 0.0;
   for (const IrpInput& in : inputs) {
-    const Candidate c = irp_candidate(in, regime, params);
+    const IrpVerdict c = irp_verdict(in, regime, params);
     if (!c.passes) continue;
     double ars = c.ars;
     ObPlacement pl;

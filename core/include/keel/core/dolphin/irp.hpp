@@ -70,6 +70,16 @@ struct IrpChoice {
 // first one passing is chosen; none → found = false (no fallback). Computed in one pass without
 // sorting (the first passing entry of a stable descending ranking is the passing entry of highest
 // ARS, the earliest input on ties), so it allocates nothing.
+// One input's verdict for the selector: the winning direction (direct wins ties) passes the rank
+// filters and the walk's gates (alignment, direction) — then `passes` with that direction's ARS.
+// Not `passes` for an input with fewer than max(window, 2) prices. The building block of
+// select_asset, shared with the order-book-aware selection (order_book.hpp).
+struct IrpVerdict {
+  bool passes = false;
+  double ars = 0.0;
+};
+[[nodiscard]] IrpVerdict irp_verdict(const IrpInput& input, Direction regime, const IrpParams& params) noexcept;
+
 [[nodiscard]] IrpChoice select_asset(std::span<const IrpInput> inputs, Direction regime,
                                      const IrpParams& params) noexcept;
 
