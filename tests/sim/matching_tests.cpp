@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "keel/core/alloc_counter.hpp"
+#include "keel/core/rng.hpp"
+#include "keel/sim/fixed_hash_map.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "recording_listener.hpp"
 
@@ -243,6 +246,11 @@ const std::vector<Case>& cases() {
        {replace(2, "r1", "s1", "101", "2"), buy(1, "b1", "101", "1")},
        {"2:r1<s1 RPL 39=0 cum=0 leaves=2", "1:b1 NEW 39=0 cum=0 leaves=1",
         "1:b1 TRADE 39=2 101x1 taker cum=1 leaves=0", "2:r1 TRADE 39=1 101x1 maker cum=1 leaves=1"}},
+      {"replace with the same price and quantity keeps priority (a rename)",
+       {sell(2, "s1", "101", "1"), sell(3, "s2", "101", "1")},
+       {replace(2, "r1", "s1", "101", "1"), buy(1, "b1", "101", "1")},
+       {"2:r1<s1 RPL 39=0 cum=0 leaves=1", "1:b1 NEW 39=0 cum=0 leaves=1",
+        "1:b1 TRADE 39=2 101x1 taker cum=1 leaves=0", "2:r1 TRADE 39=2 101x1 maker cum=1 leaves=0"}},
       {"replace raising the quantity loses priority",
        {sell(2, "s1", "101", "1"), sell(3, "s2", "101", "1")},
        {replace(2, "r1", "s1", "101", "2"), buy(1, "b1", "101", "1")},
@@ -487,6 +495,34 @@ TEST(VenueTypes, ClOrdIdHoldsUpTo36Characters) {
   EXPECT_FALSE(ClOrdId::fits("1234567890123456789012345678901234567"));
   EXPECT_EQ(ClOrdId(id36).view(), id36);
   EXPECT_EQ(ClOrdId("1234567890123456789012345678901234567").view(), id36);
+}
+
+TEST(FixedHashMap, AgreesWithStdMapUnderCollisions) {
+  struct BadHash {  // few buckets: long probe runs that wrap around the table
+    std::size_t operator()(std::uint64_t x) const noexcept { return static_cast<std::size_t>(x % 5) * 3; }
+  };
+  FixedHashMap<std::uint64_t, std::uint64_t, BadHash> map(12);
+  std::map<std::uint64_t, std::uint64_t> ref;
+  RngStream rng("fixed-hash-map", 7);
+  for (int i = 0; i < 200000; ++i) {
+    const std::uint64_t key = rng.next() % 40;
+    if (rng.next() % 2 == 0) {
+      const bool fits = ref.size() < 12 && ref.count(key) == 0;
+      ASSERT_EQ(map.insert(key, key * 3), fits);
+      if (fits) ref[key] = key * 3;
+    } else {
+      ASSERT_EQ(map.erase(key), ref.erase(key) == 1);
+    }
+    ASSERT_EQ(map.size(), ref.size());
+    for (std::uint64_t k = 0; k < 40; ++k) {
+      const auto* v = map.find(k);
+      const auto it = ref.find(k);
+      ASSERT_EQ(v != nullptr, it != ref.end());
+      if (v != nullptr) {
+        ASSERT_EQ(*v, it->second);
+      }
+    }
+  }
 }
 
 TEST(VenueTypes, FeeRoundsHalfToEven) {

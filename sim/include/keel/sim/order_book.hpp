@@ -63,8 +63,8 @@ class OrderBook {
   Slot add(const RestingOrder& order) noexcept;
   // Removes the order in `slot` from its level and frees the slot.
   void remove(Slot slot) noexcept;
-  // Records a fill of `qty` (≤ leaves) at `price` on the order in `slot`; the order stays in the
-  // book even when its leaves reach 0 (the caller removes it after reporting).
+  // Records a fill of `qty` (≤ leaves) worth `notional` on the order in `slot`; the order stays in
+  // the book even when its leaves reach 0 (the caller removes it).
   void fill(Slot slot, Qty qty, Notional notional) noexcept;
   // Sets the total quantity to `qty` (cum_qty < qty ≤ current qty) keeping time priority.
   void reduce(Slot slot, Qty qty) noexcept;
