@@ -24,6 +24,7 @@
 
 #include "keel/core/instrument.hpp"
 #include "keel/sim/accounts.hpp"
+#include "keel/sim/execution_reporter.hpp"
 #include "keel/sim/fixed_hash_map.hpp"
 #include "keel/sim/order_book.hpp"
 #include "keel/sim/venue_types.hpp"
@@ -101,39 +102,29 @@ class MatchingEngine {
     Qty cum_qty;
     Notional cum_notional;
     [[nodiscard]] Qty leaves() const noexcept { return qty - cum_qty; }
+    [[nodiscard]] bool market() const noexcept { return type == OrderType::kMarket; }
   };
 
   [[nodiscard]] RejectReason check_new(const OrderRequest& r) const noexcept;
-  [[nodiscard]] bool crosses(const Taker& t, Price resting) const noexcept;
-  [[nodiscard]] bool would_cross(const OrderBook& book, const Taker& t) const noexcept;
-  [[nodiscard]] bool can_fill_completely(const OrderBook& book, const Taker& t) const noexcept;
+  [[nodiscard]] const OrderRef* find_open(AccountId account, const ClOrdId& id) const noexcept;
+  // Trades `t` against the opposite side while it crosses (self-trade prevention included).
   void match(OrderBook& book, Taker& t) noexcept;
+  // Removes a resting order and reports 150=4; `request_id` is the cancel/replace request's id.
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;
+  // Puts the remainder of `t` in the book (a slot is free: see check_new and replace).
   void rest(OrderBook& book, const Taker& t) noexcept;
-
-  void emit_reject(const OrderRequest& r, RejectReason why) noexcept;
-  void emit_taker(const Taker& t, VenueExecType type, OrdStatus status, CancelCause cause,
-                  const ClOrdId* orig = nullptr) noexcept;
-  void emit_cancel_reject(std::int64_t ts, AccountId account, InstrumentId instrument,
-                          const ClOrdId& cl_ord_id, const ClOrdId& orig, OrderId order_id,
-                          OrdStatus status, CxlRejResponseTo to, CxlRejReason reason,
-                          RejectReason detail) noexcept;
-  void emit_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
-  // An execution for a resting order with the next exec id; the caller sets type and status.
-  [[nodiscard]] Execution base_execution(std::int64_t ts, InstrumentId instrument, const RestingOrder& o) noexcept;
-  [[nodiscard]] const OrderRef* find_open(AccountId account, const ClOrdId& id) const noexcept;
+  void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
+              RejectReason detail) noexcept;
+  void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
 
   std::vector<VenueSymbol> symbols_;
   std::vector<OrderBook> books_;
-  std::vector<std::uint64_t> trade_ids_;   // last public trade id per instrument
-  std::vector<std::uint64_t> update_ids_;  // last book update id per instrument
   Accounts accounts_;
-  FixedHashMap<ClOrdKey, OrderRef, ClOrdKeyHash> open_;
+  FixedHashMap<ClOrdKey, OrderRef, ClOrdKeyHash> open_;  // the accounts' open orders by ClOrdID
   EngineConfig config_;
-  VenueListener& listener_;
+  ExecutionReporter report_;
   OrderId next_order_id_ = 1;
-  ExecId next_exec_id_ = 1;
   std::uint64_t book_full_rejects_ = 0;
 };
 
