@@ -1,6 +1,7 @@
 #include "keel/sim/matching_engine.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "keel/sim/matching_rules.hpp"
@@ -234,7 +235,9 @@ void MatchingEngine::rest(OrderBook& book, const Taker& t) noexcept {
   o.qty = t.qty;
   o.cum_qty = t.cum_qty;
   o.cum_notional = t.cum_notional;
-  book.add(o);
+  // A slot is free (check_new refuses a GTC order without one; a crossing replace freed its own) and
+  // order ids are unique: a failure here is a broken invariant, never bad input.
+  if (book.add(o) == kNoSlot) std::abort();
   open_.insert(ClOrdKey{t.account, t.cl_ord_id}, OrderRef{book.instrument(), t.id});
   report_level(book, t.ts, t.side, t.price);
 }
