@@ -324,11 +324,42 @@ struct Harness {
       }
     }
     if (mirror.size() != levels_total) return "level-change stream has levels the book does not";
+    for (AccountId a = 0; a < kAccounts; ++a) {
+      for (AssetId asset = 0; asset < config.assets; ++asset) {
+        if (fast.accounts().balance(a, asset) != naive.balance(a, asset)) {
+          return "balance of account " + std::to_string(a) + " asset " + std::to_string(asset) + " differs";
+        }
+      }
+    }
     return "";
   }
 };
 
 }  // namespace
+
+// Runs `steps` random operations through both and fails at the first difference.
+static void run_differential(Harness& h, std::uint64_t seed, int steps) {
+  Generator g(seed);
+  for (int i = 0; i < steps; ++i) {
+    h.step(g, static_cast<std::int64_t>(i) * 1000);
+    const std::string out = h.compare_outputs();
+    ASSERT_EQ(out, "") << "seed " << seed << " step " << i;
+    const std::string books = h.compare_books();
+    ASSERT_EQ(books, "") << "seed " << seed << " step " << i;
+  }
+}
+
+TEST(MatchingDifferential, SmallOrderPoolsRejectAlikeWhenFull) {
+  EngineConfig config;
+  config.orders_per_book = 24;  // well below the ~70 open orders the mix settles at
+  config.accounts = kAccounts;
+  config.assets = 3;
+  config.taker_fee_millionths = 1000;
+  Harness h(config);
+  run_differential(h, 7, 100'000);
+  EXPECT_GT(h.seen["reject book-full"], 1000u);
+  EXPECT_EQ(h.fast.book_full_rejects(), h.seen["reject book-full"]);
+}
 
 TEST(MatchingDifferential, EngineEqualsNaiveReferenceOnRandomOperations) {
   constexpr int kSteps = 1'000'000;
@@ -339,14 +370,8 @@ TEST(MatchingDifferential, EngineEqualsNaiveReferenceOnRandomOperations) {
   config.maker_fee_millionths = -100;  // a rebate, so fee rounding of both signs is compared
   config.taker_fee_millionths = 750;
   Harness h(config);
-  Generator g(kDefaultRunSeed);
-  for (int i = 0; i < kSteps; ++i) {
-    h.step(g, static_cast<std::int64_t>(i) * 1000);
-    const std::string out = h.compare_outputs();
-    ASSERT_EQ(out, "") << "step " << i;
-    const std::string books = h.compare_books();
-    ASSERT_EQ(books, "") << "step " << i;
-  }
+  run_differential(h, kDefaultRunSeed, kSteps);
+  if (HasFatalFailure()) return;
   std::printf("max open orders %zu; limit %llu post-only %llu ioc %llu fok %llu market %llu invalid %llu "
               "cancel %llu replace %llu\n",
               h.max_open, static_cast<unsigned long long>(h.counts[0]),

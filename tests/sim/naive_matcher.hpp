@@ -35,7 +35,12 @@ class NaiveMatcher {
 
   NaiveMatcher(std::span<const VenueSymbol> symbols, const EngineConfig& config, VenueListener& listener)
       : symbols_(symbols.begin(), symbols.end()), config_(config), listener_(listener),
-        trade_ids_(symbols.size(), 0) {}
+        trade_ids_(symbols.size(), 0), balances_(config.accounts * config.assets, 0) {}
+
+  // Spot balance change of (account, asset) since the start, settled per fill like the engine.
+  [[nodiscard]] std::int64_t balance(AccountId account, AssetId asset) const {
+    return balances_[account * config_.assets + asset];
+  }
 
   // Open orders in priority order within each instrument and side: best price first, then seq.
   [[nodiscard]] std::vector<Order> book(InstrumentId instrument, Side side) const {
@@ -242,8 +247,19 @@ class NaiveMatcher {
       t.cum_notional += n;
       best->cum_qty += q;
       best->cum_notional += n;
-      trade(ts, t, best->price, q, false, fee_for(n, config_.taker_fee_millionths));
-      trade(ts, *best, best->price, q, true, fee_for(n, config_.maker_fee_millionths));
+      const Notional taker_fee = fee_for(n, config_.taker_fee_millionths);
+      const Notional maker_fee = fee_for(n, config_.maker_fee_millionths);
+      trade(ts, t, best->price, q, false, taker_fee);
+      trade(ts, *best, best->price, q, true, maker_fee);
+      const Order& buyer = t.side == Side::kBuy ? t : *best;
+      const Order& seller = t.side == Side::kBuy ? *best : t;
+      const VenueSymbol& sym = symbols_[t.instrument];
+      const std::int64_t buyer_fee = (t.side == Side::kBuy ? taker_fee : maker_fee).raw();
+      const std::int64_t seller_fee = (t.side == Side::kBuy ? maker_fee : taker_fee).raw();
+      balances_[buyer.account * config_.assets + sym.quote] -= n.raw() + buyer_fee;
+      balances_[buyer.account * config_.assets + sym.base] += q.raw();
+      balances_[seller.account * config_.assets + sym.base] -= q.raw();
+      balances_[seller.account * config_.assets + sym.quote] += n.raw() - seller_fee;
       PublicTrade p{};
       p.ts = ts;
       p.trade_id = ++trade_ids_[t.instrument];
@@ -323,6 +339,7 @@ class NaiveMatcher {
   VenueListener& listener_;
   std::vector<std::uint64_t> trade_ids_;
   std::vector<Order> orders_;
+  std::vector<std::int64_t> balances_;
   OrderId next_order_id_ = 1;
   ExecId next_exec_id_ = 1;
   std::uint64_t next_seq_ = 1;
