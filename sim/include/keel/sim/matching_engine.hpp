@@ -1,0 +1,131 @@
+// The venue's matching engine: one OrderBook per instrument, spot accounts, and the order semantics
+// of ../shared/spec/VENUE.md ("Message sequence for each order", "Business rules"). Every outcome is
+// reported to the VenueListener, synchronously and in order.
+//
+// A new order is checked in this order; the first failure is its only report (150=8):
+//   unknown symbol, unknown account, invalid order (side/type/TIF none, post-only market order),
+//   price not positive, price off tick (limit orders), quantity not positive, quantity off lot,
+//   below minimum notional (limit orders: price · qty), duplicate ClOrdID (among the account's open
+//   orders), book full (only for a GTC limit order, which may rest; counted), post-only would cross.
+// An accepted order then gets: New; one Trade per fill at the resting price in price-time order
+// (the maker gets its own Trade right after the taker's); for IOC/market a Canceled for any
+// remainder; a GTC limit remainder rests. A FOK first checks that it can fill completely (orders of
+// its own account do not count); if not: New then Canceled and the book is untouched.
+// Self-trade prevention: a resting order of the taker's account met while matching is cancelled
+// (150=4, CancelCause::kSelfTrade) and matching continues.
+//
+// A market order takes liquidity at any price; its time in force GTC is treated as IOC.
+// Nothing here allocates after construction.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "keel/core/instrument.hpp"
+#include "keel/sim/accounts.hpp"
+#include "keel/sim/execution_reporter.hpp"
+#include "keel/sim/fixed_hash_map.hpp"
+#include "keel/sim/order_book.hpp"
+#include "keel/sim/venue_types.hpp"
+
+namespace keel::sim {
+
+// An instrument the venue trades, with the assets its accounts settle in.
+struct VenueSymbol {
+  Instrument instrument;  // instrument.id must equal its index in the list given to the engine
+  AssetId base = 0;
+  AssetId quote = 0;
+};
+
+struct EngineConfig {
+  std::size_t orders_per_book = 1u << 16;  // resting orders per instrument
+  std::size_t accounts = 16;
+  std::size_t assets = 16;
+  std::int64_t maker_fee_millionths = 0;   // 1000 = 0.1 %; negative = rebate
+  std::int64_t taker_fee_millionths = 0;
+};
+
+class MatchingEngine {
+ public:
+  // Allocates every pool and table. Throws std::invalid_argument when a symbol's id does not match
+  // its index or an asset id is out of range (start-up only).
+  MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config, VenueListener& listener);
+
+  // NewOrderSingle. Never allocates, never throws.
+  void submit(const OrderRequest& request) noexcept;
+  // OrderCancelRequest: cancels the account's open order, or answers CancelReject (102=1).
+  void cancel(const CancelRequest& request) noexcept;
+  // OrderCancelReplaceRequest. Unknown order: CancelReject 102=1; new ClOrdID already open:
+  // CancelReject 102=6; invalid price/qty, below min notional, post-only crossing: CancelReject
+  // 102=99 with detail. Otherwise checks, in order: new qty ≤ CumQty ⇒ Canceled
+  // (kReplacedBelowFilled); else Replaced (LeavesQty = qty − CumQty), keeping time priority only when
+  // the price is unchanged and the quantity does not increase; a crossing price then trades as a new
+  // order (fills after the Replaced) and the remainder rests.
+  void replace(const ReplaceRequest& request) noexcept;
+
+  [[nodiscard]] const OrderBook& book(InstrumentId id) const noexcept { return books_[id]; }
+  [[nodiscard]] std::size_t instrument_count() const noexcept { return books_.size(); }
+  [[nodiscard]] Accounts& accounts() noexcept { return accounts_; }
+  [[nodiscard]] const Accounts& accounts() const noexcept { return accounts_; }
+  // New orders rejected with kBookFull.
+  [[nodiscard]] std::uint64_t book_full_rejects() const noexcept { return book_full_rejects_; }
+
+ private:
+  struct ClOrdKey {
+    AccountId account = 0;
+    ClOrdId id;
+    friend bool operator==(const ClOrdKey& a, const ClOrdKey& b) noexcept {
+      return a.account == b.account && a.id == b.id;
+    }
+  };
+  struct ClOrdKeyHash {
+    std::size_t operator()(const ClOrdKey& k) const noexcept;
+  };
+  struct OrderRef {
+    InstrumentId instrument = kNoInstrument;
+    OrderId order_id = 0;
+  };
+  // An order while it takes liquidity (a new order, or a replaced order whose price crosses).
+  struct Taker {
+    std::int64_t ts = 0;
+    OrderId id = 0;
+    InstrumentId instrument = kNoInstrument;
+    AccountId account = 0;
+    ClOrdId cl_ord_id;
+    Side side = Side::kNone;
+    OrderType type = OrderType::kNone;
+    TimeInForce tif = TimeInForce::kNone;
+    bool post_only = false;
+    Price price;
+    Qty qty;
+    Qty cum_qty;
+    Notional cum_notional;
+    [[nodiscard]] Qty leaves() const noexcept { return qty - cum_qty; }
+    [[nodiscard]] bool market() const noexcept { return type == OrderType::kMarket; }
+  };
+
+  [[nodiscard]] RejectReason check_new(const OrderRequest& r) const noexcept;
+  [[nodiscard]] const OrderRef* find_open(AccountId account, const ClOrdId& id) const noexcept;
+  // Trades `t` against the opposite side while it crosses (self-trade prevention included).
+  void match(OrderBook& book, Taker& t) noexcept;
+  // Removes a resting order and reports 150=4; `request_id` is the cancel/replace request's id.
+  void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
+                      const ClOrdId* request_id) noexcept;
+  // Puts the remainder of `t` in the book (a slot is free: see check_new and replace).
+  void rest(OrderBook& book, const Taker& t) noexcept;
+  void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
+              RejectReason detail) noexcept;
+  void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
+
+  std::vector<VenueSymbol> symbols_;
+  std::vector<OrderBook> books_;
+  Accounts accounts_;
+  FixedHashMap<ClOrdKey, OrderRef, ClOrdKeyHash> open_;  // the accounts' open orders by ClOrdID
+  EngineConfig config_;
+  ExecutionReporter report_;
+  OrderId next_order_id_ = 1;
+  std::uint64_t book_full_rejects_ = 0;
+};
+
+}  // namespace keel::sim

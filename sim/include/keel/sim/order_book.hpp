@@ -1,0 +1,104 @@
+// One instrument's limit order book: book state only (no matching rules, no events).
+//
+//  * Orders live in a pool whose capacity is fixed at construction; a free list hands out slots.
+//  * Each side is a sorted array of price levels ordered worst → best, so the best level is at the
+//    back and the levels that change most (near the touch) are the cheapest to insert and erase:
+//    bids ascending by price, asks descending. levels(side) exposes that array.
+//  * Each level is an intrusive FIFO (prev/next slot indices) of its orders in time priority.
+//  * An order id → slot table makes lookup by venue order id O(1).
+// The constructor allocates; no other member allocates.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "keel/core/events.hpp"
+#include "keel/core/fixed_point.hpp"
+#include "keel/sim/fixed_hash_map.hpp"
+#include "keel/sim/venue_types.hpp"
+
+namespace keel::sim {
+
+using Slot = std::uint32_t;
+inline constexpr Slot kNoSlot = 0xFFFF'FFFFu;
+
+// A resting limit order as the book stores it.
+struct RestingOrder {
+  OrderId id = 0;
+  AccountId account = 0;
+  ClOrdId cl_ord_id;
+  Side side = Side::kNone;
+  bool post_only = false;
+  Price price;
+  Qty qty;                 // total order quantity
+  Qty cum_qty;             // filled so far
+  Notional cum_notional;   // Σ fill price · fill qty
+  Slot prev = kNoSlot;     // FIFO links within the level (free-list link when unused)
+  Slot next = kNoSlot;
+
+  [[nodiscard]] Qty leaves() const noexcept { return qty - cum_qty; }
+};
+
+struct PriceLevel {
+  Price price;
+  Qty total;         // Σ leaves of its orders
+  Slot head = kNoSlot;
+  Slot tail = kNoSlot;
+  std::uint32_t count = 0;
+};
+
+class OrderBook {
+ public:
+  // Room for `capacity` resting orders (and as many levels per side). Allocates.
+  OrderBook(InstrumentId instrument, std::size_t capacity);
+
+  [[nodiscard]] InstrumentId instrument() const noexcept { return instrument_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return pool_.size(); }
+  [[nodiscard]] std::size_t order_count() const noexcept { return order_count_; }
+  [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot; }
+
+  // Appends `order` (side, price > 0, leaves > 0, an id not in the book) at the back of its price
+  // level, creating the level. Returns its slot, or kNoSlot when the pool is exhausted.
+  Slot add(const RestingOrder& order) noexcept;
+  // Removes the order in `slot` from its level and frees the slot.
+  void remove(Slot slot) noexcept;
+  // Records a fill of `qty` (≤ leaves) worth `notional` on the order in `slot`; the order stays in
+  // the book even when its leaves reach 0 (the caller removes it).
+  void fill(Slot slot, Qty qty, Notional notional) noexcept;
+  // Sets the total quantity to `qty` (cum_qty < qty ≤ current qty) keeping time priority.
+  void reduce(Slot slot, Qty qty) noexcept;
+  // Moves the order to the back of the queue at `price` with total quantity `qty` (> cum_qty), as a
+  // price change or quantity increase requires, and renames it.
+  void requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept;
+  void rename(Slot slot, const ClOrdId& cl_ord_id) noexcept;
+
+  // Slot of the order with venue id `id`, or kNoSlot.
+  [[nodiscard]] Slot find(OrderId id) const noexcept;
+  // Requires a slot returned by add() and not removed since.
+  [[nodiscard]] const RestingOrder& order(Slot slot) const noexcept { return pool_[slot]; }
+
+  // Levels of one side, worst first, best last.
+  [[nodiscard]] std::span<const PriceLevel> levels(Side side) const noexcept;
+  // The best level of `side`, or nullptr when the side is empty.
+  [[nodiscard]] const PriceLevel* best(Side side) const noexcept;
+  // Total quantity at `price` on `side` (0 when there is no such level).
+  [[nodiscard]] Qty level_qty(Side side, Price price) const noexcept;
+
+ private:
+  std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
+  // Index of the level at `price`, or of the position where it would be inserted; `found` tells.
+  std::size_t locate(const std::vector<PriceLevel>& levels, Side side, Price price, bool& found) const noexcept;
+  void link_back(Slot slot) noexcept;  // appends to the level at pool_[slot].price (creating it)
+  void unlink(Slot slot) noexcept;     // takes out of its level (erasing an empty level)
+
+  InstrumentId instrument_;
+  std::vector<RestingOrder> pool_;
+  std::vector<PriceLevel> bids_;  // ascending price: best (highest) at the back
+  std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
+  FixedHashMap<OrderId, Slot, U64Hash> by_id_;
+  Slot free_head_ = kNoSlot;
+  std::size_t order_count_ = 0;
+};
+
+}  // namespace keel::sim

@@ -1,0 +1,267 @@
+#include "keel/sim/matching_engine.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "keel/sim/matching_rules.hpp"
+
+namespace keel::sim {
+namespace {
+
+std::size_t total_orders(std::span<const VenueSymbol> symbols, const EngineConfig& config) {
+  return std::max<std::size_t>(1, symbols.size() * config.orders_per_book);
+}
+
+}  // namespace
+
+std::size_t MatchingEngine::ClOrdKeyHash::operator()(const ClOrdKey& k) const noexcept {
+  std::uint64_t h = 0xCBF29CE484222325ull ^ k.account;  // FNV-1a over the id, seeded by the account
+  for (const char c : k.id.view()) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001B3ull;
+  }
+  return U64Hash{}(h);
+}
+
+MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config,
+                               VenueListener& listener)
+    : symbols_(symbols.begin(), symbols.end()),
+      accounts_(config.accounts, config.assets),
+      open_(total_orders(symbols, config)),
+      config_(config),
+      report_(symbols.size(), listener) {
+  books_.reserve(symbols.size());
+  for (std::size_t i = 0; i < symbols.size(); ++i) {
+    const VenueSymbol& s = symbols[i];
+    if (s.instrument.id != i) throw std::invalid_argument("venue symbol id does not match its index");
+    if (s.base >= config.assets || s.quote >= config.assets) {
+      throw std::invalid_argument("venue symbol asset out of range");
+    }
+    if (s.instrument.tick_size.raw() <= 0 || s.instrument.lot_size.raw() <= 0) {
+      throw std::invalid_argument("venue symbol tick and lot sizes must be positive");
+    }
+    books_.emplace_back(s.instrument.id, config.orders_per_book);
+  }
+}
+
+RejectReason MatchingEngine::check_new(const OrderRequest& r) const noexcept {
+  if (r.instrument >= books_.size()) return RejectReason::kUnknownSymbol;
+  if (!accounts_.valid(r.account)) return RejectReason::kUnknownAccount;
+  const RejectReason why = rules::check_order(symbols_[r.instrument].instrument, r);
+  if (why != RejectReason::kNone) return why;
+  if (find_open(r.account, r.cl_ord_id) != nullptr) return RejectReason::kDuplicateClOrdId;
+  if (r.type == OrderType::kLimit && r.tif == TimeInForce::kGtc && !books_[r.instrument].has_free_slot()) {
+    return RejectReason::kBookFull;
+  }
+  if (r.post_only && rules::would_cross(books_[r.instrument], r.side, false, r.price)) {
+    return RejectReason::kPostOnlyWouldCross;
+  }
+  return RejectReason::kNone;
+}
+
+const MatchingEngine::OrderRef* MatchingEngine::find_open(AccountId account, const ClOrdId& id) const noexcept {
+  return open_.find(ClOrdKey{account, id});
+}
+
+// ---- requests ----------------------------------------------------------------------------------
+
+void MatchingEngine::submit(const OrderRequest& r) noexcept {
+  const RejectReason why = check_new(r);
+  if (why != RejectReason::kNone) {
+    if (why == RejectReason::kBookFull) ++book_full_rejects_;
+    report_.rejected(r, why);
+    return;
+  }
+  OrderBook& book = books_[r.instrument];
+  Taker t{.ts = r.ts, .id = next_order_id_++, .instrument = r.instrument, .account = r.account,
+          .cl_ord_id = r.cl_ord_id, .side = r.side, .type = r.type, .tif = r.tif,
+          .post_only = r.post_only, .price = r.type == OrderType::kLimit ? r.price : Price{},
+          .qty = r.qty, .cum_qty = {}, .cum_notional = {}};
+  report_.order_event(t.ts, t.instrument, t, VenueExecType::kNew, OrdStatus::kNew, CancelCause::kNone);
+  if (t.tif == TimeInForce::kFok &&
+      !rules::can_fill_completely(book, t.side, t.market(), t.price, t.account, t.qty)) {
+    report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
+                        CancelCause::kFokUnfilled);
+    return;
+  }
+  match(book, t);
+  if (!t.leaves().is_positive()) return;
+  if (!t.market() && t.tif == TimeInForce::kGtc) {
+    rest(book, t);
+    return;
+  }
+  report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
+                      t.market() ? CancelCause::kMarketRemainder : CancelCause::kIocRemainder);
+}
+
+void MatchingEngine::cancel(const CancelRequest& r) noexcept {
+  const OrderRef* ref = find_open(r.account, r.orig_cl_ord_id);
+  if (ref == nullptr || ref->instrument != r.instrument) {
+    CancelReject c{};
+    c.ts = r.ts;
+    c.account = r.account;
+    c.instrument = r.instrument;
+    c.cl_ord_id = r.cl_ord_id;
+    c.orig_cl_ord_id = r.orig_cl_ord_id;
+    c.ord_status = OrdStatus::kRejected;
+    c.response_to = CxlRejResponseTo::kCancel;
+    c.reason = CxlRejReason::kUnknownOrder;
+    c.detail = RejectReason::kUnknownOrder;
+    report_.cancel_reject(c);
+    return;
+  }
+  OrderBook& book = books_[ref->instrument];
+  cancel_resting(book, book.find(ref->order_id), r.ts, CancelCause::kClient, &r.cl_ord_id);
+}
+
+void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
+  const OrderRef* ref = find_open(r.account, r.orig_cl_ord_id);
+  if (ref == nullptr || ref->instrument != r.instrument) {
+    refuse(r, 0, OrdStatus::kRejected, CxlRejReason::kUnknownOrder, RejectReason::kUnknownOrder);
+    return;
+  }
+  OrderBook& book = books_[ref->instrument];
+  const Slot slot = book.find(ref->order_id);
+  const RestingOrder old = book.order(slot);  // a copy: the slot changes below
+  const Instrument& ins = symbols_[book.instrument()].instrument;
+  const OrdStatus status = rules::live_status(old.cum_qty, old.leaves());
+  if (find_open(r.account, r.cl_ord_id) != nullptr) {
+    refuse(r, old.id, status, CxlRejReason::kDuplicateClOrdId, RejectReason::kDuplicateClOrdId);
+    return;
+  }
+  if (const RejectReason why = rules::check_replace(ins, r.price, r.qty); why != RejectReason::kNone) {
+    refuse(r, old.id, status, CxlRejReason::kOther, why);
+    return;
+  }
+  if (r.qty <= old.cum_qty) {
+    cancel_resting(book, slot, r.ts, CancelCause::kReplacedBelowFilled, &r.cl_ord_id);
+    return;
+  }
+  if (!rules::meets_min_notional(ins, r.price, r.qty)) {
+    refuse(r, old.id, status, CxlRejReason::kOther, RejectReason::kBelowMinNotional);
+    return;
+  }
+  const bool crossing = rules::would_cross(book, old.side, false, r.price);
+  if (old.post_only && crossing) {
+    refuse(r, old.id, status, CxlRejReason::kOther, RejectReason::kPostOnlyWouldCross);
+    return;
+  }
+
+  // Accepted: from here on the order is known by its new ClOrdID.
+  Taker t{.ts = r.ts, .id = old.id, .instrument = book.instrument(), .account = old.account,
+          .cl_ord_id = r.cl_ord_id, .side = old.side, .type = OrderType::kLimit,
+          .tif = TimeInForce::kGtc, .post_only = old.post_only, .price = r.price, .qty = r.qty,
+          .cum_qty = old.cum_qty, .cum_notional = old.cum_notional};
+  open_.erase(ClOrdKey{old.account, old.cl_ord_id});
+  report_.order_event(t.ts, t.instrument, t, VenueExecType::kReplaced,
+                      rules::live_status(t.cum_qty, t.leaves()), CancelCause::kNone, nullptr, &old.cl_ord_id);
+  const bool keeps_priority = r.price == old.price && r.qty <= old.qty;
+  if (keeps_priority || !crossing) {
+    if (keeps_priority) {
+      book.reduce(slot, r.qty);
+      book.rename(slot, r.cl_ord_id);
+    } else {
+      book.requeue(slot, r.price, r.qty, r.cl_ord_id);
+    }
+    open_.insert(ClOrdKey{old.account, r.cl_ord_id}, OrderRef{book.instrument(), old.id});
+    if (r.price != old.price || r.qty != old.qty) report_level(book, r.ts, old.side, old.price);
+    if (r.price != old.price) report_level(book, r.ts, old.side, r.price);
+    return;
+  }
+  // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
+  book.remove(slot);
+  report_level(book, r.ts, old.side, old.price);
+  match(book, t);
+  if (t.leaves().is_positive()) rest(book, t);
+}
+
+// ---- book mutations ----------------------------------------------------------------------------
+
+void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
+  const Side maker_side = rules::opposite(t.side);
+  const VenueSymbol& sym = symbols_[book.instrument()];
+  while (t.leaves().is_positive()) {
+    const PriceLevel* level = book.best(maker_side);
+    if (level == nullptr || !rules::crosses(t.side, t.market(), t.price, level->price)) break;
+    const Slot slot = level->head;
+    const RestingOrder& maker = book.order(slot);
+    if (maker.account == t.account) {
+      cancel_resting(book, slot, t.ts, CancelCause::kSelfTrade, nullptr);
+      continue;
+    }
+    const Qty qty = std::min(t.leaves(), maker.leaves());
+    const Price px = maker.price;
+    const Notional notional = px * qty;
+    const Notional taker_fee = fee_for(notional, config_.taker_fee_millionths);
+    const Notional maker_fee = fee_for(notional, config_.maker_fee_millionths);
+    t.cum_qty += qty;
+    t.cum_notional += notional;
+    book.fill(slot, qty, notional);
+    report_.fill(t.ts, t.instrument, t, rules::live_status(t.cum_qty, t.leaves()), px, qty, false, taker_fee);
+    report_.fill(t.ts, t.instrument, maker, rules::live_status(maker.cum_qty, maker.leaves()), px, qty,
+                 true, maker_fee);
+    const bool taker_buys = t.side == Side::kBuy;
+    accounts_.settle(taker_buys ? t.account : maker.account, taker_buys ? maker.account : t.account,
+                     sym.base, sym.quote, qty, notional, taker_buys ? taker_fee : maker_fee,
+                     taker_buys ? maker_fee : taker_fee);
+    report_.public_trade(t.ts, t.instrument, t.side, px, qty, maker.id, t.id);
+    if (!maker.leaves().is_positive()) {
+      open_.erase(ClOrdKey{maker.account, maker.cl_ord_id});
+      book.remove(slot);  // `maker` and `level` are not used after this
+    }
+    report_level(book, t.ts, maker_side, px);
+  }
+}
+
+void MatchingEngine::cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
+                                    const ClOrdId* request_id) noexcept {
+  const RestingOrder o = book.order(slot);
+  open_.erase(ClOrdKey{o.account, o.cl_ord_id});
+  book.remove(slot);
+  report_.order_event(ts, book.instrument(), o, VenueExecType::kCanceled, OrdStatus::kCanceled, cause,
+                      request_id, request_id != nullptr ? &o.cl_ord_id : nullptr);
+  report_level(book, ts, o.side, o.price);
+}
+
+void MatchingEngine::rest(OrderBook& book, const Taker& t) noexcept {
+  RestingOrder o{};
+  o.id = t.id;
+  o.account = t.account;
+  o.cl_ord_id = t.cl_ord_id;
+  o.side = t.side;
+  o.post_only = t.post_only;
+  o.price = t.price;
+  o.qty = t.qty;
+  o.cum_qty = t.cum_qty;
+  o.cum_notional = t.cum_notional;
+  // A slot is free (check_new refuses a GTC order without one; a crossing replace freed its own) and
+  // order ids are unique: a failure here is a broken invariant, never bad input.
+  if (book.add(o) == kNoSlot) std::abort();
+  open_.insert(ClOrdKey{t.account, t.cl_ord_id}, OrderRef{book.instrument(), t.id});
+  report_level(book, t.ts, t.side, t.price);
+}
+
+// ---- reports -----------------------------------------------------------------------------------
+
+void MatchingEngine::refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status,
+                            CxlRejReason reason, RejectReason detail) noexcept {
+  CancelReject c{};
+  c.ts = r.ts;
+  c.order_id = order_id;
+  c.account = r.account;
+  c.instrument = r.instrument;
+  c.cl_ord_id = r.cl_ord_id;
+  c.orig_cl_ord_id = r.orig_cl_ord_id;
+  c.ord_status = status;
+  c.response_to = CxlRejResponseTo::kReplace;
+  c.reason = reason;
+  c.detail = detail;
+  report_.cancel_reject(c);
+}
+
+void MatchingEngine::report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept {
+  report_.level(ts, book.instrument(), side, price, book.level_qty(side, price));
+}
+
+}  // namespace keel::sim

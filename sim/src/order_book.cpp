@@ -1,0 +1,154 @@
+#include "keel/sim/order_book.hpp"
+
+namespace keel::sim {
+
+OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
+    : instrument_(instrument), pool_(capacity), by_id_(capacity) {
+  bids_.reserve(capacity);
+  asks_.reserve(capacity);
+  // Free list in slot order: slot 0 is handed out first.
+  for (std::size_t i = capacity; i-- > 0;) {
+    pool_[i].next = free_head_;
+    free_head_ = static_cast<Slot>(i);
+  }
+}
+
+Slot OrderBook::add(const RestingOrder& order) noexcept {
+  if (free_head_ == kNoSlot) return kNoSlot;
+  const Slot slot = free_head_;
+  free_head_ = pool_[slot].next;
+  pool_[slot] = order;
+  if (!by_id_.insert(order.id, slot)) {  // duplicate id: a caller bug; refuse rather than corrupt
+    pool_[slot].next = free_head_;
+    free_head_ = slot;
+    return kNoSlot;
+  }
+  link_back(slot);
+  ++order_count_;
+  return slot;
+}
+
+void OrderBook::remove(Slot slot) noexcept {
+  unlink(slot);
+  by_id_.erase(pool_[slot].id);
+  pool_[slot].next = free_head_;
+  free_head_ = slot;
+  --order_count_;
+}
+
+void OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
+  RestingOrder& o = pool_[slot];
+  o.cum_qty += qty;
+  o.cum_notional += notional;
+  bool found = false;
+  auto& levels = side_levels(o.side);
+  const std::size_t i = locate(levels, o.side, o.price, found);
+  levels[i].total -= qty;
+}
+
+void OrderBook::reduce(Slot slot, Qty qty) noexcept {
+  RestingOrder& o = pool_[slot];
+  bool found = false;
+  auto& levels = side_levels(o.side);
+  const std::size_t i = locate(levels, o.side, o.price, found);
+  levels[i].total -= o.qty - qty;
+  o.qty = qty;
+}
+
+void OrderBook::requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept {
+  unlink(slot);
+  RestingOrder& o = pool_[slot];
+  o.price = price;
+  o.qty = qty;
+  o.cl_ord_id = cl_ord_id;
+  link_back(slot);
+}
+
+void OrderBook::rename(Slot slot, const ClOrdId& cl_ord_id) noexcept { pool_[slot].cl_ord_id = cl_ord_id; }
+
+Slot OrderBook::find(OrderId id) const noexcept {
+  const Slot* slot = by_id_.find(id);
+  return slot == nullptr ? kNoSlot : *slot;
+}
+
+std::span<const PriceLevel> OrderBook::levels(Side side) const noexcept {
+  return side == Side::kBuy ? std::span<const PriceLevel>(bids_) : std::span<const PriceLevel>(asks_);
+}
+
+const PriceLevel* OrderBook::best(Side side) const noexcept {
+  const auto& levels = side == Side::kBuy ? bids_ : asks_;
+  return levels.empty() ? nullptr : &levels.back();
+}
+
+Qty OrderBook::level_qty(Side side, Price price) const noexcept {
+  const auto& levels = side == Side::kBuy ? bids_ : asks_;
+  bool found = false;
+  const std::size_t i = locate(levels, side, price, found);
+  return found ? levels[i].total : Qty{};
+}
+
+std::size_t OrderBook::locate(const std::vector<PriceLevel>& levels, Side side, Price price,
+                              bool& found) const noexcept {
+  // First index whose level is not worse than `price` (bids ascending, asks descending).
+  std::size_t lo = 0;
+  std::size_t hi = levels.size();
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    const bool worse = side == Side::kBuy ? levels[mid].price < price : levels[mid].price > price;
+    if (worse) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  found = lo < levels.size() && levels[lo].price == price;
+  return lo;
+}
+
+void OrderBook::link_back(Slot slot) noexcept {
+  RestingOrder& o = pool_[slot];
+  auto& levels = side_levels(o.side);
+  bool found = false;
+  const std::size_t i = locate(levels, o.side, o.price, found);
+  if (!found) {
+    // No allocation: capacity() ≥ the number of orders ≥ the number of levels.
+    PriceLevel fresh{};
+    fresh.price = o.price;
+    levels.insert(levels.begin() + static_cast<std::ptrdiff_t>(i), fresh);
+  }
+  PriceLevel& level = levels[i];
+  o.prev = level.tail;
+  o.next = kNoSlot;
+  if (level.tail == kNoSlot) {
+    level.head = slot;
+  } else {
+    pool_[level.tail].next = slot;
+  }
+  level.tail = slot;
+  level.total += o.leaves();
+  ++level.count;
+}
+
+void OrderBook::unlink(Slot slot) noexcept {
+  RestingOrder& o = pool_[slot];
+  auto& levels = side_levels(o.side);
+  bool found = false;
+  const std::size_t i = locate(levels, o.side, o.price, found);
+  PriceLevel& level = levels[i];
+  if (o.prev == kNoSlot) {
+    level.head = o.next;
+  } else {
+    pool_[o.prev].next = o.next;
+  }
+  if (o.next == kNoSlot) {
+    level.tail = o.prev;
+  } else {
+    pool_[o.next].prev = o.prev;
+  }
+  level.total -= o.leaves();
+  --level.count;
+  o.prev = o.next = kNoSlot;
+  if (level.count == 0) levels.erase(levels.begin() + static_cast<std::ptrdiff_t>(i));
+}
+
+}  // namespace keel::sim
