@@ -525,6 +525,14 @@ struct ControlParser::Impl {
     msg.reserve(256);
     // Allocate the parser's buffers once; parse() never grows them.
     if (parser.allocate(kMaxMessageBytes) != simdjson::SUCCESS) throw std::bad_alloc();
+    // simdjson sizes its document (tape and strings) on demand, to the longest input parsed so far;
+    // parse one of the maximum length here so that no client message ever grows it.
+    std::memset(input.get(), ' ', kMaxMessageBytes);
+    input[0] = '{';
+    input[1] = '}';
+    std::memset(input.get() + kMaxMessageBytes, 0, simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    if (parser.parse(input.get(), kMaxMessageBytes, false).get(root) != simdjson::SUCCESS) throw std::bad_alloc();
   }
 
   ControlParse fail(int code, std::string_view text, bool has_id, std::uint64_t id) const noexcept {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../unit/test_support.hpp"
+#include "keel/core/alloc_counter.hpp"
 #include "keel/core/capture.hpp"
 #include "keel/core/instrument.hpp"
 #include "keel/sim/binance_format.hpp"
@@ -216,18 +217,26 @@ TEST(BinanceFormat, TradePartialDepthAndSnapshot) {
 }
 
 TEST(BinanceFormat, EncodersDoNotAllocateOnceTheBufferHasGrown) {
+  if (!allocation_hooks_installed()) GTEST_SKIP() << "allocation hooks not linked";
   const SymbolFormat fmt = make_symbol_format("BTCUSDT", 8, 8, 8).value();
-  std::string out;
-  out.reserve(4096);
-  const char* before = out.data();
   const std::vector<Level> bids(50, Level{Price::parse("100").value(), Qty::parse("1").value()});
-  for (int i = 0; i < 100; ++i) {
+  const KlineMsg kline{};
+  std::string out;
+  const auto encode_all = [&] {
     out.clear();
     begin_combined(out, "btcusdt@depth@100ms");
     encode_depth_diff(out, Market::kFutures, fmt, DepthMsg{1, 2, 3, 4, 5, bids, bids});
     end_combined(out);
-  }
-  EXPECT_EQ(out.data(), before);
+    encode_depth_snapshot(out, Market::kSpot, fmt, DepthSnapshot{1, 2, 3, bids, bids});
+    encode_trade(out, Market::kSpot, fmt, TradeMsg{});
+    encode_agg_trade(out, Market::kSpot, fmt, AggTradeMsg{});
+    encode_book_ticker(out, Market::kFutures, fmt, BookTickerMsg{});
+    encode_kline(out, fmt, kline);
+  };
+  encode_all();  // grows the buffer
+  const AllocationScope scope;
+  for (int i = 0; i < 100; ++i) encode_all();
+  EXPECT_EQ(scope.allocations(), 0u);
 }
 
 TEST(BinanceFormat, StreamNames) {
@@ -481,4 +490,36 @@ TEST(ControlMessages, LongAndOversizedInputs) {
   EXPECT_EQ(reply_to(parser, many), R"({"error":{"code":2,"msg":"Invalid request: too many parameters"},"id":1})");
   // The parser is reusable after errors.
   EXPECT_EQ(reply_to(parser, R"({"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":8})"), R"({"result":null,"id":8})");
+}
+
+TEST(ControlMessages, ParsingAndRepliesDoNotAllocate) {
+  if (!allocation_hooks_installed()) GTEST_SKIP() << "allocation hooks not linked";
+  ControlParser parser;
+  std::string out;
+  out.reserve(1024);
+  std::vector<std::string> inputs = {
+      R"({"method":"SUBSCRIBE","params":["btcusdt@trade","ethusdt@depth5@100ms"],"id":1})",
+      R"({"method":"SUBSCRIBEE","params":["btcusdt@trade"],"id":5})",
+      R"({"method":"SUBSCRIBE","params":["BTCUSDT@trade"],"id":5})",
+      R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1)",
+  };
+  // A long request (the parser's document grows to the longest input unless sized up front).
+  std::string many = R"({"method":"SUBSCRIBE","id":1,"params":[)";
+  for (std::size_t i = 0; i < ControlParser::kMaxStreams; ++i) many += (i ? ",\"" : "\"") + std::string("btcusdt@depth20@100ms\"");
+  many += "]}";
+  inputs.push_back(many);
+  out.reserve(many.size());
+  const AllocationScope scope;
+  for (int i = 0; i < 10; ++i) {
+    for (const std::string& input : inputs) {
+      const ControlParse r = parser.parse(input);
+      out.clear();
+      if (r.ok) {
+        encode_list_result(out, r.request.streams, r.request.id);
+      } else {
+        encode_error_reply(out, r.error);
+      }
+    }
+  }
+  EXPECT_EQ(scope.allocations(), 0u);
 }
