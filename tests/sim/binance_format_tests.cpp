@@ -303,10 +303,41 @@ std::vector<Level> to_levels(const Side& side) {
   return out;
 }
 
-DepthSync::Outcome feed(DepthSync& sync, Diff& d) {
+// Diffs and snapshots travel as JSON: encoded with our encoders, decoded as a client would.
+SymbolFormat book_format() { return make_symbol_format("BTCUSDT", 8, 8, 8).value(); }
+
+DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
   d.msg.bids = d.bids;
   d.msg.asks = d.asks;
-  return sync.apply(d.msg);
+  std::string wire;
+  encode_depth_diff(wire, market, book_format(), d.msg);
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
+  const std::vector<Level> bids = levels(e["b"].value());
+  const std::vector<Level> asks = levels(e["a"].value());
+  DepthMsg m;
+  m.first_update_id = u64(e["U"].value());
+  m.final_update_id = u64(e["u"].value());
+  if (market == Market::kFutures) m.prev_final_update_id = u64(e["pu"].value());
+  m.bids = bids;
+  m.asks = asks;
+  return sync.apply(m);
+}
+
+void load_snapshot(Market market, DepthSync& sync, std::uint64_t id, const Side& bid_side, const Side& ask_side) {
+  std::vector<Level> best_bids_first;
+  for (auto it = bid_side.rbegin(); it != bid_side.rend(); ++it)
+    best_bids_first.push_back({Price::from_raw(it->first), Qty::from_raw(it->second)});
+  const std::vector<Level> asks_in = to_levels(ask_side);
+  std::string wire;
+  encode_depth_snapshot(wire, market, book_format(), DepthSnapshot{id, 1, 2, best_bids_first, asks_in});
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
+  const std::vector<Level> bids = levels(e["bids"].value());
+  const std::vector<Level> asks = levels(e["asks"].value());
+  sync.load_snapshot(u64(e["lastUpdateId"].value()), bids, asks);
 }
 
 void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
@@ -318,9 +349,9 @@ void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
   for (int i = 0; i < total; ++i) {
     if (i == snapshot_at) {
       snapshot_id = venue.ids.last_update_id();
-      sync.load_snapshot(snapshot_id, to_levels(venue.bids), to_levels(venue.asks));
+      load_snapshot(market, sync, snapshot_id, venue.bids, venue.asks);
       for (Diff& d : buffer) {
-        const auto outcome = feed(sync, d);
+        const auto outcome = feed(market, sync, d);
         const bool old = market == Market::kSpot ? d.msg.final_update_id <= snapshot_id
                                                  : d.msg.final_update_id < snapshot_id;
         EXPECT_EQ(outcome, old ? DepthSync::Outcome::kDropped : DepthSync::Outcome::kApplied);
@@ -333,11 +364,11 @@ void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
     prev_final = d.msg.final_update_id;
     if (i < subscribe_at) continue;
     if (i < snapshot_at) {
-      EXPECT_EQ(feed(sync, d), DepthSync::Outcome::kNoSnapshot);
+      EXPECT_EQ(feed(market, sync, d), DepthSync::Outcome::kNoSnapshot);
       buffer.push_back(d);
       continue;
     }
-    ASSERT_EQ(feed(sync, d), DepthSync::Outcome::kApplied) << i;
+    ASSERT_EQ(feed(market, sync, d), DepthSync::Outcome::kApplied) << i;
     ASSERT_EQ(sync.bids(), venue.bids) << i;
     ASSERT_EQ(sync.asks(), venue.asks) << i;
   }
@@ -383,8 +414,8 @@ TEST(DepthBookkeeping, AMissingDiffIsAGap) {
     Diff d1 = venue.next_batch();
     (void)venue.next_batch();  // lost
     Diff d3 = venue.next_batch();
-    EXPECT_EQ(feed(sync, d1), DepthSync::Outcome::kApplied);
-    EXPECT_EQ(feed(sync, d3), DepthSync::Outcome::kGap);
+    EXPECT_EQ(feed(market, sync, d1), DepthSync::Outcome::kApplied);
+    EXPECT_EQ(feed(market, sync, d3), DepthSync::Outcome::kGap);
     EXPECT_FALSE(sync.synced());
     EXPECT_TRUE(sync.bids().empty());
   }
