@@ -6,6 +6,8 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <new>
+#include <vector>
 
 namespace keel::sim::binance {
 namespace {

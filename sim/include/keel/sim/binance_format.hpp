@@ -15,7 +15,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "keel/core/fixed_point.hpp"
 #include "keel/core/instrument.hpp"
