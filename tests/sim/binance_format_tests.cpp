@@ -554,3 +554,15 @@ TEST(ControlMessages, ParsingAndRepliesDoNotAllocate) {
   }
   EXPECT_EQ(scope.allocations(), 0u);
 }
+
+// Boundary test: every strict prefix of a valid request is a truncated frame.
+TEST(ControlMessages, EveryTruncationIsAnEofError) {
+  ControlParser parser;
+  const std::string full = R"({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@kline_1m"],"id":12})";
+  ASSERT_TRUE(parser.parse(full).ok);
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    EXPECT_EQ(reply_to(parser, full.substr(0, n)),
+              R"({"error":{"code":3,"msg":"Invalid JSON: EOF while parsing a value"},"id":null})")
+        << full.substr(0, n);
+  }
+}
