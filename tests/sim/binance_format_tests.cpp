@@ -1,0 +1,568 @@
+// Binance wire formats (sim/binance_format.hpp): every frame of the real captures re-encodes byte for
+// byte, depth ids let Binance's sync procedure rebuild the venue's book, control messages parse into
+// requests or the exact error replies.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../unit/test_support.hpp"
+#include "keel/core/alloc_counter.hpp"
+#include "keel/core/capture.hpp"
+#include "keel/core/instrument.hpp"
+#include "keel/sim/binance_format.hpp"
+
+using namespace keel;
+using namespace keel::sim::binance;
+
+namespace {
+
+// ---- Decoding a captured frame (test side, with simdjson) ----
+
+std::int64_t dec(simdjson::dom::element e) {
+  const std::string_view text = e.get_string().value();
+  const auto parsed = parse_decimal(text);
+  EXPECT_TRUE(parsed.ok()) << text;
+  return parsed.value().raw;
+}
+std::int64_t i64(simdjson::dom::element e) { return e.get_int64().value(); }
+std::uint64_t u64(simdjson::dom::element e) { return e.get_uint64().value(); }
+
+std::vector<Level> levels(simdjson::dom::element e) {
+  std::vector<Level> out;
+  simdjson::dom::array arr;
+  EXPECT_EQ(e.get_array().get(arr), simdjson::SUCCESS);
+  for (simdjson::dom::element l : arr) {
+    simdjson::dom::array pair;
+    EXPECT_EQ(l.get_array().get(pair), simdjson::SUCCESS);
+    simdjson::dom::element p, q;
+    EXPECT_EQ(pair.at(0).get(p), simdjson::SUCCESS);
+    EXPECT_EQ(pair.at(1).get(q), simdjson::SUCCESS);
+    out.push_back(Level{Price::from_raw(dec(p)), Qty::from_raw(dec(q))});
+  }
+  return out;
+}
+
+// The symbol formats of the captured symbols: spot writes 8 decimals; futures the tick/lot precision.
+class Formats {
+ public:
+  explicit Formats(Market market) : market_(market) {
+    add("SUSHIUSDT", "0.0001", "1");
+    add("AKROUSDT", "0.00001", "1");
+    add("KEEPUSDT", "0.0001", "1");
+    add("CTKUSDT", "0.00001", "1");
+    for (const char* s : {"NKNUSDT", "BLZETH", "LRCBTC", "RUNEEUR"}) add(s, "0.00000001", "0.00000001");
+  }
+  SymbolFormat get(std::string_view symbol) const {
+    const auto id = registry_.find(symbol);
+    EXPECT_TRUE(id.ok()) << symbol;
+    return symbol_format_for(registry_.get(id.value()), market_).value();
+  }
+
+ private:
+  void add(const char* symbol, const char* tick, const char* lot) {
+    registry_.add(InstrumentSpec{symbol, Price::parse(tick).value(), Qty::parse(lot).value(), Notional{}});
+  }
+  Market market_;
+  InstrumentRegistry registry_;
+};
+
+// Decodes one captured frame and encodes it again with our encoders.
+std::string reencode(Market market, const Formats& formats, const std::string& frame, std::string* kind_out) {
+  simdjson::dom::parser parser;
+  const simdjson::dom::element root = parser.parse(frame).value();
+  const std::string_view stream = root["stream"].get_string().value();
+  const simdjson::dom::element d = root["data"].value();
+  const auto name = parse_stream_name(stream);
+  EXPECT_TRUE(name.ok()) << stream;
+  std::string out;
+  begin_combined(out, stream);
+  switch (name.value().kind) {
+    case StreamKind::kAggTrade: {
+      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+      AggTradeMsg m;
+      m.event_time_ms = i64(d["E"].value());
+      m.agg_id = u64(d["a"].value());
+      m.price = Price::from_raw(dec(d["p"].value()));
+      m.qty = Qty::from_raw(dec(d["q"].value()));
+      m.first_trade_id = u64(d["f"].value());
+      m.last_trade_id = u64(d["l"].value());
+      m.trade_time_ms = i64(d["T"].value());
+      m.buyer_is_maker = d["m"].get_bool().value();
+      encode_agg_trade(out, market, fmt, m);
+      *kind_out = "aggTrade";
+      break;
+    }
+    case StreamKind::kBookTicker: {
+      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+      BookTickerMsg m;
+      m.update_id = u64(d["u"].value());
+      m.bid_price = Price::from_raw(dec(d["b"].value()));
+      m.bid_qty = Qty::from_raw(dec(d["B"].value()));
+      m.ask_price = Price::from_raw(dec(d["a"].value()));
+      m.ask_qty = Qty::from_raw(dec(d["A"].value()));
+      if (market == Market::kFutures) {
+        m.transaction_time_ms = i64(d["T"].value());
+        m.event_time_ms = i64(d["E"].value());
+      }
+      encode_book_ticker(out, market, fmt, m);
+      *kind_out = "bookTicker";
+      break;
+    }
+    case StreamKind::kDepthDiff: {
+      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+      const std::vector<Level> bids = levels(d["b"].value());
+      const std::vector<Level> asks = levels(d["a"].value());
+      DepthMsg m;
+      m.event_time_ms = i64(d["E"].value());
+      m.first_update_id = u64(d["U"].value());
+      m.final_update_id = u64(d["u"].value());
+      if (market == Market::kFutures) {
+        m.transaction_time_ms = i64(d["T"].value());
+        m.prev_final_update_id = u64(d["pu"].value());
+      }
+      m.bids = bids;
+      m.asks = asks;
+      encode_depth_diff(out, market, fmt, m);
+      *kind_out = "depth";
+      break;
+    }
+    case StreamKind::kKline: {
+      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+      const simdjson::dom::element k = d["k"].value();
+      KlineMsg m;
+      m.event_time_ms = i64(d["E"].value());
+      m.open_time_ms = i64(k["t"].value());
+      m.close_time_ms = i64(k["T"].value());
+      m.interval = parse_kline_interval(k["i"].get_string().value()).value();
+      m.first_trade_id = i64(k["f"].value());
+      m.last_trade_id = i64(k["L"].value());
+      m.open = Price::from_raw(dec(k["o"].value()));
+      m.close = Price::from_raw(dec(k["c"].value()));
+      m.high = Price::from_raw(dec(k["h"].value()));
+      m.low = Price::from_raw(dec(k["l"].value()));
+      m.volume = Qty::from_raw(dec(k["v"].value()));
+      m.trade_count = i64(k["n"].value());
+      m.closed = k["x"].get_bool().value();
+      m.quote_volume = Notional::from_raw(dec(k["q"].value()));
+      m.taker_buy_volume = Qty::from_raw(dec(k["V"].value()));
+      m.taker_buy_quote_volume = Notional::from_raw(dec(k["Q"].value()));
+      encode_kline(out, fmt, m);
+      *kind_out = "kline";
+      break;
+    }
+    default:
+      ADD_FAILURE() << "unexpected stream " << stream;
+  }
+  end_combined(out);
+  return out;
+}
+
+void expect_all_frames_round_trip(const char* file, Market market) {
+  const Capture cap = load_capture_file(test::shared_data(file));
+  const Formats formats(market);
+  std::map<std::string, int> seen;
+  for (const CaptureRecord& r : cap.records) {
+    std::string kind;
+    ASSERT_EQ(reencode(market, formats, r.frame, &kind), r.frame);
+    ++seen[kind];
+  }
+  for (const char* kind : {"aggTrade", "bookTicker", "depth", "kline"}) EXPECT_GT(seen[kind], 0) << kind;
+}
+
+}  // namespace
+
+TEST(BinanceFormat, EverySpotCaptureFrameReencodesByteForByte) {
+  expect_all_frames_round_trip("binance-ws/spot-capture.txt", Market::kSpot);
+}
+
+TEST(BinanceFormat, EveryFuturesCaptureFrameReencodesByteForByte) {
+  expect_all_frames_round_trip("binance-ws/usdm-futures-capture.txt", Market::kFutures);
+}
+
+// Formats not in the captures follow Binance's documentation.
+TEST(BinanceFormat, TradePartialDepthAndSnapshot) {
+  const SymbolFormat spot = make_symbol_format("BTCUSDT", 8, 8, 8).value();
+  const SymbolFormat fut = make_symbol_format("BTCUSDT", 1, 3, 1).value();
+  TradeMsg t{1000, 999, 42, Price::parse("123.4").value(), Qty::parse("0.5").value(), true};
+  std::string out;
+  encode_trade(out, Market::kSpot, spot, t);
+  EXPECT_EQ(out,
+            R"({"e":"trade","E":1000,"s":"BTCUSDT","t":42,"p":"123.40000000","q":"0.50000000","T":999,"m":true,"M":true})");
+  out.clear();
+  encode_trade(out, Market::kFutures, fut, t);
+  EXPECT_EQ(out, R"({"e":"trade","E":1000,"T":999,"s":"BTCUSDT","t":42,"p":"123.4","q":"0.500","X":"MARKET","m":true})");
+
+  const std::vector<Level> bids{{Price::parse("100").value(), Qty::parse("1").value()}};
+  const std::vector<Level> asks{{Price::parse("101.5").value(), Qty::parse("2.25").value()},
+                                {Price::parse("102").value(), Qty::parse("0.001").value()}};
+  DepthMsg m{5, 4, 10, 12, 9, bids, asks};
+  out.clear();
+  encode_partial_depth(out, Market::kSpot, spot, m);
+  EXPECT_EQ(out,
+            R"({"lastUpdateId":12,"bids":[["100.00000000","1.00000000"]],"asks":[["101.50000000","2.25000000"],["102.00000000","0.00100000"]]})");
+  out.clear();
+  encode_partial_depth(out, Market::kFutures, fut, m);
+  EXPECT_EQ(out,
+            R"({"e":"depthUpdate","E":5,"T":4,"s":"BTCUSDT","U":10,"u":12,"pu":9,"b":[["100.0","1.000"]],"a":[["101.5","2.250"],["102.0","0.001"]]})");
+  out.clear();
+  encode_depth_snapshot(out, Market::kSpot, spot, DepthSnapshot{77, 5, 4, bids, {}});
+  EXPECT_EQ(out, R"({"lastUpdateId":77,"bids":[["100.00000000","1.00000000"]],"asks":[]})");
+  out.clear();
+  encode_depth_snapshot(out, Market::kFutures, fut, DepthSnapshot{77, 5, 4, {}, asks});
+  EXPECT_EQ(out, R"({"lastUpdateId":77,"E":5,"T":4,"bids":[],"asks":[["101.5","2.250"],["102.0","0.001"]]})");
+}
+
+TEST(BinanceFormat, EncodersDoNotAllocateOnceTheBufferHasGrown) {
+  if (!allocation_hooks_installed()) GTEST_SKIP() << "allocation hooks not linked";
+  const SymbolFormat fmt = make_symbol_format("BTCUSDT", 8, 8, 8).value();
+  const std::vector<Level> bids(50, Level{Price::parse("100").value(), Qty::parse("1").value()});
+  const KlineMsg kline{};
+  std::string out;
+  const auto encode_all = [&] {
+    out.clear();
+    begin_combined(out, "btcusdt@depth@100ms");
+    encode_depth_diff(out, Market::kFutures, fmt, DepthMsg{1, 2, 3, 4, 5, bids, bids});
+    end_combined(out);
+    encode_depth_snapshot(out, Market::kSpot, fmt, DepthSnapshot{1, 2, 3, bids, bids});
+    encode_trade(out, Market::kSpot, fmt, TradeMsg{});
+    encode_agg_trade(out, Market::kSpot, fmt, AggTradeMsg{});
+    encode_book_ticker(out, Market::kFutures, fmt, BookTickerMsg{});
+    encode_kline(out, fmt, kline);
+  };
+  encode_all();  // grows the buffer
+  const AllocationScope scope;
+  for (int i = 0; i < 100; ++i) encode_all();
+  EXPECT_EQ(scope.allocations(), 0u);
+}
+
+TEST(BinanceFormat, StreamNames) {
+  for (const char* good : {"btcusdt@trade", "btcusdt@aggTrade", "btcusdt@bookTicker", "btcusdt@depth@100ms",
+                           "btcusdt@depth5@100ms", "btcusdt@depth10@100ms", "btcusdt@depth20@100ms",
+                           "btcusdt@kline_1m", "1000shibusdt@kline_1M", "btcusdt@kline_15m", "btcusdt@kline_1h"}) {
+    const auto name = parse_stream_name(good);
+    ASSERT_TRUE(name.ok()) << good;
+    std::string back;
+    append_stream_name(back, name.value());
+    EXPECT_EQ(back, good);
+  }
+  EXPECT_EQ(parse_stream_name("btcusdt@depth10@100ms").value().depth_levels, 10);
+  for (const char* bad : {"", "@trade", "BTCUSDT@trade", "btcusdt", "btcusdt@", "btcusdt@depth", "btcusdt@depth15@100ms",
+                          "btcusdt@depth5", "btcusdt@kline_2m", "btcusdt@kline_", "btc-usdt@trade", "btcusdt@trade ",
+                          "abcdefghijklmnopqrstuvwx@trade", "btcusdt@aggtrade"}) {
+    EXPECT_FALSE(parse_stream_name(bad).ok()) << bad;
+  }
+}
+
+// ---- Depth bookkeeping ----
+
+namespace {
+
+using Side = std::map<std::int64_t, std::int64_t>;
+
+struct Diff {
+  DepthMsg msg;
+  std::vector<Level> bids, asks;
+};
+
+// A venue book changed at random; every batch of changes becomes one diff.
+struct Venue {
+  explicit Venue(Market market) : ids(market, 1000) {}
+  Side bids, asks;
+  DepthStreamState ids;
+  std::mt19937_64 rng{20260421};
+
+  Diff next_batch() {
+    std::uniform_int_distribution<int> n_dist(1, 6), price_dist(0, 19), qty_dist(0, 4), side_dist(0, 1);
+    const int n = n_dist(rng);
+    Side bid_changes, ask_changes;
+    for (int i = 0; i < n; ++i) {
+      const bool bid = side_dist(rng) == 0;
+      const std::int64_t price = (bid ? 100 + price_dist(rng) : 120 + price_dist(rng)) * kScale;
+      const std::int64_t qty = qty_dist(rng) * kScale / 2;  // 0 removes
+      (bid ? bid_changes : ask_changes)[price] = qty;
+      Side& side = bid ? bids : asks;
+      if (qty == 0) side.erase(price); else side[price] = qty;
+    }
+    Diff d;
+    for (auto it = bid_changes.rbegin(); it != bid_changes.rend(); ++it)
+      d.bids.push_back({Price::from_raw(it->first), Qty::from_raw(it->second)});
+    for (const auto& [p, q] : ask_changes) d.asks.push_back({Price::from_raw(p), Qty::from_raw(q)});
+    const DepthIds id = ids.next_diff(static_cast<std::uint32_t>(n));
+    d.msg = DepthMsg{0, 0, id.first, id.final, id.previous, {}, {}};
+    return d;
+  }
+};
+
+std::vector<Level> to_levels(const Side& side) {
+  std::vector<Level> out;
+  for (const auto& [p, q] : side) out.push_back({Price::from_raw(p), Qty::from_raw(q)});
+  return out;
+}
+
+// Diffs and snapshots travel as JSON: encoded with our encoders, decoded as a client would.
+SymbolFormat book_format() { return make_symbol_format("BTCUSDT", 8, 8, 8).value(); }
+
+DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
+  d.msg.bids = d.bids;
+  d.msg.asks = d.asks;
+  std::string wire;
+  encode_depth_diff(wire, market, book_format(), d.msg);
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
+  const std::vector<Level> bids = levels(e["b"].value());
+  const std::vector<Level> asks = levels(e["a"].value());
+  DepthMsg m;
+  m.first_update_id = u64(e["U"].value());
+  m.final_update_id = u64(e["u"].value());
+  if (market == Market::kFutures) m.prev_final_update_id = u64(e["pu"].value());
+  m.bids = bids;
+  m.asks = asks;
+  return sync.apply(m);
+}
+
+void load_snapshot(Market market, DepthSync& sync, std::uint64_t id, const Side& bid_side, const Side& ask_side) {
+  std::vector<Level> best_bids_first;
+  for (auto it = bid_side.rbegin(); it != bid_side.rend(); ++it)
+    best_bids_first.push_back({Price::from_raw(it->first), Qty::from_raw(it->second)});
+  const std::vector<Level> asks_in = to_levels(ask_side);
+  std::string wire;
+  encode_depth_snapshot(wire, market, book_format(), DepthSnapshot{id, 1, 2, best_bids_first, asks_in});
+  simdjson::dom::parser parser;
+  simdjson::dom::element e;
+  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
+  const std::vector<Level> bids = levels(e["bids"].value());
+  const std::vector<Level> asks = levels(e["asks"].value());
+  sync.load_snapshot(u64(e["lastUpdateId"].value()), bids, asks);
+}
+
+void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
+  Venue venue(market);
+  DepthSync sync(market);
+  std::vector<Diff> buffer;
+  std::uint64_t snapshot_id = 0;
+  std::uint64_t prev_final = venue.ids.last_update_id();
+  for (int i = 0; i < total; ++i) {
+    if (i == snapshot_at) {
+      snapshot_id = venue.ids.last_update_id();
+      load_snapshot(market, sync, snapshot_id, venue.bids, venue.asks);
+      for (Diff& d : buffer) {
+        const auto outcome = feed(market, sync, d);
+        const bool old = market == Market::kSpot ? d.msg.final_update_id <= snapshot_id
+                                                 : d.msg.final_update_id < snapshot_id;
+        EXPECT_EQ(outcome, old ? DepthSync::Outcome::kDropped : DepthSync::Outcome::kApplied);
+      }
+    }
+    Diff d = venue.next_batch();
+    // Every diff links to the previous one: spot U = previous u + 1, futures pu = previous u.
+    EXPECT_EQ(d.msg.first_update_id, market == Market::kSpot ? prev_final + 1 : prev_final);
+    EXPECT_EQ(d.msg.prev_final_update_id, prev_final);
+    prev_final = d.msg.final_update_id;
+    if (i < subscribe_at) continue;
+    if (i < snapshot_at) {
+      EXPECT_EQ(feed(market, sync, d), DepthSync::Outcome::kNoSnapshot);
+      buffer.push_back(d);
+      continue;
+    }
+    ASSERT_EQ(feed(market, sync, d), DepthSync::Outcome::kApplied) << i;
+    ASSERT_EQ(sync.bids(), venue.bids) << i;
+    ASSERT_EQ(sync.asks(), venue.asks) << i;
+  }
+  EXPECT_TRUE(sync.synced());
+}
+
+}  // namespace
+
+TEST(DepthBookkeeping, SpotClientRebuildsTheBook) {
+  rebuild(Market::kSpot, 0, 0, 50);
+  rebuild(Market::kSpot, 3, 10, 200);
+  rebuild(Market::kSpot, 20, 21, 200);
+}
+
+TEST(DepthBookkeeping, FuturesClientRebuildsTheBook) {
+  rebuild(Market::kFutures, 0, 0, 50);  // nothing buffered: the first diff after the snapshot links
+  rebuild(Market::kFutures, 3, 10, 200);
+  rebuild(Market::kFutures, 20, 21, 200);
+}
+
+TEST(DepthBookkeeping, SnapshotIdIsTheLastPublishedFinalId) {
+  for (const Market market : {Market::kSpot, Market::kFutures}) {
+    const std::uint64_t overlap = market == Market::kFutures ? 1 : 0;
+    DepthStreamState s(market, 41);
+    EXPECT_EQ(s.last_update_id(), 41u);
+    const DepthIds a = s.next_diff(3);
+    EXPECT_EQ(a.first, 42u - overlap);
+    EXPECT_EQ(a.final, 44u);
+    EXPECT_EQ(a.previous, 41u);
+    EXPECT_EQ(s.last_update_id(), 44u);
+    const DepthIds b = s.next_diff(1);
+    EXPECT_EQ(b.first, 45u - overlap);
+    EXPECT_EQ(b.final, 45u);
+    EXPECT_EQ(b.previous, 44u);
+  }
+}
+
+TEST(DepthBookkeeping, AMissingDiffIsAGap) {
+  for (const Market market : {Market::kSpot, Market::kFutures}) {
+    Venue venue(market);
+    DepthSync sync(market);
+    sync.load_snapshot(venue.ids.last_update_id(), {}, {});
+    Diff d1 = venue.next_batch();
+    (void)venue.next_batch();  // lost
+    Diff d3 = venue.next_batch();
+    EXPECT_EQ(feed(market, sync, d1), DepthSync::Outcome::kApplied);
+    EXPECT_EQ(feed(market, sync, d3), DepthSync::Outcome::kGap);
+    EXPECT_FALSE(sync.synced());
+    EXPECT_TRUE(sync.bids().empty());
+  }
+}
+
+// ---- Control messages ----
+
+namespace {
+std::string reply_to(ControlParser& parser, std::string_view message) {
+  const ControlParse r = parser.parse(message);
+  std::string out;
+  if (!r.ok) {
+    encode_error_reply(out, r.error);
+  } else if (r.request.method == ControlMethod::kListSubscriptions) {
+    encode_list_result(out, {}, r.request.id);
+  } else {
+    encode_result_null(out, r.request.id);
+  }
+  return out;
+}
+}  // namespace
+
+TEST(ControlMessages, GoodRequests) {
+  ControlParser parser;
+  const ControlParse r = parser.parse(R"({"method":"SUBSCRIBE","params":["btcusdt@trade","ethusdt@depth5@100ms"],"id":1})");
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.request.method, ControlMethod::kSubscribe);
+  EXPECT_EQ(r.request.id, 1u);
+  ASSERT_EQ(r.request.streams.size(), 2u);
+  EXPECT_EQ(r.request.streams[0], parse_stream_name("btcusdt@trade").value());
+  EXPECT_EQ(r.request.streams[1].depth_levels, 5);
+  std::string out;
+  encode_list_result(out, r.request.streams, 3);
+  EXPECT_EQ(out, R"({"result":["btcusdt@trade","ethusdt@depth5@100ms"],"id":3})");
+
+  const ControlParse u = parser.parse(R"( { "id" : 18446744073709551615, "method":"UNSUBSCRIBE","params":["btcusdt@kline_1m"]} )");
+  ASSERT_TRUE(u.ok);
+  EXPECT_EQ(u.request.method, ControlMethod::kUnsubscribe);
+  EXPECT_EQ(u.request.id, 18446744073709551615u);
+
+  EXPECT_EQ(reply_to(parser, R"({"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":7})"), R"({"result":null,"id":7})");
+  EXPECT_EQ(reply_to(parser, R"({"method":"LIST_SUBSCRIPTIONS","id":3})"), R"({"result":[],"id":3})");
+  EXPECT_EQ(reply_to(parser, R"({"method":"LIST_SUBSCRIPTIONS","params":[],"id":3})"), R"({"result":[],"id":3})");
+  EXPECT_EQ(reply_to(parser, R"({"method":"SUBSCRIBE","params":[],"id":4,"extra":1})"), R"({"result":null,"id":4})");
+}
+
+TEST(ControlMessages, BadRequestsGetTheExactErrorReplies) {
+  ControlParser parser;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1)",
+       R"({"error":{"code":3,"msg":"Invalid JSON: EOF while parsing a value"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@tr)",
+       R"({"error":{"code":3,"msg":"Invalid JSON: EOF while parsing a value"},"id":null})"},
+      {"", R"({"error":{"code":3,"msg":"Invalid JSON: EOF while parsing a value"},"id":null})"},
+      {"{method}", R"({"error":{"code":3,"msg":"Invalid JSON: expected value"},"id":null})"},
+      {"[1,2]", R"({"error":{"code":2,"msg":"Invalid request: expected a JSON object"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"]})",
+       R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":-1})",
+       R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":"1"})",
+       R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1.5})",
+       R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"},"id":null})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":18446744073709551616})",
+       R"({"error":{"code":2,"msg":"Invalid request: request ID must be an unsigned integer"},"id":null})"},
+      {R"({"params":["btcusdt@trade"],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: missing field `method`"},"id":5})"},
+      {R"({"method":7,"params":["btcusdt@trade"],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: method must be a string"},"id":5})"},
+      {R"({"method":"SUBSCRIBEE","params":["btcusdt@trade"],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: unknown variant `SUBSCRIBEE`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`"},"id":5})"},
+      {R"({"method":"a\"b\\c\u0001","id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: unknown variant `a\"b\\c\u0001`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`"},"id":5})"},
+      {R"({"method":"SUBSCRIBE","id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: missing field `params`"},"id":5})"},
+      {R"({"method":"SUBSCRIBE","params":"btcusdt@trade","id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: params must be an array of strings"},"id":5})"},
+      {R"({"method":"SUBSCRIBE","params":["btcusdt@trade",1],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: params must be an array of strings"},"id":5})"},
+      {R"({"method":"UNSUBSCRIBE","params":[null],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: params must be an array of strings"},"id":5})"},
+      {R"({"method":"SUBSCRIBE","params":["BTCUSDT@trade"],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: invalid stream name `BTCUSDT@trade`"},"id":5})"},
+      {R"({"method":"LIST_SUBSCRIPTIONS","params":["btcusdt@trade"],"id":5})",
+       R"({"error":{"code":2,"msg":"Invalid request: too many parameters"},"id":5})"},
+  };
+  for (const auto& [input, expected] : cases) EXPECT_EQ(reply_to(parser, input), expected) << input;
+}
+
+TEST(ControlMessages, LongAndOversizedInputs) {
+  ControlParser parser;
+  // A long unknown method is echoed up to 64 bytes.
+  const std::string method(200, 'X');
+  EXPECT_EQ(reply_to(parser, R"({"method":")" + method + R"(","id":1})"),
+            R"({"error":{"code":2,"msg":"Invalid request: unknown variant `)" + std::string(64, 'X') +
+                R"(`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`"},"id":1})");
+  EXPECT_EQ(reply_to(parser, std::string(ControlParser::kMaxMessageBytes + 1, ' ')),
+            R"({"error":{"code":3,"msg":"Invalid JSON: message too large"},"id":null})");
+  std::string many = R"({"method":"SUBSCRIBE","id":1,"params":[)";
+  for (std::size_t i = 0; i <= ControlParser::kMaxStreams; ++i) many += (i ? ",\"" : "\"") + std::string("a@trade\"");
+  many += "]}";
+  EXPECT_EQ(reply_to(parser, many), R"({"error":{"code":2,"msg":"Invalid request: too many parameters"},"id":1})");
+  // The parser is reusable after errors.
+  EXPECT_EQ(reply_to(parser, R"({"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":8})"), R"({"result":null,"id":8})");
+}
+
+TEST(ControlMessages, ParsingAndRepliesDoNotAllocate) {
+  if (!allocation_hooks_installed()) GTEST_SKIP() << "allocation hooks not linked";
+  ControlParser parser;
+  std::string out;
+  out.reserve(1024);
+  std::vector<std::string> inputs = {
+      R"({"method":"SUBSCRIBE","params":["btcusdt@trade","ethusdt@depth5@100ms"],"id":1})",
+      R"({"method":"SUBSCRIBEE","params":["btcusdt@trade"],"id":5})",
+      R"({"method":"SUBSCRIBE","params":["BTCUSDT@trade"],"id":5})",
+      R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1)",
+  };
+  // A long request (the parser's document grows to the longest input unless sized up front).
+  std::string many = R"({"method":"SUBSCRIBE","id":1,"params":[)";
+  for (std::size_t i = 0; i < ControlParser::kMaxStreams; ++i) many += (i ? ",\"" : "\"") + std::string("btcusdt@depth20@100ms\"");
+  many += "]}";
+  inputs.push_back(many);
+  out.reserve(many.size());
+  const AllocationScope scope;
+  for (int i = 0; i < 10; ++i) {
+    for (const std::string& input : inputs) {
+      const ControlParse r = parser.parse(input);
+      out.clear();
+      if (r.ok) {
+        encode_list_result(out, r.request.streams, r.request.id);
+      } else {
+        encode_error_reply(out, r.error);
+      }
+    }
+  }
+  EXPECT_EQ(scope.allocations(), 0u);
+}
+
+// Boundary test: every strict prefix of a valid request is a truncated frame.
+TEST(ControlMessages, EveryTruncationIsAnEofError) {
+  ControlParser parser;
+  const std::string full = R"({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@kline_1m"],"id":12})";
+  ASSERT_TRUE(parser.parse(full).ok);
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    EXPECT_EQ(reply_to(parser, full.substr(0, n)),
+              R"({"error":{"code":3,"msg":"Invalid JSON: EOF while parsing a value"},"id":null})")
+        << full.substr(0, n);
+  }
+}
