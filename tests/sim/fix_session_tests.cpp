@@ -1,0 +1,440 @@
+// FIX 4.4 acceptor end to end on loopback: a QuickFIX initiator in the same process logs on, sends
+// orders (good and malformed) and reads what the acceptor answers (VENUE.md "Orders: FIX 4.4").
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fix/quickfix.hpp"
+#include "keel/sim/fix_acceptor.hpp"
+
+namespace keel::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 10s;  // generous: a slow machine must not fail the test
+constexpr const char* kVenue = "KEELSIM";
+
+// A fresh directory under the system temp dir, removed with the object.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() /
+              ("keel_fix_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] std::string sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+// The venue side: a handler that answers each order with a New execution and each cancel with an
+// OrderCancelReject (unknown order).
+class EchoHandler final : public FixOrderHandler {
+ public:
+  FixAcceptor* acceptor = nullptr;
+
+  void on_new_order(const FixNewOrder& order) override {
+    {
+      std::lock_guard lock(mutex_);
+      orders_.push_back(order);
+    }
+    FixExecReport r;
+    r.session = order.session;
+    (void)r.order_id.assign("O" + std::to_string(++next_id_));
+    (void)r.exec_id.assign("E" + std::to_string(next_id_));
+    r.cl_ord_id = order.cl_ord_id;
+    r.symbol = order.symbol;
+    r.side = order.side;
+    r.exec_type = FixExecType::kNew;
+    r.ord_status = FixOrdStatus::kNew;
+    r.leaves_qty = order.qty;
+    EXPECT_TRUE(acceptor->send_execution_report(r));
+  }
+  void on_cancel(const FixCancel& cancel) override {
+    FixCancelReject r;
+    r.session = cancel.session;
+    r.cl_ord_id = cancel.cl_ord_id;
+    r.orig_cl_ord_id = cancel.orig_cl_ord_id;
+    r.ord_status = FixOrdStatus::kRejected;
+    r.response_to = FixCxlRejResponseTo::kCancel;
+    r.reason = FixCxlRejReason::kUnknownOrder;
+    r.text.assign_truncated("Unknown order");
+    EXPECT_TRUE(acceptor->send_cancel_reject(r));
+  }
+  void on_replace(const FixReplace&) override {}
+  void on_status_request(const FixStatusRequest&) override {}
+
+  std::vector<FixNewOrder> orders() {
+    std::lock_guard lock(mutex_);
+    return orders_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<FixNewOrder> orders_;
+  int next_id_ = 0;
+};
+
+// The client side: a QuickFIX initiator that records logon state and the messages it receives.
+class ClientApp final : public FIX::Application {
+ public:
+  explicit ClientApp(std::string password) : password_(std::move(password)) {}
+
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID&) override { set([this] { logged_on_ = true; }); }
+  void onLogout(const FIX::SessionID&) override {
+    set([this] {
+      logged_on_ = false;
+      logged_out_ = true;
+    });
+  }
+  void toAdmin(FIX::Message& m, const FIX::SessionID& id) override {
+    if (m.getHeader().getField(35) != "A") return;
+    m.setField(553, id.getSenderCompID().getValue());
+    if (!password_.empty()) m.setField(554, password_);
+  }
+  void toApp(FIX::Message&, const FIX::SessionID&) override {}
+  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) override {
+    if (m.getHeader().getField(35) == "3") push(m);
+  }
+  void fromApp(const FIX::Message& m, const FIX::SessionID&) override { push(m); }
+
+  // Waits until logged on or out; returns whether logged on.
+  bool wait_logon() {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, kWait, [this] { return logged_on_ || logged_out_; });
+    return logged_on_;
+  }
+  bool logged_on() {
+    std::lock_guard lock(mutex_);
+    return logged_on_;
+  }
+  // The next received message (Reject or application message); nullopt after kWait.
+  std::optional<FIX::Message> next() {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, kWait, [this] { return !received_.empty(); })) return std::nullopt;
+    FIX::Message m = received_.front();
+    received_.pop_front();
+    return m;
+  }
+
+ private:
+  template <class F>
+  void set(F f) {
+    {
+      std::lock_guard lock(mutex_);
+      f();
+    }
+    cv_.notify_all();
+  }
+  void push(const FIX::Message& m) {
+    set([&] { received_.push_back(m); });
+  }
+
+  std::string password_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool logged_on_ = false;
+  bool logged_out_ = false;
+  std::deque<FIX::Message> received_;
+};
+
+FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port,
+                                     const std::string& store_dir) {
+  FIX::Dictionary d;
+  d.setString("ConnectionType", "initiator");
+  d.setString("SocketConnectHost", "127.0.0.1");
+  d.setInt("SocketConnectPort", port);
+  d.setInt("HeartBtInt", 30);
+  d.setInt("ReconnectInterval", 60);  // one attempt within a test
+  d.setString("SocketNodelay", "Y");
+  d.setString("FileStorePath", store_dir);
+  d.setString("UseDataDictionary", "N");
+  d.setString("StartTime", "00:00:00");
+  d.setString("EndTime", "00:00:00");
+  FIX::SessionSettings s;
+  s.set(FIX::SessionID("FIX.4.4", comp_id, kVenue), d);
+  return s;
+}
+
+class Client {
+ public:
+  Client(const std::string& comp_id, const std::string& password, std::uint16_t port,
+         const std::string& store_dir)
+      : id_("FIX.4.4", comp_id, kVenue),
+        app_(password),
+        settings_(client_settings(comp_id, port, store_dir)),
+        store_(settings_),
+        initiator_(app_, store_, settings_) {
+    initiator_.start();
+  }
+  // Forced: no Logout round trip (QuickFIX waits in whole seconds); stop() logs out properly.
+  ~Client() { initiator_.stop(true); }
+
+  ClientApp& app() { return app_; }
+  void send(FIX::Message m) { ASSERT_TRUE(FIX::Session::sendToTarget(m, id_)); }
+  void stop() { initiator_.stop(); }
+
+ private:
+  FIX::SessionID id_;
+  ClientApp app_;
+  FIX::SessionSettings settings_;
+  FIX::FileStoreFactory store_;
+  FIX::SocketInitiator initiator_;
+};
+
+// A valid limit NewOrderSingle; tests erase or overwrite fields to break it.
+FIX::Message new_order(const std::string& cl_ord_id) {
+  FIX::Message m;
+  m.getHeader().setField(35, "D");
+  m.setField(11, cl_ord_id);
+  m.setField(1, "main");
+  m.setField(55, "BTCUSDT");
+  m.setField(54, "1");
+  m.setField(38, "0.00150000");
+  m.setField(40, "2");
+  m.setField(44, "27123.45");
+  m.setField(59, "1");
+  m.setField(18, "6");
+  m.setField(60, "20240102-03:04:05.678");
+  return m;
+}
+
+// Polls pred until it holds or kWait passes; returns its last value. For state that another thread
+// updates just after the event the test waited for.
+template <class Pred>
+bool eventually(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+std::string field(const FIX::Message& m, int tag) { return m.isSetField(tag) ? m.getField(tag) : "<absent>"; }
+std::string type_of(const FIX::Message& m) { return m.getHeader().getField(35); }
+
+class FixSessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::make_unique<TempDir>(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    start_acceptor();
+  }
+  void start_acceptor() {
+    FixAcceptorConfig config;
+    config.comp_id = kVenue;
+    config.accounts = {{"ALICE", "secret"}, {"BOB", ""}};
+    config.store_dir = dir_->sub("venue");
+    acceptor_ = std::make_unique<FixAcceptor>(config, handler_);
+    handler_.acceptor = acceptor_.get();
+    acceptor_->start();
+    ASSERT_NE(acceptor_->port(), 0);
+  }
+  void TearDown() override { acceptor_.reset(); }
+
+  std::unique_ptr<TempDir> dir_;
+  EchoHandler handler_;
+  std::unique_ptr<FixAcceptor> acceptor_;
+};
+
+TEST_F(FixSessionTest, KnownCompIdLogsOnAndOrderGetsExecutionReport) {
+  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  ASSERT_TRUE(client.app().wait_logon());
+  EXPECT_TRUE(eventually([&] { return acceptor_->is_logged_on("ALICE"); }));
+
+  client.send(new_order("ord-1"));
+  const auto er = client.app().next();
+  ASSERT_TRUE(er.has_value());
+  EXPECT_EQ(type_of(*er), "8");
+  EXPECT_EQ(field(*er, 37), "O1");
+  EXPECT_EQ(field(*er, 17), "E1");
+  EXPECT_EQ(field(*er, 11), "ord-1");
+  EXPECT_EQ(field(*er, 55), "BTCUSDT");
+  EXPECT_EQ(field(*er, 54), "1");
+  EXPECT_EQ(field(*er, 150), "0");
+  EXPECT_EQ(field(*er, 39), "0");
+  EXPECT_EQ(field(*er, 14), "0");
+  EXPECT_EQ(field(*er, 151), "0.0015");
+  EXPECT_EQ(field(*er, 6), "0");
+  EXPECT_EQ(field(*er, 41), "<absent>");
+  EXPECT_EQ(field(*er, 31), "<absent>");
+
+  const auto orders = handler_.orders();
+  ASSERT_EQ(orders.size(), 1u);
+  const FixNewOrder& o = orders[0];
+  EXPECT_EQ(o.session.view(), "ALICE");
+  EXPECT_EQ(o.cl_ord_id.view(), "ord-1");
+  EXPECT_EQ(o.account.view(), "main");
+  EXPECT_EQ(o.symbol.view(), "BTCUSDT");
+  EXPECT_EQ(o.side, FixSide::kBuy);
+  EXPECT_EQ(o.qty, Qty::from_raw(150'000));
+  EXPECT_EQ(o.ord_type, FixOrdType::kLimit);
+  EXPECT_EQ(o.price, Price::from_raw(2'712'345'000'000));
+  EXPECT_EQ(o.time_in_force, FixTimeInForce::kGtc);
+  EXPECT_TRUE(o.post_only);
+  EXPECT_EQ(o.transact_time_ns, 1'704'164'645'678'000'000);
+
+  FIX::Message cancel;
+  cancel.getHeader().setField(35, "F");
+  cancel.setField(11, "cxl-1");
+  cancel.setField(41, "nope");
+  cancel.setField(55, "BTCUSDT");
+  cancel.setField(54, "2");
+  client.send(cancel);
+  const auto rej = client.app().next();
+  ASSERT_TRUE(rej.has_value());
+  EXPECT_EQ(type_of(*rej), "9");
+  EXPECT_EQ(field(*rej, 37), "NONE");
+  EXPECT_EQ(field(*rej, 11), "cxl-1");
+  EXPECT_EQ(field(*rej, 41), "nope");
+  EXPECT_EQ(field(*rej, 39), "8");
+  EXPECT_EQ(field(*rej, 434), "1");
+  EXPECT_EQ(field(*rej, 102), "1");
+  EXPECT_EQ(field(*rej, 58), "Unknown order");
+}
+
+TEST_F(FixSessionTest, AccountWithoutPasswordLogsOn) {
+  Client client("BOB", "", acceptor_->port(), dir_->sub("client"));
+  EXPECT_TRUE(client.app().wait_logon());
+}
+
+TEST_F(FixSessionTest, UnknownCompIdIsRefused) {
+  Client client("MALLORY", "secret", acceptor_->port(), dir_->sub("client"));
+  EXPECT_FALSE(client.app().wait_logon());
+  EXPECT_FALSE(client.app().logged_on());
+}
+
+TEST_F(FixSessionTest, WrongPasswordIsRefused) {
+  Client client("ALICE", "guess", acceptor_->port(), dir_->sub("client"));
+  EXPECT_FALSE(client.app().wait_logon());
+  EXPECT_FALSE(acceptor_->is_logged_on("ALICE"));
+}
+
+TEST_F(FixSessionTest, MissingPasswordIsRefused) {
+  Client client("ALICE", "", acceptor_->port(), dir_->sub("client"));
+  EXPECT_FALSE(client.app().wait_logon());
+}
+
+// Each malformed order gets a session Reject naming the tag; the session stays up.
+TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
+  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  ASSERT_TRUE(client.app().wait_logon());
+
+  struct Case {
+    int tag;
+    const char* value;  // nullptr = remove the tag
+    const char* reason;
+  };
+  const Case cases[] = {
+      {38, nullptr, "1"}, {54, "7", "5"},   {44, "abc", "6"}, {40, "9", "5"},
+      {59, "0", "5"},     {38, "1e3", "6"}, {11, nullptr, "1"}, {60, "yesterday", "6"},
+      {11, "0123456789012345678901234567890123456", "5"},  // 37 characters
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE("tag " + std::to_string(c.tag));
+    FIX::Message m = new_order("bad");
+    if (c.value == nullptr) {
+      m.removeField(c.tag);
+    } else {
+      m.setField(c.tag, c.value);
+    }
+    client.send(m);
+    const auto r = client.app().next();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(type_of(*r), "3");
+    EXPECT_EQ(field(*r, 373), c.reason);
+    EXPECT_EQ(field(*r, 371), std::to_string(c.tag));
+    EXPECT_EQ(field(*r, 372), "D");
+    EXPECT_NE(field(*r, 45), "<absent>");
+  }
+
+  FIX::Message unsupported;
+  unsupported.getHeader().setField(35, "V");  // MarketDataRequest: not served on the order port
+  unsupported.setField(262, "md-1");
+  client.send(unsupported);
+  const auto j = client.app().next();
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(type_of(*j), "j");
+  EXPECT_EQ(field(*j, 372), "V");
+  EXPECT_EQ(field(*j, 380), "3");
+
+  EXPECT_TRUE(client.app().logged_on());
+  EXPECT_TRUE(handler_.orders().empty());
+  client.send(new_order("good"));
+  const auto er = client.app().next();
+  ASSERT_TRUE(er.has_value());
+  EXPECT_EQ(type_of(*er), "8");
+  EXPECT_EQ(field(*er, 11), "good");
+  EXPECT_TRUE(client.app().logged_on());
+}
+
+// A restarted acceptor on the same store directory resumes both sequence numbers.
+TEST_F(FixSessionTest, SequenceNumbersResumeAfterRestart) {
+  {
+    Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+    ASSERT_TRUE(client.app().wait_logon());
+    client.send(new_order("ord-1"));
+    ASSERT_TRUE(client.app().next().has_value());
+    client.stop();
+  }
+  // The venue's side disconnects after answering the Logout: its numbers are final then.
+  ASSERT_TRUE(eventually([&] { return !acceptor_->is_logged_on("ALICE"); }));
+  const auto before = acceptor_->sequence_numbers("ALICE");
+  ASSERT_TRUE(before.has_value());
+  EXPECT_GE(before->next_sender, 4);  // Logon, ExecutionReport, Logout
+  EXPECT_GE(before->next_target, 4);  // Logon, NewOrderSingle, Logout
+
+  acceptor_.reset();
+  start_acceptor();
+  const auto after = acceptor_->sequence_numbers("ALICE");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->next_sender, before->next_sender);
+  EXPECT_EQ(after->next_target, before->next_target);
+
+  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  ASSERT_TRUE(client.app().wait_logon());
+  client.send(new_order("ord-2"));
+  const auto er = client.app().next();
+  ASSERT_TRUE(er.has_value());
+  // The Logon answer took before->next_sender, so the report carries the number after it.
+  EXPECT_EQ(er->getHeader().getField(34), std::to_string(before->next_sender + 1));
+}
+
+TEST(FixAcceptorConfigTest, InvalidConfigurationThrows) {
+  EchoHandler handler;
+  FixAcceptorConfig config;
+  EXPECT_THROW(FixAcceptor(config, handler), std::invalid_argument);  // no store_dir
+  config.store_dir = "/tmp/unused";
+  config.accounts = {{"A", ""}, {"A", "x"}};
+  EXPECT_THROW(FixAcceptor(config, handler), std::invalid_argument);
+}
+
+TEST(FixMessagesTest, UtcTimestamp) {
+  EXPECT_EQ(parse_fix_utc_timestamp("19700101-00:00:00").value(), 0);
+  EXPECT_EQ(parse_fix_utc_timestamp("20240229-23:59:59.123456789").value(),
+            1'709'251'199'123'456'789);
+  EXPECT_FALSE(parse_fix_utc_timestamp("20230229-00:00:00").ok());
+  EXPECT_FALSE(parse_fix_utc_timestamp("20240101-00:00:00.").ok());
+  EXPECT_FALSE(parse_fix_utc_timestamp("20240101 00:00:00").ok());
+}
+
+}  // namespace
+}  // namespace keel::sim
