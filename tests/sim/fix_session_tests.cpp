@@ -29,8 +29,7 @@ constexpr const char* kVenue = "KEELSIM";
 class TempDir {
  public:
   explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() /
-              ("keel_fix_" + name + "_" + std::to_string(::getpid()))) {
+      : path_(fs::temp_directory_path() / ("keel_fix_" + name + "_" + std::to_string(::getpid()))) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -78,17 +77,55 @@ class EchoHandler final : public FixOrderHandler {
     r.text.assign_truncated("Unknown order");
     EXPECT_TRUE(acceptor->send_cancel_reject(r));
   }
-  void on_replace(const FixReplace&) override {}
-  void on_status_request(const FixStatusRequest&) override {}
+  // Replaces and status requests are only recorded; each answers with an OrderStatus report so the
+  // client knows the acceptor has handled it.
+  void on_replace(const FixReplace& replace) override {
+    {
+      std::lock_guard lock(mutex_);
+      replaces_.push_back(replace);
+    }
+    status_report(replace.session, replace.cl_ord_id, replace.symbol, replace.side);
+  }
+  void on_status_request(const FixStatusRequest& request) override {
+    {
+      std::lock_guard lock(mutex_);
+      status_requests_.push_back(request);
+    }
+    status_report(request.session, request.cl_ord_id, request.symbol, request.side);
+  }
 
   std::vector<FixNewOrder> orders() {
     std::lock_guard lock(mutex_);
     return orders_;
   }
+  std::vector<FixReplace> replaces() {
+    std::lock_guard lock(mutex_);
+    return replaces_;
+  }
+  std::vector<FixStatusRequest> status_requests() {
+    std::lock_guard lock(mutex_);
+    return status_requests_;
+  }
 
  private:
   std::mutex mutex_;
+  void status_report(const CompId& session, const ClOrdId& cl_ord_id, const FixSymbol& symbol,
+                     FixSide side) {
+    FixExecReport r;
+    r.session = session;
+    (void)r.order_id.assign("NONE");
+    (void)r.exec_id.assign("S" + std::to_string(++next_id_));
+    r.cl_ord_id = cl_ord_id;
+    r.symbol = symbol;
+    r.side = side;
+    r.exec_type = FixExecType::kOrderStatus;
+    r.ord_status = FixOrdStatus::kRejected;
+    EXPECT_TRUE(acceptor->send_execution_report(r));
+  }
+
   std::vector<FixNewOrder> orders_;
+  std::vector<FixReplace> replaces_;
+  std::vector<FixStatusRequest> status_requests_;
   int next_id_ = 0;
 };
 
@@ -98,7 +135,9 @@ class ClientApp final : public FIX::Application {
   explicit ClientApp(std::string password) : password_(std::move(password)) {}
 
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override { set([this] { logged_on_ = true; }); }
+  void onLogon(const FIX::SessionID&) override {
+    set([this] { logged_on_ = true; });
+  }
   void onLogout(const FIX::SessionID&) override {
     set([this] {
       logged_on_ = false;
@@ -229,13 +268,18 @@ bool eventually(Pred pred) {
   return true;
 }
 
-std::string field(const FIX::Message& m, int tag) { return m.isSetField(tag) ? m.getField(tag) : "<absent>"; }
-std::string type_of(const FIX::Message& m) { return m.getHeader().getField(35); }
+std::string field(const FIX::Message& m, int tag) {
+  return m.isSetField(tag) ? m.getField(tag) : "<absent>";
+}
+std::string type_of(const FIX::Message& m) {
+  return m.getHeader().getField(35);
+}
 
 class FixSessionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::make_unique<TempDir>(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        std::make_unique<TempDir>(::testing::UnitTest::GetInstance()->current_test_info()->name());
     start_acceptor();
   }
   void start_acceptor() {
@@ -344,8 +388,14 @@ TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
     const char* reason;
   };
   const Case cases[] = {
-      {38, nullptr, "1"}, {54, "7", "5"},   {44, "abc", "6"}, {40, "9", "5"},
-      {59, "0", "5"},     {38, "1e3", "6"}, {11, nullptr, "1"}, {60, "yesterday", "6"},
+      {38, nullptr, "1"},
+      {54, "7", "5"},
+      {44, "abc", "6"},
+      {40, "9", "5"},
+      {59, "0", "5"},
+      {38, "1e3", "6"},
+      {11, nullptr, "1"},
+      {60, "yesterday", "6"},
       {11, "0123456789012345678901234567890123456", "5"},  // 37 characters
   };
   for (const Case& c : cases) {
@@ -384,6 +434,57 @@ TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
   EXPECT_EQ(type_of(*er), "8");
   EXPECT_EQ(field(*er, 11), "good");
   EXPECT_TRUE(client.app().logged_on());
+}
+
+TEST_F(FixSessionTest, ReplaceAndStatusRequestAreDecoded) {
+  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  ASSERT_TRUE(client.app().wait_logon());
+
+  FIX::Message replace;
+  replace.getHeader().setField(35, "G");
+  replace.setField(11, "ord-2");
+  replace.setField(41, "ord-1");
+  replace.setField(55, "BTCUSDT");
+  replace.setField(54, "2");
+  replace.setField(38, "2");
+  replace.setField(40, "1");  // market: no Price needed
+  client.send(replace);
+  auto r = client.app().next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(type_of(*r), "8");
+  EXPECT_EQ(field(*r, 150), "I");
+
+  replace.removeField(41);  // OrigClOrdID is required
+  client.send(replace);
+  r = client.app().next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(type_of(*r), "3");
+  EXPECT_EQ(field(*r, 371), "41");
+
+  FIX::Message status;
+  status.getHeader().setField(35, "H");
+  status.setField(11, "ord-2");
+  status.setField(55, "ETHUSDT");
+  status.setField(54, "1");
+  client.send(status);
+  r = client.app().next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(type_of(*r), "8");
+
+  const auto replaces = handler_.replaces();
+  ASSERT_EQ(replaces.size(), 1u);
+  EXPECT_EQ(replaces[0].session.view(), "ALICE");
+  EXPECT_EQ(replaces[0].cl_ord_id.view(), "ord-2");
+  EXPECT_EQ(replaces[0].orig_cl_ord_id.view(), "ord-1");
+  EXPECT_EQ(replaces[0].side, FixSide::kSell);
+  EXPECT_EQ(replaces[0].qty, Qty::from_units(2));
+  EXPECT_EQ(replaces[0].ord_type, FixOrdType::kMarket);
+  EXPECT_EQ(replaces[0].price, Price{});
+  const auto requests = handler_.status_requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].cl_ord_id.view(), "ord-2");
+  EXPECT_EQ(requests[0].symbol.view(), "ETHUSDT");
+  EXPECT_EQ(requests[0].side, FixSide::kBuy);
 }
 
 // A restarted acceptor on the same store directory resumes both sequence numbers.

@@ -68,7 +68,9 @@ class Application final : public FIX::Application {
       : config_(config), handler_(handler) {}
 
   void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID& id) override { handler_.on_logon(id.getTargetCompID().getValue()); }
+  void onLogon(const FIX::SessionID& id) override {
+    handler_.on_logon(id.getTargetCompID().getValue());
+  }
   void onLogout(const FIX::SessionID& id) override {
     handler_.on_logout(id.getTargetCompID().getValue());
   }
@@ -96,8 +98,8 @@ class Application final : public FIX::Application {
     } else if (type == "G") {
       deliver<FixReplace>(msg, id, [this](const FixReplace& v) { handler_.on_replace(v); });
     } else if (type == "H") {
-      deliver<FixStatusRequest>(msg, id,
-                                [this](const FixStatusRequest& v) { handler_.on_status_request(v); });
+      deliver<FixStatusRequest>(
+          msg, id, [this](const FixStatusRequest& v) { handler_.on_status_request(v); });
     } else {
       answer(msg, id,
              {fix_detail::DecodeError::Kind::kBusinessReject, 0,
@@ -150,7 +152,8 @@ void validate(const FixAcceptorConfig& config) {
 }  // namespace
 
 struct FixAcceptor::Impl {
-  Impl(FixAcceptorConfig c, FixOrderHandler& handler) : config(std::move(c)), app(config, handler) {}
+  Impl(FixAcceptorConfig c, FixOrderHandler& handler)
+      : config(std::move(c)), app(config, handler) {}
 
   FixAcceptorConfig config;
   Application app;
@@ -195,7 +198,9 @@ FixAcceptor::FixAcceptor(FixAcceptorConfig config, FixOrderHandler& handler) {
   impl_ = std::make_unique<Impl>(std::move(config), handler);
 }
 
-FixAcceptor::~FixAcceptor() { stop(); }
+FixAcceptor::~FixAcceptor() {
+  stop();
+}
 
 void FixAcceptor::start() {
   if (impl_->acceptor) throw std::logic_error("FIX acceptor: already started");
@@ -222,7 +227,9 @@ void FixAcceptor::stop() {
   impl_->port = 0;
 }
 
-std::uint16_t FixAcceptor::port() const noexcept { return impl_->port; }
+std::uint16_t FixAcceptor::port() const noexcept {
+  return impl_->port;
+}
 
 bool FixAcceptor::send_execution_report(const FixExecReport& report) {
   return impl_->send(fix_detail::encode(report), report.session.view());

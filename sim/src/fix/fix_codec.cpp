@@ -54,7 +54,8 @@ DecodeError read_text(const FIX::FieldMap& m, int tag, bool required, FixText<N>
     return required ? session_reject(tag, kRejectRequiredTagMissing, "Required tag missing")
                     : DecodeError{};
   }
-  if (s->empty() || !out.assign(*s)) return session_reject(tag, kRejectValueIncorrect, "Value too long");
+  if (s->empty() || !out.assign(*s))
+    return session_reject(tag, kRejectValueIncorrect, "Value too long");
   return {};
 }
 
@@ -68,9 +69,11 @@ DecodeError read_side(const FIX::FieldMap& m, FixSide& out) {
 
 DecodeError read_ord_type(const FIX::FieldMap& m, FixOrdType& out) {
   const std::string* s = find(m, kOrdType);
-  if (s == nullptr) return session_reject(kOrdType, kRejectRequiredTagMissing, "Required tag missing");
+  if (s == nullptr)
+    return session_reject(kOrdType, kRejectRequiredTagMissing, "Required tag missing");
   out = decode_fix_ord_type(*s);
-  if (out == FixOrdType::kNone) return session_reject(kOrdType, kRejectValueIncorrect, "Unknown OrdType");
+  if (out == FixOrdType::kNone)
+    return session_reject(kOrdType, kRejectValueIncorrect, "Unknown OrdType");
   return {};
 }
 
@@ -111,9 +114,11 @@ DecodeError read_price(const FIX::FieldMap& m, FixOrdType type, Price& out) {
 
 DecodeError read_transact_time(const FIX::FieldMap& m, std::int64_t& out) {
   const std::string* s = find(m, kTransactTime);
-  if (s == nullptr) return session_reject(kTransactTime, kRejectRequiredTagMissing, "Required tag missing");
+  if (s == nullptr)
+    return session_reject(kTransactTime, kRejectRequiredTagMissing, "Required tag missing");
   const auto parsed = parse_fix_utc_timestamp(*s);
-  if (!parsed.ok()) return session_reject(kTransactTime, kRejectIncorrectDataFormat, "Bad UTCTimestamp");
+  if (!parsed.ok())
+    return session_reject(kTransactTime, kRejectIncorrectDataFormat, "Bad UTCTimestamp");
   out = parsed.value();
   return {};
 }
@@ -132,10 +137,16 @@ bool read_post_only(const FIX::FieldMap& m) {
   return false;
 }
 
-void set_session(std::string_view session, CompId& out) { out.assign_truncated(session); }
+void set_session(std::string_view session, CompId& out) {
+  out.assign_truncated(session);
+}
 
-std::string decimal(std::int64_t raw) { return format_fixed_shortest(raw); }
-std::string one_char(char c) { return std::string(1, c); }
+std::string decimal(std::int64_t raw) {
+  return format_fixed_shortest(raw);
+}
+std::string one_char(char c) {
+  return std::string(1, c);
+}
 
 FIX::Message with_type(const char* msg_type) {
   FIX::Message m;
@@ -207,7 +218,8 @@ FIX::Message encode(const FixExecReport& r) {
     m.setField(kLastPx, decimal(r.last_px.raw()));
     m.setField(kLastQty, decimal(r.last_qty.raw()));
   }
-  if (r.exec_type == FixExecType::kRejected) m.setField(kOrdRejReason, std::to_string(r.ord_rej_reason));
+  if (r.exec_type == FixExecType::kRejected)
+    m.setField(kOrdRejReason, std::to_string(r.ord_rej_reason));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
   return m;
 }

@@ -1,5 +1,6 @@
 // FIX 4.4 messages <-> fix_messages.hpp values (sim-private; the only code besides fix_acceptor.cpp
-// that touches QuickFIX types). Works without a data dictionary: every required field is checked here.
+// that touches QuickFIX types). Works without a data dictionary: every required field is checked
+// here.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +15,9 @@ namespace keel::sim::fix_detail {
 struct DecodeError {
   enum class Kind : std::uint8_t { kNone = 0, kSessionReject = 1, kBusinessReject = 2 };
   Kind kind = Kind::kNone;
-  int ref_tag = 0;          // RefTagID (371) for a session Reject; 0 = none
-  int reason = 0;           // SessionRejectReason (373) or BusinessRejectReason (380)
-  std::string_view text;    // static text for Text (58)
+  int ref_tag = 0;        // RefTagID (371) for a session Reject; 0 = none
+  int reason = 0;         // SessionRejectReason (373) or BusinessRejectReason (380)
+  std::string_view text;  // static text for Text (58)
   explicit operator bool() const noexcept { return kind != Kind::kNone; }
 };
 
@@ -37,8 +38,8 @@ DecodeError decode(const FIX::Message& msg, std::string_view session, FixStatusR
 // Outgoing messages, header MsgType set; BeginString and CompIDs are added when sent.
 FIX::Message encode(const FixExecReport& report);
 FIX::Message encode(const FixCancelReject& reject);
-// The answer to a message that failed to decode: Reject (3) or BusinessMessageReject (j), referring to
-// `ref`'s MsgSeqNum and MsgType. Requires: error is set.
+// The answer to a message that failed to decode: Reject (3) or BusinessMessageReject (j), referring
+// to `ref`'s MsgSeqNum and MsgType. Requires: error is set.
 FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error);
 
 }  // namespace keel::sim::fix_detail

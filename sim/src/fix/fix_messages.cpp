@@ -24,53 +24,76 @@ FixTimeInForce decode_fix_time_in_force(std::string_view wire) noexcept {
 
 char encode(FixSide v) noexcept {
   switch (v) {
-    case FixSide::kBuy: return '1';
-    case FixSide::kSell: return '2';
-    case FixSide::kNone: break;
+    case FixSide::kBuy:
+      return '1';
+    case FixSide::kSell:
+      return '2';
+    case FixSide::kNone:
+      break;
   }
   return '\0';
 }
 
 char encode(FixExecType v) noexcept {
   switch (v) {
-    case FixExecType::kNew: return '0';
-    case FixExecType::kTrade: return 'F';
-    case FixExecType::kCanceled: return '4';
-    case FixExecType::kReplaced: return '5';
-    case FixExecType::kRejected: return '8';
-    case FixExecType::kOrderStatus: return 'I';
-    case FixExecType::kExpired: return 'C';
-    case FixExecType::kNone: break;
+    case FixExecType::kNew:
+      return '0';
+    case FixExecType::kTrade:
+      return 'F';
+    case FixExecType::kCanceled:
+      return '4';
+    case FixExecType::kReplaced:
+      return '5';
+    case FixExecType::kRejected:
+      return '8';
+    case FixExecType::kOrderStatus:
+      return 'I';
+    case FixExecType::kExpired:
+      return 'C';
+    case FixExecType::kNone:
+      break;
   }
   return '\0';
 }
 
 char encode(FixOrdStatus v) noexcept {
   switch (v) {
-    case FixOrdStatus::kNew: return '0';
-    case FixOrdStatus::kPartiallyFilled: return '1';
-    case FixOrdStatus::kFilled: return '2';
-    case FixOrdStatus::kCanceled: return '4';
-    case FixOrdStatus::kRejected: return '8';
-    case FixOrdStatus::kNone: break;
+    case FixOrdStatus::kNew:
+      return '0';
+    case FixOrdStatus::kPartiallyFilled:
+      return '1';
+    case FixOrdStatus::kFilled:
+      return '2';
+    case FixOrdStatus::kCanceled:
+      return '4';
+    case FixOrdStatus::kRejected:
+      return '8';
+    case FixOrdStatus::kNone:
+      break;
   }
   return '\0';
 }
 
 char encode(FixCxlRejResponseTo v) noexcept {
   switch (v) {
-    case FixCxlRejResponseTo::kCancel: return '1';
-    case FixCxlRejResponseTo::kReplace: return '2';
-    case FixCxlRejResponseTo::kNone: break;
+    case FixCxlRejResponseTo::kCancel:
+      return '1';
+    case FixCxlRejResponseTo::kReplace:
+      return '2';
+    case FixCxlRejResponseTo::kNone:
+      break;
   }
   return '\0';
 }
 
 char encode(FixCxlRejReason v) noexcept {
   switch (v) {
-    case FixCxlRejReason::kTooLate: return '0';
-    case FixCxlRejReason::kUnknownOrder: return '1';
-    case FixCxlRejReason::kNone: break;
+    case FixCxlRejReason::kTooLate:
+      return '0';
+    case FixCxlRejReason::kUnknownOrder:
+      return '1';
+    case FixCxlRejReason::kNone:
+      break;
   }
   return '\0';
 }
@@ -98,21 +121,24 @@ std::int64_t days_from_civil(int y, int m, int d) noexcept {
   return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
 }
 
-bool is_leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int y) noexcept {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 }  // namespace
 
 Result<std::int64_t> parse_fix_utc_timestamp(std::string_view text) noexcept {
   // YYYYMMDD-HH:MM:SS = 17 characters, then optionally '.' and 1..9 digits.
-  if (text.size() < 17 || text[8] != '-' || text[11] != ':' || text[14] != ':') return Errc::kGarbage;
+  if (text.size() < 17 || text[8] != '-' || text[11] != ':' || text[14] != ':')
+    return Errc::kGarbage;
   const int year = read_digits(text, 0, 4);
   const int month = read_digits(text, 4, 2);
   const int day = read_digits(text, 6, 2);
   const int hour = read_digits(text, 9, 2);
   const int minute = read_digits(text, 12, 2);
   const int second = read_digits(text, 15, 2);
-  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60) {
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
     return Errc::kGarbage;
   }
   static constexpr int kMonthDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -127,8 +153,8 @@ Result<std::int64_t> parse_fix_utc_timestamp(std::string_view text) noexcept {
     nanos = fraction;
     for (std::size_t i = digits; i < 9; ++i) nanos *= 10;
   }
-  const std::int64_t seconds = days_from_civil(year, month, day) * 86'400 + hour * 3'600 +
-                               minute * 60 + second;
+  const std::int64_t seconds =
+      days_from_civil(year, month, day) * 86'400 + hour * 3'600 + minute * 60 + second;
   return seconds * 1'000'000'000 + nanos;
 }
 

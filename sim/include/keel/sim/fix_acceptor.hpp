@@ -1,11 +1,12 @@
 // The simulator's FIX 4.4 acceptor (VENUE.md "Orders: FIX 4.4"): the venue's order port.
 //
-// It owns the FIX sessions (Logon with CompID and Password checks, heartbeats, sequence numbers kept in a
-// persistent file store, ResetSeqNumFlag honoured), decodes NewOrderSingle, OrderCancelRequest,
-// OrderCancelReplaceRequest and OrderStatusRequest into fix_messages.hpp values for a FixOrderHandler,
-// and answers malformed messages itself with a session Reject (3) or a BusinessMessageReject (j),
-// leaving the session up. The matching engine only sees FixOrderHandler calls and answers through
-// send_execution_report / send_cancel_reject. The FIX library stays behind this header.
+// It owns the FIX sessions (Logon with CompID and Password checks, heartbeats, sequence numbers
+// kept in a persistent file store, ResetSeqNumFlag honoured), decodes NewOrderSingle,
+// OrderCancelRequest, OrderCancelReplaceRequest and OrderStatusRequest into fix_messages.hpp values
+// for a FixOrderHandler, and answers malformed messages itself with a session Reject (3) or a
+// BusinessMessageReject (j), leaving the session up. The matching engine only sees FixOrderHandler
+// calls and answers through send_execution_report / send_cancel_reject. The FIX library stays
+// behind this header.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,8 @@ struct FixAccount {
 };
 
 struct FixAcceptorConfig {
-  std::string comp_id = "KEELSIM";  // the venue's SenderCompID
-  std::uint16_t port = 0;           // 0 = pick a free port (FixAcceptor::port() reports it)
+  std::string comp_id = "KEELSIM";   // the venue's SenderCompID
+  std::uint16_t port = 0;            // 0 = pick a free port (FixAcceptor::port() reports it)
   std::vector<FixAccount> accounts;  // one FIX session per account; other CompIDs are refused
   std::string store_dir;             // FileStore directory (created if missing); required
 };
@@ -53,16 +54,16 @@ struct FixSeqNums {
 
 class FixAcceptor {
  public:
-  // Validates the configuration; throws std::invalid_argument (empty comp_id or store_dir, an account
-  // without comp_id, a duplicate comp_id). Does not open sockets or files.
+  // Validates the configuration; throws std::invalid_argument (empty comp_id or store_dir, an
+  // account without comp_id, a duplicate comp_id). Does not open sockets or files.
   FixAcceptor(FixAcceptorConfig config, FixOrderHandler& handler);
   ~FixAcceptor();  // stops
   FixAcceptor(const FixAcceptor&) = delete;
   FixAcceptor& operator=(const FixAcceptor&) = delete;
 
-  // Opens the file store (resuming its sequence numbers) and starts listening; returns once the port
-  // is bound. Throws std::runtime_error when the port cannot be bound or the store cannot be opened.
-  // Requires: not started.
+  // Opens the file store (resuming its sequence numbers) and starts listening; returns once the
+  // port is bound. Throws std::runtime_error when the port cannot be bound or the store cannot be
+  // opened. Requires: not started.
   void start();
   // Logs the sessions out, closes the port and joins the network thread. Blocks (up to the FIX
   // library's logout wait). Idempotent.
@@ -71,8 +72,8 @@ class FixAcceptor {
   [[nodiscard]] std::uint16_t port() const noexcept;
 
   // Sends to report.session / reject.session. Thread-safe (the FIX library serialises sends per
-  // session). Returns false when the session is unknown or the acceptor is not started; a message to a
-  // session that is not logged on is stored and delivered on resend, as FIX does. Allocates.
+  // session). Returns false when the session is unknown or the acceptor is not started; a message
+  // to a session that is not logged on is stored and delivered on resend, as FIX does. Allocates.
   bool send_execution_report(const FixExecReport& report);
   bool send_cancel_reject(const FixCancelReject& reject);
 

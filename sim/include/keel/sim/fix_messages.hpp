@@ -1,7 +1,7 @@
 // The simulator's FIX 4.4 order messages as neutral keel values (VENUE.md "Orders: FIX 4.4").
-// No QuickFIX type appears here: the FIX layer (fix_acceptor.hpp) decodes incoming messages into these
-// structs and encodes outgoing ones from them, so the matching engine never sees the FIX library.
-// Every struct is trivially copyable; text fields are fixed-capacity inline strings.
+// No QuickFIX type appears here: the FIX layer (fix_acceptor.hpp) decodes incoming messages into
+// these structs and encodes outgoing ones from them, so the matching engine never sees the FIX
+// library. Every struct is trivially copyable; text fields are fixed-capacity inline strings.
 #pragma once
 
 #include <algorithm>
@@ -30,7 +30,9 @@ struct FixText {
     return true;
   }
   // Like assign, but keeps the first N bytes of a longer s (for free text such as Text 58).
-  void assign_truncated(std::string_view s) noexcept { (void)assign(s.substr(0, std::min(s.size(), N))); }
+  void assign_truncated(std::string_view s) noexcept {
+    (void)assign(s.substr(0, std::min(s.size(), N)));
+  }
   [[nodiscard]] std::string_view view() const noexcept { return {chars, length}; }
   [[nodiscard]] bool empty() const noexcept { return length == 0; }
 };
@@ -51,12 +53,23 @@ enum class FixOrdType : std::uint8_t { kNone = 0, kMarket = 1, kLimit = 2 };
 enum class FixTimeInForce : std::uint8_t { kNone = 0, kGtc = 1, kIoc = 3, kFok = 4 };
 // ExecType (150): 0 new, F trade, 4 canceled, 5 replaced, 8 rejected, I order status, C expired.
 enum class FixExecType : std::uint8_t {
-  kNone = 0, kNew = 1, kTrade = 2, kCanceled = 3, kReplaced = 4, kRejected = 5, kOrderStatus = 6,
+  kNone = 0,
+  kNew = 1,
+  kTrade = 2,
+  kCanceled = 3,
+  kReplaced = 4,
+  kRejected = 5,
+  kOrderStatus = 6,
   kExpired = 7,
 };
 // OrdStatus (39): 0 new, 1 partially filled, 2 filled, 4 canceled, 8 rejected.
 enum class FixOrdStatus : std::uint8_t {
-  kNone = 0, kNew = 1, kPartiallyFilled = 2, kFilled = 3, kCanceled = 4, kRejected = 5,
+  kNone = 0,
+  kNew = 1,
+  kPartiallyFilled = 2,
+  kFilled = 3,
+  kCanceled = 4,
+  kRejected = 5,
 };
 // CxlRejResponseTo (434): 1 cancel, 2 replace.
 enum class FixCxlRejResponseTo : std::uint8_t { kNone = 0, kCancel = 1, kReplace = 2 };
@@ -87,10 +100,10 @@ struct FixNewOrder {
   FixSide side = FixSide::kNone;
   Qty qty;  // OrderQty (38), parsed exactly; zero or off-lot values are left to the venue's checks
   FixOrdType ord_type = FixOrdType::kNone;
-  Price price;  // Price (44); zero for a market order
+  Price price;                                          // Price (44); zero for a market order
   FixTimeInForce time_in_force = FixTimeInForce::kGtc;  // GTC when 59 is absent
-  bool post_only = false;                                // ExecInst (18) contains '6'
-  std::int64_t transact_time_ns = 0;                     // TransactTime (60), ns since the epoch
+  bool post_only = false;                               // ExecInst (18) contains '6'
+  std::int64_t transact_time_ns = 0;                    // TransactTime (60), ns since the epoch
 };
 
 // OrderCancelRequest (F).
