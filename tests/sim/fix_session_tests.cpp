@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -56,8 +57,9 @@ class EchoHandler final : public FixOrderHandler {
     }
     FixExecReport r;
     r.session = order.session;
-    (void)r.order_id.assign("O" + std::to_string(++next_id_));
-    (void)r.exec_id.assign("E" + std::to_string(next_id_));
+    const int id = ++next_id_;
+    (void)r.order_id.assign("O" + std::to_string(id));
+    (void)r.exec_id.assign("E" + std::to_string(id));
     r.cl_ord_id = order.cl_ord_id;
     r.symbol = order.symbol;
     r.side = order.side;
@@ -94,6 +96,13 @@ class EchoHandler final : public FixOrderHandler {
     status_report(request.session, request.cl_ord_id, request.symbol, request.side);
   }
 
+  void clear() {
+    std::lock_guard lock(mutex_);
+    orders_.clear();
+    replaces_.clear();
+    status_requests_.clear();
+    next_id_ = 0;
+  }
   std::vector<FixNewOrder> orders() {
     std::lock_guard lock(mutex_);
     return orders_;
@@ -126,7 +135,7 @@ class EchoHandler final : public FixOrderHandler {
   std::vector<FixNewOrder> orders_;
   std::vector<FixReplace> replaces_;
   std::vector<FixStatusRequest> status_requests_;
-  int next_id_ = 0;
+  std::atomic<int> next_id_{0};
 };
 
 // The client side: a QuickFIX initiator that records logon state and the messages it receives.
@@ -196,7 +205,7 @@ class ClientApp final : public FIX::Application {
 };
 
 FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port,
-                                     const std::string& store_dir) {
+                                     const std::string& store_dir, bool reset_on_logon) {
   FIX::Dictionary d;
   d.setString("ConnectionType", "initiator");
   d.setString("SocketConnectHost", "127.0.0.1");
@@ -208,6 +217,7 @@ FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t p
   d.setString("UseDataDictionary", "N");
   d.setString("StartTime", "00:00:00");
   d.setString("EndTime", "00:00:00");
+  d.setString("ResetOnLogon", reset_on_logon ? "Y" : "N");  // Logon with ResetSeqNumFlag=Y
   FIX::SessionSettings s;
   s.set(FIX::SessionID("FIX.4.4", comp_id, kVenue), d);
   return s;
@@ -215,11 +225,13 @@ FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t p
 
 class Client {
  public:
+  // reset_on_logon: log on with ResetSeqNumFlag=Y (both sides restart at 1), so clients with fresh
+  // stores can follow one another on the shared acceptor.
   Client(const std::string& comp_id, const std::string& password, std::uint16_t port,
-         const std::string& store_dir)
+         const std::string& store_dir, bool reset_on_logon = true)
       : id_("FIX.4.4", comp_id, kVenue),
         app_(password),
-        settings_(client_settings(comp_id, port, store_dir)),
+        settings_(client_settings(comp_id, port, store_dir, reset_on_logon)),
         store_(settings_),
         initiator_(app_, store_, settings_) {
     initiator_.start();
@@ -275,32 +287,52 @@ std::string type_of(const FIX::Message& m) {
   return m.getHeader().getField(35);
 }
 
+std::unique_ptr<FixAcceptor> make_acceptor(const std::string& store_dir, EchoHandler& handler) {
+  FixAcceptorConfig config;
+  config.comp_id = kVenue;
+  config.accounts = {{"ALICE", "secret"}, {"BOB", ""}};
+  config.store_dir = store_dir;
+  auto acceptor = std::make_unique<FixAcceptor>(config, handler);
+  handler.acceptor = acceptor.get();
+  acceptor->start();
+  return acceptor;
+}
+
+std::string test_name() {
+  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
+}
+
+// One acceptor for the whole suite (QuickFIX's stop and thread join cost about a second each);
+// every test's client logs on with ResetSeqNumFlag=Y and its own store.
 class FixSessionTest : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("suite");
+    handler_ = new EchoHandler;
+    acceptor_ = make_acceptor(dir_->sub("venue"), *handler_).release();
+  }
+  static void TearDownTestSuite() {
+    delete acceptor_;
+    delete handler_;
+    delete dir_;
+  }
   void SetUp() override {
-    dir_ =
-        std::make_unique<TempDir>(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    start_acceptor();
-  }
-  void start_acceptor() {
-    FixAcceptorConfig config;
-    config.comp_id = kVenue;
-    config.accounts = {{"ALICE", "secret"}, {"BOB", ""}};
-    config.store_dir = dir_->sub("venue");
-    acceptor_ = std::make_unique<FixAcceptor>(config, handler_);
-    handler_.acceptor = acceptor_.get();
-    acceptor_->start();
     ASSERT_NE(acceptor_->port(), 0);
+    handler_->clear();
+    // The previous test's client may still be disconnecting on the venue's side.
+    ASSERT_TRUE(eventually(
+        [] { return !acceptor_->is_logged_on("ALICE") && !acceptor_->is_logged_on("BOB"); }));
+    client_dir_ = dir_->sub(test_name());
   }
-  void TearDown() override { acceptor_.reset(); }
 
-  std::unique_ptr<TempDir> dir_;
-  EchoHandler handler_;
-  std::unique_ptr<FixAcceptor> acceptor_;
+  static inline TempDir* dir_ = nullptr;
+  static inline EchoHandler* handler_ = nullptr;
+  static inline FixAcceptor* acceptor_ = nullptr;
+  std::string client_dir_;
 };
 
 TEST_F(FixSessionTest, KnownCompIdLogsOnAndOrderGetsExecutionReport) {
-  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "secret", acceptor_->port(), client_dir_);
   ASSERT_TRUE(client.app().wait_logon());
   EXPECT_TRUE(eventually([&] { return acceptor_->is_logged_on("ALICE"); }));
 
@@ -321,7 +353,7 @@ TEST_F(FixSessionTest, KnownCompIdLogsOnAndOrderGetsExecutionReport) {
   EXPECT_EQ(field(*er, 41), "<absent>");
   EXPECT_EQ(field(*er, 31), "<absent>");
 
-  const auto orders = handler_.orders();
+  const auto orders = handler_->orders();
   ASSERT_EQ(orders.size(), 1u);
   const FixNewOrder& o = orders[0];
   EXPECT_EQ(o.session.view(), "ALICE");
@@ -356,30 +388,30 @@ TEST_F(FixSessionTest, KnownCompIdLogsOnAndOrderGetsExecutionReport) {
 }
 
 TEST_F(FixSessionTest, AccountWithoutPasswordLogsOn) {
-  Client client("BOB", "", acceptor_->port(), dir_->sub("client"));
+  Client client("BOB", "", acceptor_->port(), client_dir_);
   EXPECT_TRUE(client.app().wait_logon());
 }
 
 TEST_F(FixSessionTest, UnknownCompIdIsRefused) {
-  Client client("MALLORY", "secret", acceptor_->port(), dir_->sub("client"));
+  Client client("MALLORY", "secret", acceptor_->port(), client_dir_);
   EXPECT_FALSE(client.app().wait_logon());
   EXPECT_FALSE(client.app().logged_on());
 }
 
 TEST_F(FixSessionTest, WrongPasswordIsRefused) {
-  Client client("ALICE", "guess", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "guess", acceptor_->port(), client_dir_);
   EXPECT_FALSE(client.app().wait_logon());
   EXPECT_FALSE(acceptor_->is_logged_on("ALICE"));
 }
 
 TEST_F(FixSessionTest, MissingPasswordIsRefused) {
-  Client client("ALICE", "", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "", acceptor_->port(), client_dir_);
   EXPECT_FALSE(client.app().wait_logon());
 }
 
 // Each malformed order gets a session Reject naming the tag; the session stays up.
 TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
-  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "secret", acceptor_->port(), client_dir_);
   ASSERT_TRUE(client.app().wait_logon());
 
   struct Case {
@@ -427,7 +459,7 @@ TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
   EXPECT_EQ(field(*j, 380), "3");
 
   EXPECT_TRUE(client.app().logged_on());
-  EXPECT_TRUE(handler_.orders().empty());
+  EXPECT_TRUE(handler_->orders().empty());
   client.send(new_order("good"));
   const auto er = client.app().next();
   ASSERT_TRUE(er.has_value());
@@ -437,7 +469,7 @@ TEST_F(FixSessionTest, MalformedOrdersAreRejectedAndSessionStaysUp) {
 }
 
 TEST_F(FixSessionTest, ReplaceAndStatusRequestAreDecoded) {
-  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "secret", acceptor_->port(), client_dir_);
   ASSERT_TRUE(client.app().wait_logon());
 
   FIX::Message replace;
@@ -471,7 +503,7 @@ TEST_F(FixSessionTest, ReplaceAndStatusRequestAreDecoded) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(type_of(*r), "8");
 
-  const auto replaces = handler_.replaces();
+  const auto replaces = handler_->replaces();
   ASSERT_EQ(replaces.size(), 1u);
   EXPECT_EQ(replaces[0].session.view(), "ALICE");
   EXPECT_EQ(replaces[0].cl_ord_id.view(), "ord-2");
@@ -480,17 +512,65 @@ TEST_F(FixSessionTest, ReplaceAndStatusRequestAreDecoded) {
   EXPECT_EQ(replaces[0].qty, Qty::from_units(2));
   EXPECT_EQ(replaces[0].ord_type, FixOrdType::kMarket);
   EXPECT_EQ(replaces[0].price, Price{});
-  const auto requests = handler_.status_requests();
+  const auto requests = handler_->status_requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].cl_ord_id.view(), "ord-2");
   EXPECT_EQ(requests[0].symbol.view(), "ETHUSDT");
   EXPECT_EQ(requests[0].side, FixSide::kBuy);
 }
 
+// send_execution_report from several threads at once: every report arrives, in one gap-free
+// sequence.
+TEST_F(FixSessionTest, ReportsFromManyThreadsAllArrive) {
+  Client client("ALICE", "secret", acceptor_->port(), client_dir_);
+  ASSERT_TRUE(client.app().wait_logon());
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        FixExecReport r;
+        (void)r.session.assign("ALICE");
+        (void)r.order_id.assign("T" + std::to_string(t));
+        (void)r.exec_id.assign("T" + std::to_string(t) + "-" + std::to_string(i));
+        (void)r.cl_ord_id.assign("c");
+        (void)r.symbol.assign("BTCUSDT");
+        r.side = FixSide::kBuy;
+        r.exec_type = FixExecType::kOrderStatus;
+        r.ord_status = FixOrdStatus::kNew;
+        EXPECT_TRUE(acceptor_->send_execution_report(r));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int previous_seq = 0;
+  for (int n = 0; n < kThreads * kPerThread; ++n) {
+    const auto r = client.app().next();
+    ASSERT_TRUE(r.has_value()) << "after " << n << " reports";
+    const int seq = std::stoi(r->getHeader().getField(34));
+    if (previous_seq != 0) {
+      EXPECT_EQ(seq, previous_seq + 1);
+    }
+    previous_seq = seq;
+  }
+  FixExecReport unknown;
+  (void)unknown.session.assign("NOBODY");
+  EXPECT_FALSE(acceptor_->send_execution_report(unknown));
+}
+
+// Its own acceptor, restarted on the same store directory; clients do not reset sequence numbers.
+class FixRestartTest : public ::testing::Test {
+ protected:
+  TempDir dir_{test_name()};
+  EchoHandler handler_;
+  std::unique_ptr<FixAcceptor> acceptor_ = make_acceptor(dir_.sub("venue"), handler_);
+};
+
 // A restarted acceptor on the same store directory resumes both sequence numbers.
-TEST_F(FixSessionTest, SequenceNumbersResumeAfterRestart) {
+TEST_F(FixRestartTest, SequenceNumbersResumeAfterRestart) {
   {
-    Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+    Client client("ALICE", "secret", acceptor_->port(), dir_.sub("client"), false);
     ASSERT_TRUE(client.app().wait_logon());
     client.send(new_order("ord-1"));
     ASSERT_TRUE(client.app().next().has_value());
@@ -504,13 +584,13 @@ TEST_F(FixSessionTest, SequenceNumbersResumeAfterRestart) {
   EXPECT_GE(before->next_target, 4);  // Logon, NewOrderSingle, Logout
 
   acceptor_.reset();
-  start_acceptor();
+  acceptor_ = make_acceptor(dir_.sub("venue"), handler_);
   const auto after = acceptor_->sequence_numbers("ALICE");
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(after->next_sender, before->next_sender);
   EXPECT_EQ(after->next_target, before->next_target);
 
-  Client client("ALICE", "secret", acceptor_->port(), dir_->sub("client"));
+  Client client("ALICE", "secret", acceptor_->port(), dir_.sub("client"), false);
   ASSERT_TRUE(client.app().wait_logon());
   client.send(new_order("ord-2"));
   const auto er = client.app().next();
