@@ -528,7 +528,7 @@ TEST_F(FixSessionTest, ReportsFromManyThreadsAllArrive) {
   constexpr int kPerThread = 50;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([this, t] {
+    threads.emplace_back([t] {
       for (int i = 0; i < kPerThread; ++i) {
         FixExecReport r;
         (void)r.session.assign("ALICE");
