@@ -55,7 +55,7 @@ DecodeError read_text(const FIX::FieldMap& m, int tag, bool required, FixText<N>
                     : DecodeError{};
   }
   if (s->empty() || !out.assign(*s))
-    return session_reject(tag, kRejectValueIncorrect, "Value too long");
+    return session_reject(tag, kRejectValueIncorrect, "Empty or too long value");
   return {};
 }
 

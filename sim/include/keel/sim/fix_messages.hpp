@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "keel/core/fixed_point.hpp"
+#include "keel/core/result.hpp"
 
 namespace keel::sim {
 
