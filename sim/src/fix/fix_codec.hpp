@@ -1,0 +1,45 @@
+// FIX 4.4 messages <-> fix_messages.hpp values (sim-private; the only code besides fix_acceptor.cpp
+// that touches QuickFIX types). Works without a data dictionary: every required field is checked
+// here.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "fix/quickfix.hpp"
+#include "keel/sim/fix_messages.hpp"
+
+namespace keel::sim::fix_detail {
+
+// Why an incoming message was not decoded, and how to answer it.
+struct DecodeError {
+  enum class Kind : std::uint8_t { kNone = 0, kSessionReject = 1, kBusinessReject = 2 };
+  Kind kind = Kind::kNone;
+  int ref_tag = 0;        // RefTagID (371) for a session Reject; 0 = none
+  int reason = 0;         // SessionRejectReason (373) or BusinessRejectReason (380)
+  std::string_view text;  // static text for Text (58)
+  explicit operator bool() const noexcept { return kind != Kind::kNone; }
+};
+
+// SessionRejectReason (373) and BusinessRejectReason (380) codes used here.
+inline constexpr int kRejectRequiredTagMissing = 1;
+inline constexpr int kRejectValueIncorrect = 5;
+inline constexpr int kRejectIncorrectDataFormat = 6;
+inline constexpr int kBusinessRejectOther = 0;
+inline constexpr int kBusinessRejectUnsupportedMsgType = 3;
+
+// Each decoder fills `out` (with out.session = session) from the message body, or returns the error
+// to answer with. Contract: msg is an application message of the matching MsgType.
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixNewOrder& out);
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixCancel& out);
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixReplace& out);
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixStatusRequest& out);
+
+// Outgoing messages, header MsgType set; BeginString and CompIDs are added when sent.
+FIX::Message encode(const FixExecReport& report);
+FIX::Message encode(const FixCancelReject& reject);
+// The answer to a message that failed to decode: Reject (3) or BusinessMessageReject (j), referring
+// to `ref`'s MsgSeqNum and MsgType. Requires: error is set.
+FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error);
+
+}  // namespace keel::sim::fix_detail
