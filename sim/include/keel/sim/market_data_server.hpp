@@ -1,0 +1,98 @@
+// The simulator's market-data endpoint (VENUE.md "Endpoints" and "Market data"): one TCP port that
+// serves Binance-style WebSocket streams (/ws/<stream>[/<stream>…] raw, /stream?streams=a/b/c
+// combined) with SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS control messages, and the REST depth
+// snapshot (GET /api/v3/depth in spot mode, /fapi/v1/depth in futures mode).
+//
+// Threads: start() creates the libwebsockets context and one service thread; every connection,
+// callback and the DepthSnapshotProvider run on that thread. publish() is called from one producer
+// thread and hands messages over through a bounded queue and lws_cancel_service(). stop() (or the
+// destructor) wakes the service thread, closes every connection and joins it.
+//
+// libwebsockets never appears in this header.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "keel/core/result.hpp"
+#include "keel/sim/binance_format.hpp"
+
+namespace keel::sim {
+
+// Answers the REST depth snapshot. Called on the server's service thread only.
+class DepthSnapshotProvider {
+ public:
+  virtual ~DepthSnapshotProvider() = default;
+  // Appends the snapshot JSON of `symbol` (upper case as the client sent it, e.g. "BTCUSDT") with at
+  // most `limit` levels per side to `out` and returns true; returns false (leaving `out` as it was)
+  // for a symbol the venue does not list.
+  virtual bool depth_snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) = 0;
+};
+
+struct MarketDataServerConfig {
+  binance::Market market = binance::Market::kSpot;  // kSpot or kFutures
+  std::string bind_address = "127.0.0.1";
+  std::uint16_t port = 0;  // 0 = any free port (see MarketDataServer::port())
+  // Both set ⇒ wss:// and https:// on the same port; both empty ⇒ plain ws/http.
+  std::string tls_cert_path;
+  std::string tls_key_path;
+  // Messages published but not yet taken by the service thread; publish() refuses beyond this.
+  std::size_t publish_queue_capacity = 65536;
+  // Frames waiting for one connection; a connection that would exceed this is disconnected.
+  std::size_t connection_queue_capacity = 65536;
+  // WebSocket ping period and the silence (no pong) after which a connection is closed.
+  std::uint32_t ping_interval_ms = 180'000;
+  std::uint32_t pong_timeout_ms = 600'000;
+};
+
+struct MarketDataServerStats {
+  std::uint64_t published = 0;        // accepted by publish()
+  std::uint64_t publish_refused = 0;  // publish() returned false (queue full or not running)
+  std::uint64_t slow_disconnects = 0;  // connections closed because their queue was full
+  std::uint64_t pong_timeouts = 0;     // connections closed for not answering pings
+  std::uint64_t connections = 0;       // WebSocket connections currently open
+};
+
+class MarketDataServer {
+ public:
+  // `provider` must outlive the server. Nothing is opened until start().
+  MarketDataServer(MarketDataServerConfig config, DepthSnapshotProvider& provider);
+  ~MarketDataServer();  // stop()
+  MarketDataServer(const MarketDataServer&) = delete;
+  MarketDataServer& operator=(const MarketDataServer&) = delete;
+
+  // Binds and listens, then starts the service thread. kInvalidArgument for a bad configuration
+  // (market kNone, only one of cert/key), kIo when the port cannot be bound; Errc::kOk on success.
+  // Call at most once.
+  [[nodiscard]] Errc start();
+  // Closes every connection and joins the service thread. Idempotent; not from a callback.
+  void stop();
+
+  // The port actually bound (meaningful after a successful start()).
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] bool tls() const noexcept;
+
+  // Delivers `payload_json` (one stream payload object) to every connection subscribed to
+  // `stream_name`, which must be canonical (as binance::append_stream_name writes it): raw
+  // connections get the payload, combined ones {"stream":…,"data":…}. From one producer thread at a
+  // time. Returns false (and counts it) when the hand-off queue is full or the server is not running;
+  // never blocks on the network.
+  bool publish(std::string_view stream_name, std::string_view payload_json);
+
+  // A snapshot of the counters; from any thread.
+  [[nodiscard]] MarketDataServerStats stats() const noexcept;
+
+  struct Impl;  // public only so the libwebsockets callback can name it
+
+ private:
+  MarketDataServerConfig config_;
+  DepthSnapshotProvider& provider_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::sim

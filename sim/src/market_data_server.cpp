@@ -1,0 +1,542 @@
+// MarketDataServer: libwebsockets glue. Every function below except publish(), stats(), start()
+// and stop() runs on the service thread; they share no state with the producer except the
+// hand-off queue (under `mutex`) and the atomic counters.
+#include "keel/sim/market_data_server.hpp"
+
+#include <libwebsockets.h>
+
+#include <algorithm>
+#include <chrono>
+#include <charconv>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace keel::sim {
+namespace {
+
+using binance::StreamName;
+using Clock = std::chrono::steady_clock;
+
+// One outgoing WebSocket text frame: LWS_PRE bytes of headroom (lws writes the frame header there),
+// then the text. Shared by every connection the message goes to; lws_write() uses the headroom
+// synchronously, so sequential writes from the one service thread may reuse it.
+using Frame = std::shared_ptr<std::string>;
+
+Frame make_frame(std::string_view text) {
+  auto frame = std::make_shared<std::string>(LWS_PRE, '\0');
+  frame->append(text);
+  return frame;
+}
+
+// A WebSocket connection (raw /ws or combined /stream).
+struct Connection {
+  lws* wsi = nullptr;
+  bool combined = false;
+  std::vector<StreamName> streams;  // subscription order (LIST_SUBSCRIPTIONS answers in it)
+  std::deque<Frame> out;            // frames waiting for a writable socket
+  std::string rx;                   // a control message being reassembled from fragments
+  bool rx_overflow = false;         // the message being reassembled exceeds kMaxMessageBytes
+  bool close_pending = false;       // disconnect at the next writable callback
+  bool ping_pending = false;
+  Clock::time_point last_pong;
+};
+
+struct PendingMessage {
+  std::string stream;
+  std::string payload;
+};
+
+std::string canonical(const StreamName& name) {
+  std::string key;
+  binance::append_stream_name(key, name);
+  return key;
+}
+
+// Splits "a/b/c" and parses each name. False on any invalid or empty name, or too many.
+bool parse_stream_list(std::string_view text, std::vector<StreamName>& out) {
+  while (!text.empty()) {
+    const std::size_t slash = text.find('/');
+    const std::string_view item = text.substr(0, slash);
+    const auto parsed = binance::parse_stream_name(item);
+    if (!parsed.ok() || out.size() >= binance::ControlParser::kMaxStreams) return false;
+    if (std::find(out.begin(), out.end(), parsed.value()) == out.end()) out.push_back(parsed.value());
+    if (slash == std::string_view::npos) break;
+    text.remove_prefix(slash + 1);
+    if (text.empty()) return false;  // trailing '/'
+  }
+  return true;
+}
+
+constexpr std::string_view kSpotDepthPath = "/api/v3/depth";
+constexpr std::string_view kFuturesDepthPath = "/fapi/v1/depth";
+constexpr std::uint32_t kDefaultDepthLimit = 100;
+constexpr std::uint32_t kMaxDepthLimit = 5000;
+
+}  // namespace
+
+struct MarketDataServer::Impl {
+  Impl(const MarketDataServerConfig& cfg, DepthSnapshotProvider& prov) : config(cfg), provider(prov) {}
+
+  const MarketDataServerConfig& config;
+  DepthSnapshotProvider& provider;
+  lws_context* context = nullptr;
+  std::thread thread;
+  std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};
+
+  // Producer → service thread.
+  std::mutex mutex;
+  std::vector<PendingMessage> pending;  // guarded by mutex
+  std::vector<PendingMessage> draining;  // service thread only
+
+  // Service thread only.
+  std::unordered_map<lws*, std::unique_ptr<Connection>> connections;
+  std::unordered_map<std::string, std::vector<Connection*>> subscribers;  // canonical name → conns
+  binance::ControlParser parser;
+  std::string scratch;
+
+  std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> publish_refused{0};
+  std::atomic<std::uint64_t> slow_disconnects{0};
+  std::atomic<std::uint64_t> pong_timeouts{0};
+  std::atomic<std::uint64_t> open_connections{0};
+
+  // ---- connection lifecycle ----
+  int on_established(lws* wsi);
+  void on_closed(lws* wsi);
+  void subscribe(Connection& c, const StreamName& name);
+  void unsubscribe(Connection& c, const StreamName& name);
+
+  // ---- outgoing ----
+  // Queues `frame` on `c` (or marks it for disconnection when its queue is full).
+  void enqueue(Connection& c, const Frame& frame);
+  int on_writable(Connection& c);
+  void drain_published();
+
+  // ---- incoming ----
+  int on_receive(Connection& c, const void* in, std::size_t len);
+  void handle_control(Connection& c);
+  int on_timer(Connection& c);
+
+  // ---- HTTP ----
+  int on_http(lws* wsi, const char* path);
+  static int respond(lws* wsi, unsigned code, std::string_view body);
+
+  [[nodiscard]] std::int64_t ping_interval_us() const {
+    return static_cast<std::int64_t>(config.ping_interval_ms) * 1000;
+  }
+};
+
+namespace {
+
+int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+  lws_context* ctx = lws_get_context(wsi);
+  auto* impl = ctx == nullptr ? nullptr : static_cast<MarketDataServer::Impl*>(lws_context_user(ctx));
+  if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
+  auto find = [&]() -> Connection* {
+    const auto it = impl->connections.find(wsi);
+    return it == impl->connections.end() ? nullptr : it->second.get();
+  };
+  switch (reason) {
+    case LWS_CALLBACK_ESTABLISHED:
+      return impl->on_established(wsi);
+    case LWS_CALLBACK_CLOSED:
+      impl->on_closed(wsi);
+      return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      Connection* c = find();
+      return c == nullptr ? 0 : impl->on_writable(*c);
+    }
+    case LWS_CALLBACK_RECEIVE: {
+      Connection* c = find();
+      return c == nullptr ? 0 : impl->on_receive(*c, in, len);
+    }
+    case LWS_CALLBACK_RECEIVE_PONG: {
+      if (Connection* c = find()) c->last_pong = Clock::now();
+      return 0;
+    }
+    case LWS_CALLBACK_TIMER: {
+      Connection* c = find();
+      return c == nullptr ? 0 : impl->on_timer(*c);
+    }
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      impl->drain_published();
+      return 0;
+    case LWS_CALLBACK_HTTP:
+      return impl->on_http(wsi, static_cast<const char*>(in));
+    default:
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+const lws_protocols kProtocols[] = {
+    {"keel-market-data", service_callback, 0, 4096, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+// Copies header `token` of `wsi` into a string; empty when absent.
+std::string header(lws* wsi, lws_token_indexes token) {
+  const int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0) return {};
+  std::string value(static_cast<std::size_t>(n) + 1, '\0');
+  const int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
+  value.resize(copied < 0 ? 0 : static_cast<std::size_t>(copied));
+  return value;
+}
+
+// The value of query argument `name` ("symbol"), or nullopt-like false when absent.
+bool url_arg(lws* wsi, const char* name_eq, std::string& value) {
+  char buf[1024];
+  const char* v = lws_get_urlarg_by_name(wsi, name_eq, buf, static_cast<int>(sizeof buf));
+  if (v == nullptr) return false;
+  value.assign(v);
+  return true;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Connection lifecycle
+
+int MarketDataServer::Impl::on_established(lws* wsi) {
+  auto c = std::make_unique<Connection>();
+  c->wsi = wsi;
+  c->last_pong = Clock::now();
+  const std::string path = header(wsi, WSI_TOKEN_GET_URI);
+  std::vector<StreamName> initial;
+  constexpr std::string_view kRaw = "/ws";
+  constexpr std::string_view kCombined = "/stream";
+  const std::string_view p = path;
+  if (p == kRaw || p == "/ws/") {
+    // raw, no stream yet (SUBSCRIBE later)
+  } else if (p.starts_with("/ws/")) {
+    if (!parse_stream_list(p.substr(4), initial)) return -1;
+  } else if (p == kCombined || p == "/stream/") {
+    c->combined = true;
+    std::string streams;
+    if (url_arg(wsi, "streams=", streams) && !parse_stream_list(streams, initial)) return -1;
+  } else {
+    return -1;  // not a market-data path
+  }
+  Connection& ref = *c;
+  connections.emplace(wsi, std::move(c));
+  for (const StreamName& s : initial) subscribe(ref, s);
+  open_connections.fetch_add(1, std::memory_order_relaxed);
+  if (config.ping_interval_ms > 0) lws_set_timer_usecs(wsi, ping_interval_us());
+  return 0;
+}
+
+void MarketDataServer::Impl::on_closed(lws* wsi) {
+  const auto it = connections.find(wsi);
+  if (it == connections.end()) return;
+  Connection& c = *it->second;
+  while (!c.streams.empty()) unsubscribe(c, c.streams.back());
+  connections.erase(it);
+  open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void MarketDataServer::Impl::subscribe(Connection& c, const StreamName& name) {
+  if (std::find(c.streams.begin(), c.streams.end(), name) != c.streams.end()) return;
+  c.streams.push_back(name);
+  subscribers[canonical(name)].push_back(&c);
+}
+
+void MarketDataServer::Impl::unsubscribe(Connection& c, const StreamName& name) {
+  const auto s = std::find(c.streams.begin(), c.streams.end(), name);
+  if (s == c.streams.end()) return;
+  c.streams.erase(s);
+  const auto it = subscribers.find(canonical(name));
+  if (it == subscribers.end()) return;
+  std::erase(it->second, &c);
+  if (it->second.empty()) subscribers.erase(it);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outgoing
+
+void MarketDataServer::Impl::enqueue(Connection& c, const Frame& frame) {
+  if (c.close_pending) return;
+  if (c.out.size() >= config.connection_queue_capacity) {
+    // A client that cannot keep up is dropped rather than buffered without bound.
+    c.close_pending = true;
+    c.out.clear();
+    slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    c.out.push_back(frame);
+  }
+  lws_callback_on_writable(c.wsi);
+}
+
+int MarketDataServer::Impl::on_writable(Connection& c) {
+  if (c.close_pending) return -1;
+  if (c.ping_pending) {
+    c.ping_pending = false;
+    unsigned char buf[LWS_PRE + 1] = {};
+    if (lws_write(c.wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    if (!c.out.empty()) lws_callback_on_writable(c.wsi);
+    return 0;
+  }
+  // Write while the socket takes it without lws having to buffer (lws_send_pipe_choked).
+  bool first = true;
+  while (!c.out.empty() && (first || lws_send_pipe_choked(c.wsi) == 0)) {
+    first = false;
+    const Frame frame = std::move(c.out.front());
+    c.out.pop_front();
+    const std::size_t len = frame->size() - LWS_PRE;
+    auto* data = reinterpret_cast<unsigned char*>(frame->data()) + LWS_PRE;
+    if (lws_write(c.wsi, data, len, LWS_WRITE_TEXT) < static_cast<int>(len)) return -1;
+  }
+  if (!c.out.empty()) lws_callback_on_writable(c.wsi);
+  return 0;
+}
+
+void MarketDataServer::Impl::drain_published() {
+  {
+    const std::lock_guard lock(mutex);
+    draining.swap(pending);
+  }
+  for (const PendingMessage& m : draining) {
+    const auto it = subscribers.find(m.stream);
+    if (it == subscribers.end()) continue;
+    Frame raw;
+    Frame wrapped;
+    for (Connection* c : it->second) {
+      if (c->combined) {
+        if (!wrapped) {
+          scratch.clear();
+          binance::begin_combined(scratch, m.stream);
+          scratch.append(m.payload);
+          binance::end_combined(scratch);
+          wrapped = make_frame(scratch);
+        }
+        enqueue(*c, wrapped);
+      } else {
+        if (!raw) raw = make_frame(m.payload);
+        enqueue(*c, raw);
+      }
+    }
+  }
+  draining.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incoming
+
+int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_t len) {
+  if (c.rx_overflow || c.rx.size() + len > binance::ControlParser::kMaxMessageBytes) {
+    c.rx_overflow = true;  // keep nothing; the whole message gets the invalid-JSON reply
+    c.rx.clear();
+  } else {
+    c.rx.append(static_cast<const char*>(in), len);
+  }
+  if (lws_is_final_fragment(c.wsi) == 0 || lws_remaining_packet_payload(c.wsi) != 0) return 0;
+  if (c.rx_overflow) c.rx.assign("{");  // not JSON: parse() answers the invalid-JSON error
+  handle_control(c);
+  c.rx.clear();
+  c.rx_overflow = false;
+  return 0;
+}
+
+void MarketDataServer::Impl::handle_control(Connection& c) {
+  const binance::ControlParse parse = parser.parse(c.rx);
+  scratch.clear();
+  if (!parse.ok) {
+    binance::encode_error_reply(scratch, parse.error);
+  } else {
+    const binance::ControlRequest& req = parse.request;
+    switch (req.method) {
+      case binance::ControlMethod::kSubscribe:
+        for (const StreamName& s : req.streams) {
+          if (c.streams.size() >= binance::ControlParser::kMaxStreams) break;
+          subscribe(c, s);
+        }
+        binance::encode_result_null(scratch, req.id);
+        break;
+      case binance::ControlMethod::kUnsubscribe:
+        for (const StreamName& s : req.streams) unsubscribe(c, s);
+        binance::encode_result_null(scratch, req.id);
+        break;
+      case binance::ControlMethod::kListSubscriptions:
+        binance::encode_list_result(scratch, c.streams, req.id);
+        break;
+      case binance::ControlMethod::kNone:
+        return;
+    }
+  }
+  enqueue(c, make_frame(scratch));
+}
+
+int MarketDataServer::Impl::on_timer(Connection& c) {
+  const auto silent = Clock::now() - c.last_pong;
+  if (silent >= std::chrono::milliseconds(config.pong_timeout_ms)) {
+    pong_timeouts.fetch_add(1, std::memory_order_relaxed);
+    c.close_pending = true;
+  } else {
+    c.ping_pending = true;
+    lws_set_timer_usecs(c.wsi, ping_interval_us());
+  }
+  lws_callback_on_writable(c.wsi);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+int MarketDataServer::Impl::respond(lws* wsi, unsigned code, std::string_view body) {
+  unsigned char headers[LWS_PRE + 512];
+  unsigned char* start = headers + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = headers + sizeof headers - 1;
+  if (lws_add_http_common_headers(wsi, code, "application/json", body.size(), &p, end) != 0 ||
+      lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
+    return 1;
+  }
+  std::string buf(LWS_PRE, '\0');
+  buf.append(body);
+  auto* data = reinterpret_cast<unsigned char*>(buf.data()) + LWS_PRE;
+  if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) < static_cast<int>(body.size())) return 1;
+  return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
+}
+
+int MarketDataServer::Impl::on_http(lws* wsi, const char* path) {
+  const std::string_view depth_path =
+      config.market == binance::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
+  if (path == nullptr || std::string_view(path) != depth_path) {
+    return respond(wsi, HTTP_STATUS_NOT_FOUND, R"({"code":-1,"msg":"Not found."})");
+  }
+  std::string symbol;
+  if (!url_arg(wsi, "symbol=", symbol) || symbol.empty()) {
+    return respond(wsi, HTTP_STATUS_BAD_REQUEST,
+                   R"({"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."})");
+  }
+  std::uint32_t limit = kDefaultDepthLimit;
+  std::string limit_text;
+  if (url_arg(wsi, "limit=", limit_text)) {
+    const char* first = limit_text.data();
+    const char* last = first + limit_text.size();
+    const auto [ptr, ec] = std::from_chars(first, last, limit);
+    if (ec != std::errc{} || ptr != last || limit_text.empty()) {
+      return respond(wsi, HTTP_STATUS_BAD_REQUEST,
+                     R"({"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."})");
+    }
+    limit = std::clamp<std::uint32_t>(limit, 1, kMaxDepthLimit);
+  }
+  scratch.clear();
+  if (!provider.depth_snapshot(symbol, limit, scratch)) {
+    return respond(wsi, HTTP_STATUS_BAD_REQUEST, R"({"code":-1121,"msg":"Invalid symbol."})");
+  }
+  return respond(wsi, HTTP_STATUS_OK, scratch);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+MarketDataServer::MarketDataServer(MarketDataServerConfig config, DepthSnapshotProvider& provider)
+    : config_(std::move(config)), provider_(provider) {}
+
+MarketDataServer::~MarketDataServer() { stop(); }
+
+bool MarketDataServer::tls() const noexcept {
+  return !config_.tls_cert_path.empty() && !config_.tls_key_path.empty();
+}
+
+Errc MarketDataServer::start() {
+  if (impl_) return Errc::kInvalidArgument;
+  if (config_.market != binance::Market::kSpot && config_.market != binance::Market::kFutures) {
+    return Errc::kInvalidArgument;
+  }
+  if (config_.tls_cert_path.empty() != config_.tls_key_path.empty()) return Errc::kInvalidArgument;
+  if (config_.publish_queue_capacity == 0 || config_.connection_queue_capacity == 0) {
+    return Errc::kInvalidArgument;
+  }
+  auto impl = std::make_unique<Impl>(config_, provider_);
+  lws_set_log_level(LLL_ERR, nullptr);
+
+  lws_context_creation_info ctx_info;
+  std::memset(&ctx_info, 0, sizeof ctx_info);
+  ctx_info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  if (tls()) ctx_info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  ctx_info.user = impl.get();
+  ctx_info.gid = -1;
+  ctx_info.uid = -1;
+  impl->context = lws_create_context(&ctx_info);
+  if (impl->context == nullptr) return Errc::kIo;
+
+  lws_context_creation_info vh_info;
+  std::memset(&vh_info, 0, sizeof vh_info);
+  vh_info.port = config_.port;
+  vh_info.iface = config_.bind_address.c_str();
+  vh_info.protocols = kProtocols;
+  vh_info.vhost_name = "keel-market-data";
+  if (tls()) {
+    vh_info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    vh_info.ssl_cert_filepath = config_.tls_cert_path.c_str();
+    vh_info.ssl_private_key_filepath = config_.tls_key_path.c_str();
+  }
+  lws_vhost* vhost = lws_create_vhost(impl->context, &vh_info);
+  const int bound = vhost == nullptr ? -1 : lws_get_vhost_listen_port(vhost);
+  if (bound <= 0 || bound > 65535) {
+    lws_context_destroy(impl->context);
+    return Errc::kIo;
+  }
+  port_ = static_cast<std::uint16_t>(bound);
+  impl_ = std::move(impl);
+  impl_->running.store(true);
+  Impl* raw = impl_.get();
+  raw->thread = std::thread([raw] {
+    while (!raw->stopping.load(std::memory_order_acquire)) {
+      if (lws_service(raw->context, 0) < 0) break;
+    }
+  });
+  return Errc::kOk;
+}
+
+void MarketDataServer::stop() {
+  if (!impl_ || !impl_->running.exchange(false)) return;
+  impl_->stopping.store(true, std::memory_order_release);
+  lws_cancel_service(impl_->context);
+  if (impl_->thread.joinable()) impl_->thread.join();
+  // The service thread is gone: destroying here keeps lws single-threaded. It closes every
+  // connection (on_closed runs for each).
+  lws_context_destroy(impl_->context);
+  impl_->context = nullptr;
+}
+
+bool MarketDataServer::publish(std::string_view stream_name, std::string_view payload_json) {
+  Impl* impl = impl_.get();
+  if (impl == nullptr || !impl->running.load(std::memory_order_acquire)) {
+    if (impl != nullptr) impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  bool wake = false;
+  {
+    const std::lock_guard lock(impl->mutex);
+    if (impl->pending.size() >= config_.publish_queue_capacity) {
+      impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    wake = impl->pending.empty();  // the service thread takes the whole queue at each wake-up
+    impl->pending.push_back({std::string(stream_name), std::string(payload_json)});
+  }
+  impl->published.fetch_add(1, std::memory_order_relaxed);
+  if (wake) lws_cancel_service(impl->context);
+  return true;
+}
+
+MarketDataServerStats MarketDataServer::stats() const noexcept {
+  MarketDataServerStats s;
+  if (!impl_) return s;
+  s.published = impl_->published.load(std::memory_order_relaxed);
+  s.publish_refused = impl_->publish_refused.load(std::memory_order_relaxed);
+  s.slow_disconnects = impl_->slow_disconnects.load(std::memory_order_relaxed);
+  s.pong_timeouts = impl_->pong_timeouts.load(std::memory_order_relaxed);
+  s.connections = impl_->open_connections.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,395 @@
+// MarketDataServer on loopback, driven by a minimal blocking WebSocket / HTTP client written here
+// over a plain socket (RFC 6455 handshake, masked client frames, unmasked server frames).
+#include "keel/sim/market_data_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace keel::sim {
+namespace {
+
+// Connects to 127.0.0.1:port with a receive timeout; -1 on failure.
+int connect_loopback(std::uint16_t port, int timeout_ms = 5000) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{};
+  tv.tv_sec = timeout_ms / 1000;
+  tv.tv_usec = (timeout_ms % 1000) * 1000;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// Reads from a socket through a buffer (headers first, then frames or a body).
+class Reader {
+ public:
+  explicit Reader(int fd) : fd_(fd) {}
+  // Reads until `n` bytes are buffered; false on timeout / close.
+  bool fill(std::size_t n) {
+    while (buf_.size() < n) {
+      char tmp[65536];
+      const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (got <= 0) return false;
+      buf_.append(tmp, static_cast<std::size_t>(got));
+    }
+    return true;
+  }
+  // Everything up to and including "\r\n\r\n"; nullopt on timeout / close.
+  std::optional<std::string> until_blank_line() {
+    for (;;) {
+      const std::size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) return take(end + 4);
+      if (!fill(buf_.size() + 1)) return std::nullopt;
+    }
+  }
+  std::string take(std::size_t n) {
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+  }
+  [[nodiscard]] const std::string& buffered() const { return buf_; }
+
+ private:
+  int fd_;
+  std::string buf_;
+};
+
+struct WsFrame {
+  int opcode = -1;  // -1: none (timeout or connection closed)
+  std::string payload;
+};
+
+class WsClient {
+ public:
+  // Opens `path` ("/ws/btcusdt@trade"); ok() tells whether the server answered 101.
+  WsClient(std::uint16_t port, const std::string& path, int timeout_ms = 5000)
+      : fd_(connect_loopback(port, timeout_ms)), reader_(fd_) {
+    if (fd_ < 0) return;
+    const std::string request = "GET " + path +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                "Sec-WebSocket-Version: 13\r\n\r\n";
+    if (!send_all(fd_, request)) return;
+    const auto head = reader_.until_blank_line();
+    ok_ = head && head->starts_with("HTTP/1.1 101");
+  }
+  ~WsClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  WsClient(const WsClient&) = delete;
+  WsClient& operator=(const WsClient&) = delete;
+
+  [[nodiscard]] bool ok() const { return ok_; }
+
+  bool send_text(std::string_view text) { return send_frame(0x1, text); }
+
+  // The next frame of any kind.
+  WsFrame next_frame() {
+    WsFrame f;
+    if (!reader_.fill(2)) return f;
+    const auto b0 = static_cast<unsigned char>(reader_.buffered()[0]);
+    const auto b1 = static_cast<unsigned char>(reader_.buffered()[1]);
+    std::size_t header = 2;
+    std::uint64_t len = b1 & 0x7fU;
+    if (len == 126) {
+      if (!reader_.fill(4)) return f;
+      header = 4;
+      len = (std::uint64_t{static_cast<unsigned char>(reader_.buffered()[2])} << 8U) |
+            static_cast<unsigned char>(reader_.buffered()[3]);
+    } else if (len == 127) {
+      if (!reader_.fill(10)) return f;
+      header = 10;
+      len = 0;
+      for (std::size_t i = 2; i < 10; ++i) {
+        len = (len << 8U) | static_cast<unsigned char>(reader_.buffered()[i]);
+      }
+    }
+    if (!reader_.fill(header + len)) return f;
+    reader_.take(header);
+    f.opcode = static_cast<int>(b0 & 0x0fU);
+    f.payload = reader_.take(static_cast<std::size_t>(len));
+    return f;
+  }
+
+  // The next text message; answers pings on the way. Empty optional on timeout / close.
+  std::optional<std::string> next_text() {
+    for (;;) {
+      WsFrame f = next_frame();
+      if (f.opcode == 0x1) return f.payload;
+      if (f.opcode == 0x9) {
+        send_frame(0xA, f.payload);
+        continue;
+      }
+      return std::nullopt;
+    }
+  }
+
+ private:
+  bool send_frame(unsigned opcode, std::string_view payload) {
+    std::string frame;
+    frame.push_back(static_cast<char>(0x80U | opcode));
+    const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    if (payload.size() < 126) {
+      frame.push_back(static_cast<char>(0x80U | payload.size()));
+    } else {
+      frame.push_back(static_cast<char>(0x80U | 126U));
+      frame.push_back(static_cast<char>((payload.size() >> 8U) & 0xffU));
+      frame.push_back(static_cast<char>(payload.size() & 0xffU));
+    }
+    frame.append(reinterpret_cast<const char*>(mask), 4);
+    for (std::size_t i = 0; i < payload.size(); ++i) {
+      frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
+    }
+    return send_all(fd_, frame);
+  }
+
+  int fd_;
+  Reader reader_;
+  bool ok_ = false;
+};
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+HttpReply http_get(std::uint16_t port, const std::string& target) {
+  HttpReply reply;
+  const int fd = connect_loopback(port);
+  if (fd < 0) return reply;
+  Reader reader(fd);
+  if (send_all(fd, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
+    if (const auto head = reader.until_blank_line(); head && head->size() > 12) {
+      reply.status = std::stoi(head->substr(9, 3));
+      std::string lower = *head;
+      for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const std::size_t cl = lower.find("content-length:");
+      if (cl != std::string::npos) {
+        const std::size_t n = std::stoul(lower.substr(cl + 15));
+        if (reader.fill(n)) reply.body = reader.take(n);
+      }
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
+class FakeProvider final : public DepthSnapshotProvider {
+ public:
+  bool depth_snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) override {
+    if (symbol != "BTCUSDT") return false;
+    last_limit = limit;
+    out.append(R"({"lastUpdateId":42,"bids":[["100.00000000","1.00000000"]],"asks":[["101.00000000","2.00000000"]]})");
+    return true;
+  }
+  std::uint32_t last_limit = 0;
+};
+
+constexpr std::string_view kTrade = R"({"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"100.00","q":"1.0"})";
+constexpr std::string_view kTicker = R"({"u":9,"s":"BTCUSDT","b":"100.00","B":"1","a":"101.00","A":"2"})";
+
+class MarketDataServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start({}); }
+  void start(MarketDataServerConfig config) {
+    server_.reset();
+    server_ = std::make_unique<MarketDataServer>(std::move(config), provider_);
+    ASSERT_EQ(server_->start(), Errc::kOk);
+    ASSERT_NE(server_->port(), 0);
+  }
+  FakeProvider provider_;
+  std::unique_ptr<MarketDataServer> server_;
+};
+
+TEST_F(MarketDataServerTest, RawAndCombinedConnectionsGetTheirFormat) {
+  WsClient raw(server_->port(), "/ws/btcusdt@trade");
+  WsClient combined(server_->port(), "/stream?streams=btcusdt@trade/btcusdt@bookTicker");
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE(combined.ok());
+
+  ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+  ASSERT_TRUE(server_->publish("btcusdt@bookTicker", kTicker));
+  ASSERT_TRUE(server_->publish("ethusdt@trade", kTrade));  // nobody subscribed
+
+  EXPECT_EQ(raw.next_text(), std::string(kTrade));
+  EXPECT_EQ(combined.next_text(), R"({"stream":"btcusdt@trade","data":)" + std::string(kTrade) + "}");
+  EXPECT_EQ(combined.next_text(),
+            R"({"stream":"btcusdt@bookTicker","data":)" + std::string(kTicker) + "}");
+  EXPECT_EQ(server_->stats().connections, 2U);
+}
+
+TEST_F(MarketDataServerTest, SubscribeListUnsubscribe) {
+  WsClient c(server_->port(), "/ws");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1})"));
+  EXPECT_EQ(c.next_text(), R"({"result":null,"id":1})");
+  ASSERT_TRUE(c.send_text(R"({"method":"LIST_SUBSCRIPTIONS","id":2})"));
+  EXPECT_EQ(c.next_text(), R"({"result":["btcusdt@trade","btcusdt@depth@100ms"],"id":2})");
+
+  ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+  EXPECT_EQ(c.next_text(), std::string(kTrade));
+
+  ASSERT_TRUE(c.send_text(R"({"method":"UNSUBSCRIBE","params":["btcusdt@trade"],"id":3})"));
+  EXPECT_EQ(c.next_text(), R"({"result":null,"id":3})");
+  ASSERT_TRUE(c.send_text(R"({"method":"LIST_SUBSCRIPTIONS","id":4})"));
+  EXPECT_EQ(c.next_text(), R"({"result":["btcusdt@depth@100ms"],"id":4})");
+
+  // No longer subscribed to trades: only the depth message arrives.
+  ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+  ASSERT_TRUE(server_->publish("btcusdt@depth@100ms", kTicker));
+  EXPECT_EQ(c.next_text(), std::string(kTicker));
+}
+
+TEST_F(MarketDataServerTest, MalformedControlGetsErrorAndConnectionStays) {
+  WsClient c(server_->port(), "/stream?streams=btcusdt@trade");
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.send_text("{not json"));
+  const auto reply = c.next_text();
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_TRUE(reply->starts_with(R"({"error":{"code":)")) << *reply;
+  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":["BTCUSDT@nonsense"],"id":5})"));
+  const auto reply2 = c.next_text();
+  ASSERT_TRUE(reply2.has_value());
+  EXPECT_TRUE(reply2->starts_with(R"({"error":{"code":)")) << *reply2;
+
+  ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+  EXPECT_EQ(c.next_text(), R"({"stream":"btcusdt@trade","data":)" + std::string(kTrade) + "}");
+}
+
+TEST_F(MarketDataServerTest, RestDepthSnapshot) {
+  const HttpReply ok = http_get(server_->port(), "/api/v3/depth?symbol=BTCUSDT&limit=5");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, R"({"lastUpdateId":42,"bids":[["100.00000000","1.00000000"]],"asks":[["101.00000000","2.00000000"]]})");
+  EXPECT_EQ(provider_.last_limit, 5U);
+
+  const HttpReply unknown = http_get(server_->port(), "/api/v3/depth?symbol=NOPE&limit=5");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.body, R"({"code":-1121,"msg":"Invalid symbol."})");
+
+  const HttpReply missing = http_get(server_->port(), "/api/v3/depth");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_TRUE(missing.body.starts_with(R"({"code":-1102,)")) << missing.body;
+
+  EXPECT_EQ(http_get(server_->port(), "/fapi/v1/depth?symbol=BTCUSDT").status, 404);
+  EXPECT_EQ(http_get(server_->port(), "/nothing").status, 404);
+}
+
+TEST_F(MarketDataServerTest, FuturesServesFapiDepth) {
+  MarketDataServerConfig config;
+  config.market = binance::Market::kFutures;
+  start(config);
+  const HttpReply ok = http_get(server_->port(), "/fapi/v1/depth?symbol=BTCUSDT");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(provider_.last_limit, 100U);  // Binance's default
+  EXPECT_EQ(http_get(server_->port(), "/api/v3/depth?symbol=BTCUSDT").status, 404);
+}
+
+TEST_F(MarketDataServerTest, TenThousandMessagesInOrder) {
+  WsClient raw(server_->port(), "/ws/btcusdt@trade", 20000);
+  WsClient combined(server_->port(), "/stream?streams=btcusdt@trade", 20000);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE(combined.ok());
+  constexpr int kCount = 10'000;
+  std::thread producer([&] {
+    for (int i = 0; i < kCount; ++i) {
+      const std::string payload = R"({"t":)" + std::to_string(i) + "}";
+      while (!server_->publish("btcusdt@trade", payload)) std::this_thread::yield();
+    }
+  });
+  // Read both connections concurrently so neither socket buffer fills.
+  int raw_ok = 0;
+  std::thread raw_reader([&] {
+    for (int i = 0; i < kCount; ++i) {
+      if (raw.next_text() != R"({"t":)" + std::to_string(i) + "}") break;
+      ++raw_ok;
+    }
+  });
+  int combined_ok = 0;
+  for (int i = 0; i < kCount; ++i) {
+    if (combined.next_text() != R"({"stream":"btcusdt@trade","data":{"t":)" + std::to_string(i) + "}}") break;
+    ++combined_ok;
+  }
+  producer.join();
+  raw_reader.join();
+  EXPECT_EQ(raw_ok, kCount);
+  EXPECT_EQ(combined_ok, kCount);
+  EXPECT_EQ(server_->stats().slow_disconnects, 0U);
+}
+
+TEST_F(MarketDataServerTest, SlowClientIsDisconnected) {
+  MarketDataServerConfig config;
+  config.connection_queue_capacity = 4;
+  start(config);
+  WsClient c(server_->port(), "/ws/btcusdt@trade");
+  ASSERT_TRUE(c.ok());
+  // Far more than the socket buffers and the 4-frame queue can hold while the client reads nothing.
+  const std::string big(16 * 1024, 'x');
+  const std::string payload = "\"" + big + "\"";
+  for (int i = 0; i < 2000; ++i) {
+    while (!server_->publish("btcusdt@trade", payload)) std::this_thread::yield();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server_->stats().slow_disconnects == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_->stats().slow_disconnects, 1U);
+}
+
+TEST_F(MarketDataServerTest, PingsAndPongTimeout) {
+  MarketDataServerConfig config;
+  config.ping_interval_ms = 50;
+  config.pong_timeout_ms = 300;
+  start(config);
+  WsClient c(server_->port(), "/ws/btcusdt@trade");
+  ASSERT_TRUE(c.ok());
+  const WsFrame ping = c.next_frame();
+  EXPECT_EQ(ping.opcode, 0x9);  // a ping, not answered
+  // Without pongs the server closes the connection.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server_->stats().pong_timeouts == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(server_->stats().pong_timeouts, 1U);
+}
+
+TEST_F(MarketDataServerTest, StartRejectsHalfTlsConfig) {
+  MarketDataServerConfig config;
+  config.tls_cert_path = "/nonexistent.pem";
+  MarketDataServer server(config, provider_);
+  EXPECT_EQ(server.start(), Errc::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace keel::sim
