@@ -134,6 +134,8 @@ struct MarketDataServer::Impl {
 
 namespace {
 
+bool parse_ws_request(lws* wsi, bool& combined, std::vector<StreamName>& streams);
+
 int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
   lws_context* ctx = lws_get_context(wsi);
   auto* impl = ctx == nullptr ? nullptr : static_cast<MarketDataServer::Impl*>(lws_context_user(ctx));
@@ -143,6 +145,12 @@ int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in
     return it == impl->connections.end() ? nullptr : it->second.get();
   };
   switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
+      // Refuse a bad path or stream name before the handshake is answered.
+      bool combined = false;
+      std::vector<StreamName> streams;
+      return parse_ws_request(wsi, combined, streams) ? 0 : -1;
+    }
     case LWS_CALLBACK_ESTABLISHED:
       return impl->on_established(wsi);
     case LWS_CALLBACK_CLOSED:
@@ -189,13 +197,29 @@ std::string header(lws* wsi, lws_token_indexes token) {
   return value;
 }
 
-// The value of query argument `name` ("symbol"), or nullopt-like false when absent.
+// Copies the value of query argument `name_eq` ("symbol=") into `value`; false when absent.
 bool url_arg(lws* wsi, const char* name_eq, std::string& value) {
   char buf[1024];
   const char* v = lws_get_urlarg_by_name(wsi, name_eq, buf, static_cast<int>(sizeof buf));
   if (v == nullptr) return false;
   value.assign(v);
   return true;
+}
+
+// The streams and format a WebSocket request asks for: "/ws", "/ws/<s>[/<s>…]" (raw) or
+// "/stream?streams=<s>[/<s>…]" (combined). False for any other path or an invalid stream name.
+bool parse_ws_request(lws* wsi, bool& combined, std::vector<StreamName>& streams) {
+  const std::string path = header(wsi, WSI_TOKEN_GET_URI);
+  const std::string_view p = path;
+  combined = false;
+  if (p == "/ws" || p == "/ws/") return true;  // raw, nothing yet (SUBSCRIBE later)
+  if (p.starts_with("/ws/")) return parse_stream_list(p.substr(4), streams);
+  if (p == "/stream" || p == "/stream/") {
+    combined = true;
+    std::string list;
+    return !url_arg(wsi, "streams=", list) || parse_stream_list(list, streams);
+  }
+  return false;
 }
 
 }  // namespace
@@ -207,22 +231,8 @@ int MarketDataServer::Impl::on_established(lws* wsi) {
   auto c = std::make_unique<Connection>();
   c->wsi = wsi;
   c->last_pong = Clock::now();
-  const std::string path = header(wsi, WSI_TOKEN_GET_URI);
   std::vector<StreamName> initial;
-  constexpr std::string_view kRaw = "/ws";
-  constexpr std::string_view kCombined = "/stream";
-  const std::string_view p = path;
-  if (p == kRaw || p == "/ws/") {
-    // raw, no stream yet (SUBSCRIBE later)
-  } else if (p.starts_with("/ws/")) {
-    if (!parse_stream_list(p.substr(4), initial)) return -1;
-  } else if (p == kCombined || p == "/stream/") {
-    c->combined = true;
-    std::string streams;
-    if (url_arg(wsi, "streams=", streams) && !parse_stream_list(streams, initial)) return -1;
-  } else {
-    return -1;  // not a market-data path
-  }
+  if (!parse_ws_request(wsi, c->combined, initial)) return -1;  // filtered before; defensive
   Connection& ref = *c;
   connections.emplace(wsi, std::move(c));
   for (const StreamName& s : initial) subscribe(ref, s);

@@ -250,6 +250,16 @@ TEST_F(MarketDataServerTest, RawAndCombinedConnectionsGetTheirFormat) {
   EXPECT_EQ(server_->stats().connections, 2U);
 }
 
+TEST_F(MarketDataServerTest, BadPathsAreRefused) {
+  EXPECT_FALSE(WsClient(server_->port(), "/ws/BTCUSDT@trade").ok());
+  EXPECT_FALSE(WsClient(server_->port(), "/stream?streams=btcusdt@trade/nonsense").ok());
+  EXPECT_FALSE(WsClient(server_->port(), "/elsewhere").ok());
+  WsClient good(server_->port(), "/ws/btcusdt@trade/ethusdt@aggTrade");
+  ASSERT_TRUE(good.ok());
+  ASSERT_TRUE(server_->publish("ethusdt@aggTrade", kTrade));
+  EXPECT_EQ(good.next_text(), std::string(kTrade));
+}
+
 TEST_F(MarketDataServerTest, SubscribeListUnsubscribe) {
   WsClient c(server_->port(), "/ws");
   ASSERT_TRUE(c.ok());
