@@ -10,10 +10,16 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,24 +49,54 @@ int connect_loopback(std::uint16_t port, int timeout_ms = 5000) {
   return fd;
 }
 
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(n));
+// A connected socket, plain or (when a TLS context is given) TLS without certificate checks.
+class Socket {
+ public:
+  Socket(std::uint16_t port, int timeout_ms, SSL_CTX* tls) : fd_(connect_loopback(port, timeout_ms)) {
+    if (fd_ < 0 || tls == nullptr) return;
+    ssl_ = SSL_new(tls);
+    SSL_set_fd(ssl_, fd_);
+    if (SSL_connect(ssl_) != 1) {
+      ::close(fd_);
+      fd_ = -1;
+    }
   }
-  return true;
-}
+  ~Socket() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  [[nodiscard]] bool connected() const { return fd_ >= 0; }
+  bool send_all(std::string_view data) {
+    while (!data.empty()) {
+      const long n = ssl_ != nullptr ? SSL_write(ssl_, data.data(), static_cast<int>(data.size()))
+                                     : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  // Some bytes, or <= 0 on timeout / close.
+  long recv_some(char* buf, std::size_t cap) {
+    return ssl_ != nullptr ? SSL_read(ssl_, buf, static_cast<int>(cap)) : ::recv(fd_, buf, cap, 0);
+  }
+
+ private:
+  int fd_;
+  SSL* ssl_ = nullptr;
+};
 
 // Reads from a socket through a buffer (headers first, then frames or a body).
 class Reader {
  public:
-  explicit Reader(int fd) : fd_(fd) {}
+  explicit Reader(Socket& socket) : socket_(socket) {}
   // Reads until `n` bytes are buffered; false on timeout / close.
   bool fill(std::size_t n) {
     while (buf_.size() < n) {
       char tmp[65536];
-      const ssize_t got = ::recv(fd_, tmp, sizeof tmp, 0);
+      const long got = socket_.recv_some(tmp, sizeof tmp);
       if (got <= 0) return false;
       buf_.append(tmp, static_cast<std::size_t>(got));
     }
@@ -82,7 +118,7 @@ class Reader {
   [[nodiscard]] const std::string& buffered() const { return buf_; }
 
  private:
-  int fd_;
+  Socket& socket_;
   std::string buf_;
 };
 
@@ -94,19 +130,16 @@ struct WsFrame {
 class WsClient {
  public:
   // Opens `path` ("/ws/btcusdt@trade"); ok() tells whether the server answered 101.
-  WsClient(std::uint16_t port, const std::string& path, int timeout_ms = 5000)
-      : fd_(connect_loopback(port, timeout_ms)), reader_(fd_) {
-    if (fd_ < 0) return;
+  WsClient(std::uint16_t port, const std::string& path, int timeout_ms = 5000, SSL_CTX* tls = nullptr)
+      : socket_(port, timeout_ms, tls), reader_(socket_) {
+    if (!socket_.connected()) return;
     const std::string request = "GET " + path +
                                 " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                                 "Sec-WebSocket-Version: 13\r\n\r\n";
-    if (!send_all(fd_, request)) return;
+    if (!socket_.send_all(request)) return;
     const auto head = reader_.until_blank_line();
     ok_ = head && head->starts_with("HTTP/1.1 101");
-  }
-  ~WsClient() {
-    if (fd_ >= 0) ::close(fd_);
   }
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
@@ -172,10 +205,10 @@ class WsClient {
     for (std::size_t i = 0; i < payload.size(); ++i) {
       frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
     }
-    return send_all(fd_, frame);
+    return socket_.send_all(frame);
   }
 
-  int fd_;
+  Socket socket_;
   Reader reader_;
   bool ok_ = false;
 };
@@ -185,12 +218,12 @@ struct HttpReply {
   std::string body;
 };
 
-HttpReply http_get(std::uint16_t port, const std::string& target) {
+HttpReply http_get(std::uint16_t port, const std::string& target, SSL_CTX* tls = nullptr) {
   HttpReply reply;
-  const int fd = connect_loopback(port);
-  if (fd < 0) return reply;
-  Reader reader(fd);
-  if (send_all(fd, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
+  Socket socket(port, 5000, tls);
+  if (!socket.connected()) return reply;
+  Reader reader(socket);
+  if (socket.send_all("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")) {
     if (const auto head = reader.until_blank_line(); head && head->size() > 12) {
       reply.status = std::stoi(head->substr(9, 3));
       std::string lower = *head;
@@ -202,7 +235,6 @@ HttpReply http_get(std::uint16_t port, const std::string& target) {
       }
     }
   }
-  ::close(fd);
   return reply;
 }
 
@@ -392,6 +424,67 @@ TEST_F(MarketDataServerTest, PingsAndPongTimeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(server_->stats().pong_timeouts, 1U);
+}
+
+// Writes a fresh self-signed P-256 certificate and key for 127.0.0.1 into `dir`.
+bool write_self_signed(const std::filesystem::path& dir, std::string& cert, std::string& key) {
+  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  X509* x509 = X509_new();
+  bool ok = pkey != nullptr && x509 != nullptr;
+  if (ok) {
+    X509_set_version(x509, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x509), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x509), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x509), 3600);
+    X509_set_pubkey(x509, pkey);
+    X509_NAME* name = X509_get_subject_name(x509);
+    const char* cn = "127.0.0.1";
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    X509_set_issuer_name(x509, name);
+    ok = X509_sign(x509, pkey, EVP_sha256()) > 0;
+  }
+  cert = (dir / "cert.pem").string();
+  key = (dir / "key.pem").string();
+  if (ok) {
+    FILE* f = std::fopen(cert.c_str(), "w");
+    ok = f != nullptr && PEM_write_X509(f, x509) == 1;
+    if (f != nullptr) std::fclose(f);
+  }
+  if (ok) {
+    FILE* f = std::fopen(key.c_str(), "w");
+    ok = f != nullptr && PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    if (f != nullptr) std::fclose(f);
+  }
+  X509_free(x509);
+  EVP_PKEY_free(pkey);
+  return ok;
+}
+
+TEST_F(MarketDataServerTest, TlsServesWssAndHttps) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("keel_mds_tls_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  MarketDataServerConfig config;
+  ASSERT_TRUE(write_self_signed(dir, config.tls_cert_path, config.tls_key_path));
+  start(config);
+  EXPECT_TRUE(server_->tls());
+
+  SSL_CTX* tls = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(tls, nullptr);
+  {
+    const HttpReply ok = http_get(server_->port(), "/api/v3/depth?symbol=BTCUSDT&limit=10", tls);
+    EXPECT_EQ(ok.status, 200);
+    EXPECT_EQ(provider_.last_limit, 10U);
+    WsClient c(server_->port(), "/stream?streams=btcusdt@trade", 5000, tls);
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+    EXPECT_EQ(c.next_text(), R"({"stream":"btcusdt@trade","data":)" + std::string(kTrade) + "}");
+    // A plain client gets no WebSocket on the TLS port.
+    EXPECT_FALSE(WsClient(server_->port(), "/ws/btcusdt@trade", 2000).ok());
+  }
+  SSL_CTX_free(tls);
+  server_.reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(MarketDataServerTest, StartRejectsHalfTlsConfig) {
