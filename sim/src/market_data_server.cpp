@@ -286,8 +286,12 @@ int MarketDataServer::Impl::on_writable(Connection& c) {
   if (c.close_pending) return -1;
   if (c.ping_pending) {
     c.ping_pending = false;
-    unsigned char buf[LWS_PRE + 1] = {};
-    if (lws_write(c.wsi, buf + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+    // A non-empty payload: a client echoes it in its PONG, and lws 4.1 hides empty PONGs from the
+    // protocol callback (so an empty ping would never be seen as answered).
+    constexpr std::string_view kPingPayload = "keel";
+    unsigned char buf[LWS_PRE + kPingPayload.size()] = {};
+    std::memcpy(buf + LWS_PRE, kPingPayload.data(), kPingPayload.size());
+    if (lws_write(c.wsi, buf + LWS_PRE, kPingPayload.size(), LWS_WRITE_PING) < 0) return -1;
     if (!c.out.empty()) lws_callback_on_writable(c.wsi);
     return 0;
   }

@@ -147,6 +147,7 @@ class WsClient {
   [[nodiscard]] bool ok() const { return ok_; }
 
   bool send_text(std::string_view text) { return send_frame(0x1, text); }
+  bool send_pong(std::string_view payload) { return send_frame(0xA, payload); }
 
   // The next frame of any kind.
   WsFrame next_frame() {
@@ -418,6 +419,7 @@ TEST_F(MarketDataServerTest, PingsAndPongTimeout) {
   ASSERT_TRUE(c.ok());
   const WsFrame ping = c.next_frame();
   EXPECT_EQ(ping.opcode, 0x9);  // a ping, not answered
+  EXPECT_FALSE(ping.payload.empty());  // so that the echoed pong reaches the server
   // Without pongs the server closes the connection.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (server_->stats().pong_timeouts == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -485,6 +487,36 @@ TEST_F(MarketDataServerTest, TlsServesWssAndHttps) {
   SSL_CTX_free(tls);
   server_.reset();
   std::filesystem::remove_all(dir);
+}
+
+TEST_F(MarketDataServerTest, AnsweredPingsKeepTheConnection) {
+  MarketDataServerConfig config;
+  config.ping_interval_ms = 50;
+  config.pong_timeout_ms = 300;
+  start(config);
+  WsClient c(server_->port(), "/ws/btcusdt@trade");
+  ASSERT_TRUE(c.ok());
+  // Answer pings for well over the pong timeout, then check the connection still delivers.
+  int pings = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+  while (std::chrono::steady_clock::now() < until) {
+    const WsFrame f = c.next_frame();
+    ASSERT_EQ(f.opcode, 0x9);
+    ++pings;
+    ASSERT_TRUE(c.send_pong(f.payload));
+  }
+  EXPECT_GE(pings, 5);
+  ASSERT_TRUE(server_->publish("btcusdt@trade", kTrade));
+  EXPECT_EQ(c.next_text(), std::string(kTrade));
+  EXPECT_EQ(server_->stats().pong_timeouts, 0U);
+}
+
+TEST_F(MarketDataServerTest, PublishAfterStopIsRefused) {
+  server_->stop();
+  server_->stop();  // idempotent
+  EXPECT_FALSE(server_->publish("btcusdt@trade", kTrade));
+  EXPECT_EQ(server_->stats().publish_refused, 1U);
+  EXPECT_EQ(server_->stats().published, 0U);
 }
 
 TEST_F(MarketDataServerTest, StartRejectsHalfTlsConfig) {
