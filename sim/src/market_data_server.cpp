@@ -1,6 +1,7 @@
 // MarketDataServer: libwebsockets glue. Every function below except publish(), stats(), start()
 // and stop() runs on the service thread; they share no state with the producer except the
-// hand-off queue (under `mutex`) and the atomic counters.
+// hand-off queue (under `mutex`) and the atomic counters. Handlers returning int follow lws's
+// callback convention: 0 keeps the connection, non-zero closes it.
 #include "keel/sim/market_data_server.hpp"
 
 #include <libwebsockets.h>

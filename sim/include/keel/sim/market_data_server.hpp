@@ -8,6 +8,7 @@
 // thread and hands messages over through a bounded queue and lws_cancel_service(). stop() (or the
 // destructor) wakes the service thread, closes every connection and joins it.
 //
+// start() sets libwebsockets' process-wide log level to errors only.
 // libwebsockets never appears in this header.
 #pragma once
 
