@@ -18,7 +18,7 @@ namespace {
 using toml_reader::TableReader;
 using toml_reader::type_name;
 
-// A string key holding one of `names`; returns its index (out unchanged when absent).
+// A string key holding one of `names`: out = the matching enum value (unchanged when absent).
 template <class E, std::size_t N>
 void read_enum(TableReader& r, std::string_view key, E& out, const std::string_view (&names)[N]) {
   const toml::node* n = r.take(key);
@@ -42,7 +42,7 @@ void read_port(TableReader& r, std::string_view key, std::uint16_t& out) {
   out = static_cast<std::uint16_t>(v);
 }
 
-// A decimal string; `required` keys must be present. Returns the parsed value (raw 10^-8).
+// A decimal string node (signed only when allow_negative). Returns the parsed value (raw 10^-8).
 ParsedDecimal parse_node_decimal(TableReader& r, const toml::node& n, std::string_view key, bool allow_negative) {
   if (!n.is_string())
     r.fail(n, key, fmt::format("expected a decimal string, got {}", type_name(n.type())));
@@ -68,14 +68,13 @@ ParsedDecimal read_positive(TableReader& r, std::string_view key, const toml::no
   return d;
 }
 
-void read_fee(TableReader& r, std::string_view key, std::int64_t& millionths, const toml::node& parent) {
+void read_fee(TableReader& r, std::string_view key, std::int64_t& millionths) {
   const toml::node* n = r.take(key);
   if (n == nullptr) return;
   const ParsedDecimal d = parse_node_decimal(r, *n, key, true);
   if (d.raw % 100 != 0) r.fail(*n, key, "at most 6 decimals (the fee is kept in millionths)");
   if (d.raw <= -kScale || d.raw >= kScale) r.fail(*n, key, "must be a fraction in (-1, 1)");
   millionths = d.raw / 100;
-  (void)parent;
 }
 
 void read_required_string(TableReader& r, std::string_view key, std::string& out, const toml::node& parent) {
@@ -141,8 +140,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     r.read("bind", c.bind);
     if (c.bind.empty()) r.fail(*r.take("bind"), "bind", "must not be empty");
     r.read("store_dir", c.store_dir);
-    read_fee(r, "maker_fee", c.maker_fee_millionths, root);
-    read_fee(r, "taker_fee", c.taker_fee_millionths, root);
+    read_fee(r, "maker_fee", c.maker_fee_millionths);
+    read_fee(r, "taker_fee", c.taker_fee_millionths);
   });
   top.section("flow", [&](TableReader& r) {
     static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};

@@ -190,6 +190,12 @@ class VenueFixTest : public ::testing::Test {
   }
   void TearDown() override {
     clients_.clear();
+    // Let the venue see the disconnects first: its stop() then has no Logout to wait for.
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    for (const char* id : {"ALICE", "BOB", "CAROL"}) {
+      while (venue_->is_logged_on(id) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    }
     venue_.reset();
     dir_.reset();
   }
@@ -225,11 +231,14 @@ TEST_F(VenueFixTest, RestingOrderThenCrossingIocFillsAtRestingPriceAndCancelsRem
   expect_quiet(bob);
 }
 
-TEST_F(VenueFixTest, CancelOfUnknownOrderGetsCancelReject) {
+TEST_F(VenueFixTest, CancelOrReplaceOfUnknownOrderGetsCancelReject) {
   Client& alice = logon("ALICE");
   alice.send(make("F", {{11, "C1"}, {41, "nope"}, {55, "BTCUSDT"}, {54, "1"}}));
   expect_next(alice, "9", {{11, "C1"}, {41, "nope"}, {37, "NONE"}, {39, "8"}, {434, "1"}, {102, "1"}},
               "cancel reject");
+  alice.send(make("G", {{11, "A2"}, {41, "zz"}, {55, "BTCUSDT"}, {54, "2"}, {38, "1"}, {40, "2"}, {44, "30000.00"}}));
+  expect_next(alice, "9", {{11, "A2"}, {41, "zz"}, {37, "NONE"}, {39, "8"}, {434, "2"}, {102, "1"}},
+              "replace reject");
 }
 
 TEST_F(VenueFixTest, CancelOfRestingOrder) {
@@ -293,10 +302,46 @@ TEST_F(VenueFixTest, ReplaceLoweringQuantityKeepsPriority) {
   expect_next(bob, "8", {{150, "I"}, {39, "0"}, {11, "B1"}, {37, "2"}, {14, "0"}, {151, "1"}}, "bob untouched");
 }
 
-TEST_F(VenueFixTest, ReplaceOfUnknownOrderGetsCancelRejectForReplace) {
+TEST_F(VenueFixTest, StatusOfPartiallyFilledOrderAndBalancesSettle) {
   Client& alice = logon("ALICE");
-  alice.send(make("G", {{11, "A2"}, {41, "zz"}, {55, "BTCUSDT"}, {54, "2"}, {38, "1"}, {40, "2"}, {44, "30000.00"}}));
-  expect_next(alice, "9", {{11, "A2"}, {41, "zz"}, {434, "2"}, {102, "1"}}, "replace reject");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "1", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}}, "alice new");
+  bob.send(order("B1", "1", "0.4", "30000.00", "3"));
+  expect_next(bob, "8", {{150, "0"}}, "bob new");
+  expect_next(bob, "8", {{150, "F"}, {39, "2"}, {31, "30000"}, {32, "0.4"}, {14, "0.4"}, {151, "0"}}, "bob filled");
+  expect_next(alice, "8", {{150, "F"}, {39, "1"}, {32, "0.4"}, {14, "0.4"}, {151, "0.6"}, {6, "30000"}},
+              "alice partial");
+  alice.send(make("H", {{11, "A1"}, {55, "BTCUSDT"}, {54, "2"}}));
+  expect_next(alice, "8", {{150, "I"}, {39, "1"}, {11, "A1"}, {37, "1"}, {14, "0.4"}, {151, "0.6"}, {6, "30000"}},
+              "status");
+  expect_quiet(bob);  // a filled IOC gets no 150=4
+  EXPECT_EQ(venue_->balance("ALICE", "BTC"), Qty::parse("99.6").value().raw());
+  EXPECT_EQ(venue_->balance("ALICE", "USDT"), Qty::parse("1012000").value().raw());
+  EXPECT_EQ(venue_->balance("BOB", "BTC"), Qty::parse("100.4").value().raw());
+  EXPECT_EQ(venue_->balance("BOB", "USDT"), Qty::parse("988000").value().raw());
+}
+
+TEST_F(VenueFixTest, SweepFillsRestingOrdersInPriceTimeOrderOnTheirOwnSessions) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  Client& carol = logon("CAROL");
+  alice.send(order("A1", "2", "0.1", "30001.00"));
+  expect_next(alice, "8", {{150, "0"}, {11, "A1"}}, "A1 new");
+  bob.send(order("B1", "2", "0.1", "30000.00"));
+  expect_next(bob, "8", {{150, "0"}, {11, "B1"}}, "B1 new");
+  alice.send(order("A2", "2", "0.1", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {11, "A2"}}, "A2 new");
+  carol.send(order("C1", "1", "0.3", "30001.00"));
+  expect_next(carol, "8", {{150, "0"}, {11, "C1"}}, "carol new");
+  expect_next(carol, "8", {{150, "F"}, {39, "1"}, {31, "30000"}, {32, "0.1"}, {14, "0.1"}, {151, "0.2"}}, "fill 1 (B1)");
+  expect_next(carol, "8", {{150, "F"}, {39, "1"}, {31, "30000"}, {32, "0.1"}, {14, "0.2"}, {151, "0.1"}}, "fill 2 (A2)");
+  expect_next(carol, "8", {{150, "F"}, {39, "2"}, {31, "30001"}, {32, "0.1"}, {14, "0.3"}, {151, "0"},
+                           {6, "30000.33333333"}}, "fill 3 (A1)");
+  expect_next(bob, "8", {{150, "F"}, {39, "2"}, {11, "B1"}, {31, "30000"}}, "B1 filled");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A2"}, {31, "30000"}}, "A2 filled first");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A1"}, {31, "30001"}}, "A1 filled second");
+  expect_quiet(carol);
 }
 
 }  // namespace
