@@ -18,128 +18,13 @@
 
 #include "keel/core/clock.hpp"
 #include "keel/core/rng.hpp"
+#include "toml_reader.hpp"
 
 namespace keel {
 namespace {
 
-std::string_view type_name(toml::node_type t) {
-  switch (t) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-  }
-  return "nothing";
-}
-
-// Reads one TOML table into struct fields, remembering which keys it consumed; finish() rejects the
-// rest. Every error names source:line and the full key path.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string path, std::string_view source)
-      : table_(table), path_(std::move(path)), source_(source) {}
-
-  [[noreturn]] void fail(const toml::node& node, std::string_view key, std::string_view reason) const {
-    throw ConfigError(fmt::format("{}:{}: {}: {}", source_, node.source().begin.line, full(key), reason));
-  }
-
-  std::string full(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-
-  std::string_view source() const { return source_; }
-
-  const toml::node* take(std::string_view key) {
-    seen_.emplace(key);
-    return table_.get(key);
-  }
-
-  void read(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_integer()) fail(*n, key, fmt::format("expected an integer, got {}", type_name(n->type())));
-    const std::int64_t v = n->as_integer()->get();
-    if (v < min || v > max) fail(*n, key, fmt::format("{} is outside [{}, {}]", v, min, max));
-    out = v;
-  }
-  void read(std::string_view key, int& out, int min, int max) {
-    std::int64_t v = out;
-    read(key, v, min, max);
-    out = static_cast<int>(v);
-  }
-  void read(std::string_view key, std::uint64_t& out) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_integer()) fail(*n, key, fmt::format("expected an integer, got {}", type_name(n->type())));
-    const std::int64_t v = n->as_integer()->get();
-    if (v < 0) fail(*n, key, "must not be negative");
-    out = static_cast<std::uint64_t>(v);
-  }
-  void read(std::string_view key, double& out, double min, double max) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    double v;
-    if (n->is_floating_point()) v = n->as_floating_point()->get();
-    else if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-    else fail(*n, key, fmt::format("expected a number, got {}", type_name(n->type())));
-    if (!std::isfinite(v)) fail(*n, key, "must be a finite number (nan and inf are not allowed)");
-    if (v < min || v > max) fail(*n, key, fmt::format("{} is outside [{}, {}]", v, min, max));
-    out = v;
-  }
-  void read(std::string_view key, bool& out) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_boolean()) fail(*n, key, fmt::format("expected a boolean, got {}", type_name(n->type())));
-    out = n->as_boolean()->get();
-  }
-  void read(std::string_view key, std::string& out) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_string()) fail(*n, key, fmt::format("expected a string, got {}", type_name(n->type())));
-    out = n->as_string()->get();
-  }
-  void read_secret_ref(std::string_view key, std::string& out) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_string()) fail(*n, key, fmt::format("expected a string, got {}", type_name(n->type())));
-    const std::string& v = n->as_string()->get();
-    if (!is_secret_reference(v))
-      fail(*n, key, "secrets may not be written in a config file; use \"env:NAME\" or \"file:PATH\"");
-    out = v;
-  }
-
-  // Calls fn(TableReader&) on sub-table `key` when present.
-  template <class Fn>
-  void section(std::string_view key, Fn&& fn) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    if (!n->is_table()) fail(*n, key, fmt::format("expected a table, got {}", type_name(n->type())));
-    TableReader sub(*n->as_table(), full(key), source_);
-    fn(sub);
-    sub.finish();
-  }
-
-  void finish() const {
-    for (auto&& [k, v] : table_) {
-      (void)v;
-      if (!seen_.count(std::string(k.str())))
-        throw ConfigError(fmt::format("{}:{}: {}: unknown key", source_, k.source().begin.line,
-                                      full(k.str())));
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string path_;
-  std::string_view source_;
-  std::set<std::string, std::less<>> seen_;
-};
+using toml_reader::TableReader;
+using toml_reader::type_name;
 
 // TOML basic-string escaping, so any path survives dump → parse unchanged.
 std::string toml_quote(std::string_view v) {

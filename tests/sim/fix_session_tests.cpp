@@ -118,7 +118,7 @@ class EchoHandler final : public FixOrderHandler {
 
  private:
   std::mutex mutex_;
-  void status_report(const CompId& session, const ClOrdId& cl_ord_id, const FixSymbol& symbol,
+  void status_report(const CompId& session, const FixClOrdId& cl_ord_id, const FixSymbol& symbol,
                      FixSide side) {
     FixExecReport r;
     r.session = session;

@@ -92,6 +92,10 @@ char encode(FixCxlRejReason v) noexcept {
       return '0';
     case FixCxlRejReason::kUnknownOrder:
       return '1';
+    case FixCxlRejReason::kBrokerOption:
+      return '2';
+    case FixCxlRejReason::kDuplicateClOrdId:
+      return '6';
     case FixCxlRejReason::kNone:
       break;
   }

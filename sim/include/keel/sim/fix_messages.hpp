@@ -39,7 +39,7 @@ struct FixText {
 };
 
 inline constexpr std::size_t kMaxClOrdIdLength = 36;  // VENUE.md: ClOrdID up to 36 characters
-using ClOrdId = FixText<kMaxClOrdIdLength>;
+using FixClOrdId = FixText<kMaxClOrdIdLength>;  // not ClOrdId: venue_types.hpp owns that name
 using CompId = FixText<32>;
 using FixSymbol = FixText<32>;
 using FixAccountId = FixText<32>;  // Account (1)
@@ -74,8 +74,15 @@ enum class FixOrdStatus : std::uint8_t {
 };
 // CxlRejResponseTo (434): 1 cancel, 2 replace.
 enum class FixCxlRejResponseTo : std::uint8_t { kNone = 0, kCancel = 1, kReplace = 2 };
-// CxlRejReason (102): wire 0 too late, 1 unknown order.
-enum class FixCxlRejReason : std::uint8_t { kNone = 0, kTooLate = 1, kUnknownOrder = 2 };
+// CxlRejReason (102): wire 0 too late, 1 unknown order, 2 broker/exchange option (a replace that
+// fails validation; Text says why), 6 duplicate ClOrdID.
+enum class FixCxlRejReason : std::uint8_t {
+  kNone = 0,
+  kTooLate = 1,
+  kUnknownOrder = 2,
+  kBrokerOption = 3,
+  kDuplicateClOrdId = 4,
+};
 
 // Checked decoders from the wire character; kNone for anything else.
 [[nodiscard]] FixSide decode_fix_side(std::string_view wire) noexcept;
@@ -95,7 +102,7 @@ enum class FixCxlRejReason : std::uint8_t { kNone = 0, kTooLate = 1, kUnknownOrd
 // NewOrderSingle (D). `session` is the client's SenderCompID (the account's FIX session).
 struct FixNewOrder {
   CompId session;
-  ClOrdId cl_ord_id;
+  FixClOrdId cl_ord_id;
   FixAccountId account;  // empty when Account (1) is absent
   FixSymbol symbol;
   FixSide side = FixSide::kNone;
@@ -110,8 +117,8 @@ struct FixNewOrder {
 // OrderCancelRequest (F).
 struct FixCancel {
   CompId session;
-  ClOrdId cl_ord_id;
-  ClOrdId orig_cl_ord_id;
+  FixClOrdId cl_ord_id;
+  FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
   FixSide side = FixSide::kNone;
 };
@@ -119,8 +126,8 @@ struct FixCancel {
 // OrderCancelReplaceRequest (G).
 struct FixReplace {
   CompId session;
-  ClOrdId cl_ord_id;
-  ClOrdId orig_cl_ord_id;
+  FixClOrdId cl_ord_id;
+  FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
   FixSide side = FixSide::kNone;
   Qty qty;
@@ -131,7 +138,7 @@ struct FixReplace {
 // OrderStatusRequest (H).
 struct FixStatusRequest {
   CompId session;
-  ClOrdId cl_ord_id;
+  FixClOrdId cl_ord_id;
   FixSymbol symbol;
   FixSide side = FixSide::kNone;
 };
@@ -142,8 +149,8 @@ struct FixExecReport {
   CompId session;
   VenueId order_id;
   VenueId exec_id;  // unique per venue
-  ClOrdId cl_ord_id;
-  ClOrdId orig_cl_ord_id;
+  FixClOrdId cl_ord_id;
+  FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
   FixSide side = FixSide::kNone;
   FixExecType exec_type = FixExecType::kNone;
@@ -161,8 +168,8 @@ struct FixExecReport {
 struct FixCancelReject {
   CompId session;
   VenueId order_id;
-  ClOrdId cl_ord_id;
-  ClOrdId orig_cl_ord_id;
+  FixClOrdId cl_ord_id;
+  FixClOrdId orig_cl_ord_id;
   FixOrdStatus ord_status = FixOrdStatus::kNone;
   FixCxlRejResponseTo response_to = FixCxlRejResponseTo::kNone;
   FixCxlRejReason reason = FixCxlRejReason::kNone;

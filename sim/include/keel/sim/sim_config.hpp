@@ -1,0 +1,67 @@
+// The simulator's configuration (config/sim.toml; ../shared/spec/VENUE.md "Endpoints and start-up"),
+// loaded strictly like keel's own configuration (config.hpp): unknown keys, wrong types, bad decimals,
+// duplicate symbols or accounts are keel::ConfigError "file:line: key.path: reason".
+//
+//   [venue]  market = "spot" | "futures", comp_id, http_port, fix_port (0 = any free port), tls_cert,
+//            tls_key (both or neither), bind (default 127.0.0.1), store_dir (FIX store; "" = a fresh
+//            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
+//            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals)
+//   [flow]   kind = "none" | "synthetic" | "bars" | "captures"
+//   [[symbol]]  name, tick_size, lot_size, min_notional (decimal strings, keel::parse_decimal)
+//   [[account]] comp_id, password (optional), balances = { ASSET = "decimal", … }
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "keel/core/config.hpp"
+#include "keel/core/fixed_point.hpp"
+
+namespace keel::sim {
+
+enum class MarketKind : std::uint8_t { kSpot = 0, kFutures = 1 };
+enum class FlowKind : std::uint8_t { kNone = 0, kSynthetic = 1, kBars = 2, kCaptures = 3 };
+
+struct SimSymbol {
+  std::string name;  // "BTCUSDT"
+  Price tick_size;
+  Qty lot_size;
+  Notional min_notional;
+  int price_decimals = 0;  // decimals of tick_size as written
+  int qty_decimals = 0;    // decimals of lot_size as written
+};
+
+struct SimAccount {
+  std::string comp_id;   // the client's SenderCompID
+  std::string password;  // "" = no Logon password required
+  std::vector<std::pair<std::string, std::int64_t>> balances;  // asset → raw (10^-8), sorted by asset
+};
+
+struct SimConfig {
+  MarketKind market = MarketKind::kSpot;
+  std::string comp_id = "KEELSIM";
+  std::uint16_t http_port = 0;
+  std::uint16_t fix_port = 0;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string bind = "127.0.0.1";
+  std::string store_dir;
+  std::int64_t maker_fee_millionths = 0;
+  std::int64_t taker_fee_millionths = 0;
+  FlowKind flow = FlowKind::kNone;
+  std::vector<SimSymbol> symbols;    // in file order
+  std::vector<SimAccount> accounts;  // in file order
+};
+
+// Parses TOML text; `source_name` prefixes every error. Throws keel::ConfigError.
+SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_name);
+// Reads and parses a file. Throws keel::ConfigError (also when the file cannot be read).
+SimConfig load_sim_config(const std::string& path);
+
+std::string_view to_string(MarketKind kind) noexcept;
+std::string_view to_string(FlowKind kind) noexcept;
+
+}  // namespace keel::sim

@@ -1,0 +1,200 @@
+#include "keel/sim/sim_config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+
+#include "toml_reader.hpp"  // core/src: the strict table reader shared with keel's config
+
+namespace keel::sim {
+namespace {
+
+using toml_reader::TableReader;
+using toml_reader::type_name;
+
+// A string key holding one of `names`: out = the matching enum value (unchanged when absent).
+template <class E, std::size_t N>
+void read_enum(TableReader& r, std::string_view key, E& out, const std::string_view (&names)[N]) {
+  const toml::node* n = r.take(key);
+  if (n == nullptr) return;
+  if (!n->is_string()) r.fail(*n, key, fmt::format("expected a string, got {}", type_name(n->type())));
+  const std::string& v = n->as_string()->get();
+  for (std::size_t i = 0; i < N; ++i) {
+    if (v == names[i]) {
+      out = static_cast<E>(i);
+      return;
+    }
+  }
+  std::string list;
+  for (std::size_t i = 0; i < N; ++i) list += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", names[i]);
+  r.fail(*n, key, fmt::format("\"{}\" is not one of {}", v, list));
+}
+
+void read_port(TableReader& r, std::string_view key, std::uint16_t& out) {
+  std::int64_t v = out;
+  r.read(key, v, 0, 65535);
+  out = static_cast<std::uint16_t>(v);
+}
+
+// A decimal string node (signed only when allow_negative). Returns the parsed value (raw 10^-8).
+ParsedDecimal parse_node_decimal(TableReader& r, const toml::node& n, std::string_view key, bool allow_negative) {
+  if (!n.is_string())
+    r.fail(n, key, fmt::format("expected a decimal string, got {}", type_name(n.type())));
+  const std::string& v = n.as_string()->get();
+  const auto parsed = allow_negative ? parse_signed_decimal(v) : parse_decimal(v);
+  if (!parsed.ok()) r.fail(n, key, fmt::format("\"{}\" is not a valid decimal", v));
+  return parsed.value();
+}
+
+ParsedDecimal read_decimal(TableReader& r, std::string_view key, bool required, bool allow_negative,
+                           const toml::node& parent) {
+  const toml::node* n = r.take(key);
+  if (n == nullptr) {
+    if (required) r.fail(parent, key, "missing (required)");
+    return {};
+  }
+  return parse_node_decimal(r, *n, key, allow_negative);
+}
+
+ParsedDecimal read_positive(TableReader& r, std::string_view key, const toml::node& parent) {
+  const ParsedDecimal d = read_decimal(r, key, true, false, parent);
+  if (d.raw <= 0) r.fail(*r.take(key), key, "must be positive");
+  return d;
+}
+
+void read_fee(TableReader& r, std::string_view key, std::int64_t& millionths) {
+  const toml::node* n = r.take(key);
+  if (n == nullptr) return;
+  const ParsedDecimal d = parse_node_decimal(r, *n, key, true);
+  if (d.raw % 100 != 0) r.fail(*n, key, "at most 6 decimals (the fee is kept in millionths)");
+  if (d.raw <= -kScale || d.raw >= kScale) r.fail(*n, key, "must be a fraction in (-1, 1)");
+  millionths = d.raw / 100;
+}
+
+void read_required_string(TableReader& r, std::string_view key, std::string& out, const toml::node& parent) {
+  if (r.take(key) == nullptr) r.fail(parent, key, "missing (required)");
+  r.read(key, out);
+  if (out.empty()) r.fail(*r.take(key), key, "must not be empty");
+}
+
+// Calls fn(TableReader&, const toml::table&) for each table of the array of tables `key`.
+template <class Fn>
+void each_table(TableReader& top, std::string_view key, Fn&& fn) {
+  const toml::node* n = top.take(key);
+  if (n == nullptr) return;
+  if (!n->is_array_of_tables())
+    top.fail(*n, key, fmt::format("expected an array of tables ([[{}]]), got {}", key, type_name(n->type())));
+  const toml::array& arr = *n->as_array();
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const toml::table& t = *arr.get(i)->as_table();
+    TableReader r(t, fmt::format("{}[{}]", top.full(key), i), top.source());
+    fn(r, static_cast<const toml::node&>(t));
+    r.finish();
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(MarketKind kind) noexcept {
+  return kind == MarketKind::kFutures ? "futures" : "spot";
+}
+
+std::string_view to_string(FlowKind kind) noexcept {
+  switch (kind) {
+    case FlowKind::kNone: return "none";
+    case FlowKind::kSynthetic: return "synthetic";
+    case FlowKind::kBars: return "bars";
+    case FlowKind::kCaptures: return "captures";
+  }
+  return "none";
+}
+
+SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}: {}", source_name, e.source().begin.line, e.description()));
+  }
+  SimConfig c;
+  TableReader top(root, "", source_name);
+  top.section("venue", [&](TableReader& r) {
+    static constexpr std::string_view kMarkets[] = {"spot", "futures"};
+    read_enum(r, "market", c.market, kMarkets);
+    r.read("comp_id", c.comp_id);
+    if (c.comp_id.empty()) r.fail(*r.take("comp_id"), "comp_id", "must not be empty");
+    read_port(r, "http_port", c.http_port);
+    read_port(r, "fix_port", c.fix_port);
+    r.read("tls_cert", c.tls_cert);
+    r.read("tls_key", c.tls_key);
+    if (c.tls_cert.empty() != c.tls_key.empty()) {
+      const std::string_view set = c.tls_cert.empty() ? "tls_key" : "tls_cert";
+      r.fail(*r.take(set), set, "tls_cert and tls_key must be set together");
+    }
+    r.read("bind", c.bind);
+    if (c.bind.empty()) r.fail(*r.take("bind"), "bind", "must not be empty");
+    r.read("store_dir", c.store_dir);
+    read_fee(r, "maker_fee", c.maker_fee_millionths);
+    read_fee(r, "taker_fee", c.taker_fee_millionths);
+  });
+  top.section("flow", [&](TableReader& r) {
+    static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};
+    read_enum(r, "kind", c.flow, kFlows);
+  });
+  std::set<std::string, std::less<>> names;
+  each_table(top, "symbol", [&](TableReader& r, const toml::node& t) {
+    SimSymbol s;
+    read_required_string(r, "name", s.name, t);
+    if (!names.insert(s.name).second) r.fail(*r.take("name"), "name", fmt::format("duplicate symbol \"{}\"", s.name));
+    const ParsedDecimal tick = read_positive(r, "tick_size", t);
+    const ParsedDecimal lot = read_positive(r, "lot_size", t);
+    const ParsedDecimal min_notional = read_decimal(r, "min_notional", false, false, t);
+    s.tick_size = Price::from_raw(tick.raw);
+    s.price_decimals = std::min(tick.decimals, kDecimals);
+    s.lot_size = Qty::from_raw(lot.raw);
+    s.qty_decimals = std::min(lot.decimals, kDecimals);
+    s.min_notional = Notional::from_raw(min_notional.raw);
+    c.symbols.push_back(std::move(s));
+  });
+  std::set<std::string, std::less<>> comp_ids;
+  each_table(top, "account", [&](TableReader& r, const toml::node& t) {
+    SimAccount a;
+    read_required_string(r, "comp_id", a.comp_id, t);
+    if (a.comp_id == c.comp_id)
+      r.fail(*r.take("comp_id"), "comp_id", "must differ from venue.comp_id");
+    if (!comp_ids.insert(a.comp_id).second)
+      r.fail(*r.take("comp_id"), "comp_id", fmt::format("duplicate account \"{}\"", a.comp_id));
+    r.read("password", a.password);
+    if (const toml::node* b = r.take("balances")) {
+      if (!b->is_table()) r.fail(*b, "balances", fmt::format("expected a table, got {}", type_name(b->type())));
+      TableReader br(*b->as_table(), r.full("balances"), r.source());
+      for (auto&& [k, v] : *b->as_table()) {
+        const std::string asset(k.str());
+        if (asset.empty()) br.fail(v, asset, "empty asset name");
+        const ParsedDecimal d = parse_node_decimal(br, v, asset, false);
+        (void)br.take(asset);
+        a.balances.emplace_back(asset, d.raw);
+      }
+      std::sort(a.balances.begin(), a.balances.end());
+    }
+    c.accounts.push_back(std::move(a));
+  });
+  top.finish();
+  return c;
+}
+
+SimConfig load_sim_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_sim_config(text.str(), path);
+}
+
+}  // namespace keel::sim

@@ -1,0 +1,348 @@
+// The venue end to end over FIX 4.4 on loopback: QuickFIX initiators (ALICE, BOB, CAROL) trade
+// against a Venue (MatchingEngine behind the FixAcceptor) and check each ExecutionReport and
+// OrderCancelReject field by field (VENUE.md "Message sequence for each order").
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "fix/quickfix.hpp"
+#include "keel/sim/venue.hpp"
+
+namespace keel::sim {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 10s;      // generous: a slow machine must not fail the test
+constexpr auto kQuiet = 300ms;   // "no further message" window
+constexpr const char* kVenue = "KEELSIM";
+
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(fs::temp_directory_path() / ("keel_venue_" + name + "_" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  [[nodiscard]] std::string sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+class ClientApp final : public FIX::Application {
+ public:
+  void onCreate(const FIX::SessionID&) override {}
+  void onLogon(const FIX::SessionID&) override { set([this] { logged_on_ = true; }); }
+  void onLogout(const FIX::SessionID&) override { set([this] { logged_out_ = true; }); }
+  void toAdmin(FIX::Message& m, const FIX::SessionID& id) override {
+    if (m.getHeader().getField(35) == "A") m.setField(553, id.getSenderCompID().getValue());
+  }
+  void toApp(FIX::Message&, const FIX::SessionID&) override {}
+  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) override {
+    if (m.getHeader().getField(35) == "3") push(m);
+  }
+  void fromApp(const FIX::Message& m, const FIX::SessionID&) override { push(m); }
+
+  bool wait_logon() {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, kWait, [this] { return logged_on_ || logged_out_; });
+    return logged_on_;
+  }
+  std::optional<FIX::Message> next(std::chrono::milliseconds wait = kWait) {
+    std::unique_lock lock(mutex_);
+    if (!cv_.wait_for(lock, wait, [this] { return !received_.empty(); })) return std::nullopt;
+    FIX::Message m = received_.front();
+    received_.pop_front();
+    return m;
+  }
+
+ private:
+  template <class F>
+  void set(F f) {
+    {
+      std::lock_guard lock(mutex_);
+      f();
+    }
+    cv_.notify_all();
+  }
+  void push(const FIX::Message& m) {
+    set([&] { received_.push_back(m); });
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool logged_on_ = false;
+  bool logged_out_ = false;
+  std::deque<FIX::Message> received_;
+};
+
+FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port, const std::string& store_dir) {
+  FIX::Dictionary d;
+  d.setString("ConnectionType", "initiator");
+  d.setString("SocketConnectHost", "127.0.0.1");
+  d.setInt("SocketConnectPort", port);
+  d.setInt("HeartBtInt", 30);
+  d.setInt("ReconnectInterval", 60);
+  d.setString("SocketNodelay", "Y");
+  d.setString("FileStorePath", store_dir);
+  d.setString("UseDataDictionary", "N");
+  d.setString("StartTime", "00:00:00");
+  d.setString("EndTime", "00:00:00");
+  d.setString("ResetOnLogon", "Y");
+  FIX::SessionSettings s;
+  s.set(FIX::SessionID("FIX.4.4", comp_id, kVenue), d);
+  return s;
+}
+
+class Client {
+ public:
+  Client(const std::string& comp_id, std::uint16_t port, const std::string& store_dir)
+      : id_("FIX.4.4", comp_id, kVenue),
+        settings_(client_settings(comp_id, port, store_dir)),
+        store_(settings_),
+        initiator_(app_, store_, settings_) {
+    initiator_.start();
+  }
+  ~Client() { initiator_.stop(true); }
+
+  ClientApp& app() { return app_; }
+  void send(FIX::Message m) { ASSERT_TRUE(FIX::Session::sendToTarget(m, id_)); }
+
+ private:
+  FIX::SessionID id_;
+  ClientApp app_;
+  FIX::SessionSettings settings_;
+  FIX::FileStoreFactory store_;
+  FIX::SocketInitiator initiator_;
+};
+
+using Fields = std::vector<std::pair<int, std::string>>;
+
+FIX::Message make(const std::string& type, const Fields& fields) {
+  FIX::Message m;
+  m.getHeader().setField(35, type);
+  for (const auto& [tag, value] : fields) m.setField(tag, value);
+  m.setField(60, "20240102-03:04:05.678");
+  return m;
+}
+// NewOrderSingle: limit unless type says otherwise.
+FIX::Message order(const std::string& id, const std::string& side, const std::string& qty, const std::string& px,
+                   const std::string& tif = "1", bool post_only = false) {
+  Fields f = {{11, id}, {55, "BTCUSDT"}, {54, side}, {38, qty}, {40, "2"}, {44, px}, {59, tif}};
+  if (post_only) f.emplace_back(18, "6");
+  return make("D", f);
+}
+
+std::string field(const FIX::Message& m, int tag) { return m.isSetField(tag) ? m.getField(tag) : "<absent>"; }
+
+// The next message must be of `type` and carry every field of `want` (tag 35 is the header's).
+void expect_next(Client& c, const std::string& type, const Fields& want, const char* what) {
+  SCOPED_TRACE(what);
+  const auto m = c.app().next();
+  ASSERT_TRUE(m.has_value()) << "no message";
+  ASSERT_EQ(m->getHeader().getField(35), type) << m->toString();
+  for (const auto& [tag, value] : want) EXPECT_EQ(field(*m, tag), value) << "tag " << tag << " in " << m->toString();
+}
+void expect_quiet(Client& c) {
+  const auto m = c.app().next(kQuiet);
+  EXPECT_FALSE(m.has_value()) << "unexpected " << m->toString();
+}
+
+std::string test_name() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+SimConfig venue_config(const std::string& store_dir) {
+  SimConfig c = parse_sim_config(
+      "[venue]\ncomp_id = \"KEELSIM\"\n"
+      "[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional = \"5\"\n"
+      "[[account]]\ncomp_id = \"ALICE\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n"
+      "[[account]]\ncomp_id = \"BOB\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n"
+      "[[account]]\ncomp_id = \"CAROL\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n",
+      "venue_test.toml");
+  c.store_dir = store_dir;
+  return c;
+}
+
+class VenueFixTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::make_unique<TempDir>(test_name());
+    venue_ = std::make_unique<Venue>(venue_config(dir_->sub("venue")));
+    venue_->start();
+    ASSERT_NE(venue_->fix_port(), 0);
+  }
+  void TearDown() override {
+    clients_.clear();
+    // Let the venue see the disconnects first: its stop() then has no Logout to wait for.
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    for (const char* id : {"ALICE", "BOB", "CAROL"}) {
+      while (venue_->is_logged_on(id) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    }
+    venue_.reset();
+    dir_.reset();
+  }
+  Client& logon(const std::string& comp_id) {
+    clients_[comp_id] = std::make_unique<Client>(comp_id, venue_->fix_port(), dir_->sub(comp_id));
+    Client& c = *clients_[comp_id];
+    EXPECT_TRUE(c.app().wait_logon()) << comp_id;
+    return c;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<Venue> venue_;
+  std::map<std::string, std::unique_ptr<Client>> clients_;
+};
+
+TEST_F(VenueFixTest, RestingOrderThenCrossingIocFillsAtRestingPriceAndCancelsRemainder) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {39, "0"}, {11, "A1"}, {37, "1"}, {55, "BTCUSDT"}, {54, "2"},
+                           {14, "0"}, {151, "0.5"}}, "alice new");
+
+  bob.send(order("B1", "1", "0.8", "30100.00", "3"));
+  expect_next(bob, "8", {{150, "0"}, {39, "0"}, {11, "B1"}, {37, "2"}, {54, "1"}, {14, "0"}, {151, "0.8"}},
+              "bob new");
+  expect_next(bob, "8", {{150, "F"}, {39, "1"}, {11, "B1"}, {37, "2"}, {31, "30000"}, {32, "0.5"},
+                         {14, "0.5"}, {151, "0.3"}, {6, "30000"}}, "bob fill");
+  expect_next(bob, "8", {{150, "4"}, {39, "4"}, {11, "B1"}, {14, "0.5"}, {151, "0"}, {6, "30000"}},
+              "bob ioc remainder");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A1"}, {37, "1"}, {31, "30000"}, {32, "0.5"},
+                           {14, "0.5"}, {151, "0"}, {6, "30000"}}, "alice maker fill");
+  expect_quiet(alice);
+  expect_quiet(bob);
+}
+
+TEST_F(VenueFixTest, CancelOrReplaceOfUnknownOrderGetsCancelReject) {
+  Client& alice = logon("ALICE");
+  alice.send(make("F", {{11, "C1"}, {41, "nope"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(alice, "9", {{11, "C1"}, {41, "nope"}, {37, "NONE"}, {39, "8"}, {434, "1"}, {102, "1"}},
+              "cancel reject");
+  alice.send(make("G", {{11, "A2"}, {41, "zz"}, {55, "BTCUSDT"}, {54, "2"}, {38, "1"}, {40, "2"}, {44, "30000.00"}}));
+  expect_next(alice, "9", {{11, "A2"}, {41, "zz"}, {37, "NONE"}, {39, "8"}, {434, "2"}, {102, "1"}},
+              "replace reject");
+}
+
+TEST_F(VenueFixTest, CancelOfRestingOrder) {
+  Client& alice = logon("ALICE");
+  alice.send(order("A1", "1", "0.1", "29000.00"));
+  expect_next(alice, "8", {{150, "0"}, {39, "0"}}, "new");
+  alice.send(make("F", {{11, "C1"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(alice, "8", {{150, "4"}, {39, "4"}, {11, "C1"}, {41, "A1"}, {37, "1"}, {14, "0"}, {151, "0"}},
+              "canceled");
+  alice.send(make("F", {{11, "C2"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(alice, "9", {{11, "C2"}, {41, "A1"}, {434, "1"}, {102, "1"}}, "finished order");
+}
+
+TEST_F(VenueFixTest, PostOnlyThatWouldCrossIsOnlyRejected) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}}, "alice new");
+  bob.send(order("B1", "1", "0.5", "30000.00", "1", true));
+  expect_next(bob, "8", {{150, "8"}, {39, "8"}, {11, "B1"}, {37, "NONE"}, {103, "99"}, {14, "0"}, {151, "0"}},
+              "post-only rejected");
+  // Nothing else for BOB: the next message is the answer to a status request.
+  bob.send(make("H", {{11, "B1"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(bob, "8", {{150, "I"}, {39, "8"}, {11, "B1"}}, "status of the rejected order");
+  expect_quiet(alice);
+}
+
+TEST_F(VenueFixTest, OffTickPriceAndOffLotQtyAndUnknownSymbolAreRejected) {
+  Client& alice = logon("ALICE");
+  alice.send(order("A1", "1", "0.5", "30000.005"));
+  expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A1"}, {103, "18"}, {55, "BTCUSDT"}}, "off tick");
+  alice.send(order("A2", "1", "0.000001", "30000.00"));
+  expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A2"}, {103, "13"}}, "off lot");
+  FIX::Message eth = order("A3", "1", "1", "2000.00");
+  eth.setField(55, "ETHUSDT");
+  alice.send(eth);
+  expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A3"}, {103, "1"}, {55, "ETHUSDT"}}, "unknown symbol");
+  alice.send(order("A4", "1", "0.0001", "30000.00"));
+  expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A4"}, {103, "99"}}, "below min notional");
+}
+
+TEST_F(VenueFixTest, ReplaceLoweringQuantityKeepsPriority) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  Client& carol = logon("CAROL");
+  alice.send(order("A1", "2", "1", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {37, "1"}}, "alice new");
+  bob.send(order("B1", "2", "1", "30000.00"));
+  expect_next(bob, "8", {{150, "0"}, {37, "2"}}, "bob new");
+  alice.send(make("G", {{11, "A2"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.6"}, {40, "2"}, {44, "30000.00"}}));
+  expect_next(alice, "8", {{150, "5"}, {39, "0"}, {11, "A2"}, {41, "A1"}, {37, "1"}, {14, "0"}, {151, "0.6"}},
+              "replaced");
+  carol.send(order("C1", "1", "0.6", "30000.00", "3"));
+  expect_next(carol, "8", {{150, "0"}}, "carol new");
+  expect_next(carol, "8", {{150, "F"}, {39, "2"}, {31, "30000"}, {32, "0.6"}, {14, "0.6"}, {151, "0"}},
+              "carol fill");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A2"}, {37, "1"}, {32, "0.6"}, {14, "0.6"}, {151, "0"}},
+              "alice (kept priority) is filled");
+  expect_quiet(bob);
+  bob.send(make("H", {{11, "B1"}, {55, "BTCUSDT"}, {54, "2"}}));
+  expect_next(bob, "8", {{150, "I"}, {39, "0"}, {11, "B1"}, {37, "2"}, {14, "0"}, {151, "1"}}, "bob untouched");
+}
+
+TEST_F(VenueFixTest, StatusOfPartiallyFilledOrderAndBalancesSettle) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "1", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}}, "alice new");
+  bob.send(order("B1", "1", "0.4", "30000.00", "3"));
+  expect_next(bob, "8", {{150, "0"}}, "bob new");
+  expect_next(bob, "8", {{150, "F"}, {39, "2"}, {31, "30000"}, {32, "0.4"}, {14, "0.4"}, {151, "0"}}, "bob filled");
+  expect_next(alice, "8", {{150, "F"}, {39, "1"}, {32, "0.4"}, {14, "0.4"}, {151, "0.6"}, {6, "30000"}},
+              "alice partial");
+  alice.send(make("H", {{11, "A1"}, {55, "BTCUSDT"}, {54, "2"}}));
+  expect_next(alice, "8", {{150, "I"}, {39, "1"}, {11, "A1"}, {37, "1"}, {14, "0.4"}, {151, "0.6"}, {6, "30000"}},
+              "status");
+  expect_quiet(bob);  // a filled IOC gets no 150=4
+  EXPECT_EQ(venue_->balance("ALICE", "BTC"), Qty::parse("99.6").value().raw());
+  EXPECT_EQ(venue_->balance("ALICE", "USDT"), Qty::parse("1012000").value().raw());
+  EXPECT_EQ(venue_->balance("BOB", "BTC"), Qty::parse("100.4").value().raw());
+  EXPECT_EQ(venue_->balance("BOB", "USDT"), Qty::parse("988000").value().raw());
+}
+
+TEST_F(VenueFixTest, SweepFillsRestingOrdersInPriceTimeOrderOnTheirOwnSessions) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  Client& carol = logon("CAROL");
+  alice.send(order("A1", "2", "0.1", "30001.00"));
+  expect_next(alice, "8", {{150, "0"}, {11, "A1"}}, "A1 new");
+  bob.send(order("B1", "2", "0.1", "30000.00"));
+  expect_next(bob, "8", {{150, "0"}, {11, "B1"}}, "B1 new");
+  alice.send(order("A2", "2", "0.1", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {11, "A2"}}, "A2 new");
+  carol.send(order("C1", "1", "0.3", "30001.00"));
+  expect_next(carol, "8", {{150, "0"}, {11, "C1"}}, "carol new");
+  expect_next(carol, "8", {{150, "F"}, {39, "1"}, {31, "30000"}, {32, "0.1"}, {14, "0.1"}, {151, "0.2"}}, "fill 1 (B1)");
+  expect_next(carol, "8", {{150, "F"}, {39, "1"}, {31, "30000"}, {32, "0.1"}, {14, "0.2"}, {151, "0.1"}}, "fill 2 (A2)");
+  expect_next(carol, "8", {{150, "F"}, {39, "2"}, {31, "30001"}, {32, "0.1"}, {14, "0.3"}, {151, "0"},
+                           {6, "30000.33333333"}}, "fill 3 (A1)");
+  expect_next(bob, "8", {{150, "F"}, {39, "2"}, {11, "B1"}, {31, "30000"}}, "B1 filled");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A2"}, {31, "30000"}}, "A2 filled first");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A1"}, {31, "30001"}}, "A1 filled second");
+  expect_quiet(carol);
+}
+
+}  // namespace
+}  // namespace keel::sim
