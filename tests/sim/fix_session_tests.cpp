@@ -15,34 +15,24 @@
 #include <vector>
 
 #include "fix/quickfix.hpp"
+#include "fix_test_client.hpp"
 #include "keel/sim/fix_acceptor.hpp"
 
 namespace keel::sim {
 namespace {
 
+using test::ClientApp;
+
+// Scratch directories of this program.
+struct TempDir : test::TempDir {
+  explicit TempDir(const std::string& name) : test::TempDir("keel_fix_", name) {}
+};
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr auto kWait = 10s;  // generous: a slow machine must not fail the test
+constexpr auto kWait = test::kFixWait;
 constexpr const char* kVenue = "KEELSIM";
-
-// A fresh directory under the system temp dir, removed with the object.
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("keel_fix_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 // The venue side: a handler that answers each order with a New execution and each cancel with an
 // OrderCancelReject (unknown order).
@@ -136,72 +126,6 @@ class EchoHandler final : public FixOrderHandler {
   std::vector<FixReplace> replaces_;
   std::vector<FixStatusRequest> status_requests_;
   std::atomic<int> next_id_{0};
-};
-
-// The client side: a QuickFIX initiator that records logon state and the messages it receives.
-class ClientApp final : public FIX::Application {
- public:
-  explicit ClientApp(std::string password) : password_(std::move(password)) {}
-
-  void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override {
-    set([this] { logged_on_ = true; });
-  }
-  void onLogout(const FIX::SessionID&) override {
-    set([this] {
-      logged_on_ = false;
-      logged_out_ = true;
-    });
-  }
-  void toAdmin(FIX::Message& m, const FIX::SessionID& id) override {
-    if (m.getHeader().getField(35) != "A") return;
-    m.setField(553, id.getSenderCompID().getValue());
-    if (!password_.empty()) m.setField(554, password_);
-  }
-  void toApp(FIX::Message&, const FIX::SessionID&) override {}
-  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) override {
-    if (m.getHeader().getField(35) == "3") push(m);
-  }
-  void fromApp(const FIX::Message& m, const FIX::SessionID&) override { push(m); }
-
-  // Waits until logged on or out; returns whether logged on.
-  bool wait_logon() {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, kWait, [this] { return logged_on_ || logged_out_; });
-    return logged_on_;
-  }
-  bool logged_on() {
-    std::lock_guard lock(mutex_);
-    return logged_on_;
-  }
-  // The next received message (Reject or application message); nullopt after kWait.
-  std::optional<FIX::Message> next() {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, kWait, [this] { return !received_.empty(); })) return std::nullopt;
-    FIX::Message m = received_.front();
-    received_.pop_front();
-    return m;
-  }
-
- private:
-  template <class F>
-  void set(F f) {
-    {
-      std::lock_guard lock(mutex_);
-      f();
-    }
-    cv_.notify_all();
-  }
-  void push(const FIX::Message& m) {
-    set([&] { received_.push_back(m); });
-  }
-
-  std::string password_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool logged_on_ = false;
-  bool logged_out_ = false;
-  std::deque<FIX::Message> received_;
 };
 
 FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port,

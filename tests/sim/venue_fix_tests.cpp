@@ -18,81 +18,25 @@
 #include <vector>
 
 #include "fix/quickfix.hpp"
+#include "fix_test_client.hpp"
 #include "keel/sim/venue.hpp"
 
 namespace keel::sim {
 namespace {
 
+using test::ClientApp;
+
+// Scratch directories of this program.
+struct TempDir : test::TempDir {
+  explicit TempDir(const std::string& name) : test::TempDir("keel_venue_", name) {}
+};
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr auto kWait = 10s;      // generous: a slow machine must not fail the test
+constexpr auto kWait = test::kFixWait;
 constexpr auto kQuiet = 300ms;   // "no further message" window
 constexpr const char* kVenue = "KEELSIM";
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& name)
-      : path_(fs::temp_directory_path() / ("keel_venue_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  [[nodiscard]] std::string sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-class ClientApp final : public FIX::Application {
- public:
-  void onCreate(const FIX::SessionID&) override {}
-  void onLogon(const FIX::SessionID&) override { set([this] { logged_on_ = true; }); }
-  void onLogout(const FIX::SessionID&) override { set([this] { logged_out_ = true; }); }
-  void toAdmin(FIX::Message& m, const FIX::SessionID& id) override {
-    if (m.getHeader().getField(35) == "A") m.setField(553, id.getSenderCompID().getValue());
-  }
-  void toApp(FIX::Message&, const FIX::SessionID&) override {}
-  void fromAdmin(const FIX::Message& m, const FIX::SessionID&) override {
-    if (m.getHeader().getField(35) == "3") push(m);
-  }
-  void fromApp(const FIX::Message& m, const FIX::SessionID&) override { push(m); }
-
-  bool wait_logon() {
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, kWait, [this] { return logged_on_ || logged_out_; });
-    return logged_on_;
-  }
-  std::optional<FIX::Message> next(std::chrono::milliseconds wait = kWait) {
-    std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, wait, [this] { return !received_.empty(); })) return std::nullopt;
-    FIX::Message m = received_.front();
-    received_.pop_front();
-    return m;
-  }
-
- private:
-  template <class F>
-  void set(F f) {
-    {
-      std::lock_guard lock(mutex_);
-      f();
-    }
-    cv_.notify_all();
-  }
-  void push(const FIX::Message& m) {
-    set([&] { received_.push_back(m); });
-  }
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool logged_on_ = false;
-  bool logged_out_ = false;
-  std::deque<FIX::Message> received_;
-};
 
 FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port, const std::string& store_dir) {
   FIX::Dictionary d;
