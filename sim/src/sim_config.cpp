@@ -146,6 +146,13 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
   top.section("flow", [&](TableReader& r) {
     static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};
     read_enum(r, "kind", c.flow, kFlows);
+    r.read("speed", c.flow_speed, 0.0, 1e9);
+    r.read("seed", c.flow_seed);
+  });
+  top.section("latency", [&](TableReader& r) {
+    constexpr std::int64_t kMaxDelayUs = 60'000'000;  // one minute
+    r.read("order_entry_us", c.order_entry_delay_us, 0, kMaxDelayUs);
+    r.read("market_data_us", c.market_data_delay_us, 0, kMaxDelayUs);
   });
   std::set<std::string, std::less<>> names;
   each_table(top, "symbol", [&](TableReader& r, const toml::node& t) {

@@ -4,14 +4,23 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "keel/sim/fix_acceptor.hpp"
 #include "keel/sim/fix_messages.hpp"
+#include "keel/sim/flow_factory.hpp"
+#include "keel/sim/market_data_publisher.hpp"
+#include "keel/sim/market_data_server.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue_types.hpp"
 
@@ -110,27 +119,83 @@ void set_id(FixText<N>& out, std::uint64_t id) {
   out.assign_truncated(std::to_string(id));
 }
 
+std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+std::int64_t unix_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+constexpr std::int64_t kFar = std::numeric_limits<std::int64_t>::max() / 4;
+// Flow actions applied per driver round before the driver publishes and looks at client requests.
+constexpr int kActionsPerRound = 256;
+
 }  // namespace
 
-struct Venue::Impl final : FixOrderHandler, VenueListener {
+struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, DepthSnapshotProvider {
   struct Outgoing {
     bool is_report = true;
     FixExecReport report;
     FixCancelReject reject;
   };
+  // A client request waiting out the order-entry delay.
+  struct Delayed {
+    std::int64_t due_wall = 0;  // steady ns
+    FixSymbol symbol;
+    std::function<void(std::int64_t)> apply;  // runs on the engine with the venue time
+  };
+  // A market-data message waiting for its publication time.
+  struct MdMessage {
+    std::int64_t due_wall = 0;  // steady ns
+    std::string stream;
+    std::string payload;
+  };
 
   SimConfig config;
   std::vector<std::string> assets;  // sorted; AssetId = index
   std::vector<VenueSymbol> symbols;
+  FlowAccounts house;
   std::unique_ptr<MatchingEngine> engine;
   std::unique_ptr<FixAcceptor> acceptor;
-  mutable std::mutex engine_mutex;  // the engine and everything below
+  std::unique_ptr<MarketDataPublisher> publisher;
+  std::unique_ptr<MarketDataServer> md_server;
+  std::unique_ptr<OrderFlow> flow;
+
+  mutable std::mutex engine_mutex;  // the engine and everything down to the driver's fields
   std::mutex send_mutex;            // sends of one request's reports stay together
   std::vector<Outgoing> pending;    // reports of the request being handled
   FixSymbol current_symbol;         // the request's symbol text (for an unknown symbol's reject)
   std::uint64_t status_reports = 0;
+  std::uint64_t house_cancel_rejects = 0;
+  std::deque<MdMessage> outbox;     // market data not yet due, in production order
 
-  explicit Impl(const SimConfig& c) : config(c) {
+  // Venue clock (engine_mutex): venue = origin + (steady − wall_origin) · speed, or, while a flow runs
+  // as fast as possible, the time of its last action.
+  double speed = 1.0;
+  bool afap = false;
+  std::int64_t origin = 0;
+  std::int64_t wall_origin = 0;
+  std::int64_t cursor = 0;
+  std::int64_t next_flush = 0;  // venue time of the next depth cut
+  // Flow state (engine_mutex).
+  bool flow_done = true;
+  bool have_action = false;
+  FlowAction action;
+  std::uint64_t actions_applied = 0;
+
+  // Driver (queue_mutex).
+  std::mutex queue_mutex;
+  std::condition_variable wake;
+  std::deque<Delayed> delayed;
+  bool stopping = false;
+  bool poked = false;
+  bool running = false;
+  std::thread driver;
+  std::atomic<std::uint64_t> publish_retries{0};
+
+  Impl(const SimConfig& c, std::unique_ptr<OrderFlow> given_flow) : config(c) {
     if (config.accounts.empty()) throw std::invalid_argument("venue: no [[account]] configured");
     std::vector<std::string> known;
     for (const auto& a : config.accounts)
@@ -165,8 +230,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
       v.quote = asset_id(parts[i].second);
       symbols.push_back(std::move(v));
     }
+    house = house_accounts(config);
     EngineConfig ec;
-    ec.accounts = config.accounts.size();
+    ec.accounts = config.accounts.size() + 2;  // + the flow's maker and taker
     ec.assets = std::max<std::size_t>(assets.size(), 1);
     ec.maker_fee_millionths = config.maker_fee_millionths;
     ec.taker_fee_millionths = config.taker_fee_millionths;
@@ -180,6 +246,60 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     fc.store_dir = config.store_dir.empty() ? fresh_store_dir() : config.store_dir;
     for (const auto& a : config.accounts) fc.accounts.push_back({a.comp_id, a.password});
     acceptor = std::make_unique<FixAcceptor>(std::move(fc), *this);
+
+    const binance::Market market =
+        config.market == MarketKind::kFutures ? binance::Market::kFutures : binance::Market::kSpot;
+    publisher = std::make_unique<MarketDataPublisher>(market, symbols, *this);
+    MarketDataServerConfig mc;
+    mc.market = market;
+    mc.bind_address = config.bind;
+    mc.port = config.http_port;
+    mc.tls_cert_path = config.tls_cert;
+    mc.tls_key_path = config.tls_key;
+    md_server = std::make_unique<MarketDataServer>(std::move(mc), *this);
+    flow = given_flow ? std::move(given_flow) : make_order_flow(config, symbols, house);
+    speed = config.flow_speed > 0 ? config.flow_speed : 1.0;
+    afap = flow != nullptr && config.flow_speed == 0;
+  }
+
+  // ---- venue clock (engine_mutex held) ----
+
+  [[nodiscard]] std::int64_t now_locked(std::int64_t wall) const noexcept {
+    if (afap) return cursor;
+    return origin + static_cast<std::int64_t>(static_cast<double>(wall - wall_origin) * speed);
+  }
+  // The steady time at which venue time reaches `t` (now when it already has, or while afap).
+  [[nodiscard]] std::int64_t wall_of(std::int64_t t) const noexcept {
+    if (afap) return 0;
+    return wall_origin + static_cast<std::int64_t>(static_cast<double>(t - origin) / speed);
+  }
+  void start_clock(std::int64_t venue_origin) {
+    origin = venue_origin;
+    wall_origin = steady_ns();
+    cursor = venue_origin;
+    next_flush = venue_origin - venue_origin % MarketDataPublisher::kDepthIntervalNs +
+                 MarketDataPublisher::kDepthIntervalNs;
+  }
+  // Cuts the depth diffs of every 100-ms boundary up to venue time `t`. Quiet stretches are skipped
+  // in one step (nothing to publish but a kline close, which the one flush still does).
+  void flush_until(std::int64_t t) {
+    constexpr std::int64_t kStep = MarketDataPublisher::kDepthIntervalNs;
+    if (next_flush > t) return;
+    if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
+    while (next_flush <= t) {
+      publisher->flush(next_flush);
+      next_flush += kStep;
+    }
+  }
+
+  // ---- MarketDataSink / DepthSnapshotProvider ----
+
+  void emit(std::string_view stream, std::string_view payload) override {
+    outbox.push_back(MdMessage{steady_ns() + config.market_data_delay_us * 1000, std::string(stream),
+                               std::string(payload)});
+  }
+  bool depth_snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) override {
+    return publisher->snapshot(symbol, limit, out);
   }
 
   [[nodiscard]] AssetId asset_id(std::string_view name) const {
@@ -202,12 +322,16 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     return a < 0 ? static_cast<AccountId>(config.accounts.size()) : static_cast<AccountId>(a);
   }
 
-  // Runs fn on the engine, then sends what it reported, in order.
+  // Runs fn(venue time) on the engine, then sends what it reported, in order. A flow action running
+  // as fast as possible takes its own time (`action_ts`); everything else happens now.
   template <class Fn>
-  void handle(const FixSymbol& symbol, Fn&& fn) {
+  void handle(const FixSymbol& symbol, Fn&& fn, const std::int64_t* action_ts = nullptr) {
     std::unique_lock lock(engine_mutex);
+    const std::int64_t ts = action_ts != nullptr && afap ? std::max(*action_ts, cursor) : now_locked(steady_ns());
+    flush_until(ts);
     current_symbol = symbol;
-    fn();
+    fn(ts);
+    publisher->end_of_request(*engine, ts);
     std::vector<Outgoing> out;
     out.swap(pending);
     std::lock_guard send_lock(send_mutex);
@@ -218,10 +342,173 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     }
   }
 
+  // A client request: matched now, or after the order-entry delay by the driver.
+  void client_request(const FixSymbol& symbol, std::function<void(std::int64_t)> apply) {
+    if (config.order_entry_delay_us == 0) {
+      handle(symbol, apply);
+      poke();  // the driver publishes what it produced
+      return;
+    }
+    std::lock_guard lock(queue_mutex);
+    delayed.push_back(Delayed{steady_ns() + config.order_entry_delay_us * 1000, symbol, std::move(apply)});
+    poked = true;
+    wake.notify_one();
+  }
+  void poke() {
+    std::lock_guard lock(queue_mutex);
+    poked = true;
+    wake.notify_one();
+  }
+
+  // ---- driver thread ----
+
+  void drive() {
+    for (;;) {
+      // Client requests whose delay has passed, in arrival order.
+      std::vector<Delayed> due;
+      {
+        std::lock_guard lock(queue_mutex);
+        if (stopping) return;
+        const std::int64_t wall = steady_ns();
+        while (!delayed.empty() && delayed.front().due_wall <= wall) {
+          due.push_back(std::move(delayed.front()));
+          delayed.pop_front();
+        }
+      }
+      for (Delayed& d : due) handle(d.symbol, d.apply);
+
+      std::int64_t next_wall = kFar;
+      const int applied = apply_flow(next_wall);
+
+      // Depth cuts, then the market data that is due.
+      std::vector<MdMessage> ready;
+      {
+        std::lock_guard lock(engine_mutex);
+        const std::int64_t wall = steady_ns();
+        flush_until(now_locked(wall));
+        if (!afap) next_wall = std::min(next_wall, wall_of(next_flush));
+        while (!outbox.empty() && outbox.front().due_wall <= wall) {
+          ready.push_back(std::move(outbox.front()));
+          outbox.pop_front();
+        }
+        if (!outbox.empty()) next_wall = std::min(next_wall, outbox.front().due_wall);
+      }
+      for (const MdMessage& m : ready) publish(m);
+
+      std::unique_lock lock(queue_mutex);
+      if (stopping) return;
+      if (!delayed.empty()) next_wall = std::min(next_wall, delayed.front().due_wall);
+      if (applied > 0 && afap) continue;  // as fast as possible: straight on
+      if (!poked) {
+        const auto deadline = std::chrono::steady_clock::time_point(
+            std::chrono::nanoseconds(std::min(next_wall, steady_ns() + 50'000'000)));
+        wake.wait_until(lock, deadline, [&] { return poked || stopping; });
+      }
+      poked = false;
+    }
+  }
+
+  // Applies the flow's actions that are due (at most kActionsPerRound). Lowers next_wall to the time
+  // of the next action. Returns how many were applied.
+  int apply_flow(std::int64_t& next_wall) {
+    int applied = 0;
+    while (applied < kActionsPerRound) {
+      std::unique_lock lock(engine_mutex);
+      if (flow_done) break;
+      if (!have_action) {
+        have_action = flow->next(*engine, action);
+        if (!have_action) {
+          end_flow();
+          break;
+        }
+      }
+      if (!afap) {
+        if (action.ts > now_locked(steady_ns())) {
+          next_wall = std::min(next_wall, wall_of(action.ts));
+          break;
+        }
+      } else if (outbox.size() > 4096) {
+        break;  // let the consumer catch up
+      }
+      FlowAction a = action;
+      have_action = false;
+      lock.unlock();
+      handle(FixSymbol{}, [&](std::int64_t ts) { apply_action(a, ts); }, &a.ts);
+      ++applied;
+    }
+    return applied;
+  }
+  // engine_mutex held. The action happens at venue time `ts`.
+  void apply_action(FlowAction& a, std::int64_t ts) {
+    cursor = std::max(cursor, ts);
+    ++actions_applied;
+    switch (a.kind) {
+      case FlowAction::Kind::kPlace: a.place.ts = ts; engine->submit(a.place); break;
+      case FlowAction::Kind::kCancel: a.cancel.ts = ts; engine->cancel(a.cancel); break;
+      case FlowAction::Kind::kReplace: a.replace.ts = ts; engine->replace(a.replace); break;
+      case FlowAction::Kind::kNone: break;
+    }
+  }
+  // engine_mutex held. After the last action venue time runs on in real time.
+  void end_flow() {
+    flow_done = true;
+    if (afap) {
+      afap = false;
+      speed = 1.0;
+      origin = cursor;
+      wall_origin = steady_ns();
+    }
+  }
+
+  void publish(const MdMessage& m) {
+    while (!md_server->publish(m.stream, m.payload)) {
+      {
+        std::lock_guard lock(queue_mutex);
+        if (stopping) return;
+      }
+      publish_retries.fetch_add(1, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+  void start() {
+    if (const Errc e = md_server->start(); e != Errc::kOk)
+      throw std::runtime_error("venue: cannot open the market-data port " + config.bind + ":" +
+                               std::to_string(config.http_port));
+    acceptor->start();
+    {
+      std::lock_guard lock(engine_mutex);
+      flow_done = flow == nullptr;
+      std::int64_t first = unix_ns();
+      if (flow) {
+        have_action = flow->next(*engine, action);
+        if (have_action) first = action.ts;
+        else flow_done = true;
+      }
+      start_clock(first);
+    }
+    {
+      std::lock_guard lock(queue_mutex);
+      stopping = false;
+      running = true;
+    }
+    driver = std::thread([this] { drive(); });
+  }
+  void stop() {
+    acceptor->stop();
+    {
+      std::lock_guard lock(queue_mutex);
+      stopping = true;
+      wake.notify_all();
+    }
+    if (driver.joinable()) driver.join();
+    md_server->stop();
+  }
+
   void on_new_order(const FixNewOrder& o) override {
-    handle(o.symbol, [&] {
+    client_request(o.symbol, [this, o](std::int64_t ts) {
       OrderRequest r;
-      r.ts = o.transact_time_ns;
+      r.ts = ts;
       r.account = account_id(o.session);
       r.instrument = instrument_of(o.symbol);
       r.cl_ord_id = ClOrdId(o.cl_ord_id.view());
@@ -235,8 +522,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     });
   }
   void on_cancel(const FixCancel& c) override {
-    handle(c.symbol, [&] {
+    client_request(c.symbol, [this, c](std::int64_t ts) {
       CancelRequest r;
+      r.ts = ts;
       r.account = account_id(c.session);
       r.instrument = instrument_of(c.symbol);
       r.cl_ord_id = ClOrdId(c.cl_ord_id.view());
@@ -246,8 +534,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     });
   }
   void on_replace(const FixReplace& g) override {
-    handle(g.symbol, [&] {
+    client_request(g.symbol, [this, g](std::int64_t ts) {
       ReplaceRequest r;
+      r.ts = ts;
       r.account = account_id(g.session);
       r.instrument = instrument_of(g.symbol);
       r.cl_ord_id = ClOrdId(g.cl_ord_id.view());
@@ -259,7 +548,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     });
   }
   void on_status_request(const FixStatusRequest& h) override {
-    handle(h.symbol, [&] {
+    client_request(h.symbol, [this, h](std::int64_t) {
       Outgoing o;
       FixExecReport& x = o.report;
       x.session = h.session;
@@ -303,7 +592,10 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
   }
 
   void on_execution(const Execution& e) override {
-    if (e.account >= config.accounts.size()) return;  // no session to tell
+    if (e.account >= config.accounts.size()) {  // a house account: no session to tell
+      if (flow) flow->on_execution(e);
+      return;
+    }
     Outgoing o;
     FixExecReport& x = o.report;
     x.session.assign_truncated(config.accounts[e.account].comp_id);
@@ -333,8 +625,14 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
     pending.push_back(o);
   }
 
+  void on_public_trade(const PublicTrade& t) override { publisher->on_public_trade(t); }
+  void on_book_level(const BookLevelChange& c) override { publisher->on_book_level(c); }
+
   void on_cancel_reject(const CancelReject& r) override {
-    if (r.account >= config.accounts.size()) return;
+    if (r.account >= config.accounts.size()) {  // a house account (the flow raced a client)
+      ++house_cancel_rejects;
+      return;
+    }
     Outgoing o;
     o.is_report = false;
     FixCancelReject& x = o.reject;
@@ -352,13 +650,48 @@ struct Venue::Impl final : FixOrderHandler, VenueListener {
   }
 };
 
-Venue::Venue(const SimConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+Venue::Venue(const SimConfig& config, std::unique_ptr<OrderFlow> flow)
+    : impl_(std::make_unique<Impl>(config, std::move(flow))) {}
 Venue::~Venue() { stop(); }
 
-void Venue::start() { impl_->acceptor->start(); }
-void Venue::stop() { impl_->acceptor->stop(); }
+void Venue::start() { impl_->start(); }
+void Venue::stop() { impl_->stop(); }
 std::uint16_t Venue::fix_port() const noexcept { return impl_->acceptor->port(); }
+std::uint16_t Venue::http_port() const noexcept { return impl_->md_server->port(); }
+std::string Venue::ready_line() const {
+  const std::string scheme = impl_->md_server->tls() ? "https" : "http";
+  return "ready http=" + scheme + "://" + impl_->config.bind + ":" + std::to_string(http_port()) +
+         " fix=" + impl_->config.bind + ":" + std::to_string(fix_port());
+}
 bool Venue::is_logged_on(std::string_view comp_id) const { return impl_->acceptor->is_logged_on(comp_id); }
+
+FlowAccounts Venue::house_accounts(const SimConfig& config) noexcept {
+  const auto n = static_cast<AccountId>(config.accounts.size());
+  return FlowAccounts{n, n + 1};
+}
+bool Venue::flow_finished() const {
+  std::lock_guard lock(impl_->engine_mutex);
+  return impl_->flow_done;
+}
+std::uint64_t Venue::flow_actions() const {
+  std::lock_guard lock(impl_->engine_mutex);
+  return impl_->actions_applied;
+}
+std::int64_t Venue::venue_time() const {
+  std::lock_guard lock(impl_->engine_mutex);
+  return impl_->now_locked(steady_ns());
+}
+std::vector<binance::Level> Venue::book_side(std::string_view symbol, Side side) const {
+  std::vector<binance::Level> out;
+  std::lock_guard lock(impl_->engine_mutex);
+  for (const VenueSymbol& v : impl_->symbols) {
+    if (v.instrument.symbol != symbol) continue;
+    const auto levels = impl_->engine->book(v.instrument.id).levels(side);
+    for (auto it = levels.rbegin(); it != levels.rend(); ++it) out.push_back({it->price, it->total});
+  }
+  return out;
+}
+std::uint64_t Venue::publish_retries() const { return impl_->publish_retries.load(std::memory_order_relaxed); }
 
 std::int64_t Venue::balance(std::string_view comp_id, std::string_view asset) const {
   std::lock_guard lock(impl_->engine_mutex);

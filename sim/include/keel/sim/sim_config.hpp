@@ -6,7 +6,9 @@
 //            tls_key (both or neither), bind (default 127.0.0.1), store_dir (FIX store; "" = a fresh
 //            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
 //            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals)
-//   [flow]   kind = "none" | "synthetic" | "bars" | "captures"
+//   [flow]   kind = "none" | "synthetic" | "bars" | "captures", speed (1 = real time, N = ×N, 0 = as
+//            fast as possible), seed (the flow's RNG seed)
+//   [latency] order_entry_us (client request → matching), market_data_us (book/trade → publication)
 //   [[symbol]]  name, tick_size, lot_size, min_notional (decimal strings, keel::parse_decimal)
 //   [[account]] comp_id, password (optional), balances = { ASSET = "decimal", … }
 #pragma once
@@ -52,6 +54,10 @@ struct SimConfig {
   std::int64_t maker_fee_millionths = 0;
   std::int64_t taker_fee_millionths = 0;
   FlowKind flow = FlowKind::kNone;
+  double flow_speed = 1.0;       // venue seconds per wall second; 0 = as fast as possible
+  std::uint64_t flow_seed = 42;  // RNG seed of seeded flows
+  std::int64_t order_entry_delay_us = 0;  // added between a FIX request's arrival and its matching
+  std::int64_t market_data_delay_us = 0;  // added between a book change or trade and its publication
   std::vector<SimSymbol> symbols;    // in file order
   std::vector<SimAccount> accounts;  // in file order
 };

@@ -1,16 +1,31 @@
-// The simulated venue's order side: a MatchingEngine behind a FixAcceptor (VENUE.md "Orders: FIX
-// 4.4"). FIX requests are decoded by the acceptor, mapped to OrderRequest / CancelRequest /
+// The simulated venue (VENUE.md): a MatchingEngine behind a FixAcceptor (orders) and a
+// MarketDataServer (Binance WebSocket streams and the REST depth snapshot), moved by an optional
+// background OrderFlow ([flow] kind) and shaped by a latency model ([latency]).
+//
+// Orders: FIX requests are decoded by the acceptor, mapped to OrderRequest / CancelRequest /
 // ReplaceRequest and submitted to the engine; the engine's Executions and CancelRejects go back as
 // ExecutionReport (8) / OrderCancelReject (9) to the session of the order's account (the resting
 // side's fills go to its own session). OrderStatusRequest (H) is answered with ExecType I.
 //
-// Threading (simple for now): the acceptor calls in from the FIX library's thread(s); one mutex
-// serialises the engine, so every request is matched to completion before the next starts. The
+// Market data: the engine's trades and level changes feed a MarketDataPublisher; its messages wait in
+// an outbox until their publication time (event + market_data_us) and the driver thread hands them
+// to the server. Depth diffs are cut every 100 ms of venue time.
+//
+// Time: venue time (ns since the Unix epoch) stamps every request and message. With flow "none" it is
+// the wall clock. With a flow it starts at the flow's first action and runs at `speed` venue seconds
+// per wall second; speed 0 applies the flow's actions as fast as the market-data consumer takes them
+// (venue time jumps to each action), and once the flow has ended venue time runs on in real time.
+//
+// Threads: the FIX library's threads call in; one driver thread applies delayed client requests
+// (order_entry_us > 0), flow actions and depth flushes, and is the server's only publisher. One mutex
+// serialises the engine, so every request is matched to completion before the next starts; the
 // reports a request produces are sent in order after the engine is released, under a second mutex
 // taken before the first is dropped, so reports of consecutive requests never interleave.
 //
-// Account i is the i-th [[account]] of the SimConfig; assets are numbered in sorted name order over
-// the accounts' balances and the symbols' base and quote assets.
+// Accounts: account i is the i-th [[account]] of the SimConfig; the flow's house accounts follow
+// (maker = accounts.size(), taker = accounts.size() + 1; see house_accounts()). Instrument i is the
+// i-th [[symbol]]. Assets are numbered in sorted name order over the accounts' balances and the
+// symbols' base and quote assets.
 #pragma once
 
 #include <cstdint>
@@ -20,25 +35,49 @@
 #include <utility>
 #include <vector>
 
+#include "keel/core/events.hpp"
+#include "keel/sim/binance_format.hpp"
+#include "keel/sim/order_flow.hpp"
 #include "keel/sim/sim_config.hpp"
 
 namespace keel::sim {
 
 class Venue {
  public:
-  // Builds the engine and the acceptor (nothing is opened yet). An empty config.store_dir gets a
-  // fresh directory under the system temp dir. Throws std::invalid_argument for a configuration the
-  // venue cannot serve (no accounts, a symbol whose base/quote assets cannot be told apart).
-  explicit Venue(const SimConfig& config);
+  // Builds the engine, the acceptor, the market-data server and the flow (nothing is opened yet).
+  // `flow` replaces the flow config.flow names (tests, tools); without one, make_order_flow(config)
+  // builds it. An empty config.store_dir gets a fresh directory under the system temp dir. Throws
+  // std::invalid_argument for a configuration the venue cannot serve (no accounts, a symbol whose
+  // base/quote assets cannot be told apart) and keel::ConfigError / DataError for a flow whose data
+  // cannot be loaded.
+  explicit Venue(const SimConfig& config, std::unique_ptr<OrderFlow> flow = nullptr);
   ~Venue();  // stops
   Venue(const Venue&) = delete;
   Venue& operator=(const Venue&) = delete;
 
-  // Opens the FIX port (config.fix_port; 0 = any free port). Throws std::runtime_error.
+  // Opens the HTTP/WebSocket port and the FIX port (0 = any free port), then starts the driver.
+  // Throws std::runtime_error naming the port that could not be opened.
   void start();
   void stop();  // idempotent
   [[nodiscard]] std::uint16_t fix_port() const noexcept;
+  [[nodiscard]] std::uint16_t http_port() const noexcept;
+  // "ready http=<scheme>://127.0.0.1:<port> fix=127.0.0.1:<port>" (VENUE.md) with the bind address.
+  [[nodiscard]] std::string ready_line() const;
   [[nodiscard]] bool is_logged_on(std::string_view comp_id) const;
+
+  // The house accounts a flow trades with.
+  [[nodiscard]] static FlowAccounts house_accounts(const SimConfig& config) noexcept;
+  // True once the flow has no more actions (always true without a flow).
+  [[nodiscard]] bool flow_finished() const;
+  // Flow actions applied so far.
+  [[nodiscard]] std::uint64_t flow_actions() const;
+  // Venue time now (ns since the Unix epoch).
+  [[nodiscard]] std::int64_t venue_time() const;
+
+  // The engine's book of `symbol`, best first; empty for an unknown symbol. Locks the engine.
+  [[nodiscard]] std::vector<binance::Level> book_side(std::string_view symbol, Side side) const;
+  // Market-data messages the server refused for a moment (hand-off queue full) and were retried.
+  [[nodiscard]] std::uint64_t publish_retries() const;
 
   // An account's balance of `asset` (raw 10^-8); 0 for an unknown account or asset. Locks the engine.
   [[nodiscard]] std::int64_t balance(std::string_view comp_id, std::string_view asset) const;
