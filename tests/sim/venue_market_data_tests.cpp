@@ -1,0 +1,331 @@
+// The venue's market data end to end: a scripted background flow trades on a Venue while a
+// libwebsockets client follows the combined stream; the client checks that every depth diff links to
+// the one before it (spot: U = previous u + 1; futures: pu = previous u), rebuilds the book the way
+// Binance documents (buffer diffs, REST snapshot, apply the diffs after it) and must end with exactly
+// the engine's book. Trades, aggTrades, bookTickers and klines are checked against each other.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "keel/core/rng.hpp"
+#include "keel/sim/binance_format.hpp"
+#include "keel/sim/matching_engine.hpp"
+#include "keel/sim/venue.hpp"
+#include "lws_test_client.hpp"
+#include "raw_http_client.hpp"
+
+namespace keel::sim {
+namespace {
+
+using binance::Level;
+using namespace std::chrono_literals;
+
+constexpr std::int64_t kTick = 1'000'000;  // 0.01
+constexpr std::int64_t kLot = 100'000;     // 0.001
+
+// A seeded random flow on one instrument: the maker places and cancels limit orders around a drifting
+// mid, the taker sends crossing IOC orders. One action every `step_ns` of venue time.
+class RandomFlow final : public OrderFlow {
+ public:
+  RandomFlow(FlowAccounts accounts, int actions, std::int64_t start_ns, std::int64_t step_ns)
+      : accounts_(accounts), left_(actions), ts_(start_ns), step_(step_ns) {}
+
+  bool next(const MatchingEngine& engine, FlowAction& out) override {
+    if (left_-- <= 0) return false;
+    ts_ += step_;
+    out = FlowAction{};
+    out.ts = ts_;
+    mid_ += static_cast<std::int64_t>(rng_.next() % 3) - 1;
+    const std::uint64_t u = rng_.next() % 100;
+    const OrderBook& book = engine.book(0);
+    if (u < 25 && !open_.empty()) {
+      const std::size_t i = rng_.next() % open_.size();
+      out.kind = FlowAction::Kind::kCancel;
+      out.cancel.account = accounts_.maker;
+      out.cancel.instrument = 0;
+      out.cancel.cl_ord_id = ClOrdId("c" + std::to_string(++ids_));
+      out.cancel.orig_cl_ord_id = ClOrdId(open_[i]);
+      open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(i));
+      return true;
+    }
+    out.kind = FlowAction::Kind::kPlace;
+    OrderRequest& r = out.place;
+    r.instrument = 0;
+    r.type = OrderType::kLimit;
+    r.qty = Qty::from_raw(kLot * static_cast<std::int64_t>(1 + rng_.next() % 500));
+    if (u < 40 && book.order_count() > 0) {  // taker: cross the touch
+      r.account = accounts_.taker;
+      r.tif = TimeInForce::kIoc;
+      r.side = rng_.next() % 2 == 0 ? Side::kBuy : Side::kSell;
+      r.price = Price::from_raw(kTick * (r.side == Side::kBuy ? mid_ + 3 : mid_ - 3));
+      r.cl_ord_id = ClOrdId("t" + std::to_string(++ids_));
+      return true;
+    }
+    r.account = accounts_.maker;
+    r.tif = TimeInForce::kGtc;
+    r.side = rng_.next() % 2 == 0 ? Side::kBuy : Side::kSell;
+    const std::int64_t offset = 1 + static_cast<std::int64_t>(rng_.next() % 8);
+    r.price = Price::from_raw(kTick * (r.side == Side::kBuy ? mid_ - offset : mid_ + offset));
+    const std::string id = "m" + std::to_string(++ids_);
+    r.cl_ord_id = ClOrdId(id);
+    open_.push_back(id);
+    return true;
+  }
+  void on_execution(const Execution& e) override {
+    ++executions_;
+    if (e.account == accounts_.maker && (e.ord_status == OrdStatus::kFilled || e.ord_status == OrdStatus::kCanceled ||
+                                         e.ord_status == OrdStatus::kRejected)) {
+      const std::string id(e.exec_type == VenueExecType::kCanceled && !e.orig_cl_ord_id.empty()
+                               ? e.orig_cl_ord_id.view()
+                               : e.cl_ord_id.view());
+      std::erase(open_, id);
+    }
+  }
+  [[nodiscard]] std::uint64_t executions() const { return executions_; }
+
+ private:
+  FlowAccounts accounts_;
+  int left_;
+  std::int64_t ts_;
+  std::int64_t step_;
+  std::int64_t mid_ = 10'000;  // 100.00
+  RngStream rng_{"test-flow", 7};
+  std::uint64_t ids_ = 0;
+  std::vector<std::string> open_;
+  std::uint64_t executions_ = 0;
+};
+
+SimConfig venue_config(bool futures, double speed) {
+  SimConfig c = parse_sim_config(
+      std::string("[venue]\nmarket = \"") + (futures ? "futures" : "spot") +
+          "\"\n[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.001\"\nmin_notional = \"0\"\n"
+          "[[account]]\ncomp_id = \"ALICE\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n",
+      "venue_md_test.toml");
+  c.flow_speed = speed;
+  return c;
+}
+
+std::int64_t dec(simdjson::dom::element e) {
+  const auto parsed = parse_signed_decimal(e.get_string().value());
+  EXPECT_TRUE(parsed.ok());
+  return parsed.value().raw;
+}
+std::vector<Level> levels(simdjson::dom::element e) {
+  std::vector<Level> out;
+  for (simdjson::dom::element l : e.get_array()) {
+    simdjson::dom::array pair = l.get_array();
+    out.push_back(Level{Price::from_raw(dec(pair.at(0))), Qty::from_raw(dec(pair.at(1)))});
+  }
+  return out;
+}
+
+// What the client kept of one depth diff.
+struct Diff {
+  std::uint64_t first = 0, final = 0, prev = 0;
+  std::int64_t event_ms = 0;
+  std::vector<Level> bids, asks;
+};
+
+std::vector<Level> to_levels(const std::map<std::int64_t, std::int64_t>& side, bool descending) {
+  std::vector<Level> out;
+  for (const auto& [p, q] : side) out.push_back(Level{Price::from_raw(p), Qty::from_raw(q)});
+  if (descending) std::reverse(out.begin(), out.end());
+  return out;
+}
+
+void expect_same(const std::vector<Level>& got, const std::vector<Level>& want, const char* what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].price.raw(), want[i].price.raw()) << what << " level " << i;
+    EXPECT_EQ(got[i].qty.raw(), want[i].qty.raw()) << what << " level " << i;
+  }
+}
+
+class VenueMarketDataTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook) {
+  const bool futures = GetParam();
+  const binance::Market market = futures ? binance::Market::kFutures : binance::Market::kSpot;
+  const SimConfig config = venue_config(futures, /*speed=*/20.0);
+  // 2,400 actions 10 ms apart: 24 s of venue time, about 1.2 s of wall time at ×20.
+  auto flow = std::make_unique<RandomFlow>(Venue::house_accounts(config), 2400, 1'700'000'000'000'000'000, 10'000'000);
+  RandomFlow* flow_view = flow.get();
+  Venue venue(config, std::move(flow));
+  venue.start();
+
+  test::LwsClient client(venue.http_port(),
+                         "/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@aggTrade/btcusdt@bookTicker/"
+                         "btcusdt@kline_1m");
+  ASSERT_TRUE(client.wait_connected());
+  std::this_thread::sleep_for(300ms);  // buffer some diffs first, as the procedure says
+  const std::string target = futures ? "/fapi/v1/depth?symbol=BTCUSDT&limit=1000" : "/api/v3/depth?symbol=BTCUSDT&limit=1000";
+  const test::HttpReply snap = test::http_get(venue.http_port(), target);
+  ASSERT_EQ(snap.status, 200) << snap.body;
+
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!venue.flow_finished() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(venue.flow_finished());
+  std::this_thread::sleep_for(400ms);  // the last 100-ms cut and its delivery
+
+  simdjson::dom::parser parser;
+  std::vector<Diff> diffs;
+  std::uint64_t trades = 0, agg_qty_sum = 0, trade_qty_sum = 0, tickers = 0, klines = 0;
+  std::uint64_t last_trade_id = 0, last_agg_last = 0;
+  std::int64_t last_event_ms = 0;
+  for (const std::string& m : client.drain()) {
+    const simdjson::dom::element root = parser.parse(m).value();
+    const std::string_view stream = root["stream"].get_string().value();
+    const simdjson::dom::element d = root["data"].value();
+    if (stream == "btcusdt@depth@100ms") {
+      Diff x;
+      x.first = d["U"].get_uint64().value();
+      x.final = d["u"].get_uint64().value();
+      if (futures) x.prev = d["pu"].get_uint64().value();
+      x.event_ms = d["E"].get_int64().value();
+      x.bids = levels(d["b"].value());
+      x.asks = levels(d["a"].value());
+      diffs.push_back(std::move(x));
+    } else if (stream == "btcusdt@trade") {
+      const std::uint64_t id = d["t"].get_uint64().value();
+      if (last_trade_id != 0) {
+        EXPECT_EQ(id, last_trade_id + 1) << "trade ids run 1, 2, 3, …";
+      }
+      last_trade_id = id;
+      trade_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
+      ++trades;
+    } else if (stream == "btcusdt@aggTrade") {
+      const std::uint64_t f = d["f"].get_uint64().value();
+      const std::uint64_t l = d["l"].get_uint64().value();
+      EXPECT_LE(f, l);
+      if (last_agg_last != 0) {
+        EXPECT_EQ(f, last_agg_last + 1) << "aggTrades cover every trade once";
+      }
+      last_agg_last = l;
+      agg_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
+    } else if (stream == "btcusdt@bookTicker") {
+      const std::int64_t bid = dec(d["b"].value());
+      const std::int64_t ask = dec(d["a"].value());
+      if (bid != 0 && ask != 0) {
+        EXPECT_LT(bid, ask) << "a ticker is never crossed";
+      }
+      ++tickers;
+    } else if (stream == "btcusdt@kline_1m") {
+      ++klines;
+    } else {
+      ADD_FAILURE() << "unexpected stream " << stream;
+    }
+    (void)last_event_ms;
+  }
+  ASSERT_GT(diffs.size(), 50u);
+  EXPECT_GT(trades, 50u);
+  EXPECT_GT(tickers, 50u);
+  EXPECT_GT(klines, 0u);
+  EXPECT_GT(flow_view->executions(), 0u);
+
+  // Every diff links to the one before it, and time does not run backwards.
+  for (std::size_t i = 1; i < diffs.size(); ++i) {
+    if (futures) {
+      EXPECT_EQ(diffs[i].prev, diffs[i - 1].final) << "diff " << i;
+    } else {
+      EXPECT_EQ(diffs[i].first, diffs[i - 1].final + 1) << "diff " << i;
+    }
+    EXPECT_GE(diffs[i].event_ms, diffs[i - 1].event_ms) << "diff " << i;
+  }
+
+  // Binance's procedure: the snapshot, then the diffs after it.
+  simdjson::dom::element s = parser.parse(snap.body).value();
+  const std::uint64_t last_update_id = s["lastUpdateId"].get_uint64().value();
+  const std::vector<Level> snap_bids = levels(s["bids"].value());
+  const std::vector<Level> snap_asks = levels(s["asks"].value());
+  binance::DepthSync sync(market);
+  sync.load_snapshot(last_update_id, snap_bids, snap_asks);
+  std::size_t applied = 0;
+  for (const Diff& x : diffs) {
+    binance::DepthMsg m;
+    m.first_update_id = x.first;
+    m.final_update_id = x.final;
+    m.prev_final_update_id = x.prev;
+    m.bids = x.bids;
+    m.asks = x.asks;
+    const auto outcome = sync.apply(m);
+    ASSERT_NE(outcome, binance::DepthSync::Outcome::kGap) << "diff U=" << x.first << " u=" << x.final;
+    if (outcome == binance::DepthSync::Outcome::kApplied) ++applied;
+  }
+  EXPECT_GT(applied, 10u) << "the snapshot was taken while the flow ran";
+  expect_same(to_levels(sync.bids(), true), venue.book_side("BTCUSDT", Side::kBuy), "bids");
+  expect_same(to_levels(sync.asks(), false), venue.book_side("BTCUSDT", Side::kSell), "asks");
+  EXPECT_FALSE(venue.book_side("BTCUSDT", Side::kBuy).empty());
+  EXPECT_EQ(agg_qty_sum, trade_qty_sum) << "aggTrades add up to the trades";
+
+  // A snapshot taken now equals the engine's book too.
+  const test::HttpReply after = test::http_get(venue.http_port(), target);
+  ASSERT_EQ(after.status, 200);
+  simdjson::dom::element a = parser.parse(after.body).value();
+  EXPECT_EQ(a["lastUpdateId"].get_uint64().value(), diffs.back().final);
+  expect_same(levels(a["bids"].value()), venue.book_side("BTCUSDT", Side::kBuy), "snapshot bids");
+  expect_same(levels(a["asks"].value()), venue.book_side("BTCUSDT", Side::kSell), "snapshot asks");
+  venue.stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(SpotAndFutures, VenueMarketDataTest, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? std::string("Futures") : std::string("Spot"); });
+
+TEST(VenueMarketData, AsFastAsPossibleRunsTheWholeFlowAndTimeFollowsTheActions) {
+  SimConfig config = venue_config(false, /*speed=*/0.0);
+  const std::int64_t start = 1'700'000'000'000'000'000;
+  // 5,000 actions one second apart: 83 minutes of venue time, far faster than that in wall time.
+  auto flow = std::make_unique<RandomFlow>(Venue::house_accounts(config), 5000, start, 1'000'000'000);
+  Venue venue(config, std::move(flow));
+  venue.start();
+  test::LwsClient client(venue.http_port(), "/ws/btcusdt@kline_1m");
+  ASSERT_TRUE(client.wait_connected());
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!venue.flow_finished() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(venue.flow_finished());
+  EXPECT_EQ(venue.flow_actions(), 5000u);
+  EXPECT_GE(venue.venue_time(), start + 5000LL * 1'000'000'000);
+  EXPECT_LT(venue.venue_time(), start + 5000LL * 1'000'000'000 + 120'000'000'000LL)
+      << "after the flow, venue time runs on in real time from its last action";
+  venue.stop();
+}
+
+TEST(VenueMarketData, ControlMessagesWorkOnTheVenuePortAndAMalformedOneKeepsTheConnection) {
+  SimConfig config = venue_config(false, 1.0);
+  Venue venue(config);
+  venue.start();
+  test::LwsClient client(venue.http_port(), "/ws");
+  ASSERT_TRUE(client.wait_connected());
+  client.send(R"({"method":"SUBSCRIBE","params":["btcusdt@trade","btcusdt@depth@100ms"],"id":1})");
+  EXPECT_EQ(client.next().value_or(""), R"({"result":null,"id":1})");
+  client.send(R"({"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":)");
+  const std::string error = client.next().value_or("");
+  EXPECT_NE(error.find("\"error\""), std::string::npos) << error;
+  client.send(R"({"method":"LIST_SUBSCRIPTIONS","id":3})");
+  EXPECT_EQ(client.next().value_or(""), R"({"result":["btcusdt@trade","btcusdt@depth@100ms"],"id":3})");
+  EXPECT_FALSE(client.closed());
+  // An unknown symbol's snapshot is refused with Binance's error, the venue keeps serving.
+  const test::HttpReply bad = test::http_get(venue.http_port(), "/api/v3/depth?symbol=NOPE&limit=5");
+  EXPECT_EQ(bad.status, 400);
+  const test::HttpReply good = test::http_get(venue.http_port(), "/api/v3/depth?symbol=BTCUSDT&limit=5");
+  EXPECT_EQ(good.status, 200);
+  EXPECT_EQ(good.body, R"({"lastUpdateId":0,"bids":[],"asks":[]})");
+  venue.stop();
+}
+
+TEST(VenueMarketData, ReadyLineNamesBothPorts) {
+  Venue venue(venue_config(false, 1.0));
+  venue.start();
+  EXPECT_EQ(venue.ready_line(), "ready http=http://127.0.0.1:" + std::to_string(venue.http_port()) +
+                                    " fix=127.0.0.1:" + std::to_string(venue.fix_port()));
+  venue.stop();
+}
+
+}  // namespace
+}  // namespace keel::sim
