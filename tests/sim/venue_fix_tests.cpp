@@ -19,6 +19,7 @@
 
 #include "fix/quickfix.hpp"
 #include "fix_test_client.hpp"
+#include "lws_test_client.hpp"
 #include "keel/sim/venue.hpp"
 
 namespace keel::sim {
@@ -126,9 +127,19 @@ SimConfig venue_config(const std::string& store_dir) {
 
 class VenueFixTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start_venue({}); }
+  // Replaces the fixture's venue by one with this latency model.
+  void start_venue(std::optional<std::pair<std::int64_t, std::int64_t>> delays_us) {
+    clients_.clear();
+    venue_.reset();
+    dir_.reset();
     dir_ = std::make_unique<TempDir>(test_name());
-    venue_ = std::make_unique<Venue>(venue_config(dir_->sub("venue")));
+    SimConfig config = venue_config(dir_->sub("venue"));
+    if (delays_us) {
+      config.order_entry_delay_us = delays_us->first;
+      config.market_data_delay_us = delays_us->second;
+    }
+    venue_ = std::make_unique<Venue>(config);
     venue_->start();
     ASSERT_NE(venue_->fix_port(), 0);
   }
@@ -286,6 +297,49 @@ TEST_F(VenueFixTest, SweepFillsRestingOrdersInPriceTimeOrderOnTheirOwnSessions) 
   expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A2"}, {31, "30000"}}, "A2 filled first");
   expect_next(alice, "8", {{150, "F"}, {39, "2"}, {11, "A1"}, {31, "30001"}}, "A1 filled second");
   expect_quiet(carol);
+}
+
+// Client orders reach the market-data stream: a resting order is a depth level, a fill a trade at
+// the resting price with the taker's side (m = buyer is maker).
+TEST_F(VenueFixTest, ClientOrdersAppearInTheMarketData) {
+  keel::test::LwsClient ws(venue_->http_port(), "/stream?streams=btcusdt@depth@100ms/btcusdt@trade");
+  ASSERT_TRUE(ws.wait_connected());
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}}, "alice new");
+  const auto diff = ws.next(kWait);
+  ASSERT_TRUE(diff.has_value());
+  EXPECT_NE(diff->find(R"("a":[["30000.00000000","0.50000000"]])"), std::string::npos) << *diff;
+  bob.send(order("B1", "1", "0.2", "30000.00", "3"));
+  expect_next(bob, "8", {{150, "0"}}, "bob new");
+  const auto trade = ws.next(kWait);
+  ASSERT_TRUE(trade.has_value());
+  EXPECT_NE(trade->find(R"("stream":"btcusdt@trade")"), std::string::npos) << *trade;
+  EXPECT_NE(trade->find(R"("p":"30000.00000000","q":"0.20000000")"), std::string::npos) << *trade;
+  EXPECT_NE(trade->find(R"("m":false)"), std::string::npos) << "the buyer took liquidity: " << *trade;
+  const auto diff2 = ws.next(kWait);
+  ASSERT_TRUE(diff2.has_value());
+  EXPECT_NE(diff2->find(R"("a":[["30000.00000000","0.30000000"]])"), std::string::npos) << *diff2;
+}
+
+// The latency model: nothing arrives before its configured delay (only lower bounds are asserted, so
+// a slow machine cannot fail this).
+TEST_F(VenueFixTest, OrderEntryAndMarketDataDelaysAreNeverShortened) {
+  constexpr auto kOrderEntry = 300ms;
+  constexpr auto kMarketData = 400ms;
+  start_venue(std::pair<std::int64_t, std::int64_t>{300'000, 400'000});
+  keel::test::LwsClient ws(venue_->http_port(), "/ws/btcusdt@depth@100ms");
+  ASSERT_TRUE(ws.wait_connected());
+  Client& alice = logon("ALICE");
+  const auto sent = std::chrono::steady_clock::now();
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}}, "alice new");
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, kOrderEntry);
+  const auto diff = ws.next(kWait);
+  ASSERT_TRUE(diff.has_value());
+  EXPECT_GE(std::chrono::steady_clock::now() - sent, kOrderEntry + kMarketData);
+  EXPECT_NE(diff->find(R"("a":[["30000.00000000","0.50000000"]])"), std::string::npos) << *diff;
 }
 
 }  // namespace
