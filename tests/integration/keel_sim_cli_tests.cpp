@@ -1,0 +1,166 @@
+// `keel sim` as a process (VENUE.md "Endpoints and start-up"): it prints exactly one ready line naming
+// both ports, serves the REST depth and accepts FIX connections on them, honours --http-port /
+// --fix-port, stops cleanly on SIGTERM, and refuses a broken configuration with file:line and exit 78.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "raw_http_client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A child process with its stdout (and optionally stderr) on pipes.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& args) {
+    int out[2], err[2];
+    if (::pipe(out) != 0 || ::pipe(err) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      ::close(out[0]);
+      ::close(err[0]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(KEEL_PROGRAM));
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(KEEL_PROGRAM, argv.data());
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    ::close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~Child() {
+    if (pid_ > 0 && !reaped_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+    if (err_ >= 0) ::close(err_);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // One line of stdout (without '\n'); empty on timeout or EOF.
+  std::string read_line(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    std::string line;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      char c;
+      if (::read(out_, &c, 1) != 1) break;
+      if (c == '\n') return line;
+      line.push_back(c);
+    }
+    return {};
+  }
+  // Everything left on a pipe (after the child exited).
+  static std::string rest(int fd) {
+    std::string s;
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
+    return s;
+  }
+  std::string rest_of_stdout() { return rest(out_); }
+  std::string rest_of_stderr() { return rest(err_); }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // The exit status (-1 when it did not exit within `wait`).
+  int wait_exit(std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1, err_ = -1;
+  bool reaped_ = false;
+};
+
+// A port that was free a moment ago.
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+const std::string kConfig = std::string(KEEL_SOURCE_DIR) + "/config/sim.toml";
+
+TEST(KeelSim, PrintsTheReadyLineServesBothPortsAndStopsOnSigterm) {
+  const std::uint16_t http = free_port();
+  Child sim({"sim", "--config", kConfig, "--http-port", std::to_string(http)});
+  const std::string ready = sim.read_line(30s);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(ready, m, std::regex(R"(ready http=http://127\.0\.0\.1:(\d+) fix=127\.0\.0\.1:(\d+))")))
+      << "'" << ready << "'";
+  EXPECT_EQ(std::stoi(m[1]), http) << "--http-port overrides the config";
+  const auto fix = static_cast<std::uint16_t>(std::stoi(m[2]));
+  EXPECT_NE(fix, 0);
+
+  const keel::test::HttpReply depth = keel::test::http_get(http, "/api/v3/depth?symbol=BTCUSDT&limit=5");
+  EXPECT_EQ(depth.status, 200);
+  EXPECT_EQ(depth.body, R"({"lastUpdateId":0,"bids":[],"asks":[]})");
+  keel::test::Socket fix_socket(fix, 5000, nullptr);
+  EXPECT_TRUE(fix_socket.connected()) << "the FIX port accepts connections";
+
+  sim.signal(SIGTERM);
+  EXPECT_EQ(sim.wait_exit(30s), 0);
+  EXPECT_EQ(sim.rest_of_stdout(), "") << "exactly one line on stdout";
+}
+
+TEST(KeelSim, FixPortOverride) {
+  const std::uint16_t fix = free_port();
+  Child sim({"sim", "--config", kConfig, "--fix-port", std::to_string(fix), "--duration", "1"});
+  const std::string ready = sim.read_line(30s);
+  EXPECT_NE(ready.find(" fix=127.0.0.1:" + std::to_string(fix)), std::string::npos) << ready;
+  EXPECT_EQ(sim.wait_exit(30s), 0) << "--duration ends the run";
+}
+
+TEST(KeelSim, BrokenConfigIsRefusedWithFileLineAndExit78) {
+  const auto path = std::filesystem::temp_directory_path() / ("keel_sim_bad_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[venue]\nmarket = \"spot\"\nhttp_port = 70000\n";
+  Child sim({"sim", "--config", path.string()});
+  EXPECT_EQ(sim.wait_exit(30s), 78);
+  const std::string err = sim.rest_of_stderr();
+  EXPECT_NE(err.find(path.string() + ":3: venue.http_port"), std::string::npos) << err;
+  EXPECT_EQ(sim.rest_of_stdout(), "") << "no ready line";
+  std::filesystem::remove(path);
+}
+
+TEST(KeelSim, BadPortOptionIsAUsageError) {
+  Child sim({"sim", "--config", kConfig, "--http-port", "99999"});
+  EXPECT_EQ(sim.wait_exit(30s), 2);
+}
+
+}  // namespace
