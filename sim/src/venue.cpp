@@ -284,9 +284,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   // in one step (nothing to publish but a kline close, which the one flush still does).
   void flush_until(std::int64_t t) {
     constexpr std::int64_t kStep = MarketDataPublisher::kDepthIntervalNs;
-    if (next_flush > t) return;
-    if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
     while (next_flush <= t) {
+      if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
       publisher->flush(next_flush);
       next_flush += kStep;
     }
