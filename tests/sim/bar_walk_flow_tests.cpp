@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "keel/core/alloc_counter.hpp"
 #include "keel/core/bar_data.hpp"
 #include "keel/core/rng.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/matching_engine.hpp"
+#include "keel/sim/synthetic_market.hpp"
 
 using namespace keel;
 using namespace keel::sim;
@@ -431,6 +433,95 @@ TEST(BarWalkFlow, RandomDegenerateBarsNeverReject) {
   // The book check does not hold at a 1-tick price (no room for bids) and the clamped open makes
   // trades inside [low, high] the only close check that applies to every bar.
   run_and_check(bars, p, 99, /*check_book=*/false, /*check_close=*/true);
+}
+
+// The synthetic market as the bar source: every bar walked, trades inside each bar, closes hit.
+TEST(BarWalkFlow, SyntheticMarketBars) {
+  struct Tap final : EventSource {
+    EventSource& inner;
+    std::vector<Bar> bars;
+    explicit Tap(EventSource& s) : inner(s) {}
+    bool next(Event& out) override {
+      if (!inner.next(out)) return false;
+      if (out.header.kind == EventKind::kBar) bars.push_back(out.bar);
+      return true;
+    }
+  };
+  SyntheticConfig cfg;
+  cfg.assets = 3;
+  cfg.days = 1;
+  InstrumentRegistry reg;
+  SyntheticMarket market(cfg, 5, reg);
+  Tap tap(market);
+  std::vector<VenueSymbol> syms;
+  for (InstrumentId i = 0; i < reg.size(); ++i) {
+    VenueSymbol v;
+    v.instrument = reg.get(i);
+    v.instrument.min_notional = Notional::from_units(5);
+    v.base = 2 * i;
+    v.quote = 2 * i + 1;
+    syms.push_back(v);
+  }
+  Harness h(syms);
+  BarWalkParams p;
+  p.levels = 8;
+  p.spread_ticks = 2;
+  BarWalkFlow flow(tap, {0, 1, 2}, h.symbols, FlowAccounts{kMaker, kTaker}, 5, p);
+  h.run(flow);
+  ASSERT_EQ(tap.bars.size(), 3u * 288u);
+  EXPECT_EQ(flow.bars_walked(), tap.bars.size());
+  EXPECT_EQ(h.house_rejects + h.cancel_rejects, 0u);
+  EXPECT_FALSE(h.crossed);
+  std::map<std::pair<InstrumentId, std::int64_t>, const Bar*> by_key;
+  for (const Bar& b : tap.bars) by_key[{b.header.instrument, b.header.ts_exchange}] = &b;
+  std::map<std::pair<InstrumentId, std::int64_t>, Price> last;
+  for (const auto& t : h.trades) {
+    const std::pair<InstrumentId, std::int64_t> key{t.instrument, t.ts - t.ts % kIntervalNs};
+    const auto it = by_key.find(key);
+    ASSERT_NE(it, by_key.end());
+    EXPECT_GE(t.price, it->second->low);
+    EXPECT_LE(t.price, it->second->high);
+    last[key] = t.price;
+  }
+  EXPECT_EQ(last.size(), by_key.size());
+  for (const auto& [key, price] : last) {
+    const Bar& b = *by_key[key];
+    EXPECT_LE(std::abs(price.raw() - b.close.raw()), h.symbols[key.first].instrument.tick_size.raw());
+  }
+}
+
+// After the first action (warm-up), producing and applying actions allocates nothing.
+TEST(BarWalkFlow, NoAllocationPerAction) {
+  ASSERT_TRUE(allocation_hooks_installed());
+  struct Forward final : VenueListener {
+    OrderFlow* flow = nullptr;
+    std::uint64_t rejects = 0;
+    void on_execution(const Execution& e) override {
+      if (e.exec_type == VenueExecType::kRejected) ++rejects;
+      if (e.account == kMaker || e.account == kTaker) flow->on_execution(e);
+    }
+    void on_cancel_reject(const CancelReject&) override { ++rejects; }
+  } listener;
+  const auto syms = two_symbols();
+  MatchingEngine engine(syms, EngineConfig{.orders_per_book = 1u << 12, .accounts = 4, .assets = 4}, listener);
+  VectorSource src(events_of(hand_bars()));
+  BarWalkFlow flow(src, {0, 1}, syms, FlowAccounts{kMaker, kTaker}, 1, {});
+  listener.flow = &flow;
+  FlowAction a;
+  std::uint64_t n = 0;
+  AllocationScope scope;
+  while (flow.next(engine, a)) {
+    if (n++ == 0) scope.restart();
+    switch (a.kind) {
+      case FlowAction::Kind::kPlace: engine.submit(a.place); break;
+      case FlowAction::Kind::kCancel: engine.cancel(a.cancel); break;
+      case FlowAction::Kind::kReplace: engine.replace(a.replace); break;
+      default: break;
+    }
+  }
+  EXPECT_EQ(scope.allocations(), 0u);
+  EXPECT_GT(n, 1000u);
+  EXPECT_EQ(listener.rejects, 0u);
 }
 
 // The first 200 bars of two real symbols, merged as the venue's bar flow reads them.

@@ -35,9 +35,16 @@
 //      4. taker IOC at limit T on the step's side for the slice qty (volume_fraction · volume / N).
 //    So every flow trade of steps 3–4 is at a path price, inside [lo, hi], and a bar's last trade is
 //    at its close (unless the bar's volume or volume_fraction is 0: then the taker does not trade).
-//  * Quantities: a maker level's quantity is level_notional · (1 + depth_jitter · (2u − 1)) / price
-//    quote notional, rounded down to lots; the taker's touch level additionally carries the slice.
-//    Every quantity is raised to at least one lot and the instrument's minimum notional at its price.
+//  * Depth is set in quote notional (so one setting suits BTC and a $0.10 coin): a maker level's base
+//    quantity is level_notional · (1 + depth_jitter · (2u − 1)) / price, rounded down to lots; the
+//    maker level the taker hits at T additionally carries the step's slice, so after the slice trade
+//    the level keeps its normal depth. Every quantity is raised to at least one lot and to the
+//    instrument's minimum notional at its price. The slice is volume_fraction · volume / N rounded
+//    down to lots (at least one lot when the bar has volume).
+//  * Without client orders the book after each step is exactly the maker's ladder: `levels` levels
+//    per side (fewer bids only where prices would not be positive) and best ask − best bid =
+//    spread_ticks. Client orders are never avoided by moving the ladder: those crossing it are
+//    swept by the taker (step 2) — at the clients' prices, which may lie outside the bar.
 //  * ClOrdIDs: "m<n>" (maker places, replaces and cancels) and "t<n>" (taker), n = 1, 2, … per kind.
 //
 // Seeded (RNG stream "flow", RNG.md), draw order: per bar handled (batch order), one uniform for the
