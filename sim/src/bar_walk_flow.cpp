@@ -22,7 +22,9 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
   return q;
 }
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept { return -floor_div(-a, b); }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept {
+  return -floor_div(-a, b);
+}
 std::int64_t round_div(std::int64_t a, std::int64_t b) noexcept {  // b > 0, half away from zero
   const Int128 n = static_cast<Int128>(a) * 2 + (a >= 0 ? b : -b);
   return static_cast<std::int64_t>(n / (static_cast<Int128>(b) * 2));
@@ -31,37 +33,44 @@ std::int64_t round_div(std::int64_t a, std::int64_t b) noexcept {  // b > 0, hal
 }  // namespace
 
 BarWalkFlow::BarWalkFlow(EventSource& bars, std::vector<InstrumentId> venue_ids,
-                         std::span<const VenueSymbol> symbols, FlowAccounts accounts, std::uint64_t run_seed,
-                         const BarWalkParams& params)
+                         std::span<const VenueSymbol> symbols, FlowAccounts accounts,
+                         std::uint64_t run_seed, const BarWalkParams& params)
     : bars_(bars),
       venue_ids_(std::move(venue_ids)),
       symbols_(symbols.begin(), symbols.end()),
       accounts_(accounts),
       rng_("flow", run_seed),
       params_(params) {
-  if (params.levels < 1 || params.levels > 1000) throw std::invalid_argument("bar walk: levels must be 1..1000");
-  if (params.spread_ticks < 1) throw std::invalid_argument("bar walk: spread_ticks must be at least 1");
+  if (params.levels < 1 || params.levels > 1000)
+    throw std::invalid_argument("bar walk: levels must be 1..1000");
+  if (params.spread_ticks < 1)
+    throw std::invalid_argument("bar walk: spread_ticks must be at least 1");
   if (!(params.level_notional > 0.0) || !std::isfinite(params.level_notional)) {
     throw std::invalid_argument("bar walk: level_notional must be positive");
   }
   if (!(params.depth_jitter >= 0.0 && params.depth_jitter < 1.0)) {
     throw std::invalid_argument("bar walk: depth_jitter must be in [0, 1)");
   }
-  if (params.steps_per_bar < 4) throw std::invalid_argument("bar walk: steps_per_bar must be at least 4");
+  if (params.steps_per_bar < 4)
+    throw std::invalid_argument("bar walk: steps_per_bar must be at least 4");
   if (!(params.volume_fraction >= 0.0 && params.volume_fraction <= 1.0)) {
     throw std::invalid_argument("bar walk: volume_fraction must be in [0, 1]");
   }
-  if (params.bar_interval_ns < 0) throw std::invalid_argument("bar walk: bar_interval_ns must not be negative");
-  if (accounts.maker == accounts.taker) throw std::invalid_argument("bar walk: maker and taker must differ");
+  if (params.bar_interval_ns < 0)
+    throw std::invalid_argument("bar walk: bar_interval_ns must not be negative");
+  if (accounts.maker == accounts.taker)
+    throw std::invalid_argument("bar walk: maker and taker must differ");
   for (const InstrumentId id : venue_ids_) {
     if (id != kNoInstrument && id >= symbols_.size()) {
-      throw std::invalid_argument("bar walk: venue instrument id " + std::to_string(id) + " out of range");
+      throw std::invalid_argument("bar walk: venue instrument id " + std::to_string(id) +
+                                  " out of range");
     }
   }
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     if (symbols_[i].instrument.id != i || !symbols_[i].instrument.tick_size.is_positive() ||
         !symbols_[i].instrument.lot_size.is_positive()) {
-      throw std::invalid_argument("bar walk: symbol " + std::to_string(i) + " has a bad id, tick or lot");
+      throw std::invalid_argument("bar walk: symbol " + std::to_string(i) +
+                                  " has a bad id, tick or lot");
     }
   }
   state_.resize(symbols_.size());
@@ -150,7 +159,8 @@ bool BarWalkFlow::load_batch() {
       const std::int64_t lot = symbols_[venue].instrument.lot_size.raw();
       double slice = 0.0;
       if (vol > 0.0 && params_.volume_fraction > 0.0) {
-        slice = std::floor(std::min(vol * params_.volume_fraction / n, kMaxQtyRaw) / static_cast<double>(lot));
+        slice = std::floor(std::min(vol * params_.volume_fraction / n, kMaxQtyRaw) /
+                           static_cast<double>(lot));
         slice = std::max(slice, 1.0) * static_cast<double>(lot);
       }
       plan.slice = Qty::from_raw(static_cast<std::int64_t>(slice));
@@ -200,7 +210,8 @@ Qty BarWalkFlow::level_qty(InstrumentId id, Price price) noexcept {
   const double u = rng_.uniform();
   const double notional = params_.level_notional * (1.0 + params_.depth_jitter * (2.0 * u - 1.0));
   const std::int64_t lot = symbols_[id].instrument.lot_size.raw();
-  const double raw = std::min(notional / price.to_double() * static_cast<double>(kScale), kMaxQtyRaw);
+  const double raw =
+      std::min(notional / price.to_double() * static_cast<double>(kScale), kMaxQtyRaw);
   const auto lots = static_cast<std::int64_t>(std::floor(raw / static_cast<double>(lot)));
   return std::max(Qty::from_raw(lots * lot), min_qty(id, price));
 }
@@ -212,7 +223,8 @@ Price BarWalkFlow::ladder_price(Side side, int j) const noexcept {
 
 bool BarWalkFlow::on_ladder(const MakerOrder& o) const noexcept {
   const std::int64_t tick = batch_[pos_].tick;
-  const std::int64_t off = o.side == Side::kBuy ? bid0_.raw() - o.price.raw() : o.price.raw() - ask0_.raw();
+  const std::int64_t off =
+      o.side == Side::kBuy ? bid0_.raw() - o.price.raw() : o.price.raw() - ask0_.raw();
   return off >= 0 && off % tick == 0 && off / tick < params_.levels;
 }
 
@@ -239,8 +251,8 @@ void BarWalkFlow::make_id(char prefix, std::uint64_t n, ClOrdId& out) noexcept {
   out.assign(std::string_view(buf, static_cast<std::size_t>(res.ptr - buf)));
 }
 
-void BarWalkFlow::emit_place(FlowAction& out, AccountId account, Side side, TimeInForce tif, Price price,
-                             Qty qty, ClOrdId cl) {
+void BarWalkFlow::emit_place(FlowAction& out, AccountId account, Side side, TimeInForce tif,
+                             Price price, Qty qty, ClOrdId cl) {
   out = FlowAction{};
   out.kind = FlowAction::Kind::kPlace;
   out.ts = step_ts_;
@@ -307,8 +319,9 @@ void BarWalkFlow::begin_instrument_step() {
   }
   st.last_side = side;
   st.last_price = target_;
-  const std::int64_t ts = batch_time_ + static_cast<std::int64_t>(static_cast<Int128>(interval_ns_) * step_ /
-                                                                  params_.steps_per_bar);
+  const std::int64_t ts =
+      batch_time_ +
+      static_cast<std::int64_t>(static_cast<Int128>(interval_ns_) * step_ / params_.steps_per_bar);
   step_ts_ = std::max(ts, last_ts_);
   last_ts_ = step_ts_;
   phase_ = kPhaseCancelCrossers;
@@ -362,18 +375,20 @@ bool BarWalkFlow::step_action(const MatchingEngine& engine, FlowAction& out) {
         if (sweeps_ < 4) {
           Qty asks;
           const auto ask_levels = book.levels(Side::kSell);
-          for (auto it = ask_levels.rbegin(); it != ask_levels.rend() && it->price <= bid0_; ++it) asks += it->total;
+          for (auto it = ask_levels.rbegin(); it != ask_levels.rend() && it->price <= bid0_; ++it)
+            asks += it->total;
           Qty bids;
           const auto bid_levels = book.levels(Side::kBuy);
-          for (auto it = bid_levels.rbegin(); it != bid_levels.rend() && it->price >= ask0_; ++it) bids += it->total;
+          for (auto it = bid_levels.rbegin(); it != bid_levels.rend() && it->price >= ask0_; ++it)
+            bids += it->total;
           if (asks.is_positive() || bids.is_positive()) {
             ++sweeps_;
             const bool buy = asks.is_positive();
             const Price limit = buy ? bid0_ : ask0_;
             ClOrdId cl;
             make_id('t', ++taker_ids_, cl);
-            emit_place(out, accounts_.taker, buy ? Side::kBuy : Side::kSell, TimeInForce::kIoc, limit,
-                       std::max(buy ? asks : bids, min_qty(id, limit)), cl);
+            emit_place(out, accounts_.taker, buy ? Side::kBuy : Side::kSell, TimeInForce::kIoc,
+                       limit, std::max(buy ? asks : bids, min_qty(id, limit)), cl);
             return true;
           }
         }
