@@ -16,6 +16,9 @@ __extension__ using Int128 = __int128;  // GCC/Clang extension: exact products o
 
 constexpr std::int64_t kDefaultIntervalNs = 5LL * 60 * 1'000'000'000;
 constexpr double kMaxQtyRaw = 1e17;  // 10^9 units: far above any sensible level
+// Largest quote notional of one house order (10^9 units, raw): keeps every product, and the sums
+// the engine keeps of them, far from the 9.2·10^10 limit of the fixed-point scale.
+constexpr std::int64_t kMaxOrderNotionalRaw = 100'000'000'000'000'000;
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t q = a / b;
@@ -206,6 +209,13 @@ Qty BarWalkFlow::min_qty(InstrumentId id, Price price) const noexcept {
   return qty;
 }
 
+Qty BarWalkFlow::capped(InstrumentId id, Price price, Qty qty) const noexcept {
+  const std::int64_t lot = symbols_[id].instrument.lot_size.raw();
+  const Int128 most = static_cast<Int128>(kMaxOrderNotionalRaw) * kScale / price.raw() / lot * lot;
+  if (static_cast<Int128>(qty.raw()) > most) qty = Qty::from_raw(static_cast<std::int64_t>(most));
+  return std::max(qty, min_qty(id, price));
+}
+
 Qty BarWalkFlow::level_qty(InstrumentId id, Price price) noexcept {
   const double u = rng_.uniform();
   const double notional = params_.level_notional * (1.0 + params_.depth_jitter * (2.0 * u - 1.0));
@@ -213,7 +223,7 @@ Qty BarWalkFlow::level_qty(InstrumentId id, Price price) noexcept {
   const double raw =
       std::min(notional / price.to_double() * static_cast<double>(kScale), kMaxQtyRaw);
   const auto lots = static_cast<std::int64_t>(std::floor(raw / static_cast<double>(lot)));
-  return std::max(Qty::from_raw(lots * lot), min_qty(id, price));
+  return capped(id, price, Qty::from_raw(lots * lot));
 }
 
 Price BarWalkFlow::ladder_price(Side side, int j) const noexcept {
@@ -388,7 +398,7 @@ bool BarWalkFlow::step_action(const MatchingEngine& engine, FlowAction& out) {
             ClOrdId cl;
             make_id('t', ++taker_ids_, cl);
             emit_place(out, accounts_.taker, buy ? Side::kBuy : Side::kSell, TimeInForce::kIoc,
-                       limit, std::max(buy ? asks : bids, min_qty(id, limit)), cl);
+                       limit, capped(id, limit, buy ? asks : bids), cl);
             return true;
           }
         }
@@ -403,7 +413,7 @@ bool BarWalkFlow::step_action(const MatchingEngine& engine, FlowAction& out) {
               const Price p = ladder_price(side, j);
               if (!p.is_positive()) break;
               const bool touch = j == 0 && side != take_side_ && plan.slice.is_positive();
-              const Qty slice = touch ? std::max(plan.slice, min_qty(id, p)) : Qty{};
+              const Qty slice = touch ? capped(id, p, plan.slice) : Qty{};
               MakerOrder* at = nullptr;
               for (MakerOrder& o : st.orders) {
                 if (o.id != 0 && o.side == side && o.price == p) {
@@ -463,7 +473,7 @@ bool BarWalkFlow::step_action(const MatchingEngine& engine, FlowAction& out) {
           ClOrdId cl;
           make_id('t', ++taker_ids_, cl);
           emit_place(out, accounts_.taker, take_side_, TimeInForce::kIoc, target_,
-                     std::max(plan.slice, min_qty(id, target_)), cl);
+                     capped(id, target_, plan.slice), cl);
           return true;
         }
         break;

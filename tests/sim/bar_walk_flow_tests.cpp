@@ -460,6 +460,34 @@ TEST(BarWalkFlow, RandomDegenerateBarsNeverReject) {
   run_and_check(bars, p, 99, /*check_book=*/false, /*check_close=*/true);
 }
 
+// Extreme magnitudes: a price of 5·10^7 with a huge volume (the slice is capped at a quote notional
+// of 10^9, so no product overflows) and a price of one 10^-8 tick.
+TEST(BarWalkFlow, ExtremePricesAndVolumes) {
+  Harness h(
+      {symbol(0, "BIGUSDT", "0.01", "0.001", "5"), symbol(1, "DUSTUSDT", "0.00000001", "1", "5")});
+  const std::vector<BarSpec> bars = {
+      spec(0, 0, "50000000", "50000100", "49999900", "50000050", "100000000"),
+      spec(0, 1, "0.00000001", "0.00000003", "0.00000001", "0.00000002", "90000000000"),
+      spec(1, 0, "50000050", "50000050", "50000050", "50000050", "0.001"),
+      spec(1, 1, "0.00000002", "0.00000002", "0.00000001", "0.00000001", "0"),
+  };
+  VectorSource src(events_of(bars));
+  BarWalkParams p;
+  p.levels = 3;
+  BarWalkFlow flow(src, {0, 1}, h.symbols, FlowAccounts{kMaker, kTaker}, 4, p);
+  h.run(flow);
+  EXPECT_EQ(h.house_rejects + h.cancel_rejects, 0u);
+  EXPECT_FALSE(h.crossed);
+  EXPECT_EQ(flow.bars_walked(), 4u);
+  for (const auto& t : h.trades) {
+    const Price lo = t.instrument == 0 ? px("49999900") : px("0.00000001");
+    const Price hi = t.instrument == 0 ? px("50000100") : px("0.00000003");
+    EXPECT_GE(t.price, lo);
+    EXPECT_LE(t.price, hi);
+  }
+  EXPECT_FALSE(h.trades.empty());
+}
+
 // The synthetic market as the bar source: every bar walked, trades inside each bar, closes hit.
 TEST(BarWalkFlow, SyntheticMarketBars) {
   struct Tap final : EventSource {

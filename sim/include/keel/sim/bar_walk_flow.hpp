@@ -40,7 +40,8 @@
 //    maker level the taker hits at T additionally carries the step's slice, so after the slice trade
 //    the level keeps its normal depth. Every quantity is raised to at least one lot and to the
 //    instrument's minimum notional at its price. The slice is volume_fraction · volume / N rounded
-//    down to lots (at least one lot when the bar has volume).
+//    down to lots (at least one lot when the bar has volume). No house order exceeds a quote
+//    notional of 10^9 (a sweep of larger client liquidity takes several steps).
 //  * Without client orders the book after each step is exactly the maker's ladder: `levels` levels
 //    per side (fewer bids only where prices would not be positive) and best ask − best bid =
 //    spread_ticks. Client orders are never avoided by moving the ladder: those crossing it are
@@ -133,6 +134,8 @@ class BarWalkFlow final : public OrderFlow {
   bool step_action(const MatchingEngine& engine, FlowAction& out);
   [[nodiscard]] Qty level_qty(InstrumentId id, Price price) noexcept;  // draws one uniform
   [[nodiscard]] Qty min_qty(InstrumentId id, Price price) const noexcept;
+  // `qty` limited to a quote notional of 10^9 at `price` (lots), then raised to min_qty.
+  [[nodiscard]] Qty capped(InstrumentId id, Price price, Qty qty) const noexcept;
   [[nodiscard]] Price ladder_price(Side side, int j) const noexcept;
   MakerOrder* find_order(InstrumentId id, OrderId order) noexcept;
   void make_id(char prefix, std::uint64_t n, ClOrdId& out) noexcept;
