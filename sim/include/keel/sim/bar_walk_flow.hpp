@@ -31,7 +31,8 @@
 //      3. maker reconciles each side, touch outward: a level whose order is missing gets a maker order
 //         moved there by replace (an order off the ladder, first in record order) or a new GTC limit;
 //         an order whose leaves fell below half of what it was placed with is replaced (same price,
-//         new quantity); then maker orders left off the ladder are cancelled;
+//         new quantity), and so is the level the taker will hit when its leaves are below the
+//         slice plus the minimum quantity; then maker orders left off the ladder are cancelled;
 //      4. taker IOC at limit T on the step's side for the slice qty (volume_fraction · volume / N).
 //    So every flow trade of steps 3–4 is at a path price, inside [lo, hi], and a bar's last trade is
 //    at its close (unless the bar's volume or volume_fraction is 0: then the taker does not trade).
@@ -53,7 +54,9 @@
 // moment the action is produced. The draws therefore follow the engine's reports (client fills change
 // how many replaces happen), which the OrderFlow contract allows.
 //
-// Allocation: the constructor allocates the per-instrument state; next() and on_execution() do not.
+// Allocation: the constructor allocates the per-instrument state (2·levels + 16 maker order records
+// per instrument); next() and on_execution() never allocate.
+// Not thread-safe: next() and on_execution() run on the venue's driver thread (order_flow.hpp).
 #pragma once
 
 #include <cstdint>
@@ -89,7 +92,8 @@ class BarWalkFlow final : public OrderFlow {
   bool next(const MatchingEngine& engine, FlowAction& out) override;
   void on_execution(const Execution& execution) override;
 
-  // Counters (diagnostics and tests).
+  // Counters (diagnostics and tests): bars accepted into batches, Rejected executions of the house
+  // accounts (0 unless clients' orders race the flow's), actions produced.
   [[nodiscard]] std::uint64_t bars_walked() const noexcept { return bars_walked_; }
   [[nodiscard]] std::uint64_t house_rejects() const noexcept { return house_rejects_; }
   [[nodiscard]] std::uint64_t actions() const noexcept { return actions_; }
