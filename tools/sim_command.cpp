@@ -19,16 +19,21 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
 
-// The built-in venue when no --config is given: eight synthetic USDT pairs moved by the correlated
-// synthetic market in real time, two client accounts.
+// The built-in venue when no --config is given: four synthetic USDT pairs moved by the correlated
+// synthetic market (1-minute bars) in real time, two client accounts.
 constexpr const char* kBuiltInConfig = R"(
 [venue]
 market = "spot"
 comp_id = "KEELSIM"
 [flow]
-kind = "none"
+kind = "synthetic"
 speed = 1
 seed = 42
+[flow.synthetic]
+bar_interval_ms = 60000
+start_price = 100
+price_decimals = 4
+qty_decimals = 3
 [[symbol]]
 name = "SYN000USDT"
 tick_size = "0.0001"

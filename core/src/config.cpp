@@ -251,30 +251,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
       }
     }
   });
-  top.section("synthetic", [&](TableReader& r) {
-    auto& s = c.synthetic;
-    r.read("assets", s.assets, 1, 4096);
-    r.read("days", s.days, 1, 3650);
-    r.read("bar_interval_ms", s.bar_interval_ms, 1000, 86'400'000);
-    if (const toml::node* n = r.take("start")) {
-      if (!n->is_string() || !parse_utc_date(n->as_string()->get()).has_value())
-        r.fail(*n, "start", "expected a UTC date string \"YYYY-MM-DD\"");
-      s.start = n->as_string()->get();
-    }
-    r.read("start_price", s.start_price, 1e-6, 1e9);
-    r.read("price_decimals", s.price_decimals, 0, 8);
-    r.read("qty_decimals", s.qty_decimals, 0, 8);
-    r.read("bar_volatility", s.bar_volatility, 0.0, 0.1);
-    r.read("factor_share_calm", s.factor_share_calm, 0.0, 1.0);
-    r.read("factor_share_stressed", s.factor_share_stressed, 0.0, 1.0);
-    r.read("regime_switch_probability", s.regime_switch_probability, 0.0, 1.0);
-    r.read("shock_probability", s.shock_probability, 0.0, 1.0);
-    r.read("shock_size", s.shock_size, 0.0, 1.0);
-    r.read("substeps", s.substeps, 1, 1000);
-    r.read("base_volume", s.base_volume, 0.0, 1e9);
-    r.read("gap_every_bars", s.gap_every_bars, 0, std::numeric_limits<std::int32_t>::max());
-    r.read("gap_length_bars", s.gap_length_bars, 1, 100'000);
-  });
+  top.section("synthetic", [&](TableReader& r) { toml_reader::read_synthetic(r, c.synthetic); });
   top.section("journal", [&](TableReader& r) { r.read("enabled", c.journal.enabled); });
   top.section("credentials", [&](TableReader& r) {
     r.read_secret_ref("api_key", c.credentials.api_key);

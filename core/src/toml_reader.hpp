@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <string>
 #include <string_view>
@@ -135,5 +136,31 @@ class TableReader {
   std::string_view source_;
   std::set<std::string, std::less<>> seen_;
 };
+
+// The keys of a synthetic-market table ([synthetic] in keel's config, [flow.synthetic] in sim.toml)
+// into `s`; ranges as documented in docs/CONFIG.md. Cross-field checks are validate_config's.
+inline void read_synthetic(TableReader& r, SyntheticConfig& s) {
+  r.read("assets", s.assets, 1, 4096);
+  r.read("days", s.days, 1, 3650);
+  r.read("bar_interval_ms", s.bar_interval_ms, 1000, 86'400'000);
+  if (const toml::node* n = r.take("start")) {
+    if (!n->is_string() || !parse_utc_date(n->as_string()->get()).has_value())
+      r.fail(*n, "start", "expected a UTC date string \"YYYY-MM-DD\"");
+    s.start = n->as_string()->get();
+  }
+  r.read("start_price", s.start_price, 1e-6, 1e9);
+  r.read("price_decimals", s.price_decimals, 0, 8);
+  r.read("qty_decimals", s.qty_decimals, 0, 8);
+  r.read("bar_volatility", s.bar_volatility, 0.0, 0.1);
+  r.read("factor_share_calm", s.factor_share_calm, 0.0, 1.0);
+  r.read("factor_share_stressed", s.factor_share_stressed, 0.0, 1.0);
+  r.read("regime_switch_probability", s.regime_switch_probability, 0.0, 1.0);
+  r.read("shock_probability", s.shock_probability, 0.0, 1.0);
+  r.read("shock_size", s.shock_size, 0.0, 1.0);
+  r.read("substeps", s.substeps, 1, 1000);
+  r.read("base_volume", s.base_volume, 0.0, 1e9);
+  r.read("gap_every_bars", s.gap_every_bars, 0, std::numeric_limits<std::int32_t>::max());
+  r.read("gap_length_bars", s.gap_length_bars, 1, 100'000);
+}
 
 }  // namespace keel::toml_reader

@@ -148,6 +148,27 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     read_enum(r, "kind", c.flow, kFlows);
     r.read("speed", c.flow_speed, 0.0, 1e9);
     r.read("seed", c.flow_seed);
+    BarWalkParams& w = c.bar_walk;
+    r.read("levels", w.levels, 1, 1000);
+    r.read("spread_ticks", w.spread_ticks, 1, 1'000'000);
+    r.read("level_notional", w.level_notional, 1e-8, 1e9);
+    r.read("depth_jitter", w.depth_jitter, 0.0, 0.999);
+    r.read("steps_per_bar", w.steps_per_bar, 4, 100'000);
+    r.read("volume_fraction", w.volume_fraction, 0.0, 1.0);
+    r.read("data", c.bars_dir);
+    r.read("interval_ms", c.bars_interval_ms, 1000, 7LL * 86'400'000);
+    for (const char* key : {"from", "to"}) {
+      if (const toml::node* n = r.take(key)) {
+        if (!n->is_string() || (!n->as_string()->get().empty() && !parse_utc_date(n->as_string()->get())))
+          r.fail(*n, key, "expected a UTC date string \"YYYY-MM-DD\" (or \"\" for none)");
+        (std::string_view(key) == "from" ? c.bars_from : c.bars_to) = n->as_string()->get();
+      }
+    }
+    r.section("synthetic", [&](TableReader& sr) {
+      if (sr.take("assets") != nullptr)
+        sr.fail(*sr.take("assets"), "assets", "is the number of [[symbol]] tables; do not set it");
+      toml_reader::read_synthetic(sr, c.synthetic);
+    });
   });
   top.section("latency", [&](TableReader& r) {
     constexpr std::int64_t kMaxDelayUs = 60'000'000;  // one minute
@@ -193,6 +214,11 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     c.accounts.push_back(std::move(a));
   });
   top.finish();
+  if (c.flow == FlowKind::kBars && c.bars_dir.empty())
+    throw ConfigError(fmt::format("{}: flow.data: required when flow.kind = \"bars\" (the bar files' directory)", source_name));
+  if (c.flow != FlowKind::kNone && c.symbols.empty())
+    throw ConfigError(fmt::format("{}: flow.kind: \"{}\" needs at least one [[symbol]]", source_name, to_string(c.flow)));
+  c.synthetic.assets = static_cast<int>(std::max<std::size_t>(c.symbols.size(), 1));
   return c;
 }
 

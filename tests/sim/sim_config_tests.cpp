@@ -52,7 +52,7 @@ TEST(SimConfig, AllKeys) {
   const SimConfig c = parse_sim_config(
       "[venue]\nmarket = \"futures\"\ncomp_id = \"V\"\nhttp_port = 8080\nfix_port = 9878\n"
       "tls_cert = \"c.pem\"\ntls_key = \"k.pem\"\nbind = \"0.0.0.0\"\nstore_dir = \"/tmp/x\"\n"
-      "maker_fee = \"-0.0001\"\ntaker_fee = \"0.0004\"\n[flow]\nkind = \"captures\"\n",
+      "maker_fee = \"-0.0001\"\ntaker_fee = \"0.0004\"\n[flow]\nkind = \"synthetic\"\n" + std::string(kSymbol),
       "sim.toml");
   EXPECT_EQ(c.market, MarketKind::kFutures);
   EXPECT_EQ(c.comp_id, "V");
@@ -64,8 +64,8 @@ TEST(SimConfig, AllKeys) {
   EXPECT_EQ(c.store_dir, "/tmp/x");
   EXPECT_EQ(c.maker_fee_millionths, -100);
   EXPECT_EQ(c.taker_fee_millionths, 400);
-  EXPECT_EQ(c.flow, FlowKind::kCaptures);
-  EXPECT_TRUE(c.symbols.empty());
+  EXPECT_EQ(c.flow, FlowKind::kSynthetic);
+  EXPECT_EQ(c.symbols.size(), 1u);
   EXPECT_TRUE(c.accounts.empty());
 }
 
@@ -122,6 +122,54 @@ TEST(SimConfig, Duplicates) {
 TEST(SimConfig, SyntaxErrorAndMissingFile) {
   expect_error("[venue\n", "sim.toml:1:", "");
   EXPECT_THROW((void)load_sim_config("/nonexistent/sim.toml"), ConfigError);
+}
+
+}  // namespace
+}  // namespace keel::sim
+
+namespace keel::sim {
+namespace {
+
+TEST(SimConfigFlow, FlowLatencyAndSyntheticKeys) {
+  const SimConfig c = parse_sim_config(
+      std::string("[flow]\nkind = \"bars\"\nspeed = 0\nseed = 7\nlevels = 5\nspread_ticks = 2\nlevel_notional = 100\n"
+                  "depth_jitter = 0.25\nsteps_per_bar = 8\nvolume_fraction = 0.1\ndata = \"d\"\ninterval_ms = 60000\n"
+                  "from = \"2021-01-01\"\nto = \"2021-01-02\"\n[flow.synthetic]\nstart_price = 5\nbar_volatility = 0.01\n"
+                  "[latency]\norder_entry_us = 150\nmarket_data_us = 250\n") +
+          kSymbol,
+      "sim.toml");
+  EXPECT_EQ(c.flow, FlowKind::kBars);
+  EXPECT_EQ(c.flow_speed, 0.0);
+  EXPECT_EQ(c.flow_seed, 7u);
+  EXPECT_EQ(c.bar_walk.levels, 5);
+  EXPECT_EQ(c.bar_walk.spread_ticks, 2);
+  EXPECT_EQ(c.bar_walk.level_notional, 100.0);
+  EXPECT_EQ(c.bar_walk.depth_jitter, 0.25);
+  EXPECT_EQ(c.bar_walk.steps_per_bar, 8);
+  EXPECT_EQ(c.bar_walk.volume_fraction, 0.1);
+  EXPECT_EQ(c.bars_dir, "d");
+  EXPECT_EQ(c.bars_interval_ms, 60000);
+  EXPECT_EQ(c.bars_from, "2021-01-01");
+  EXPECT_EQ(c.bars_to, "2021-01-02");
+  EXPECT_EQ(c.synthetic.start_price, 5.0);
+  EXPECT_EQ(c.synthetic.bar_volatility, 0.01);
+  EXPECT_EQ(c.synthetic.assets, 1) << "one synthetic asset per symbol";
+  EXPECT_EQ(c.order_entry_delay_us, 150);
+  EXPECT_EQ(c.market_data_delay_us, 250);
+}
+
+TEST(SimConfigFlow, BadFlowSettingsAreRefusedWithLine) {
+  expect_error("[flow]\nspeed = -1\n", "sim.toml:2: flow.speed", "outside");
+  expect_error("[flow]\nspeed = nan\n", "sim.toml:2: flow.speed", "finite");
+  expect_error("[flow]\nlevels = 0\n", "sim.toml:2: flow.levels", "outside");
+  expect_error("[flow]\nsteps_per_bar = 3\n", "sim.toml:2: flow.steps_per_bar", "outside");
+  expect_error("[flow]\nfrom = \"2021-13-01\"\n", "sim.toml:2: flow.from", "UTC date");
+  expect_error("[flow]\nbogus = 1\n", "sim.toml:2: flow.bogus", "unknown key");
+  expect_error("[flow.synthetic]\nassets = 3\n", "sim.toml:2: flow.synthetic.assets", "[[symbol]]");
+  expect_error("[flow.synthetic]\nbar_volatility = 2\n", "sim.toml:2: flow.synthetic.bar_volatility", "outside");
+  expect_error("[latency]\norder_entry_us = -5\n", "sim.toml:2: latency.order_entry_us", "outside");
+  expect_error(std::string("[flow]\nkind = \"bars\"\n") + kSymbol, "sim.toml: flow.data", "required");
+  expect_error("[flow]\nkind = \"synthetic\"\n", "sim.toml: flow.kind", "[[symbol]]");
 }
 
 }  // namespace

@@ -7,7 +7,12 @@
 //            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
 //            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals)
 //   [flow]   kind = "none" | "synthetic" | "bars" | "captures", speed (1 = real time, N = ×N, 0 = as
-//            fast as possible), seed (the flow's RNG seed)
+//            fast as possible), seed (the flow's RNG seed); the book the bar walk keeps: levels,
+//            spread_ticks, level_notional, depth_jitter, steps_per_bar, volume_fraction;
+//            bars: data (directory of SYMBOL.csv[.gz]/.json[.gz] bar files of the venue's symbols),
+//            interval_ms, from / to (UTC dates, inclusive);
+//            [flow.synthetic] the synthetic market's settings (keel's [synthetic] table; `assets` is
+//            the number of venue symbols: synthetic asset i drives venue symbol i)
 //   [latency] order_entry_us (client request → matching), market_data_us (book/trade → publication)
 //   [[symbol]]  name, tick_size, lot_size, min_notional (decimal strings, keel::parse_decimal)
 //   [[account]] comp_id, password (optional), balances = { ASSET = "decimal", … }
@@ -21,6 +26,7 @@
 
 #include "keel/core/config.hpp"
 #include "keel/core/fixed_point.hpp"
+#include "keel/sim/bar_walk_flow.hpp"
 
 namespace keel::sim {
 
@@ -56,6 +62,11 @@ struct SimConfig {
   FlowKind flow = FlowKind::kNone;
   double flow_speed = 1.0;       // venue seconds per wall second; 0 = as fast as possible
   std::uint64_t flow_seed = 42;  // RNG seed of seeded flows
+  BarWalkParams bar_walk;        // bars and synthetic: the book the flow keeps and how it walks
+  std::string bars_dir;          // bars: the bar files
+  std::int64_t bars_interval_ms = 300'000;
+  std::string bars_from, bars_to;  // bars: UTC dates (inclusive); "" = no bound
+  SyntheticConfig synthetic;     // synthetic: the market model (assets = number of symbols)
   std::int64_t order_entry_delay_us = 0;  // added between a FIX request's arrival and its matching
   std::int64_t market_data_delay_us = 0;  // added between a book change or trade and its publication
   std::vector<SimSymbol> symbols;    // in file order
