@@ -19,7 +19,11 @@
 //
 // Reported per benchmark: items_per_second (messages/s from the first publish() to the client's
 // receipt of the last message, manual time), bytes_per_second (frame payload bytes received),
-// refused (publish() refusals per iteration) and the latency histogram lat_ns_* in ns: the client's
+// refused (publish() refusals per iteration), cpu_ns_per_msg_{producer,server,client} (CPU time
+// each thread ran during the timed iterations, from /proc/self/task/*/schedstat, per message: the
+// server's service thread is every thread that is neither the producer nor the client; the producer's
+// includes the waiting between iterations and, at an offered rate, its sleeps' overhead), and the
+// latency histogram lat_ns_* in ns: the client's
 // receive time (the libwebsockets receive callback that completes the frame) minus the time the
 // producer made the publish() call that was accepted (steady_clock, one process, so the same clock).
 // At max rate the latency mostly measures the backlog the flood builds (queueing), not service time.
@@ -30,9 +34,11 @@
 // requires every frame to be a single complete text message. After each iteration the benchmark
 // requires exactly kMessages frames received, the server's stats to show kMessages more accepted
 // publishes, no slow-consumer disconnect and one open connection; anything else is SkipWithError.
+#include <dirent.h>
 #include <libwebsockets.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -70,6 +76,24 @@ std::int64_t now_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+// CPU time each thread of this process has run, in ns (/proc/self/task/<tid>/schedstat), by tid.
+std::vector<std::pair<pid_t, std::int64_t>> thread_cpu_ns() {
+  std::vector<std::pair<pid_t, std::int64_t>> out;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return out;
+  while (const dirent* e = readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string path = std::string("/proc/self/task/") + e->d_name + "/schedstat";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      long long ns = 0;
+      if (std::fscanf(f, "%lld", &ns) == 1) out.emplace_back(static_cast<pid_t>(std::atoi(e->d_name)), ns);
+      std::fclose(f);
+    }
+  }
+  closedir(dir);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -192,6 +216,7 @@ class BenchClient {
   [[nodiscard]] std::uint64_t errors() const noexcept { return errors_.load(); }
   [[nodiscard]] const std::string& first_error() const noexcept { return first_error_; }
   [[nodiscard]] bool open() const noexcept { return state_.load() == kOpen; }
+  [[nodiscard]] pid_t tid() const noexcept { return tid_.load(); }
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
     lws_context* ctx = lws_get_context(wsi);
@@ -210,6 +235,7 @@ class BenchClient {
   enum State : int { kConnecting, kOpen, kFailed };
 
   void run() {
+    tid_.store(gettid());
     const lws_protocols protocols[] = {
         {"keel-bench-client", &BenchClient::callback, 0, 1 << 16, 0, nullptr, 0},
         {nullptr, nullptr, 0, 0, 0, nullptr, 0},
@@ -303,6 +329,7 @@ class BenchClient {
   std::atomic<lws_context*> context_{nullptr};
   std::atomic<bool> stop_{false};
   std::atomic<int> state_{kConnecting};
+  std::atomic<pid_t> tid_{0};
   std::atomic<std::size_t> received_{0};
   std::atomic<std::int64_t> last_ns_{0};
   std::atomic<std::uint64_t> errors_{0};
@@ -345,6 +372,17 @@ void BM_WsPublish(benchmark::State& state) {
   hist.reserve(kMessages * 16);
   std::uint64_t refused_total = 0, bytes_total = 0, messages_total = 0;
   std::uint64_t published_before = server.stats().published;
+  // CPU time per role: this thread (producer), the client's thread, and the rest (the server's
+  // service thread: the only other thread of the process).
+  const pid_t producer_tid = gettid();
+  std::int64_t cpu_ns[3] = {};  // producer, server, client
+  auto add_cpu = [&](int sign) {
+    for (const auto& [tid, ns] : thread_cpu_ns()) {
+      const int role = tid == producer_tid ? 0 : tid == client.tid() ? 2 : 1;
+      cpu_ns[role] += sign * ns;
+    }
+  };
+  add_cpu(-1);
   for (auto _ : state) {
     client.reset(&hist);
     std::uint64_t refused = 0;
@@ -397,6 +435,11 @@ void BM_WsPublish(benchmark::State& state) {
     bytes_total += client.bytes();
     messages_total += kMessages;
   }
+  add_cpu(+1);
+  const double msgs = static_cast<double>(std::max<std::uint64_t>(messages_total, 1));
+  state.counters["cpu_ns_per_msg_producer"] = benchmark::Counter(static_cast<double>(cpu_ns[0]) / msgs);
+  state.counters["cpu_ns_per_msg_server"] = benchmark::Counter(static_cast<double>(cpu_ns[1]) / msgs);
+  state.counters["cpu_ns_per_msg_client"] = benchmark::Counter(static_cast<double>(cpu_ns[2]) / msgs);
   state.SetItemsProcessed(static_cast<std::int64_t>(messages_total));
   state.SetBytesProcessed(static_cast<std::int64_t>(bytes_total));
   const auto iters = static_cast<double>(std::max<std::int64_t>(state.iterations(), 1));
