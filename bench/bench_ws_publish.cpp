@@ -28,7 +28,8 @@
 // producer made the publish() call that was accepted (steady_clock, one process, so the same clock).
 // At max rate the latency mostly measures the backlog the flood builds (queueing), not service time.
 //
-// Correctness first, on every message of every iteration: the client requires frame i to be
+// The workload's digest (FNV-1a over each message's stream and payload) and payload size range are
+// printed as the benchmark's label. Correctness first, on every message of every iteration: the client requires frame i to be
 // byte-identical to message i as published (raw) or to its combined wrapper (length and memcmp of
 // prefix, payload and suffix), so a lost, duplicated, reordered or altered frame fails; it also
 // requires every frame to be a single complete text message. After each iteration the benchmark
@@ -45,11 +46,13 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -106,6 +109,7 @@ struct Workload {
   std::string prefix[2];              // combined wrapper before the payload, per stream
   std::string suffix;                 // … and after it
   std::size_t min_len = SIZE_MAX, max_len = 0;
+  std::uint64_t digest = 0xcbf29ce484222325ull;  // FNV-1a over stream index and payload of each message
 
   [[nodiscard]] std::string_view payload(std::size_t i) const noexcept {
     return std::string_view(bytes).substr(offset[i], offset[i + 1] - offset[i]);
@@ -160,6 +164,8 @@ std::unique_ptr<Workload> build_workload() {
     }
     w->offset.push_back(static_cast<std::uint32_t>(w->bytes.size()));
     w->bytes.append(one);
+    w->digest = (w->digest ^ w->stream.back()) * 0x100000001b3ull;
+    for (const char ch : one) w->digest = (w->digest ^ static_cast<unsigned char>(ch)) * 0x100000001b3ull;
     w->min_len = std::min(w->min_len, one.size());
     w->max_len = std::max(w->max_len, one.size());
   }
@@ -446,6 +452,10 @@ void BM_WsPublish(benchmark::State& state) {
   state.counters["refused"] = benchmark::Counter(static_cast<double>(refused_total) / iters);
   state.counters["avg_frame_B"] = benchmark::Counter(static_cast<double>(bytes_total) / static_cast<double>(std::max<std::uint64_t>(messages_total, 1)));
   keel::bench::report_latency(state, hist.summarize(), "lat_ns_");
+  char label[96];
+  std::snprintf(label, sizeof label, "workload %016llx, payload %zu-%zu B",
+                static_cast<unsigned long long>(w.digest), w.min_len, w.max_len);
+  state.SetLabel(label);
   client.reset(nullptr);
 }
 
