@@ -10,7 +10,6 @@
 #include <chrono>
 #include <charconv>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -23,15 +22,30 @@ namespace {
 using binance::StreamName;
 using Clock = std::chrono::steady_clock;
 
-// One outgoing WebSocket text frame: LWS_PRE bytes of headroom (lws writes the frame header there),
-// then the text. Shared by every connection the message goes to; lws_write() uses the headroom
-// synchronously, so sequential writes from the one service thread may reuse it.
-using Frame = std::shared_ptr<std::string>;
+// Largest chunk handed to one lws_write(): the socket usually takes it whole; what it does not take
+// lws keeps and sends before the next writable callback.
+constexpr std::size_t kMaxWriteChunk = 64 * 1024;
 
-Frame make_frame(std::string_view text) {
-  auto frame = std::make_shared<std::string>(LWS_PRE, '\0');
-  frame->append(text);
-  return frame;
+// Appends the header of an unmasked, final WebSocket text frame (RFC 6455 5.2) with `len` payload
+// bytes. Frames are built in the connection's buffer and written with LWS_WRITE_RAW, so that one
+// send() carries many of them.
+void append_text_frame_header(std::string& out, std::size_t len) {
+  char h[10];
+  std::size_t n = 0;
+  h[n++] = static_cast<char>(0x81);  // FIN | text
+  if (len < 126) {
+    h[n++] = static_cast<char>(len);
+  } else if (len <= 0xffff) {
+    h[n++] = static_cast<char>(126);
+    h[n++] = static_cast<char>((len >> 8U) & 0xffU);
+    h[n++] = static_cast<char>(len & 0xffU);
+  } else {
+    h[n++] = static_cast<char>(127);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      h[n++] = static_cast<char>((static_cast<std::uint64_t>(len) >> static_cast<unsigned>(shift)) & 0xffU);
+    }
+  }
+  out.append(h, n);
 }
 
 // A WebSocket connection (raw /ws or combined /stream).
@@ -39,7 +53,14 @@ struct Connection {
   lws* wsi = nullptr;
   bool combined = false;
   std::vector<StreamName> streams;  // subscription order (LIST_SUBSCRIPTIONS answers in it)
-  std::deque<Frame> out;            // frames waiting for a writable socket
+  // Complete frames (header + text) waiting for a writable socket: out[out_head, out.size()), and
+  // where each one ends (out_ends[ends_head…]). Whole frames are written, never a part of one.
+  std::string out;
+  std::size_t out_head = 0;
+  std::vector<std::size_t> out_ends;
+  std::size_t ends_head = 0;
+  bool writable_requested = false;  // lws_callback_on_writable() asked since the last callback
+  bool touched = false;             // in Impl::touched (drain_published)
   std::string rx;                   // a control message being reassembled from fragments
   bool rx_overflow = false;         // the message being reassembled exceeds kMaxMessageBytes
   bool close_pending = false;       // disconnect at the next writable callback
@@ -47,9 +68,20 @@ struct Connection {
   Clock::time_point last_pong;
 };
 
-struct PendingMessage {
-  std::string stream;
-  std::string payload;
+// Messages published and not yet taken by the service thread: stream names and payloads back to
+// back in one buffer (no allocation per message once the buffers have grown).
+struct PendingBatch {
+  struct Entry {
+    std::uint32_t stream_len;
+    std::uint32_t payload_len;
+  };
+  std::string bytes;
+  std::vector<Entry> entries;
+
+  void clear() noexcept {
+    bytes.clear();
+    entries.clear();
+  }
 };
 
 std::string canonical(const StreamName& name) {
@@ -92,14 +124,18 @@ struct MarketDataServer::Impl {
 
   // Producer → service thread.
   std::mutex mutex;
-  std::vector<PendingMessage> pending;  // guarded by mutex
-  std::vector<PendingMessage> draining;  // service thread only
+  PendingBatch pending;   // guarded by mutex
+  PendingBatch draining;  // service thread only
 
   // Service thread only.
   std::unordered_map<lws*, std::unique_ptr<Connection>> connections;
   std::unordered_map<std::string, std::vector<Connection*>> subscribers;  // canonical name → conns
   binance::ControlParser parser;
   std::string scratch;
+  std::string stream_key;                   // drain_published(): the stream being looked up
+  std::string combined_prefix;              // … its {"stream":"…","data": prefix
+  std::string combined_suffix;              // … and the closing }
+  std::vector<Connection*> touched;         // … connections that were given frames
 
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> publish_refused{0};
@@ -114,8 +150,11 @@ struct MarketDataServer::Impl {
   void unsubscribe(Connection& c, const StreamName& name);
 
   // ---- outgoing ----
-  // Queues `frame` on `c` (or marks it for disconnection when its queue is full).
-  void enqueue(Connection& c, const Frame& frame);
+  // Queues one text frame, head + body + tail, on `c` (or marks it for disconnection when its queue
+  // is full). Asks for a writable callback unless `defer_writable` (the caller then does).
+  void enqueue(Connection& c, std::string_view head, std::string_view body = {}, std::string_view tail = {},
+               bool defer_writable = false);
+  void request_writable(Connection& c);
   int on_writable(Connection& c);
   void drain_published();
 
@@ -270,21 +309,37 @@ void MarketDataServer::Impl::unsubscribe(Connection& c, const StreamName& name) 
 // ---------------------------------------------------------------------------------------------
 // Outgoing
 
-void MarketDataServer::Impl::enqueue(Connection& c, const Frame& frame) {
-  if (c.close_pending) return;
-  if (c.out.size() >= config.connection_queue_capacity) {
-    // A client that cannot keep up is dropped rather than buffered without bound.
-    c.close_pending = true;
-    c.out.clear();
-    slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    c.out.push_back(frame);
-  }
+void MarketDataServer::Impl::request_writable(Connection& c) {
+  if (c.writable_requested) return;
+  c.writable_requested = true;
   lws_callback_on_writable(c.wsi);
 }
 
+void MarketDataServer::Impl::enqueue(Connection& c, std::string_view head, std::string_view body,
+                                     std::string_view tail, bool defer_writable) {
+  if (c.close_pending) return;
+  if (c.out_ends.size() - c.ends_head >= config.connection_queue_capacity) {
+    // A client that cannot keep up is dropped rather than buffered without bound.
+    c.close_pending = true;
+    c.out.clear();
+    c.out_head = 0;
+    c.out_ends.clear();
+    c.ends_head = 0;
+    slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    append_text_frame_header(c.out, head.size() + body.size() + tail.size());
+    c.out.append(head);
+    c.out.append(body);
+    c.out.append(tail);
+    c.out_ends.push_back(c.out.size());
+  }
+  if (!defer_writable) request_writable(c);
+}
+
 int MarketDataServer::Impl::on_writable(Connection& c) {
+  c.writable_requested = false;
   if (c.close_pending) return -1;
+  const bool queued = c.ends_head < c.out_ends.size();
   if (c.ping_pending) {
     c.ping_pending = false;
     // A non-empty payload: a client echoes it in its PONG, and lws 4.1 hides empty PONGs from the
@@ -293,50 +348,80 @@ int MarketDataServer::Impl::on_writable(Connection& c) {
     unsigned char buf[LWS_PRE + kPingPayload.size()] = {};
     std::memcpy(buf + LWS_PRE, kPingPayload.data(), kPingPayload.size());
     if (lws_write(c.wsi, buf + LWS_PRE, kPingPayload.size(), LWS_WRITE_PING) < 0) return -1;
-    if (!c.out.empty()) lws_callback_on_writable(c.wsi);
+    if (queued) request_writable(c);
     return 0;
   }
-  // Write while the socket takes it without lws having to buffer (lws_send_pipe_choked).
+  // Write whole frames, many per lws_write, while the socket takes them without lws having to
+  // buffer (lws_send_pipe_choked). lws keeps and sends first whatever a write leaves over.
   bool first = true;
-  while (!c.out.empty() && (first || lws_send_pipe_choked(c.wsi) == 0)) {
+  while (c.ends_head < c.out_ends.size() && (first || lws_send_pipe_choked(c.wsi) == 0)) {
     first = false;
-    const Frame frame = std::move(c.out.front());
-    c.out.pop_front();
-    const std::size_t len = frame->size() - LWS_PRE;
-    auto* data = reinterpret_cast<unsigned char*>(frame->data()) + LWS_PRE;
-    if (lws_write(c.wsi, data, len, LWS_WRITE_TEXT) < static_cast<int>(len)) return -1;
+    std::size_t end = c.out_ends[c.ends_head++];
+    while (c.ends_head < c.out_ends.size() && c.out_ends[c.ends_head] - c.out_head <= kMaxWriteChunk) {
+      end = c.out_ends[c.ends_head++];
+    }
+    const std::size_t len = end - c.out_head;
+    auto* data = reinterpret_cast<unsigned char*>(c.out.data()) + c.out_head;
+    c.out_head = end;
+    if (lws_write(c.wsi, data, len, LWS_WRITE_RAW) < static_cast<int>(len)) return -1;
   }
-  if (!c.out.empty()) lws_callback_on_writable(c.wsi);
+  if (c.ends_head == c.out_ends.size()) {
+    c.out.clear();
+    c.out_head = 0;
+    c.out_ends.clear();
+    c.ends_head = 0;
+  } else {
+    if (c.out_head >= c.out.size() / 2) {  // keep the buffer from growing at the front
+      c.out.erase(0, c.out_head);
+      c.out_ends.erase(c.out_ends.begin(), c.out_ends.begin() + static_cast<std::ptrdiff_t>(c.ends_head));
+      for (std::size_t& e : c.out_ends) e -= c.out_head;
+      c.out_head = 0;
+      c.ends_head = 0;
+    }
+    request_writable(c);
+  }
   return 0;
 }
 
 void MarketDataServer::Impl::drain_published() {
   {
     const std::lock_guard lock(mutex);
-    draining.swap(pending);
+    std::swap(draining, pending);
   }
-  for (const PendingMessage& m : draining) {
-    const auto it = subscribers.find(m.stream);
+  std::size_t at = 0;
+  for (const PendingBatch::Entry& m : draining.entries) {
+    const std::string_view stream(draining.bytes.data() + at, m.stream_len);
+    const std::string_view payload(draining.bytes.data() + at + m.stream_len, m.payload_len);
+    at += m.stream_len + m.payload_len;
+    stream_key.assign(stream);
+    const auto it = subscribers.find(stream_key);
     if (it == subscribers.end()) continue;
-    Frame raw;
-    Frame wrapped;
+    bool wrapped = false;
     for (Connection* c : it->second) {
       if (c->combined) {
         if (!wrapped) {
-          scratch.clear();
-          binance::begin_combined(scratch, m.stream);
-          scratch.append(m.payload);
-          binance::end_combined(scratch);
-          wrapped = make_frame(scratch);
+          wrapped = true;
+          combined_prefix.clear();
+          binance::begin_combined(combined_prefix, stream);
+          combined_suffix.clear();
+          binance::end_combined(combined_suffix);
         }
-        enqueue(*c, wrapped);
+        enqueue(*c, combined_prefix, payload, combined_suffix, true);
       } else {
-        if (!raw) raw = make_frame(m.payload);
-        enqueue(*c, raw);
+        enqueue(*c, payload, {}, {}, true);
+      }
+      if (!c->touched) {
+        c->touched = true;
+        touched.push_back(c);
       }
     }
   }
   draining.clear();
+  for (Connection* c : touched) {
+    c->touched = false;
+    request_writable(*c);
+  }
+  touched.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +435,10 @@ int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_
     c.rx.append(static_cast<const char*>(in), len);
   }
   if (lws_is_final_fragment(c.wsi) == 0 || lws_remaining_packet_payload(c.wsi) != 0) return 0;
-  if (c.rx_overflow) c.rx.assign("{");  // not JSON: parse() answers the invalid-JSON error
+  if (c.rx_overflow) {  // not JSON: parse() answers the invalid-JSON error
+    c.rx.clear();  // (clear + push_back: assign("{") trips a GCC 12 -O3 -Wrestrict false positive)
+    c.rx.push_back('{');
+  }
   handle_control(c);
   c.rx.clear();
   c.rx_overflow = false;
@@ -383,7 +471,7 @@ void MarketDataServer::Impl::handle_control(Connection& c) {
         return;
     }
   }
-  enqueue(c, make_frame(scratch));
+  enqueue(c, scratch);
 }
 
 int MarketDataServer::Impl::on_timer(Connection& c) {
@@ -531,12 +619,15 @@ bool MarketDataServer::publish(std::string_view stream_name, std::string_view pa
   bool wake = false;
   {
     const std::lock_guard lock(impl->mutex);
-    if (impl->pending.size() >= config_.publish_queue_capacity) {
+    PendingBatch& q = impl->pending;
+    if (q.entries.size() >= config_.publish_queue_capacity) {
       impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    wake = impl->pending.empty();  // the service thread takes the whole queue at each wake-up
-    impl->pending.push_back({std::string(stream_name), std::string(payload_json)});
+    wake = q.entries.empty();  // the service thread takes the whole queue at each wake-up
+    q.bytes.append(stream_name);
+    q.bytes.append(payload_json);
+    q.entries.push_back({static_cast<std::uint32_t>(stream_name.size()), static_cast<std::uint32_t>(payload_json.size())});
   }
   impl->published.fetch_add(1, std::memory_order_relaxed);
   if (wake) lws_cancel_service(impl->context);

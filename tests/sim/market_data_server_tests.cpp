@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace keel::sim {
 namespace {
@@ -273,6 +274,24 @@ TEST_F(MarketDataServerTest, TenThousandMessagesInOrder) {
   EXPECT_EQ(raw_ok, kCount);
   EXPECT_EQ(combined_ok, kCount);
   EXPECT_EQ(server_->stats().slow_disconnects, 0U);
+}
+
+TEST_F(MarketDataServerTest, FrameLengthsAtTheHeaderBoundaries) {
+  // The 7-bit, 16-bit and 64-bit payload-length encodings of RFC 6455, on both formats.
+  WsClient raw(server_->port(), "/ws/btcusdt@trade", 20000);
+  WsClient combined(server_->port(), "/stream?streams=btcusdt@trade", 20000);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE(combined.ok());
+  const std::string wrap_before = R"({"stream":"btcusdt@trade","data":)";
+  std::vector<std::string> payloads;
+  for (const std::size_t n : {2, 125, 126, 127, 65'535, 65'536, 70'000, 2}) {
+    payloads.push_back("\"" + std::string(n - 2, static_cast<char>('a' + payloads.size())) + "\"");
+  }
+  for (const std::string& p : payloads) ASSERT_TRUE(server_->publish("btcusdt@trade", p));
+  for (const std::string& p : payloads) {
+    EXPECT_EQ(raw.next_text(), p);
+    EXPECT_EQ(combined.next_text(), wrap_before + p + "}");
+  }
 }
 
 TEST_F(MarketDataServerTest, SlowClientIsDisconnected) {
