@@ -113,6 +113,14 @@ class Harness : public VenueListener {
     }
   }
 
+  // Applies the action run_frames() held back; false when there is none.
+  bool apply_held() {
+    if (held_.kind == FlowAction::Kind::kNone) return false;
+    apply(held_);
+    held_ = FlowAction{};
+    return true;
+  }
+
   void client_limit(const char* cl, Side side, const char* price, const char* quantity, InstrumentId ins = 0) {
     OrderRequest r;
     r.ts = 1;
@@ -379,6 +387,36 @@ TEST(CaptureReplayFlow, MinimumNotionalIsNeverBreachedByTheHouse) {
   EXPECT_TRUE(h.levels(0, Side::kBuy).empty());
   EXPECT_EQ(h.flow().house_rejects(), 0u);
   EXPECT_EQ(h.flow().house_cancel_rejects(), 0u);
+}
+
+TEST(CaptureReplayFlow, ARemainderBelowTheMinimumIsFoldedIntoAnotherMakerOrder) {
+  const std::vector<VenueSymbol> syms = {symbol(0, "TESTUSDT", "0.01", "0.01", "10")};
+  const std::string text = depth("1.0", {{"100.00", "1"}}, {}) + depth("2.0", {{"100.00", "2"}}, {}) +
+                           depth("3.0", {{"100.00", "1.05"}}, {});
+  Harness h(syms, captures(text), CaptureReplayParams{.cancels_from = QueueModel::kBack});
+  h.run();
+  // The newest order (1) would keep 0.05: it is cancelled and the 0.05 goes onto the other order.
+  EXPECT_EQ(h.queue(0, Side::kBuy, "100.00"), (std::vector<std::string>{"1:1.05"}));
+  EXPECT_EQ(h.flow().min_notional_shortfalls(), 0u);
+  EXPECT_EQ(h.flow().house_rejects() + h.flow().house_cancel_rejects(), 0u);
+}
+
+TEST(CaptureReplayFlow, HouseRejectsOnlyWhenAClientChangedTheBookBetweenTwoActions) {
+  // Two maker orders (5 then 3) at 100, then the level is removed: two cancels, newest first.
+  const std::string text = depth("1.0", {{"100.00", "5"}}, {}) + depth("2.0", {{"100.00", "8"}}, {}) +
+                           depth("3.0", {{"100.00", "0"}}, {});
+  Harness h(test_symbols(), captures(text));
+  h.run_frames(2);
+  ASSERT_TRUE(h.apply_held());  // the first cancel of frame 3
+  FlowAction a;
+  ASSERT_TRUE(h.flow().next(h.engine(), a));
+  ASSERT_EQ(a.kind, FlowAction::Kind::kCancel);
+  h.client_limit("c1", Side::kSell, "100.00", "5");  // a client takes the order the flow will cancel
+  h.apply(a);
+  EXPECT_FALSE(h.flow().next(h.engine(), a));
+  EXPECT_EQ(h.flow().house_cancel_rejects(), 1u);
+  EXPECT_EQ(h.flow().house_rejects(), 0u);
+  EXPECT_TRUE(h.levels(0, Side::kBuy).empty());
 }
 
 TEST(CaptureReplayFlow, MalformedFramesAreCountedAndSkipped) {

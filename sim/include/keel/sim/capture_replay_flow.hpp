@@ -26,8 +26,13 @@
 //  * aggTrade / trade: the taker sends an IOC limit order at the recorded price for the recorded
 //    quantity on the aggressor's side ("m": true ⇒ the buyer was the maker ⇒ the taker sells). It
 //    prints as a public trade and consumes the queue in price-time priority, so clients' orders at
-//    (or better than) that price fill in their turn. The trade's effect on the maker's quantity is
-//    not undone: the following depth diff sets the recorded quantity again.
+//    (or better than) that price fill in their turn; like any IOC it takes better prices first, so
+//    a stale maker level or a client's order better than the recorded price fills before it. The
+//    trade's effect on the maker's quantity is not undone: the next depth diff of that level sets
+//    the recorded quantity again (recorded diffs already include the trade, so a level can stay
+//    short until it changes again when the diff arrived before the trade frame).
+//  * A maker order that crosses a client's resting order trades with it (clients priced through the
+//    recorded market are filled by it); the maker's stale orders never trade with each other.
 //  * bookTicker, kline and partial-depth (`depth<N>`) frames are ignored (counted).
 // There is no REST snapshot in a capture: the book starts empty and holds only levels seen in diffs.
 //
@@ -46,8 +51,9 @@
 // actions have been returned (i.e. when next() moves past it).
 // Malformed frames (bad JSON, wrong types, missing fields, prices ≤ 0, NaN, negative numbers, a
 // level that is not [price, qty]) are skipped as a whole and counted; the replay goes on.
-// Allocation: the constructor sizes the JSON parser and buffers for the largest frame; next() does
-// not allocate afterwards except when a frame has more levels than any before.
+// Allocation: the constructor copies the frame order and sizes the JSON parser for the largest frame;
+// next() allocates only while its buffers (simdjson's document, the level and action lists) grow to
+// the largest frame seen.
 #pragma once
 
 #include <cstdint>
