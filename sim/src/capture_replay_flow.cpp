@@ -29,14 +29,16 @@ bool decimal(simdjson::dom::element e, std::int64_t& raw) noexcept {
 // The level at `price` on `side`, or nullptr. Bids are stored ascending, asks descending.
 const PriceLevel* find_level(const OrderBook& book, Side side, Price price) noexcept {
   const auto levels = book.levels(side);
-  const auto it = std::lower_bound(levels.begin(), levels.end(), price, [side](const PriceLevel& l, Price p) {
-    return side == Side::kBuy ? l.price < p : l.price > p;
-  });
+  const auto it =
+      std::lower_bound(levels.begin(), levels.end(), price, [side](const PriceLevel& l, Price p) {
+        return side == Side::kBuy ? l.price < p : l.price > p;
+      });
   return it != levels.end() && it->price == price ? &*it : nullptr;
 }
 
 // Slots of `account`'s orders at `level`, oldest first.
-void account_orders(const OrderBook& book, const PriceLevel* level, AccountId account, std::vector<Slot>& out) {
+void account_orders(const OrderBook& book, const PriceLevel* level, AccountId account,
+                    std::vector<Slot>& out) {
   out.clear();
   if (level == nullptr) return;
   for (Slot s = level->head; s != kNoSlot; s = book.order(s).next) {
@@ -55,8 +57,10 @@ struct CaptureReplayFlow::Parser {
   std::vector<LevelOp> levels;  // bids then asks
   LevelOp trade;                // side = taker side
 
-  explicit Parser(std::size_t max_frame) : input(new char[max_frame + simdjson::SIMDJSON_PADDING]), capacity(max_frame) {
-    if (json.allocate(std::max<std::size_t>(max_frame, 64)) != simdjson::SUCCESS) throw std::bad_alloc();
+  explicit Parser(std::size_t max_frame)
+      : input(new char[max_frame + simdjson::SIMDJSON_PADDING]), capacity(max_frame) {
+    if (json.allocate(std::max<std::size_t>(max_frame, 64)) != simdjson::SUCCESS)
+      throw std::bad_alloc();
     levels.reserve(256);
   }
 
@@ -67,7 +71,8 @@ struct CaptureReplayFlow::Parser {
       simdjson::dom::array pair;
       if (item.get_array().get(pair) != simdjson::SUCCESS || pair.size() < 2) return false;
       simdjson::dom::element p, q;
-      if (pair.at(0).get(p) != simdjson::SUCCESS || pair.at(1).get(q) != simdjson::SUCCESS) return false;
+      if (pair.at(0).get(p) != simdjson::SUCCESS || pair.at(1).get(q) != simdjson::SUCCESS)
+        return false;
       std::int64_t price = 0, qty = 0;
       if (!decimal(p, price) || !decimal(q, qty) || price <= 0) return false;
       levels.push_back(LevelOp{side, Price::from_raw(price), Qty::from_raw(qty)});
@@ -82,7 +87,8 @@ struct CaptureReplayFlow::Parser {
     std::memcpy(input.get(), frame.data(), frame.size());
     std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
     simdjson::dom::element root;
-    if (json.parse(input.get(), frame.size(), false).get(root) != simdjson::SUCCESS) return FrameClass::kMalformed;
+    if (json.parse(input.get(), frame.size(), false).get(root) != simdjson::SUCCESS)
+      return FrameClass::kMalformed;
     simdjson::dom::object top;
     if (root.get_object().get(top) != simdjson::SUCCESS) return FrameClass::kMalformed;
     simdjson::dom::object data = top;
@@ -118,17 +124,21 @@ struct CaptureReplayFlow::Parser {
     if (e_el.get_string().get(event) != simdjson::SUCCESS) return FrameClass::kMalformed;
     const bool depth = event == "depthUpdate";
     const bool is_trade = event == "aggTrade" || event == "trade";
-    if (!depth && !is_trade) return FrameClass::kIgnored;  // bookTicker, kline, events keel does not replay
+    if (!depth && !is_trade)
+      return FrameClass::kIgnored;  // bookTicker, kline, events keel does not replay
 
     simdjson::dom::element s_el;
-    if (data["s"].get(s_el) != simdjson::SUCCESS || s_el.get_string().get(symbol) != simdjson::SUCCESS) {
+    if (data["s"].get(s_el) != simdjson::SUCCESS ||
+        s_el.get_string().get(symbol) != simdjson::SUCCESS) {
       return FrameClass::kMalformed;
     }
     if (depth) {
       levels.clear();
       simdjson::dom::element b, a;
-      if (data["b"].get(b) != simdjson::SUCCESS || data["a"].get(a) != simdjson::SUCCESS) return FrameClass::kMalformed;
-      if (!parse_levels(b, Side::kBuy) || !parse_levels(a, Side::kSell)) return FrameClass::kMalformed;
+      if (data["b"].get(b) != simdjson::SUCCESS || data["a"].get(a) != simdjson::SUCCESS)
+        return FrameClass::kMalformed;
+      if (!parse_levels(b, Side::kBuy) || !parse_levels(a, Side::kSell))
+        return FrameClass::kMalformed;
       return FrameClass::kDepth;
     }
     simdjson::dom::element p, q, m;
@@ -142,14 +152,20 @@ struct CaptureReplayFlow::Parser {
         m.get_bool().get(buyer_is_maker) != simdjson::SUCCESS) {
       return FrameClass::kMalformed;
     }
-    trade = LevelOp{buyer_is_maker ? Side::kSell : Side::kBuy, Price::from_raw(price), Qty::from_raw(qty)};
+    trade = LevelOp{buyer_is_maker ? Side::kSell : Side::kBuy, Price::from_raw(price),
+                    Qty::from_raw(qty)};
     return FrameClass::kTrade;
   }
 };
 
-CaptureReplayFlow::CaptureReplayFlow(std::vector<Capture> captures, std::span<const VenueSymbol> symbols,
-                                     const FlowAccounts& accounts, const CaptureReplayParams& params)
-    : captures_(std::move(captures)), symbols_(symbols.begin(), symbols.end()), accounts_(accounts), params_(params) {
+CaptureReplayFlow::CaptureReplayFlow(std::vector<Capture> captures,
+                                     std::span<const VenueSymbol> symbols,
+                                     const FlowAccounts& accounts,
+                                     const CaptureReplayParams& params)
+    : captures_(std::move(captures)),
+      symbols_(symbols.begin(), symbols.end()),
+      accounts_(accounts),
+      params_(params) {
   if (params_.cancels_from != QueueModel::kBack && params_.cancels_from != QueueModel::kFront) {
     throw std::invalid_argument("capture replay: cancels_from must be back or front");
   }
@@ -169,7 +185,8 @@ CaptureReplayFlow::CaptureReplayFlow(std::vector<Capture> captures, std::span<co
   }
   // Receive-time order; ties keep capture order, then file order.
   std::stable_sort(order_.begin(), order_.end(), [this](const auto& a, const auto& b) {
-    return captures_[a.first].records[a.second].receive_time_ns < captures_[b.first].records[b.second].receive_time_ns;
+    return captures_[a.first].records[a.second].receive_time_ns <
+           captures_[b.first].records[b.second].receive_time_ns;
   });
   parser_ = std::make_unique<Parser>(max_frame);
   levels_.reserve(256);
@@ -282,7 +299,8 @@ void CaptureReplayFlow::plan_step(const MatchingEngine& engine) {
     phase_ = Phase::kIdle;
     ++frames_applied_;
   };
-  if (instrument_ >= engine.instrument_count()) {  // an engine built from other symbols: nothing to do
+  if (instrument_ >=
+      engine.instrument_count()) {  // an engine built from other symbols: nothing to do
     finish();
     return;
   }
@@ -317,7 +335,8 @@ void CaptureReplayFlow::plan_step(const MatchingEngine& engine) {
   }
 }
 
-void CaptureReplayFlow::plan_decrease(const OrderBook& book, const Instrument& ins, const LevelOp& level) {
+void CaptureReplayFlow::plan_decrease(const OrderBook& book, const Instrument& ins,
+                                      const LevelOp& level) {
   account_orders(book, find_level(book, level.side, level.price), accounts_.maker, scratch_);
   Qty current;
   for (const Slot s : scratch_) current += book.order(s).leaves();
@@ -344,13 +363,15 @@ void CaptureReplayFlow::plan_decrease(const OrderBook& book, const Instrument& i
   }
 }
 
-void CaptureReplayFlow::plan_increase(const OrderBook& book, const Instrument& ins, const LevelOp& level) {
+void CaptureReplayFlow::plan_increase(const OrderBook& book, const Instrument& ins,
+                                      const LevelOp& level) {
   if (!level.qty.is_positive()) return;
   // Stale maker orders on the opposite side that a level at this price would cross.
   const Side other = rules::opposite(level.side);
   const auto opposite_levels = book.levels(other);
   for (auto it = opposite_levels.rbegin(); it != opposite_levels.rend(); ++it) {  // best first
-    const bool crosses = level.side == Side::kBuy ? it->price <= level.price : it->price >= level.price;
+    const bool crosses =
+        level.side == Side::kBuy ? it->price <= level.price : it->price >= level.price;
     if (!crosses) break;
     for (Slot s = it->head; s != kNoSlot; s = book.order(s).next) {
       if (book.order(s).account != accounts_.maker) continue;
@@ -367,8 +388,8 @@ void CaptureReplayFlow::plan_increase(const OrderBook& book, const Instrument& i
     push_place(level.side, TimeInForce::kGtc, accounts_.maker, level.price, missing);
     return;
   }
-  // Too small for an order of its own: fold it into the maker's newest order at the level (a replace
-  // up, which sends that order to the back of the queue).
+  // Too small for an order of its own: fold it into the maker's newest order at the level (a
+  // replace up, which sends that order to the back of the queue).
   if (!scratch_.empty()) {
     const RestingOrder& newest = book.order(scratch_.back());
     const Qty grown = newest.qty + missing;
@@ -403,7 +424,8 @@ ClOrdId CaptureReplayFlow::next_id(char prefix) {
   return ClOrdId(std::string_view(buf, static_cast<std::size_t>(n) + 1));
 }
 
-void CaptureReplayFlow::push_place(Side side, TimeInForce tif, AccountId account, Price price, Qty qty) {
+void CaptureReplayFlow::push_place(Side side, TimeInForce tif, AccountId account, Price price,
+                                   Qty qty) {
   FlowAction a;
   a.kind = FlowAction::Kind::kPlace;
   a.ts = ts_;
@@ -451,6 +473,8 @@ void CaptureReplayFlow::on_execution(const Execution& execution) {
   if (execution.exec_type == VenueExecType::kRejected) ++house_rejects_;
 }
 
-void CaptureReplayFlow::on_cancel_reject(const CancelReject& /*reject*/) noexcept { ++house_cancel_rejects_; }
+void CaptureReplayFlow::on_cancel_reject(const CancelReject& /*reject*/) noexcept {
+  ++house_cancel_rejects_;
+}
 
 }  // namespace keel::sim

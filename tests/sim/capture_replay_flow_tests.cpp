@@ -30,10 +30,15 @@ constexpr AccountId kMaker = 1;
 constexpr AccountId kTaker = 2;
 constexpr AccountId kClient = 3;
 
-Price px(const char* text) { return Price::parse(text).value(); }
-Qty qty(const char* text) { return Qty::parse(text).value(); }
+Price px(const char* text) {
+  return Price::parse(text).value();
+}
+Qty qty(const char* text) {
+  return Qty::parse(text).value();
+}
 
-VenueSymbol symbol(InstrumentId id, const char* name, const char* tick, const char* lot, const char* min_notional = "0") {
+VenueSymbol symbol(InstrumentId id, const char* name, const char* tick, const char* lot,
+                   const char* min_notional = "0") {
   VenueSymbol s;
   s.instrument.id = id;
   s.instrument.symbol = name;
@@ -48,7 +53,8 @@ VenueSymbol symbol(InstrumentId id, const char* name, const char* tick, const ch
 // The engine, the flow and the listener that forwards the house accounts' reports to the flow.
 class Harness : public VenueListener {
  public:
-  Harness(std::vector<VenueSymbol> symbols, std::vector<Capture> captures, CaptureReplayParams params = {})
+  Harness(std::vector<VenueSymbol> symbols, std::vector<Capture> captures,
+          CaptureReplayParams params = {})
       : symbols_(std::move(symbols)),
         engine_(symbols_, EngineConfig{.orders_per_book = 1u << 14}, *this),
         flow_(std::move(captures), symbols_, FlowAccounts{kMaker, kTaker}, params) {}
@@ -65,10 +71,17 @@ class Harness : public VenueListener {
 
   void apply(const FlowAction& a) {
     switch (a.kind) {
-      case FlowAction::Kind::kPlace: engine_.submit(a.place); break;
-      case FlowAction::Kind::kCancel: engine_.cancel(a.cancel); break;
-      case FlowAction::Kind::kReplace: engine_.replace(a.replace); break;
-      case FlowAction::Kind::kNone: break;
+      case FlowAction::Kind::kPlace:
+        engine_.submit(a.place);
+        break;
+      case FlowAction::Kind::kCancel:
+        engine_.cancel(a.cancel);
+        break;
+      case FlowAction::Kind::kReplace:
+        engine_.replace(a.replace);
+        break;
+      case FlowAction::Kind::kNone:
+        break;
     }
   }
 
@@ -121,7 +134,8 @@ class Harness : public VenueListener {
     return true;
   }
 
-  void client_limit(const char* cl, Side side, const char* price, const char* quantity, InstrumentId ins = 0) {
+  void client_limit(const char* cl, Side side, const char* price, const char* quantity,
+                    InstrumentId ins = 0) {
     OrderRequest r;
     r.ts = 1;
     r.account = kClient;
@@ -136,12 +150,14 @@ class Harness : public VenueListener {
   }
 
   // price raw → total leaves of `account`'s orders (every account when account = 0).
-  std::map<std::int64_t, std::int64_t> levels(InstrumentId ins, Side side, AccountId account = 0) const {
+  std::map<std::int64_t, std::int64_t> levels(InstrumentId ins, Side side,
+                                              AccountId account = 0) const {
     std::map<std::int64_t, std::int64_t> out;
     const OrderBook& book = engine_.book(ins);
     for (const PriceLevel& l : book.levels(side)) {
       for (Slot s = l.head; s != kNoSlot; s = book.order(s).next) {
-        if (account == 0 || book.order(s).account == account) out[l.price.raw()] += book.order(s).leaves().raw();
+        if (account == 0 || book.order(s).account == account)
+          out[l.price.raw()] += book.order(s).leaves().raw();
       }
     }
     return out;
@@ -153,7 +169,8 @@ class Harness : public VenueListener {
     for (const PriceLevel& l : book.levels(side)) {
       if (l.price != px(price)) continue;
       for (Slot s = l.head; s != kNoSlot; s = book.order(s).next) {
-        out.push_back(std::to_string(book.order(s).account) + ":" + book.order(s).leaves().to_string());
+        out.push_back(std::to_string(book.order(s).account) + ":" +
+                      book.order(s).leaves().to_string());
       }
     }
     return out;
@@ -162,7 +179,8 @@ class Harness : public VenueListener {
   std::vector<std::string> maker_fills() const {
     std::vector<std::string> out;
     for (const Execution& e : executions) {
-      if (e.exec_type == VenueExecType::kTrade && e.maker) out.push_back(std::to_string(e.account) + ":" + e.last_qty.to_string());
+      if (e.exec_type == VenueExecType::kTrade && e.maker)
+        out.push_back(std::to_string(e.account) + ":" + e.last_qty.to_string());
     }
     return out;
   }
@@ -199,19 +217,24 @@ std::string levels_json(std::initializer_list<std::pair<const char*, const char*
   return s + "]";
 }
 std::string depth(const char* t, std::initializer_list<std::pair<const char*, const char*>> bids,
-                  std::initializer_list<std::pair<const char*, const char*>> asks, const char* sym = "TESTUSDT") {
+                  std::initializer_list<std::pair<const char*, const char*>> asks,
+                  const char* sym = "TESTUSDT") {
   std::string lower = sym;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::string(t) + ": {\"stream\":\"" + lower + "@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"" +
-         sym + "\",\"U\":1,\"u\":1,\"b\":" + levels_json(bids) + ",\"a\":" + levels_json(asks) + "}}\n";
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::string(t) + ": {\"stream\":\"" + lower +
+         "@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"" + sym +
+         "\",\"U\":1,\"u\":1,\"b\":" + levels_json(bids) + ",\"a\":" + levels_json(asks) + "}}\n";
 }
 std::string agg_trade(const char* t, const char* price, const char* quantity, bool buyer_is_maker,
                       const char* sym = "TESTUSDT") {
   std::string lower = sym;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::string(t) + ": {\"stream\":\"" + lower + "@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"E\":1,\"s\":\"" + sym +
-         "\",\"a\":1,\"p\":\"" + price + "\",\"q\":\"" + quantity + "\",\"f\":1,\"l\":1,\"T\":1,\"m\":" +
-         (buyer_is_maker ? "true" : "false") + "}}\n";
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::string(t) + ": {\"stream\":\"" + lower +
+         "@aggTrade\",\"data\":{\"e\":\"aggTrade\",\"E\":1,\"s\":\"" + sym + "\",\"a\":1,\"p\":\"" +
+         price + "\",\"q\":\"" + quantity +
+         "\",\"f\":1,\"l\":1,\"T\":1,\"m\":" + (buyer_is_maker ? "true" : "false") + "}}\n";
 }
 
 std::vector<Capture> captures(const std::string& text) {
@@ -220,11 +243,14 @@ std::vector<Capture> captures(const std::string& text) {
   return out;
 }
 
-std::vector<VenueSymbol> test_symbols() { return {symbol(0, "TESTUSDT", "0.01", "0.1")}; }
+std::vector<VenueSymbol> test_symbols() {
+  return {symbol(0, "TESTUSDT", "0.01", "0.1")};
+}
 
 TEST(CaptureReplayFlow, DiffsSetTheMakersBookToTheRecordedLevels) {
   const std::string text = depth("100.1", {{"100.00", "5"}, {"99.50", "3"}}, {{"100.50", "2"}}) +
-                           depth("100.2", {{"100.00", "2"}, {"99.50", "0"}, {"99.00", "4"}}, {{"100.50", "6"}, {"101.00", "1"}}) +
+                           depth("100.2", {{"100.00", "2"}, {"99.50", "0"}, {"99.00", "4"}},
+                                 {{"100.50", "6"}, {"101.00", "1"}}) +
                            depth("100.3", {{"100.00", "2"}}, {{"105.00", "0"}, {"101.00", "0"}}) +
                            depth("100.4", {}, {});
   Harness h(test_symbols(), captures(text));
@@ -249,13 +275,15 @@ TEST(CaptureReplayFlow, DiffsSetTheMakersBookToTheRecordedLevels) {
   EXPECT_EQ(h.flow().house_cancel_rejects(), 0u);
   EXPECT_TRUE(h.trades.empty());
   // Every action's time is its frame's receive time.
-  for (const Execution& e : h.executions) EXPECT_TRUE(e.ts >= 100'100'000'000 && e.ts <= 100'400'000'000) << e.ts;
+  for (const Execution& e : h.executions)
+    EXPECT_TRUE(e.ts >= 100'100'000'000 && e.ts <= 100'400'000'000) << e.ts;
 }
 
 TEST(CaptureReplayFlow, RecordedTradePrintsAtTheRecordedPriceAndQuantity) {
-  const std::string text = depth("1.0", {{"100.00", "5"}}, {{"101.00", "4"}}) +
-                           agg_trade("1.1", "100.00", "2", true) +   // buyer is maker: the taker sells
-                           agg_trade("1.2", "101.00", "1.5", false);  // the taker buys
+  const std::string text =
+      depth("1.0", {{"100.00", "5"}}, {{"101.00", "4"}}) +
+      agg_trade("1.1", "100.00", "2", true) +    // buyer is maker: the taker sells
+      agg_trade("1.2", "101.00", "1.5", false);  // the taker buys
   Harness h(test_symbols(), captures(text));
   h.run();
   ASSERT_EQ(h.trades.size(), 2u);
@@ -288,7 +316,8 @@ std::string queue_capture() {
 }
 
 TEST(CaptureReplayFlow, QueueBackIncreaseQueuesBehindTheClientAndDecreasesDoNotMoveItUp) {
-  Harness h(test_symbols(), captures(queue_capture()), CaptureReplayParams{.cancels_from = QueueModel::kBack});
+  Harness h(test_symbols(), captures(queue_capture()),
+            CaptureReplayParams{.cancels_from = QueueModel::kBack});
   h.run_frames(1);
   h.client_limit("c1", Side::kBuy, "100.00", "1");
   h.run_frames(2);
@@ -305,7 +334,8 @@ TEST(CaptureReplayFlow, QueueBackIncreaseQueuesBehindTheClientAndDecreasesDoNotM
 }
 
 TEST(CaptureReplayFlow, QueueFrontDecreasesMoveTheClientUpAndItFillsInItsTurn) {
-  Harness h(test_symbols(), captures(queue_capture()), CaptureReplayParams{.cancels_from = QueueModel::kFront});
+  Harness h(test_symbols(), captures(queue_capture()),
+            CaptureReplayParams{.cancels_from = QueueModel::kFront});
   h.run_frames(1);
   h.client_limit("c1", Side::kBuy, "100.00", "1");
   h.run_frames(2);
@@ -320,21 +350,24 @@ TEST(CaptureReplayFlow, QueueFrontDecreasesMoveTheClientUpAndItFillsInItsTurn) {
 }
 
 TEST(CaptureReplayFlow, ADecreaseLargerThanTheNewestOrderCancelsItAndReducesTheNextOne) {
-  const std::string text = depth("1.0", {{"100.00", "5"}}, {}) + depth("2.0", {{"100.00", "8"}}, {}) +
+  const std::string text = depth("1.0", {{"100.00", "5"}}, {}) +
+                           depth("2.0", {{"100.00", "8"}}, {}) +
                            depth("3.0", {{"100.00", "4"}}, {});
   for (const QueueModel model : {QueueModel::kBack, QueueModel::kFront}) {
     Harness h(test_symbols(), captures(text), CaptureReplayParams{.cancels_from = model});
     h.run();
-    const std::vector<std::string> expected =
-        model == QueueModel::kBack ? std::vector<std::string>{"1:4"} : std::vector<std::string>{"1:1", "1:3"};
+    const std::vector<std::string> expected = model == QueueModel::kBack
+                                                  ? std::vector<std::string>{"1:4"}
+                                                  : std::vector<std::string>{"1:1", "1:3"};
     EXPECT_EQ(h.queue(0, Side::kBuy, "100.00"), expected);
     EXPECT_EQ(h.flow().house_rejects() + h.flow().house_cancel_rejects(), 0u);
   }
 }
 
 TEST(CaptureReplayFlow, StaleOppositeLevelsAreRemovedBeforeACrossingLevelIsPlaced) {
-  const std::string text = depth("1.0", {{"99.00", "1"}}, {{"101.00", "2"}, {"102.00", "3"}}) +
-                           depth("2.0", {{"101.50", "4"}}, {});  // the asks at 101 were never removed
+  const std::string text =
+      depth("1.0", {{"99.00", "1"}}, {{"101.00", "2"}, {"102.00", "3"}}) +
+      depth("2.0", {{"101.50", "4"}}, {});  // the asks at 101 were never removed
   Harness h(test_symbols(), captures(text));
   h.run();
   EXPECT_TRUE(h.trades.empty());  // the maker never trades with itself
@@ -353,9 +386,10 @@ TEST(CaptureReplayFlow, ClientOrdersAreNotStaleAndTradeWithTheReplayedBook) {
 }
 
 TEST(CaptureReplayFlow, OffGridPricesAreSkippedAndQuantitiesRoundedDown) {
-  const std::string text = depth("1.0", {{"100.005", "1"}, {"100.00", "1.25"}}, {{"101.00", "0.05"}}) +
-                           agg_trade("2.0", "100.001", "1", true) + agg_trade("3.0", "100.00", "0.05", true) +
-                           agg_trade("4.0", "100.00", "0.15", true);
+  const std::string text =
+      depth("1.0", {{"100.005", "1"}, {"100.00", "1.25"}}, {{"101.00", "0.05"}}) +
+      agg_trade("2.0", "100.001", "1", true) + agg_trade("3.0", "100.00", "0.05", true) +
+      agg_trade("4.0", "100.00", "0.15", true);
   Harness h(test_symbols(), captures(text));
   h.run();
   EXPECT_EQ(h.flow().levels_off_tick(), 1u);
@@ -373,11 +407,12 @@ TEST(CaptureReplayFlow, OffGridPricesAreSkippedAndQuantitiesRoundedDown) {
 TEST(CaptureReplayFlow, MinimumNotionalIsNeverBreachedByTheHouse) {
   // Minimum notional 10 at a price of 100: 0.1 is the smallest order.
   const std::vector<VenueSymbol> syms = {symbol(0, "TESTUSDT", "0.01", "0.01", "10")};
-  const std::string text = depth("1.0", {{"100.00", "1"}}, {}) +
-                           depth("2.0", {{"100.00", "1.05"}}, {}) +  // +0.05: folded into the newest order
-                           depth("3.0", {{"100.00", "0.05"}}, {}) +  // would leave 0.05: cancelled
-                           depth("4.0", {{"99.00", "0.05"}}, {}) +   // no order to fold into: short
-                           agg_trade("5.0", "100.00", "0.05", true);  // below minimum: skipped
+  const std::string text =
+      depth("1.0", {{"100.00", "1"}}, {}) +
+      depth("2.0", {{"100.00", "1.05"}}, {}) +   // +0.05: folded into the newest order
+      depth("3.0", {{"100.00", "0.05"}}, {}) +   // would leave 0.05: cancelled
+      depth("4.0", {{"99.00", "0.05"}}, {}) +    // no order to fold into: short
+      agg_trade("5.0", "100.00", "0.05", true);  // below minimum: skipped
   Harness h(syms, captures(text));
   h.run_frames(2);
   EXPECT_EQ(h.levels(0, Side::kBuy), lv({{"100.00", "1.05"}}));
@@ -391,7 +426,8 @@ TEST(CaptureReplayFlow, MinimumNotionalIsNeverBreachedByTheHouse) {
 
 TEST(CaptureReplayFlow, ARemainderBelowTheMinimumIsFoldedIntoAnotherMakerOrder) {
   const std::vector<VenueSymbol> syms = {symbol(0, "TESTUSDT", "0.01", "0.01", "10")};
-  const std::string text = depth("1.0", {{"100.00", "1"}}, {}) + depth("2.0", {{"100.00", "2"}}, {}) +
+  const std::string text = depth("1.0", {{"100.00", "1"}}, {}) +
+                           depth("2.0", {{"100.00", "2"}}, {}) +
                            depth("3.0", {{"100.00", "1.05"}}, {});
   Harness h(syms, captures(text), CaptureReplayParams{.cancels_from = QueueModel::kBack});
   h.run();
@@ -403,7 +439,8 @@ TEST(CaptureReplayFlow, ARemainderBelowTheMinimumIsFoldedIntoAnotherMakerOrder) 
 
 TEST(CaptureReplayFlow, HouseRejectsOnlyWhenAClientChangedTheBookBetweenTwoActions) {
   // Two maker orders (5 then 3) at 100, then the level is removed: two cancels, newest first.
-  const std::string text = depth("1.0", {{"100.00", "5"}}, {}) + depth("2.0", {{"100.00", "8"}}, {}) +
+  const std::string text = depth("1.0", {{"100.00", "5"}}, {}) +
+                           depth("2.0", {{"100.00", "8"}}, {}) +
                            depth("3.0", {{"100.00", "0"}}, {});
   Harness h(test_symbols(), captures(text));
   h.run_frames(2);
@@ -411,7 +448,8 @@ TEST(CaptureReplayFlow, HouseRejectsOnlyWhenAClientChangedTheBookBetweenTwoActio
   FlowAction a;
   ASSERT_TRUE(h.flow().next(h.engine(), a));
   ASSERT_EQ(a.kind, FlowAction::Kind::kCancel);
-  h.client_limit("c1", Side::kSell, "100.00", "5");  // a client takes the order the flow will cancel
+  h.client_limit("c1", Side::kSell, "100.00",
+                 "5");  // a client takes the order the flow will cancel
   h.apply(a);
   EXPECT_FALSE(h.flow().next(h.engine(), a));
   EXPECT_EQ(h.flow().house_cancel_rejects(), 1u);
@@ -451,10 +489,15 @@ TEST(CaptureReplayFlow, MalformedFramesAreCountedAndSkipped) {
   // Well-formed frames that are not replayed: another symbol, bookTicker, kline, partial depth.
   text += depth("7.0", {{"1.00", "1"}}, {}, "OTHERUSDT");
   text += agg_trade("7.1", "1.00", "1", true, "OTHERUSDT");
-  text += R"(7.2: {"stream":"testusdt@bookTicker","data":{"u":1,"s":"TESTUSDT","b":"1.00","B":"1","a":"2.00","A":"1"}})" "\n";
-  text += R"(7.3: {"u":1,"s":"TESTUSDT","b":"1.00","B":"1","a":"2.00","A":"1"})" "\n";
-  text += R"(7.4: {"stream":"testusdt@kline_1m","data":{"e":"kline","E":1,"s":"TESTUSDT","k":{}}})" "\n";
-  text += R"(7.5: {"stream":"testusdt@depth5@100ms","data":{"lastUpdateId":1,"bids":[],"asks":[]}})" "\n";
+  text +=
+      R"(7.2: {"stream":"testusdt@bookTicker","data":{"u":1,"s":"TESTUSDT","b":"1.00","B":"1","a":"2.00","A":"1"}})"
+      "\n";
+  text += R"(7.3: {"u":1,"s":"TESTUSDT","b":"1.00","B":"1","a":"2.00","A":"1"})"
+          "\n";
+  text += R"(7.4: {"stream":"testusdt@kline_1m","data":{"e":"kline","E":1,"s":"TESTUSDT","k":{}}})"
+          "\n";
+  text += R"(7.5: {"stream":"testusdt@depth5@100ms","data":{"lastUpdateId":1,"bids":[],"asks":[]}})"
+          "\n";
   text += good;
   Harness h(test_symbols(), captures(text));
   h.run();
@@ -470,19 +513,24 @@ TEST(CaptureReplayFlow, MalformedFramesAreCountedAndSkipped) {
 
 TEST(CaptureReplayFlow, SeveralCapturesMergeInReceiveTimeOrder) {
   std::vector<Capture> caps;
-  caps.push_back(parse_capture(depth("1.0", {{"100.00", "1"}}, {}) + depth("3.0", {{"100.00", "3"}}, {}), "a"));
-  caps.push_back(parse_capture(depth("2.0", {{"100.00", "2"}}, {}) + depth("4.0", {{"100.00", "0"}}, {{"101.00", "4"}}), "b"));
+  caps.push_back(parse_capture(
+      depth("1.0", {{"100.00", "1"}}, {}) + depth("3.0", {{"100.00", "3"}}, {}), "a"));
+  caps.push_back(parse_capture(
+      depth("2.0", {{"100.00", "2"}}, {}) + depth("4.0", {{"100.00", "0"}}, {{"101.00", "4"}}),
+      "b"));
   Harness h(test_symbols(), std::move(caps));
   std::vector<Levels> bids;
   h.run([&](std::uint64_t) { bids.push_back(h.levels(0, Side::kBuy)); });
-  EXPECT_EQ(bids, (std::vector<Levels>{lv({{"100.00", "1"}}), lv({{"100.00", "2"}}), lv({{"100.00", "3"}}), Levels{}}));
+  EXPECT_EQ(bids, (std::vector<Levels>{lv({{"100.00", "1"}}), lv({{"100.00", "2"}}),
+                                       lv({{"100.00", "3"}}), Levels{}}));
   EXPECT_EQ(h.levels(0, Side::kSell), lv({{"101.00", "4"}}));
 }
 
 TEST(CaptureReplayFlow, RejectsAnUnusableConfiguration) {
   const auto syms = test_symbols();
   EXPECT_THROW(CaptureReplayFlow({}, syms, FlowAccounts{1, 1}), std::invalid_argument);
-  EXPECT_THROW(CaptureReplayFlow({}, syms, FlowAccounts{1, 2}, CaptureReplayParams{.cancels_from = QueueModel::kNone}),
+  EXPECT_THROW(CaptureReplayFlow({}, syms, FlowAccounts{1, 2},
+                                 CaptureReplayParams{.cancels_from = QueueModel::kNone}),
                std::invalid_argument);
 }
 
@@ -491,7 +539,8 @@ TEST(CaptureReplayFlow, RejectsAnUnusableConfiguration) {
 struct Recorded {
   std::string kind;  // "depth", "trade", "ignored"
   std::string symbol;
-  std::vector<std::tuple<Side, std::int64_t, std::int64_t>> levels;  // depth: side, price raw, qty raw
+  std::vector<std::tuple<Side, std::int64_t, std::int64_t>>
+      levels;  // depth: side, price raw, qty raw
 };
 
 Recorded classify(const std::string& frame) {
@@ -500,7 +549,8 @@ Recorded classify(const std::string& frame) {
   const simdjson::dom::element d = root["data"].value();
   Recorded r;
   std::string_view e;
-  if (d["e"].get_string().get(e) != simdjson::SUCCESS || (e != "depthUpdate" && e != "aggTrade" && e != "trade")) {
+  if (d["e"].get_string().get(e) != simdjson::SUCCESS ||
+      (e != "depthUpdate" && e != "aggTrade" && e != "trade")) {
     r.kind = "ignored";
     return r;
   }
@@ -530,7 +580,10 @@ struct ReferenceBook {
       Levels& book = side == Side::kBuy ? bids : asks;
       const std::int64_t cur = book.contains(p) ? book[p] : 0;
       if (q >= cur) continue;
-      if (q == 0) book.erase(p); else book[p] = q;
+      if (q == 0)
+        book.erase(p);
+      else
+        book[p] = q;
     }
     for (const auto& [side, p, q] : r.levels) {
       if (q == 0) continue;
@@ -553,7 +606,8 @@ struct RealCapture {
 RealCapture spot() {
   // RUNEEUR is left out on purpose: its frames count as unknown symbols.
   return {"binance-ws/spot-capture.txt",
-          {symbol(0, "NKNUSDT", "0.00000001", "0.00000001"), symbol(1, "BLZETH", "0.00000001", "0.00000001"),
+          {symbol(0, "NKNUSDT", "0.00000001", "0.00000001"),
+           symbol(1, "BLZETH", "0.00000001", "0.00000001"),
            symbol(2, "LRCBTC", "0.00000001", "0.00000001")}};
 }
 RealCapture futures() {
@@ -571,14 +625,18 @@ struct ReplayResult {
 ReplayResult replay_real(const RealCapture& rc, bool with_trades) {
   Capture cap = load_capture_file(test::shared_data(rc.file));
   if (!with_trades) {
-    std::erase_if(cap.records, [](const CaptureRecord& r) { return r.frame.find("\"e\":\"aggTrade\"") != std::string::npos; });
+    std::erase_if(cap.records, [](const CaptureRecord& r) {
+      return r.frame.find("\"e\":\"aggTrade\"") != std::string::npos;
+    });
   }
   std::map<std::string, InstrumentId> ids;
   for (const VenueSymbol& s : rc.symbols) ids[s.instrument.symbol] = s.instrument.id;
   // The frames the flow applies, in its order (receive time, stable).
   std::vector<CaptureRecord> sorted = cap.records;
   std::stable_sort(sorted.begin(), sorted.end(),
-                   [](const CaptureRecord& a, const CaptureRecord& b) { return a.receive_time_ns < b.receive_time_ns; });
+                   [](const CaptureRecord& a, const CaptureRecord& b) {
+                     return a.receive_time_ns < b.receive_time_ns;
+                   });
   std::vector<Recorded> applied;
   std::uint64_t ignored = 0, unknown = 0;
   for (const CaptureRecord& r : sorted) {
@@ -605,8 +663,8 @@ ReplayResult replay_real(const RealCapture& rc, bool with_trades) {
     const InstrumentId id = ids.at(r.symbol);
     const Levels bids = h.levels(id, Side::kBuy, kMaker);
     const Levels asks = h.levels(id, Side::kSell, kMaker);
-    // Every level of the diff holds the recorded quantity, unless a later ask of the same diff crossed
-    // it (the stale rule).
+    // Every level of the diff holds the recorded quantity, unless a later ask of the same diff
+    // crossed it (the stale rule).
     for (const auto& [side, p, q] : r.levels) {
       std::int64_t expected = q;
       if (side == Side::kBuy) {
@@ -646,10 +704,12 @@ ReplayResult replay_real(const RealCapture& rc, bool with_trades) {
   } else {
     EXPECT_TRUE(h.trades.empty());
   }
-  std::cout << rc.file << (with_trades ? "" : " (no trades)") << ": frames " << total << ", applied " << applied.size()
-            << ", ignored " << ignored << ", unknown symbol " << unknown << ", levels checked " << levels_checked
-            << ", public trades " << h.trades.size() << ", stale orders cancelled " << f.stale_orders_cancelled()
-            << ", actions " << f.actions() << ", digest " << std::hex << f.action_digest() << std::dec << "\n";
+  std::cout << rc.file << (with_trades ? "" : " (no trades)") << ": frames " << total
+            << ", applied " << applied.size() << ", ignored " << ignored << ", unknown symbol "
+            << unknown << ", levels checked " << levels_checked << ", public trades "
+            << h.trades.size() << ", stale orders cancelled " << f.stale_orders_cancelled()
+            << ", actions " << f.actions() << ", digest " << std::hex << f.action_digest()
+            << std::dec << "\n";
   return {f.action_digest(), f.actions()};
 }
 
