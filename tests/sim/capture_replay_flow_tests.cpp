@@ -18,6 +18,7 @@
 
 #include "../unit/test_support.hpp"
 #include "keel/core/capture.hpp"
+#include "keel/core/digest.hpp"
 #include "keel/sim/capture_replay_flow.hpp"
 #include "keel/sim/matching_engine.hpp"
 
@@ -718,6 +719,9 @@ TEST(CaptureReplayFlow, SpotCaptureReplaysWhole) {
   const ReplayResult b = replay_real(spot(), true);
   EXPECT_EQ(a.digest, b.digest);
   EXPECT_EQ(a.actions, b.actions);
+  // Locked: a change here changes every replayed run (update only with a reason in the commit).
+  EXPECT_EQ(digest_hex(a.digest), "d3550236fc4430bc");
+  EXPECT_EQ(a.actions, 448u);
 }
 
 TEST(CaptureReplayFlow, FuturesCaptureReplaysWhole) {
@@ -725,6 +729,8 @@ TEST(CaptureReplayFlow, FuturesCaptureReplaysWhole) {
   const ReplayResult b = replay_real(futures(), true);
   EXPECT_EQ(a.digest, b.digest);
   EXPECT_EQ(a.actions, b.actions);
+  EXPECT_EQ(digest_hex(a.digest), "ba9c5cceec230bc1");
+  EXPECT_EQ(a.actions, 7512u);
 }
 
 TEST(CaptureReplayFlow, DepthOnlyReplayEqualsTheBookAccumulatedFromDiffs) {
