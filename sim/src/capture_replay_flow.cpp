@@ -173,7 +173,12 @@ CaptureReplayFlow::CaptureReplayFlow(std::vector<Capture> captures,
     throw std::invalid_argument("capture replay: the maker and taker accounts must differ");
   }
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
-    by_symbol_.emplace(symbols_[i].instrument.symbol, static_cast<InstrumentId>(i));
+    const Instrument& ins = symbols_[i].instrument;
+    if (ins.id != i || !ins.tick_size.is_positive() || !ins.lot_size.is_positive()) {
+      throw std::invalid_argument("capture replay: symbol " + ins.symbol +
+                                  ": id must equal its index, tick and lot must be positive");
+    }
+    by_symbol_.emplace(ins.symbol, static_cast<InstrumentId>(i));
   }
   std::size_t max_frame = 0;
   for (std::uint32_t c = 0; c < captures_.size(); ++c) {

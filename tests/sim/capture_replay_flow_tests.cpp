@@ -533,6 +533,12 @@ TEST(CaptureReplayFlow, RejectsAnUnusableConfiguration) {
   EXPECT_THROW(CaptureReplayFlow({}, syms, FlowAccounts{1, 2},
                                  CaptureReplayParams{.cancels_from = QueueModel::kNone}),
                std::invalid_argument);
+  auto bad = test_symbols();
+  bad[0].instrument.id = 3;
+  EXPECT_THROW(CaptureReplayFlow({}, bad, FlowAccounts{1, 2}), std::invalid_argument);
+  bad = test_symbols();
+  bad[0].instrument.tick_size = Price{};
+  EXPECT_THROW(CaptureReplayFlow({}, bad, FlowAccounts{1, 2}), std::invalid_argument);
 }
 
 // ---- The real captures ----

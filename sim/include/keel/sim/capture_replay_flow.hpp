@@ -87,8 +87,9 @@ struct CaptureReplayParams {
 class CaptureReplayFlow final : public OrderFlow {
  public:
   // `captures` are taken over (move them in); `symbols` are the venue's instruments (ids = indices,
-  // as given to the MatchingEngine). Throws std::invalid_argument when cancels_from is kNone or the
-  // maker and taker accounts are equal (start-up only).
+  // as given to the MatchingEngine). Throws std::invalid_argument when cancels_from is kNone, the
+  // maker and taker accounts are equal, or a symbol's id is not its index or its tick or lot is not
+  // positive (start-up only).
   CaptureReplayFlow(std::vector<Capture> captures, std::span<const VenueSymbol> symbols,
                     const FlowAccounts& accounts, const CaptureReplayParams& params = {});
   ~CaptureReplayFlow() override;
