@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 
 #include "keel/core/bar_data.hpp"
+#include "keel/core/capture.hpp"
 #include "keel/core/config.hpp"
 #include "keel/core/instrument.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
+#include "keel/sim/capture_replay_flow.hpp"
 #include "keel/sim/synthetic_market.hpp"
 
 namespace keel::sim {
@@ -83,12 +85,16 @@ std::unique_ptr<OrderFlow> make_order_flow(const SimConfig& config, std::span<co
         return std::make_unique<OwningBarWalkFlow>(std::move(loaded.series), config.bars_interval_ms, symbols,
                                                    accounts, config.flow_seed, config.bar_walk);
       }
-      case FlowKind::kCaptures: break;
+      case FlowKind::kCaptures: {
+        std::vector<Capture> captures;
+        for (const std::string& path : config.capture_files) captures.push_back(load_capture_file(path));
+        return std::make_unique<CaptureReplayFlow>(std::move(captures), symbols, accounts, config.capture_replay);
+      }
     }
   } catch (const std::invalid_argument& e) {
     throw ConfigError(fmt::format("flow: {}", e.what()));
   }
-  throw ConfigError(std::string("flow.kind: \"") + std::string(to_string(config.flow)) + "\" is not available yet");
+  return nullptr;
 }
 
 }  // namespace keel::sim

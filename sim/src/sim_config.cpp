@@ -164,6 +164,22 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
         (std::string_view(key) == "from" ? c.bars_from : c.bars_to) = n->as_string()->get();
       }
     }
+    if (const toml::node* n = r.take("captures")) {
+      const toml::array* arr = n->as_array();
+      if (arr == nullptr) r.fail(*n, "captures", fmt::format("expected an array of file names, got {}", type_name(n->type())));
+      for (const toml::node& f : *arr) {
+        if (!f.is_string() || f.as_string()->get().empty())
+          r.fail(f, "captures", "expected non-empty file name strings");
+        c.capture_files.push_back(f.as_string()->get());
+      }
+    }
+    {
+      static constexpr std::string_view kQueueModels[] = {"none", "back", "front"};
+      QueueModel model = c.capture_replay.cancels_from;
+      read_enum(r, "cancels_from", model, kQueueModels);
+      if (model == QueueModel::kNone) r.fail(*r.take("cancels_from"), "cancels_from", "expected \"back\" or \"front\"");
+      c.capture_replay.cancels_from = model;
+    }
     r.section("synthetic", [&](TableReader& sr) {
       if (sr.take("assets") != nullptr)
         sr.fail(*sr.take("assets"), "assets", "is the number of [[symbol]] tables; do not set it");
@@ -216,6 +232,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
   top.finish();
   if (c.flow == FlowKind::kBars && c.bars_dir.empty())
     throw ConfigError(fmt::format("{}: flow.data: required when flow.kind = \"bars\" (the bar files' directory)", source_name));
+  if (c.flow == FlowKind::kCaptures && c.capture_files.empty())
+    throw ConfigError(fmt::format("{}: flow.captures: required when flow.kind = \"captures\" (the capture files)", source_name));
   if (c.flow != FlowKind::kNone && c.symbols.empty())
     throw ConfigError(fmt::format("{}: flow.kind: \"{}\" needs at least one [[symbol]]", source_name, to_string(c.flow)));
   c.synthetic.assets = static_cast<int>(std::max<std::size_t>(c.symbols.size(), 1));

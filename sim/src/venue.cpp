@@ -634,6 +634,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   void on_cancel_reject(const CancelReject& r) override {
     if (r.account >= config.accounts.size()) {  // a house account (the flow raced a client)
       ++house_cancel_rejects;
+      if (flow) flow->on_cancel_reject(r);
       return;
     }
     Outgoing o;

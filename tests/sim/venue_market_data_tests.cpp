@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "keel/core/bar_data.hpp"
 #include "keel/core/rng.hpp"
 #include "keel/sim/binance_format.hpp"
 #include "keel/sim/matching_engine.hpp"
@@ -148,42 +149,44 @@ void expect_same(const std::vector<Level>& got, const std::vector<Level>& want, 
   }
 }
 
-class VenueMarketDataTest : public ::testing::TestWithParam<bool> {};
+// What a client following one symbol's streams saw.
+struct Followed {
+  std::vector<Diff> diffs;
+  std::vector<std::int64_t> trade_prices;  // raw, in order
+  std::uint64_t tickers = 0, klines = 0;
+  std::size_t diffs_applied_after_snapshot = 0;
+};
 
-TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook) {
-  const bool futures = GetParam();
+// Connects to the combined stream of `lower` (depth, trade, aggTrade, bookTicker, kline_1m), buffers,
+// takes the REST snapshot of `upper` after `before_snapshot`, waits until the venue's flow has ended,
+// then checks: every diff links to the one before it, trade ids run 1, 2, 3, aggTrades cover every
+// trade once and add up to them, no ticker is crossed, Binance's procedure (snapshot + diffs after
+// it) rebuilds exactly the engine's book, and a snapshot taken at the end equals it too.
+void follow_and_check(Venue& venue, const std::string& lower, const std::string& upper, bool futures,
+                      std::chrono::milliseconds before_snapshot, Followed& out) {
   const binance::Market market = futures ? binance::Market::kFutures : binance::Market::kSpot;
-  const SimConfig config = venue_config(futures, /*speed=*/20.0);
-  // 2,400 actions 10 ms apart: 24 s of venue time, about 1.2 s of wall time at ×20.
-  auto flow = std::make_unique<RandomFlow>(Venue::house_accounts(config), 2400, 1'700'000'000'000'000'000, 10'000'000);
-  RandomFlow* flow_view = flow.get();
-  Venue venue(config, std::move(flow));
-  venue.start();
-
-  test::LwsClient client(venue.http_port(),
-                         "/stream?streams=btcusdt@depth@100ms/btcusdt@trade/btcusdt@aggTrade/btcusdt@bookTicker/"
-                         "btcusdt@kline_1m");
+  test::LwsClient client(venue.http_port(), "/stream?streams=" + lower + "@depth@100ms/" + lower + "@trade/" +
+                                                lower + "@aggTrade/" + lower + "@bookTicker/" + lower + "@kline_1m");
   ASSERT_TRUE(client.wait_connected());
-  std::this_thread::sleep_for(300ms);  // buffer some diffs first, as the procedure says
-  const std::string target = futures ? "/fapi/v1/depth?symbol=BTCUSDT&limit=1000" : "/api/v3/depth?symbol=BTCUSDT&limit=1000";
+  std::this_thread::sleep_for(before_snapshot);  // buffer some diffs first, as the procedure says
+  const std::string target = std::string(futures ? "/fapi/v1/depth" : "/api/v3/depth") + "?symbol=" + upper + "&limit=1000";
   const test::HttpReply snap = test::http_get(venue.http_port(), target);
   ASSERT_EQ(snap.status, 200) << snap.body;
 
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (!venue.flow_finished() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   ASSERT_TRUE(venue.flow_finished());
   std::this_thread::sleep_for(400ms);  // the last 100-ms cut and its delivery
 
   simdjson::dom::parser parser;
-  std::vector<Diff> diffs;
-  std::uint64_t trades = 0, agg_qty_sum = 0, trade_qty_sum = 0, tickers = 0, klines = 0;
-  std::uint64_t last_trade_id = 0, last_agg_last = 0;
-  std::int64_t last_event_ms = 0;
+  std::uint64_t agg_qty_sum = 0, trade_qty_sum = 0, last_trade_id = 0, last_agg_last = 0;
   for (const std::string& m : client.drain()) {
     const simdjson::dom::element root = parser.parse(m).value();
     const std::string_view stream = root["stream"].get_string().value();
     const simdjson::dom::element d = root["data"].value();
-    if (stream == "btcusdt@depth@100ms") {
+    const std::string_view kind = stream.substr(stream.find('@') + 1);
+    ASSERT_EQ(stream.substr(0, stream.find('@')), lower);
+    if (kind == "depth@100ms") {
       Diff x;
       x.first = d["U"].get_uint64().value();
       x.final = d["u"].get_uint64().value();
@@ -191,16 +194,16 @@ TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook)
       x.event_ms = d["E"].get_int64().value();
       x.bids = levels(d["b"].value());
       x.asks = levels(d["a"].value());
-      diffs.push_back(std::move(x));
-    } else if (stream == "btcusdt@trade") {
+      out.diffs.push_back(std::move(x));
+    } else if (kind == "trade") {
       const std::uint64_t id = d["t"].get_uint64().value();
       if (last_trade_id != 0) {
         EXPECT_EQ(id, last_trade_id + 1) << "trade ids run 1, 2, 3, …";
       }
       last_trade_id = id;
       trade_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
-      ++trades;
-    } else if (stream == "btcusdt@aggTrade") {
+      out.trade_prices.push_back(dec(d["p"].value()));
+    } else if (kind == "aggTrade") {
       const std::uint64_t f = d["f"].get_uint64().value();
       const std::uint64_t l = d["l"].get_uint64().value();
       EXPECT_LE(f, l);
@@ -209,27 +212,23 @@ TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook)
       }
       last_agg_last = l;
       agg_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
-    } else if (stream == "btcusdt@bookTicker") {
+    } else if (kind == "bookTicker") {
       const std::int64_t bid = dec(d["b"].value());
       const std::int64_t ask = dec(d["a"].value());
       if (bid != 0 && ask != 0) {
         EXPECT_LT(bid, ask) << "a ticker is never crossed";
       }
-      ++tickers;
-    } else if (stream == "btcusdt@kline_1m") {
-      ++klines;
+      ++out.tickers;
+    } else if (kind == "kline_1m") {
+      ++out.klines;
     } else {
       ADD_FAILURE() << "unexpected stream " << stream;
     }
-    (void)last_event_ms;
   }
-  ASSERT_GT(diffs.size(), 50u);
-  EXPECT_GT(trades, 50u);
-  EXPECT_GT(tickers, 50u);
-  EXPECT_GT(klines, 0u);
-  EXPECT_GT(flow_view->executions(), 0u);
+  EXPECT_EQ(agg_qty_sum, trade_qty_sum) << "aggTrades add up to the trades";
 
   // Every diff links to the one before it, and time does not run backwards.
+  const std::vector<Diff>& diffs = out.diffs;
   for (std::size_t i = 1; i < diffs.size(); ++i) {
     if (futures) {
       EXPECT_EQ(diffs[i].prev, diffs[i - 1].final) << "diff " << i;
@@ -241,12 +240,8 @@ TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook)
 
   // Binance's procedure: the snapshot, then the diffs after it.
   simdjson::dom::element s = parser.parse(snap.body).value();
-  const std::uint64_t last_update_id = s["lastUpdateId"].get_uint64().value();
-  const std::vector<Level> snap_bids = levels(s["bids"].value());
-  const std::vector<Level> snap_asks = levels(s["asks"].value());
   binance::DepthSync sync(market);
-  sync.load_snapshot(last_update_id, snap_bids, snap_asks);
-  std::size_t applied = 0;
+  sync.load_snapshot(s["lastUpdateId"].get_uint64().value(), levels(s["bids"].value()), levels(s["asks"].value()));
   for (const Diff& x : diffs) {
     binance::DepthMsg m;
     m.first_update_id = x.first;
@@ -256,26 +251,121 @@ TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook)
     m.asks = x.asks;
     const auto outcome = sync.apply(m);
     ASSERT_NE(outcome, binance::DepthSync::Outcome::kGap) << "diff U=" << x.first << " u=" << x.final;
-    if (outcome == binance::DepthSync::Outcome::kApplied) ++applied;
+    if (outcome == binance::DepthSync::Outcome::kApplied) ++out.diffs_applied_after_snapshot;
   }
-  EXPECT_GT(applied, 10u) << "the snapshot was taken while the flow ran";
-  expect_same(to_levels(sync.bids(), true), venue.book_side("BTCUSDT", Side::kBuy), "bids");
-  expect_same(to_levels(sync.asks(), false), venue.book_side("BTCUSDT", Side::kSell), "asks");
-  EXPECT_FALSE(venue.book_side("BTCUSDT", Side::kBuy).empty());
-  EXPECT_EQ(agg_qty_sum, trade_qty_sum) << "aggTrades add up to the trades";
+  expect_same(to_levels(sync.bids(), true), venue.book_side(upper, Side::kBuy), "bids");
+  expect_same(to_levels(sync.asks(), false), venue.book_side(upper, Side::kSell), "asks");
 
   // A snapshot taken now equals the engine's book too.
   const test::HttpReply after = test::http_get(venue.http_port(), target);
   ASSERT_EQ(after.status, 200);
   simdjson::dom::element a = parser.parse(after.body).value();
-  EXPECT_EQ(a["lastUpdateId"].get_uint64().value(), diffs.back().final);
-  expect_same(levels(a["bids"].value()), venue.book_side("BTCUSDT", Side::kBuy), "snapshot bids");
-  expect_same(levels(a["asks"].value()), venue.book_side("BTCUSDT", Side::kSell), "snapshot asks");
+  if (!diffs.empty()) {
+    EXPECT_EQ(a["lastUpdateId"].get_uint64().value(), diffs.back().final);
+  }
+  expect_same(levels(a["bids"].value()), venue.book_side(upper, Side::kBuy), "snapshot bids");
+  expect_same(levels(a["asks"].value()), venue.book_side(upper, Side::kSell), "snapshot asks");
+}
+
+class VenueMarketDataTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(VenueMarketDataTest, DiffsLinkAndSnapshotPlusDiffsRebuildsTheEnginesBook) {
+  const bool futures = GetParam();
+  const SimConfig config = venue_config(futures, /*speed=*/20.0);
+  // 2,400 actions 10 ms apart: 24 s of venue time, about 1.2 s of wall time at ×20.
+  auto flow = std::make_unique<RandomFlow>(Venue::house_accounts(config), 2400, 1'700'000'000'000'000'000, 10'000'000);
+  RandomFlow* flow_view = flow.get();
+  Venue venue(config, std::move(flow));
+  venue.start();
+  Followed seen;
+  follow_and_check(venue, "btcusdt", "BTCUSDT", futures, 300ms, seen);
+  EXPECT_GT(seen.diffs.size(), 50u);
+  EXPECT_GT(seen.trade_prices.size(), 50u);
+  EXPECT_GT(seen.tickers, 50u);
+  EXPECT_GT(seen.klines, 0u);
+  EXPECT_GT(seen.diffs_applied_after_snapshot, 10u) << "the snapshot was taken while the flow ran";
+  EXPECT_FALSE(venue.book_side("BTCUSDT", Side::kBuy).empty());
+  EXPECT_GT(flow_view->executions(), 0u);
   venue.stop();
 }
 
 INSTANTIATE_TEST_SUITE_P(SpotAndFutures, VenueMarketDataTest, ::testing::Values(false, true),
                          [](const auto& p) { return p.param ? std::string("Futures") : std::string("Spot"); });
+
+// The bars flow from config (real 5-minute bars of one day, as fast as possible): the client's view
+// stays consistent, every public trade lies inside the day's range and the last one is the day's
+// last close.
+TEST(VenueMarketDataFlows, BarsFlowReplaysRealBarsThroughTheVenue) {
+  SimConfig config = parse_sim_config(
+      "[flow]\nkind = \"bars\"\ndata = \"" KEEL_SHARED_DATA_DIR "/binance-5m\"\nfrom = \"2021-01-05\"\n"
+      "to = \"2021-01-05\"\nspeed = 0\nlevels = 5\nsteps_per_bar = 8\n"
+      "[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional = \"5\"\n"
+      "[[account]]\ncomp_id = \"ALICE\"\n",
+      "bars_flow_test.toml");
+  Venue venue(config);
+  venue.start();
+  Followed seen;
+  follow_and_check(venue, "btcusdt", "BTCUSDT", false, 50ms, seen);
+  EXPECT_EQ(venue.book_side("BTCUSDT", Side::kBuy).size(), 5u);
+  EXPECT_EQ(venue.book_side("BTCUSDT", Side::kSell).size(), 5u);
+
+  const BarSeries bars = load_bar_file(KEEL_SHARED_DATA_DIR "/binance-5m/BTCUSDT.csv.gz");
+  std::int64_t lo = INT64_MAX, hi = 0, last_close = 0;
+  for (const BarRow& r : bars.rows) {
+    if (r.open_time_ms < 1'609'804'800'000 || r.open_time_ms >= 1'609'891'200'000) continue;  // 2021-01-05
+    lo = std::min(lo, r.low.raw());
+    hi = std::max(hi, r.high.raw());
+    last_close = r.close.raw();
+  }
+  ASSERT_FALSE(seen.trade_prices.empty());
+  for (const std::int64_t p : seen.trade_prices) {
+    EXPECT_GE(p, lo);
+    EXPECT_LE(p, hi);
+  }
+  EXPECT_EQ(seen.trade_prices.back(), last_close) << "the walk ends each bar on its close";
+  venue.stop();
+}
+
+// The captures flow from config (the recorded USD-M futures feed at ×15): consistent diffs, and the
+// engine ends with the recorded book.
+TEST(VenueMarketDataFlows, CaptureFlowReplaysTheRecordedFuturesFeed) {
+  SimConfig config = parse_sim_config(
+      "[venue]\nmarket = \"futures\"\n[flow]\nkind = \"captures\"\n"
+      "captures = [\"" KEEL_SHARED_DATA_DIR "/binance-ws/usdm-futures-capture.txt\"]\nspeed = 15\n"
+      "[[symbol]]\nname = \"SUSHIUSDT\"\ntick_size = \"0.0001\"\nlot_size = \"1\"\n"
+      "[[symbol]]\nname = \"CTKUSDT\"\ntick_size = \"0.00001\"\nlot_size = \"1\"\n"
+      "[[account]]\ncomp_id = \"ALICE\"\n",
+      "captures_flow_test.toml");
+  Venue venue(config);
+  venue.start();
+  Followed seen;
+  follow_and_check(venue, "sushiusdt", "SUSHIUSDT", true, 500ms, seen);
+  EXPECT_GT(seen.diffs.size(), 20u);
+  EXPECT_GT(seen.diffs_applied_after_snapshot, 5u);
+  EXPECT_GT(seen.trade_prices.size(), 10u);
+  EXPECT_FALSE(venue.book_side("SUSHIUSDT", Side::kBuy).empty());
+  EXPECT_FALSE(venue.book_side("CTKUSDT", Side::kSell).empty());
+  venue.stop();
+}
+
+// The built-in synthetic flow: the correlated market moves every symbol's book.
+TEST(VenueMarketDataFlows, SyntheticFlowMovesEverySymbol) {
+  SimConfig config = parse_sim_config(
+      "[flow]\nkind = \"synthetic\"\nspeed = 0\nsteps_per_bar = 4\n[flow.synthetic]\ndays = 1\n"
+      "[[symbol]]\nname = \"AAAUSDT\"\ntick_size = \"0.0001\"\nlot_size = \"0.001\"\n"
+      "[[symbol]]\nname = \"BBBUSDT\"\ntick_size = \"0.0001\"\nlot_size = \"0.001\"\n"
+      "[[account]]\ncomp_id = \"ALICE\"\n",
+      "synthetic_flow_test.toml");
+  Venue venue(config);
+  venue.start();
+  Followed seen;
+  follow_and_check(venue, "bbbusdt", "BBBUSDT", false, 20ms, seen);
+  EXPECT_GT(seen.trade_prices.size(), 100u);
+  EXPECT_EQ(venue.book_side("AAAUSDT", Side::kBuy).size(), 10u);
+  EXPECT_EQ(venue.book_side("BBBUSDT", Side::kSell).size(), 10u);
+  EXPECT_GT(venue.flow_actions(), 288u * 4u) << "one day of 5-minute bars, several actions per step";
+  venue.stop();
+}
 
 TEST(VenueMarketData, AsFastAsPossibleRunsTheWholeFlowAndTimeFollowsTheActions) {
   SimConfig config = venue_config(false, /*speed=*/0.0);

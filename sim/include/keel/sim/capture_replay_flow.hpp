@@ -99,7 +99,7 @@ class CaptureReplayFlow final : public OrderFlow {
   bool next(const MatchingEngine& engine, FlowAction& out) override;
   void on_execution(const Execution& execution) override;
   // A CancelReject of one of the house accounts (the venue forwards them; counted only).
-  void on_cancel_reject(const CancelReject& reject) noexcept;
+  void on_cancel_reject(const CancelReject& reject) noexcept override;
 
   // ---- Counters ----
   [[nodiscard]] std::uint64_t frames_total() const noexcept {

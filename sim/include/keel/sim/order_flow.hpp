@@ -10,7 +10,9 @@
 //    orders included.
 //  * Action times never decrease. A flow's output depends only on its inputs (bars, captures, seed)
 //    and on what the engine reports: the same inputs, seed and client orders give the same actions.
-//  * on_execution receives every Execution of the flow's two accounts (including rejects), in order.
+//  * on_execution receives every Execution of the flow's two accounts (including rejects), in order;
+//    on_cancel_reject every CancelReject of a cancel or replace the flow sent (a client can take an
+//    order between two of the flow's actions).
 //  * next() and on_execution() run on the venue's driver thread and must not call into the engine.
 #pragma once
 
@@ -45,6 +47,8 @@ class OrderFlow {
   virtual bool next(const MatchingEngine& engine, FlowAction& out) = 0;
   // An execution of one of the flow's accounts.
   virtual void on_execution(const Execution& /*execution*/) {}
+  // A cancel or replace of one of the flow's orders was refused.
+  virtual void on_cancel_reject(const CancelReject& /*reject*/) {}
 };
 
 }  // namespace keel::sim

@@ -11,6 +11,8 @@
 //            spread_ticks, level_notional, depth_jitter, steps_per_bar, volume_fraction;
 //            bars: data (directory of SYMBOL.csv[.gz]/.json[.gz] bar files of the venue's symbols),
 //            interval_ms, from / to (UTC dates, inclusive);
+//            captures: captures (list of capture files, merged by receive time), cancels_from =
+//            "back" | "front" (the queue model: which maker orders a recorded decrease removes);
 //            [flow.synthetic] the synthetic market's settings (keel's [synthetic] table; `assets` is
 //            the number of venue symbols: synthetic asset i drives venue symbol i)
 //   [latency] order_entry_us (client request → matching), market_data_us (book/trade → publication)
@@ -27,6 +29,7 @@
 #include "keel/core/config.hpp"
 #include "keel/core/fixed_point.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
+#include "keel/sim/capture_replay_flow.hpp"
 
 namespace keel::sim {
 
@@ -67,6 +70,8 @@ struct SimConfig {
   std::int64_t bars_interval_ms = 300'000;
   std::string bars_from, bars_to;  // bars: UTC dates (inclusive); "" = no bound
   SyntheticConfig synthetic;     // synthetic: the market model (assets = number of symbols)
+  std::vector<std::string> capture_files;  // captures: the files, in the order given
+  CaptureReplayParams capture_replay;      // captures: the queue model
   std::int64_t order_entry_delay_us = 0;  // added between a FIX request's arrival and its matching
   std::int64_t market_data_delay_us = 0;  // added between a book change or trade and its publication
   std::vector<SimSymbol> symbols;    // in file order
