@@ -167,15 +167,17 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
                       rules::live_status(t.cum_qty, t.leaves()), CancelCause::kNone, nullptr, &old.cl_ord_id);
   const bool keeps_priority = r.price == old.price && r.qty <= old.qty;
   if (keeps_priority || !crossing) {
+    // The level totals come from the book's update itself (each is what level_qty would answer).
+    OrderBook::RequeueTotals totals;
     if (keeps_priority) {
-      book.reduce(slot, r.qty);
+      totals.left = totals.joined = book.reduce(slot, r.qty);
       book.rename(slot, r.cl_ord_id);
     } else {
-      book.requeue(slot, r.price, r.qty, r.cl_ord_id);
+      totals = book.requeue(slot, r.price, r.qty, r.cl_ord_id);
     }
     open_.insert(new_hash, ref_of(open.instrument, slot));
-    if (r.price != old.price || r.qty != old.qty) report_level(book, r.ts, old.side, old.price);
-    if (r.price != old.price) report_level(book, r.ts, old.side, r.price);
+    if (r.price != old.price || r.qty != old.qty) report_.level(r.ts, t.instrument, old.side, old.price, totals.left);
+    if (r.price != old.price) report_.level(r.ts, t.instrument, old.side, r.price, totals.joined);
     return;
   }
   // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
