@@ -181,8 +181,7 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
     return;
   }
   // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
-  book.remove(slot);
-  report_level(book, r.ts, old.side, old.price);
+  report_.level(r.ts, t.instrument, old.side, old.price, book.remove(slot));
   match(book, t);
   if (t.leaves().is_positive()) rest(book, t, new_hash);
 }
@@ -208,7 +207,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     const Notional maker_fee = fee_for(notional, config_.maker_fee_millionths);
     t.cum_qty += qty;
     t.cum_notional += notional;
-    book.fill(slot, qty, notional);
+    Qty level_total = book.fill(slot, qty, notional);
     report_.fill(t.ts, t.instrument, t, rules::live_status(t.cum_qty, t.leaves()), px, qty, false, taker_fee);
     report_.fill(t.ts, t.instrument, maker, rules::live_status(maker.cum_qty, maker.leaves()), px, qty,
                  true, maker_fee);
@@ -219,9 +218,9 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     report_.public_trade(t.ts, t.instrument, t.side, px, qty, maker.id, t.id);
     if (!maker.leaves().is_positive()) {
       open_.erase(key_hash(maker.account, maker.cl_ord_id), ref_of(book.instrument(), slot));
-      book.remove(slot);  // `maker` and `level` are not used after this
+      level_total = book.remove(slot);  // `maker` and `level` are not used after this
     }
-    report_level(book, t.ts, maker_side, px);
+    report_.level(t.ts, t.instrument, maker_side, px, level_total);
   }
 }
 
@@ -229,10 +228,10 @@ void MatchingEngine::cancel_resting(OrderBook& book, Slot slot, std::int64_t ts,
                                     const ClOrdId* request_id) noexcept {
   const RestingOrder o = book.order(slot);
   open_.erase(key_hash(o.account, o.cl_ord_id), ref_of(book.instrument(), slot));
-  book.remove(slot);
+  const Qty level_total = book.remove(slot);
   report_.order_event(ts, book.instrument(), o, VenueExecType::kCanceled, OrdStatus::kCanceled, cause,
                       request_id, request_id != nullptr ? &o.cl_ord_id : nullptr);
-  report_level(book, ts, o.side, o.price);
+  report_.level(ts, book.instrument(), o.side, o.price, level_total);
 }
 
 void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept {

@@ -45,15 +45,16 @@ Slot OrderBook::add(const RestingOrder& order) noexcept {
   return slot;
 }
 
-void OrderBook::remove(Slot slot) noexcept {
-  unlink(slot);
+Qty OrderBook::remove(Slot slot) noexcept {
+  const Qty total = unlink(slot);
   by_id_.erase(pool_[slot].id);
   pool_[slot].next = free_head_;
   free_head_ = slot;
   --order_count_;
+  return total;
 }
 
-void OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
+Qty OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
   RestingOrder& o = pool_[slot];
   o.cum_qty += qty;
   o.cum_notional += notional;
@@ -61,6 +62,7 @@ void OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
   auto& levels = side_levels(o.side);
   const std::size_t i = locate(levels, o.side, o.price, found);
   levels[i].total -= qty;
+  return levels[i].total;
 }
 
 Qty OrderBook::reduce(Slot slot, Qty qty) noexcept {

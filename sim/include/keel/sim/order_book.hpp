@@ -61,11 +61,12 @@ class OrderBook {
   // Appends `order` (side, price > 0, leaves > 0, an id not in the book) at the back of its price
   // level, creating the level. Returns its slot, or kNoSlot when the pool is exhausted.
   Slot add(const RestingOrder& order) noexcept;
-  // Removes the order in `slot` from its level and frees the slot.
-  void remove(Slot slot) noexcept;
+  // Removes the order in `slot` from its level and frees the slot. Returns the level's new total
+  // (what level_qty would answer; 0 when the level is gone).
+  Qty remove(Slot slot) noexcept;
   // Records a fill of `qty` (≤ leaves) worth `notional` on the order in `slot`; the order stays in
-  // the book even when its leaves reach 0 (the caller removes it).
-  void fill(Slot slot, Qty qty, Notional notional) noexcept;
+  // the book even when its leaves reach 0 (the caller removes it). Returns the level's new total.
+  Qty fill(Slot slot, Qty qty, Notional notional) noexcept;
   // Sets the total quantity to `qty` (cum_qty < qty ≤ current qty) keeping time priority. Returns
   // the level's new total (what level_qty would answer).
   Qty reduce(Slot slot, Qty qty) noexcept;
