@@ -10,26 +10,22 @@ namespace keel::sim {
 namespace {
 
 std::size_t total_orders(std::span<const VenueSymbol> symbols, const EngineConfig& config) {
+  // Open-order references (instrument · orders_per_book + slot) are 32-bit, kNoRef excluded.
+  if (config.orders_per_book != 0 &&
+      symbols.size() > (OpenOrderIndex::kNoRef - 1) / config.orders_per_book) {
+    throw std::invalid_argument("too many orders for the open-order index");
+  }
   return std::max<std::size_t>(1, symbols.size() * config.orders_per_book);
 }
 
 }  // namespace
 
-std::size_t MatchingEngine::ClOrdKeyHash::operator()(const ClOrdKey& k) const noexcept {
-  std::uint64_t h = 0xCBF29CE484222325ull ^ k.account;  // FNV-1a over the id, seeded by the account
-  for (const char c : k.id.view()) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001B3ull;
-  }
-  return U64Hash{}(h);
-}
-
 MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config,
                                VenueListener& listener)
     : symbols_(symbols.begin(), symbols.end()),
       accounts_(config.accounts, config.assets),
-      open_(total_orders(symbols, config)),
       config_(config),
+      open_(total_orders(symbols, config)),
       report_(symbols.size(), listener) {
   books_.reserve(symbols.size());
   for (std::size_t i = 0; i < symbols.size(); ++i) {
@@ -45,12 +41,12 @@ MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const Engin
   }
 }
 
-RejectReason MatchingEngine::check_new(const OrderRequest& r) const noexcept {
+RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash) const noexcept {
   if (r.instrument >= books_.size()) return RejectReason::kUnknownSymbol;
   if (!accounts_.valid(r.account)) return RejectReason::kUnknownAccount;
   const RejectReason why = rules::check_order(symbols_[r.instrument].instrument, r);
   if (why != RejectReason::kNone) return why;
-  if (find_open(r.account, r.cl_ord_id) != nullptr) return RejectReason::kDuplicateClOrdId;
+  if (find_open(r.account, r.cl_ord_id, hash).found()) return RejectReason::kDuplicateClOrdId;
   if (r.type == OrderType::kLimit && r.tif == TimeInForce::kGtc && !books_[r.instrument].has_free_slot()) {
     return RejectReason::kBookFull;
   }
@@ -60,14 +56,26 @@ RejectReason MatchingEngine::check_new(const OrderRequest& r) const noexcept {
   return RejectReason::kNone;
 }
 
-const MatchingEngine::OrderRef* MatchingEngine::find_open(AccountId account, const ClOrdId& id) const noexcept {
-  return open_.find(ClOrdKey{account, id});
+MatchingEngine::OpenOrder MatchingEngine::find_open(AccountId account, const ClOrdId& id,
+                                                    std::uint64_t hash) const noexcept {
+  OpenOrder found;
+  const std::size_t per_book = config_.orders_per_book;
+  const OpenOrderIndex::Ref ref = open_.find(hash, [&](OpenOrderIndex::Ref candidate) {
+    const auto instrument = static_cast<InstrumentId>(candidate / per_book);
+    const auto slot = static_cast<Slot>(candidate - instrument * per_book);
+    const RestingOrder& o = books_[instrument].order(slot);
+    if (o.account != account || !(o.cl_ord_id == id)) return false;
+    found = OpenOrder{instrument, slot};
+    return true;
+  });
+  return ref == OpenOrderIndex::kNoRef ? OpenOrder{} : found;
 }
 
 // ---- requests ----------------------------------------------------------------------------------
 
 void MatchingEngine::submit(const OrderRequest& r) noexcept {
-  const RejectReason why = check_new(r);
+  const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
+  const RejectReason why = check_new(r, hash);
   if (why != RejectReason::kNone) {
     if (why == RejectReason::kBookFull) ++book_full_rejects_;
     report_.rejected(r, why);
@@ -88,7 +96,7 @@ void MatchingEngine::submit(const OrderRequest& r) noexcept {
   match(book, t);
   if (!t.leaves().is_positive()) return;
   if (!t.market() && t.tif == TimeInForce::kGtc) {
-    rest(book, t);
+    rest(book, t, hash);
     return;
   }
   report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
@@ -96,8 +104,8 @@ void MatchingEngine::submit(const OrderRequest& r) noexcept {
 }
 
 void MatchingEngine::cancel(const CancelRequest& r) noexcept {
-  const OrderRef* ref = find_open(r.account, r.orig_cl_ord_id);
-  if (ref == nullptr || ref->instrument != r.instrument) {
+  const OpenOrder open = find_open(r.account, r.orig_cl_ord_id, key_hash(r.account, r.orig_cl_ord_id));
+  if (!open.found() || open.instrument != r.instrument) {
     CancelReject c{};
     c.ts = r.ts;
     c.account = r.account;
@@ -111,22 +119,23 @@ void MatchingEngine::cancel(const CancelRequest& r) noexcept {
     report_.cancel_reject(c);
     return;
   }
-  OrderBook& book = books_[ref->instrument];
-  cancel_resting(book, book.find(ref->order_id), r.ts, CancelCause::kClient, &r.cl_ord_id);
+  cancel_resting(books_[open.instrument], open.slot, r.ts, CancelCause::kClient, &r.cl_ord_id);
 }
 
 void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
-  const OrderRef* ref = find_open(r.account, r.orig_cl_ord_id);
-  if (ref == nullptr || ref->instrument != r.instrument) {
+  const std::uint64_t old_hash = key_hash(r.account, r.orig_cl_ord_id);
+  const OpenOrder open = find_open(r.account, r.orig_cl_ord_id, old_hash);
+  if (!open.found() || open.instrument != r.instrument) {
     refuse(r, 0, OrdStatus::kRejected, CxlRejReason::kUnknownOrder, RejectReason::kUnknownOrder);
     return;
   }
-  OrderBook& book = books_[ref->instrument];
-  const Slot slot = book.find(ref->order_id);
+  OrderBook& book = books_[open.instrument];
+  const Slot slot = open.slot;
   const RestingOrder old = book.order(slot);  // a copy: the slot changes below
   const Instrument& ins = symbols_[book.instrument()].instrument;
   const OrdStatus status = rules::live_status(old.cum_qty, old.leaves());
-  if (find_open(r.account, r.cl_ord_id) != nullptr) {
+  const std::uint64_t new_hash = key_hash(r.account, r.cl_ord_id);
+  if (find_open(r.account, r.cl_ord_id, new_hash).found()) {
     refuse(r, old.id, status, CxlRejReason::kDuplicateClOrdId, RejectReason::kDuplicateClOrdId);
     return;
   }
@@ -153,27 +162,28 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
           .cl_ord_id = r.cl_ord_id, .side = old.side, .type = OrderType::kLimit,
           .tif = TimeInForce::kGtc, .post_only = old.post_only, .price = r.price, .qty = r.qty,
           .cum_qty = old.cum_qty, .cum_notional = old.cum_notional};
-  open_.erase(ClOrdKey{old.account, old.cl_ord_id});
+  open_.erase(old_hash, ref_of(open.instrument, slot));
   report_.order_event(t.ts, t.instrument, t, VenueExecType::kReplaced,
                       rules::live_status(t.cum_qty, t.leaves()), CancelCause::kNone, nullptr, &old.cl_ord_id);
   const bool keeps_priority = r.price == old.price && r.qty <= old.qty;
   if (keeps_priority || !crossing) {
+    // The level totals come from the book's update itself (each is what level_qty would answer).
+    OrderBook::RequeueTotals totals;
     if (keeps_priority) {
-      book.reduce(slot, r.qty);
+      totals.left = totals.joined = book.reduce(slot, r.qty);
       book.rename(slot, r.cl_ord_id);
     } else {
-      book.requeue(slot, r.price, r.qty, r.cl_ord_id);
+      totals = book.requeue(slot, r.price, r.qty, r.cl_ord_id);
     }
-    open_.insert(ClOrdKey{old.account, r.cl_ord_id}, OrderRef{book.instrument(), old.id});
-    if (r.price != old.price || r.qty != old.qty) report_level(book, r.ts, old.side, old.price);
-    if (r.price != old.price) report_level(book, r.ts, old.side, r.price);
+    open_.insert(new_hash, ref_of(open.instrument, slot));
+    if (r.price != old.price || r.qty != old.qty) report_.level(r.ts, t.instrument, old.side, old.price, totals.left);
+    if (r.price != old.price) report_.level(r.ts, t.instrument, old.side, r.price, totals.joined);
     return;
   }
   // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
-  book.remove(slot);
-  report_level(book, r.ts, old.side, old.price);
+  report_.level(r.ts, t.instrument, old.side, old.price, book.remove(slot));
   match(book, t);
-  if (t.leaves().is_positive()) rest(book, t);
+  if (t.leaves().is_positive()) rest(book, t, new_hash);
 }
 
 // ---- book mutations ----------------------------------------------------------------------------
@@ -197,7 +207,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     const Notional maker_fee = fee_for(notional, config_.maker_fee_millionths);
     t.cum_qty += qty;
     t.cum_notional += notional;
-    book.fill(slot, qty, notional);
+    Qty level_total = book.fill(slot, qty, notional);
     report_.fill(t.ts, t.instrument, t, rules::live_status(t.cum_qty, t.leaves()), px, qty, false, taker_fee);
     report_.fill(t.ts, t.instrument, maker, rules::live_status(maker.cum_qty, maker.leaves()), px, qty,
                  true, maker_fee);
@@ -207,24 +217,24 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
                      taker_buys ? maker_fee : taker_fee);
     report_.public_trade(t.ts, t.instrument, t.side, px, qty, maker.id, t.id);
     if (!maker.leaves().is_positive()) {
-      open_.erase(ClOrdKey{maker.account, maker.cl_ord_id});
-      book.remove(slot);  // `maker` and `level` are not used after this
+      open_.erase(key_hash(maker.account, maker.cl_ord_id), ref_of(book.instrument(), slot));
+      level_total = book.remove(slot);  // `maker` and `level` are not used after this
     }
-    report_level(book, t.ts, maker_side, px);
+    report_.level(t.ts, t.instrument, maker_side, px, level_total);
   }
 }
 
 void MatchingEngine::cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                                     const ClOrdId* request_id) noexcept {
   const RestingOrder o = book.order(slot);
-  open_.erase(ClOrdKey{o.account, o.cl_ord_id});
-  book.remove(slot);
+  open_.erase(key_hash(o.account, o.cl_ord_id), ref_of(book.instrument(), slot));
+  const Qty level_total = book.remove(slot);
   report_.order_event(ts, book.instrument(), o, VenueExecType::kCanceled, OrdStatus::kCanceled, cause,
                       request_id, request_id != nullptr ? &o.cl_ord_id : nullptr);
-  report_level(book, ts, o.side, o.price);
+  report_.level(ts, book.instrument(), o.side, o.price, level_total);
 }
 
-void MatchingEngine::rest(OrderBook& book, const Taker& t) noexcept {
+void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept {
   RestingOrder o{};
   o.id = t.id;
   o.account = t.account;
@@ -237,8 +247,9 @@ void MatchingEngine::rest(OrderBook& book, const Taker& t) noexcept {
   o.cum_notional = t.cum_notional;
   // A slot is free (check_new refuses a GTC order without one; a crossing replace freed its own) and
   // order ids are unique: a failure here is a broken invariant, never bad input.
-  if (book.add(o) == kNoSlot) std::abort();
-  open_.insert(ClOrdKey{t.account, t.cl_ord_id}, OrderRef{book.instrument(), t.id});
+  const Slot slot = book.add(o);
+  if (slot == kNoSlot) std::abort();
+  open_.insert(hash, ref_of(book.instrument(), slot));
   report_level(book, t.ts, t.side, t.price);
 }
 

@@ -546,3 +546,23 @@ TEST(VenueTypes, FeeRoundsHalfToEven) {
   EXPECT_EQ(fee_for(Notional::from_raw(2500), 1000), Notional::from_raw(2));   // 2.5 → 2
   EXPECT_EQ(fee_for(Notional::from_raw(1500), -1000), Notional::from_raw(-2)); // rebate
 }
+
+namespace keel::sim {
+namespace {
+
+TEST(Accounts, BalancesSaturateInsteadOfOverflowing) {
+  Accounts a(2, 2);
+  a.deposit(0, 0, INT64_MAX - 1);
+  a.deposit(0, 0, 5);
+  EXPECT_EQ(a.balance(0, 0), INT64_MAX);
+  a.deposit(1, 1, INT64_MIN + 1);
+  a.deposit(1, 1, -5);
+  EXPECT_EQ(a.balance(1, 1), INT64_MIN);
+  EXPECT_EQ(a.saturated(), 2u);
+  a.deposit(0, 1, -7);
+  EXPECT_EQ(a.balance(0, 1), -7);
+  EXPECT_EQ(a.saturated(), 2u);
+}
+
+}  // namespace
+}  // namespace keel::sim

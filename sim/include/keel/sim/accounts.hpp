@@ -21,14 +21,22 @@ class Accounts {
   [[nodiscard]] std::int64_t balance(AccountId account, AssetId asset) const noexcept {
     return raw_[account * assets_ + asset];
   }
+  // Saturates at the int64 range instead of overflowing (a house account of a months-long replay
+  // can collect a large balance); saturated() counts it.
   void deposit(AccountId account, AssetId asset, std::int64_t raw) noexcept {
-    raw_[account * assets_ + asset] += raw;
+    std::int64_t& b = raw_[account * assets_ + asset];
+    if (__builtin_add_overflow(b, raw, &b)) {
+      b = raw > 0 ? INT64_MAX : INT64_MIN;
+      ++saturated_;
+    }
   }
+  [[nodiscard]] std::uint64_t saturated() const noexcept { return saturated_; }
   // One fill: the buyer pays notional + buyer_fee of `quote` and receives qty of `base`; the seller
   // delivers qty of `base` and receives notional − seller_fee. Balances may go negative (no
   // pre-trade check, DECISIONS.md).
   void settle(AccountId buyer, AccountId seller, AssetId base, AssetId quote, Qty qty,
               Notional notional, Notional buyer_fee, Notional seller_fee) noexcept {
+    // Fees are a fraction of the notional, so notional ± fee stays far inside the int64 range.
     deposit(buyer, quote, -(notional.raw() + buyer_fee.raw()));
     deposit(buyer, base, qty.raw());
     deposit(seller, base, -qty.raw());
@@ -39,6 +47,7 @@ class Accounts {
   std::size_t accounts_;
   std::size_t assets_;
   std::vector<std::int64_t> raw_;
+  std::uint64_t saturated_ = 0;
 };
 
 }  // namespace keel::sim

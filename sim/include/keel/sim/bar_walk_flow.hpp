@@ -56,7 +56,7 @@
 //
 // Allocation: the constructor allocates the per-instrument state (2·levels + 16 maker order records
 // per instrument); next() and on_execution() never allocate.
-// Not thread-safe: next() and on_execution() run on the venue's driver thread (order_flow.hpp).
+// Not thread-safe: the venue calls next() and on_execution() under its engine lock (order_flow.hpp).
 #pragma once
 
 #include <cstdint>

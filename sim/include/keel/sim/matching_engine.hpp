@@ -25,7 +25,7 @@
 #include "keel/core/instrument.hpp"
 #include "keel/sim/accounts.hpp"
 #include "keel/sim/execution_reporter.hpp"
-#include "keel/sim/fixed_hash_map.hpp"
+#include "keel/sim/open_order_index.hpp"
 #include "keel/sim/order_book.hpp"
 #include "keel/sim/venue_types.hpp"
 
@@ -49,7 +49,8 @@ struct EngineConfig {
 class MatchingEngine {
  public:
   // Allocates every pool and table. Throws std::invalid_argument when a symbol's id does not match
-  // its index or an asset id is out of range (start-up only).
+  // its index, an asset id is out of range or the books would hold 2^32 − 1 orders or more in all
+  // (start-up only).
   MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config, VenueListener& listener);
 
   // NewOrderSingle. Never allocates, never throws.
@@ -72,20 +73,13 @@ class MatchingEngine {
   [[nodiscard]] std::uint64_t book_full_rejects() const noexcept { return book_full_rejects_; }
 
  private:
-  struct ClOrdKey {
-    AccountId account = 0;
-    ClOrdId id;
-    friend bool operator==(const ClOrdKey& a, const ClOrdKey& b) noexcept {
-      return a.account == b.account && a.id == b.id;
-    }
-  };
-  struct ClOrdKeyHash {
-    std::size_t operator()(const ClOrdKey& k) const noexcept;
-  };
-  struct OrderRef {
+  // Where an open order rests (found through open_).
+  struct OpenOrder {
     InstrumentId instrument = kNoInstrument;
-    OrderId order_id = 0;
+    Slot slot = kNoSlot;
+    [[nodiscard]] bool found() const noexcept { return slot != kNoSlot; }
   };
+
   // An order while it takes liquidity (a new order, or a replaced order whose price crosses).
   struct Taker {
     std::int64_t ts = 0;
@@ -105,15 +99,24 @@ class MatchingEngine {
     [[nodiscard]] bool market() const noexcept { return type == OrderType::kMarket; }
   };
 
-  [[nodiscard]] RejectReason check_new(const OrderRequest& r) const noexcept;
-  [[nodiscard]] const OrderRef* find_open(AccountId account, const ClOrdId& id) const noexcept;
+  // `hash` is key_hash(r.account, r.cl_ord_id).
+  [[nodiscard]] RejectReason check_new(const OrderRequest& r, std::uint64_t hash) const noexcept;
+  // The account's open order with ClOrdID `id`, whose key hashes to `hash` (OpenOrderIndex::hash).
+  [[nodiscard]] OpenOrder find_open(AccountId account, const ClOrdId& id, std::uint64_t hash) const noexcept;
+  [[nodiscard]] OpenOrderIndex::Ref ref_of(InstrumentId instrument, Slot slot) const noexcept {
+    return static_cast<OpenOrderIndex::Ref>(instrument * config_.orders_per_book + slot);
+  }
+  static std::uint64_t key_hash(AccountId account, const ClOrdId& id) noexcept {
+    return OpenOrderIndex::hash(account, id.view());
+  }
   // Trades `t` against the opposite side while it crosses (self-trade prevention included).
   void match(OrderBook& book, Taker& t) noexcept;
   // Removes a resting order and reports 150=4; `request_id` is the cancel/replace request's id.
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;
-  // Puts the remainder of `t` in the book (a slot is free: see check_new and replace).
-  void rest(OrderBook& book, const Taker& t) noexcept;
+  // Puts the remainder of `t` in the book (a slot is free: see check_new and replace); `hash` is
+  // key_hash(t.account, t.cl_ord_id).
+  void rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept;
   void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
               RejectReason detail) noexcept;
   void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
@@ -121,8 +124,10 @@ class MatchingEngine {
   std::vector<VenueSymbol> symbols_;
   std::vector<OrderBook> books_;
   Accounts accounts_;
-  FixedHashMap<ClOrdKey, OrderRef, ClOrdKeyHash> open_;  // the accounts' open orders by ClOrdID
   EngineConfig config_;
+  // The accounts' open orders by (account, ClOrdID) → instrument · orders_per_book + slot; sized for
+  // every slot of every book, in 8-byte entries (see open_order_index.hpp).
+  OpenOrderIndex open_;
   ExecutionReporter report_;
   OrderId next_order_id_ = 1;
   std::uint64_t book_full_rejects_ = 0;

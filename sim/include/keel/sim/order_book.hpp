@@ -61,16 +61,24 @@ class OrderBook {
   // Appends `order` (side, price > 0, leaves > 0, an id not in the book) at the back of its price
   // level, creating the level. Returns its slot, or kNoSlot when the pool is exhausted.
   Slot add(const RestingOrder& order) noexcept;
-  // Removes the order in `slot` from its level and frees the slot.
-  void remove(Slot slot) noexcept;
+  // Removes the order in `slot` from its level and frees the slot. Returns the level's new total
+  // (what level_qty would answer; 0 when the level is gone).
+  Qty remove(Slot slot) noexcept;
   // Records a fill of `qty` (≤ leaves) worth `notional` on the order in `slot`; the order stays in
-  // the book even when its leaves reach 0 (the caller removes it).
-  void fill(Slot slot, Qty qty, Notional notional) noexcept;
-  // Sets the total quantity to `qty` (cum_qty < qty ≤ current qty) keeping time priority.
-  void reduce(Slot slot, Qty qty) noexcept;
+  // the book even when its leaves reach 0 (the caller removes it). Returns the level's new total.
+  Qty fill(Slot slot, Qty qty, Notional notional) noexcept;
+  // Sets the total quantity to `qty` (cum_qty < qty ≤ current qty) keeping time priority. Returns
+  // the level's new total (what level_qty would answer).
+  Qty reduce(Slot slot, Qty qty) noexcept;
+  // Level totals after a requeue (what level_qty would answer): the level the order left (0 when
+  // that emptied it) and the one it joined (the same level when the price did not change).
+  struct RequeueTotals {
+    Qty left;
+    Qty joined;
+  };
   // Moves the order to the back of the queue at `price` with total quantity `qty` (> cum_qty), as a
   // price change or quantity increase requires, and renames it.
-  void requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept;
+  RequeueTotals requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept;
   void rename(Slot slot, const ClOrdId& cl_ord_id) noexcept;
 
   // Slot of the order with venue id `id`, or kNoSlot.
@@ -89,8 +97,10 @@ class OrderBook {
   std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
   // Index of the level at `price`, or of the position where it would be inserted; `found` tells.
   std::size_t locate(const std::vector<PriceLevel>& levels, Side side, Price price, bool& found) const noexcept;
-  void link_back(Slot slot) noexcept;  // appends to the level at pool_[slot].price (creating it)
-  void unlink(Slot slot) noexcept;     // takes out of its level (erasing an empty level)
+  // Appends to the level at pool_[slot].price (creating it); returns the level's new total.
+  Qty link_back(Slot slot) noexcept;
+  // Takes out of its level (erasing an empty level); returns the level's new total (0 when erased).
+  Qty unlink(Slot slot) noexcept;
 
   InstrumentId instrument_;
   std::vector<RestingOrder> pool_;

@@ -13,7 +13,9 @@
 //  * on_execution receives every Execution of the flow's two accounts (including rejects), in order;
 //    on_cancel_reject every CancelReject of a cancel or replace the flow sent (a client can take an
 //    order between two of the flow's actions).
-//  * next() and on_execution() run on the venue's driver thread and must not call into the engine.
+//  * next() runs on the venue's driver thread; on_execution() / on_cancel_reject() run wherever the
+//    engine reports (the driver, or a FIX thread when a client's order trades with the flow's). All
+//    of them run under the venue's engine lock, so never concurrently; none may call into the engine.
 #pragma once
 
 #include <cstdint>
