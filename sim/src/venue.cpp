@@ -192,7 +192,6 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::deque<Delayed> delayed;
   bool stopping = false;
   bool poked = false;
-  bool running = false;
   std::thread driver;
   std::atomic<std::uint64_t> publish_retries{0};
 
@@ -442,12 +441,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   void apply_action(FlowAction& a, std::int64_t ts) {
     cursor = std::max(cursor, ts);
     ++actions_applied;
-    switch (a.kind) {
-      case FlowAction::Kind::kPlace: a.place.ts = ts; engine->submit(a.place); break;
-      case FlowAction::Kind::kCancel: a.cancel.ts = ts; engine->cancel(a.cancel); break;
-      case FlowAction::Kind::kReplace: a.replace.ts = ts; engine->replace(a.replace); break;
-      case FlowAction::Kind::kNone: break;
-    }
+    a.place.ts = a.cancel.ts = a.replace.ts = ts;
+    apply(*engine, a);
   }
   // engine_mutex held. After the last action venue time runs on in real time.
   void end_flow() {
@@ -490,7 +485,6 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     {
       std::lock_guard lock(queue_mutex);
       stopping = false;
-      running = true;
     }
     driver = std::thread([this] { drive(); });
   }

@@ -70,12 +70,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (flow.next(engine, a)) {
     KEEL_FUZZ_CHECK(a.ts >= last_ts);
     last_ts = a.ts;
-    switch (a.kind) {
-      case ks::FlowAction::Kind::kPlace: engine.submit(a.place); break;
-      case ks::FlowAction::Kind::kCancel: engine.cancel(a.cancel); break;
-      case ks::FlowAction::Kind::kReplace: engine.replace(a.replace); break;
-      case ks::FlowAction::Kind::kNone: KEEL_FUZZ_CHECK(false); break;
-    }
+    KEEL_FUZZ_CHECK(a.kind != ks::FlowAction::Kind::kNone);
+    ks::apply(engine, a);
     for (keel::InstrumentId i = 0; i < 2; ++i) {
       const ks::PriceLevel* bid = engine.book(i).best(keel::Side::kBuy);
       const ks::PriceLevel* ask = engine.book(i).best(keel::Side::kSell);

@@ -156,21 +156,19 @@ struct Harness final : VenueListener {
           mix(static_cast<std::uint64_t>(a.place.side)),
               mix(static_cast<std::uint64_t>(a.place.price.raw()));
           mix(static_cast<std::uint64_t>(a.place.qty.raw()));
-          engine.submit(a.place);
           break;
         case FlowAction::Kind::kCancel:
           mix(a.cancel.instrument), mix(a.cancel.cl_ord_id), mix(a.cancel.orig_cl_ord_id);
-          engine.cancel(a.cancel);
           break;
         case FlowAction::Kind::kReplace:
           mix(a.replace.instrument), mix(a.replace.cl_ord_id), mix(a.replace.orig_cl_ord_id);
           mix(static_cast<std::uint64_t>(a.replace.price.raw())),
               mix(static_cast<std::uint64_t>(a.replace.qty.raw()));
-          engine.replace(a.replace);
           break;
         default:
           ADD_FAILURE() << "action of kind none";
       }
+      apply(engine, a);
       for (InstrumentId i = 0; i < engine.instrument_count(); ++i) {
         const auto* bid = engine.book(i).best(Side::kBuy);
         const auto* ask = engine.book(i).best(Side::kSell);
@@ -567,19 +565,7 @@ TEST(BarWalkFlow, NoAllocationPerAction) {
   AllocationScope scope;
   while (flow.next(engine, a)) {
     if (n++ == 0) scope.restart();
-    switch (a.kind) {
-      case FlowAction::Kind::kPlace:
-        engine.submit(a.place);
-        break;
-      case FlowAction::Kind::kCancel:
-        engine.cancel(a.cancel);
-        break;
-      case FlowAction::Kind::kReplace:
-        engine.replace(a.replace);
-        break;
-      default:
-        break;
-    }
+    apply(engine, a);
   }
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_GT(n, 1000u);

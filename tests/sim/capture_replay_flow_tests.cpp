@@ -71,19 +71,7 @@ class Harness : public VenueListener {
   void on_public_trade(const PublicTrade& t) override { trades.push_back(t); }
 
   void apply(const FlowAction& a) {
-    switch (a.kind) {
-      case FlowAction::Kind::kPlace:
-        engine_.submit(a.place);
-        break;
-      case FlowAction::Kind::kCancel:
-        engine_.cancel(a.cancel);
-        break;
-      case FlowAction::Kind::kReplace:
-        engine_.replace(a.replace);
-        break;
-      case FlowAction::Kind::kNone:
-        break;
-    }
+    keel::sim::apply(engine_, a);
   }
 
   // Runs the flow to its end. `frame_done(n)` is called each time frames_applied() reaches n (with

@@ -36,6 +36,10 @@ struct FlowAction {
   ReplaceRequest replace;
 };
 
+// Submits `action` to `engine` (place → submit, cancel → cancel, replace → replace; kNone does
+// nothing). The one place a flow action becomes an engine request: the venue, tests and fuzzers use it.
+void apply(MatchingEngine& engine, const FlowAction& action) noexcept;
+
 // The house accounts a flow trades with (ids in the venue's MatchingEngine).
 struct FlowAccounts {
   AccountId maker = 0;
