@@ -242,14 +242,8 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("bar_interval_ms", c.data.bar_interval_ms, 1, 7LL * 86'400'000);
     r.read("skip_bad_symbols", c.data.skip_bad_symbols);
     r.read("features", c.data.features);
-    for (const char* key : {"from", "to"}) {
-      if (const toml::node* n = r.take(key)) {
-        // "" means no bound (what dump_config writes for an unset date).
-        if (!n->is_string() || (!n->as_string()->get().empty() && !parse_utc_date(n->as_string()->get())))
-          r.fail(*n, key, "expected a UTC date string \"YYYY-MM-DD\" (or \"\" for none)");
-        (std::string_view(key) == "from" ? c.data.from : c.data.to) = n->as_string()->get();
-      }
-    }
+    r.read_date_or_empty("from", c.data.from);
+    r.read_date_or_empty("to", c.data.to);
   });
   top.section("synthetic", [&](TableReader& r) { toml_reader::read_synthetic(r, c.synthetic); });
   top.section("journal", [&](TableReader& r) { r.read("enabled", c.journal.enabled); });

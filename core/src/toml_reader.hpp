@@ -110,6 +110,15 @@ class TableReader {
     out = v;
   }
 
+  // A UTC date "YYYY-MM-DD", or "" for no bound (what dump_config writes for an unset date).
+  void read_date_or_empty(std::string_view key, std::string& out) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return;
+    if (!n->is_string() || (!n->as_string()->get().empty() && !parse_utc_date(n->as_string()->get())))
+      fail(*n, key, "expected a UTC date string \"YYYY-MM-DD\" (or \"\" for none)");
+    out = n->as_string()->get();
+  }
+
   // Calls fn(TableReader&) on sub-table `key` when present.
   template <class Fn>
   void section(std::string_view key, Fn&& fn) {

@@ -157,13 +157,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     r.read("volume_fraction", w.volume_fraction, 0.0, 1.0);
     r.read("data", c.bars_dir);
     r.read("interval_ms", c.bars_interval_ms, 1000, 7LL * 86'400'000);
-    for (const char* key : {"from", "to"}) {
-      if (const toml::node* n = r.take(key)) {
-        if (!n->is_string() || (!n->as_string()->get().empty() && !parse_utc_date(n->as_string()->get())))
-          r.fail(*n, key, "expected a UTC date string \"YYYY-MM-DD\" (or \"\" for none)");
-        (std::string_view(key) == "from" ? c.bars_from : c.bars_to) = n->as_string()->get();
-      }
-    }
+    r.read_date_or_empty("from", c.bars_from);
+    r.read_date_or_empty("to", c.bars_to);
     if (const toml::node* n = r.take("captures")) {
       const toml::array* arr = n->as_array();
       if (arr == nullptr) r.fail(*n, "captures", fmt::format("expected an array of file names, got {}", type_name(n->type())));

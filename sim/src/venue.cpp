@@ -169,7 +169,6 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::vector<Outgoing> pending;    // reports of the request being handled
   FixSymbol current_symbol;         // the request's symbol text (for an unknown symbol's reject)
   std::uint64_t status_reports = 0;
-  std::uint64_t house_cancel_rejects = 0;
   std::deque<MdMessage> outbox;     // market data not yet due, in production order
 
   // Venue clock (engine_mutex): venue = origin + (steady − wall_origin) · speed, or, while a flow runs
@@ -627,7 +626,6 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
 
   void on_cancel_reject(const CancelReject& r) override {
     if (r.account >= config.accounts.size()) {  // a house account (the flow raced a client)
-      ++house_cancel_rejects;
       if (flow) flow->on_cancel_reject(r);
       return;
     }
