@@ -20,7 +20,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/fixed_point.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 
 namespace {
 

@@ -14,10 +14,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/dolphin/engine.hpp"
-#include "keel/core/eigen_signal.hpp"
-#include "keel/core/engine.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/signal/eigen_signal.hpp"
+#include "keel/core/engine/engine.hpp"
 #include "latency_histogram.hpp"
 
 namespace {

@@ -20,11 +20,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/config.hpp"
-#include "keel/core/events.hpp"
-#include "keel/core/instrument.hpp"
-#include "keel/core/journal.hpp"
-#include "keel/core/run_journal.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/instrument.hpp"
+#include "keel/core/io/journal.hpp"
+#include "keel/core/io/run_journal.hpp"
 
 namespace {
 

@@ -42,7 +42,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "latency_histogram.hpp"
 

@@ -29,8 +29,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/events.hpp"
-#include "keel/core/spsc_ring.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/spsc_ring.hpp"
 #include "keel/gateway/thread_affinity.hpp"
 #include "latency_histogram.hpp"
 

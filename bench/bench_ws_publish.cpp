@@ -57,7 +57,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/binance_format.hpp"
 #include "keel/sim/market_data_server.hpp"
 #include "latency_histogram.hpp"

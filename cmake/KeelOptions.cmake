@@ -18,6 +18,11 @@ if(KEEL_DEVELOPER_MODE)
       -Wdouble-promotion -Wimplicit-fallthrough -Werror>)
 endif()
 
+# KEEL_ASSERT (core/primitives/assert.hpp) is checked in developer and sanitizer builds.
+if(KEEL_DEVELOPER_MODE OR KEEL_SANITIZE)
+  target_compile_definitions(keel_options INTERFACE KEEL_ENABLE_ASSERTS=1)
+endif()
+
 if(KEEL_SANITIZE)
   target_compile_options(keel_options INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all>)

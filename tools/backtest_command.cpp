@@ -13,9 +13,9 @@
 #include "commands.hpp"
 #include "core_runner.hpp"
 #include "json_writer.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/config.hpp"
-#include "keel/core/dolphin/metrics.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/strategy/dolphin/metrics.hpp"
 #include "run_outputs.hpp"
 
 namespace keel::cli {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/config.hpp"
+#include "keel/core/io/config.hpp"
 
 namespace keel::cli {
 

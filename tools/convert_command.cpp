@@ -5,8 +5,8 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "core_runner.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/run_journal.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/run_journal.hpp"
 
 namespace keel::cli {
 

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/clock.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/primitives/clock.hpp"
 #include "keel/sim/synthetic_market.hpp"
 
 namespace keel::cli {

@@ -7,12 +7,12 @@
 #include <memory>
 #include <string>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/dolphin/engine.hpp"
-#include "keel/core/dolphin/feature_table.hpp"
-#include "keel/core/engine.hpp"
-#include "keel/core/event_source.hpp"
-#include "keel/core/run_journal.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/feature_table.hpp"
+#include "keel/core/engine/engine.hpp"
+#include "keel/core/io/event_source.hpp"
+#include "keel/core/io/run_journal.hpp"
 
 namespace keel::cli {
 

@@ -8,10 +8,10 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "core_runner.hpp"
-#include "keel/core/clock.hpp"
-#include "keel/core/config.hpp"
-#include "keel/core/dolphin/feature_table.hpp"
-#include "keel/core/eigen_signal.hpp"
+#include "keel/core/primitives/clock.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/strategy/dolphin/feature_table.hpp"
+#include "keel/core/signal/eigen_signal.hpp"
 
 namespace keel::cli {
 namespace {

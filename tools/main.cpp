@@ -8,10 +8,10 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/config.hpp"
-#include "keel/core/cuda_info.hpp"
-#include "keel/core/journal.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/signal/cuda_info.hpp"
+#include "keel/core/io/journal.hpp"
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "core_runner.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/digest.hpp"
-#include "keel/core/run_journal.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/primitives/digest.hpp"
+#include "keel/core/io/run_journal.hpp"
 
 namespace keel::cli {
 

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "keel/core/journal.hpp"
+#include "keel/core/io/journal.hpp"
 
 namespace keel::cli {
 namespace {

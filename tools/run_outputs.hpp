@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/dolphin/engine.hpp"
-#include "keel/core/dolphin/metrics.hpp"
+#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/metrics.hpp"
 
 namespace keel::cli {
 

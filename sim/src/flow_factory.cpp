@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/capture.hpp"
-#include "keel/core/config.hpp"
-#include "keel/core/instrument.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/capture.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/primitives/instrument.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/capture_replay_flow.hpp"
 #include "keel/sim/synthetic_market.hpp"

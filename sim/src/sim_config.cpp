@@ -10,7 +10,7 @@
 
 #include <toml++/toml.h>
 
-#include "toml_reader.hpp"  // core/src: the strict table reader shared with keel's config
+#include "keel/core/io/toml_reader.hpp"
 
 namespace keel::sim {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "keel/core/clock.hpp"
+#include "keel/core/primitives/clock.hpp"
 
 namespace keel::sim {
 namespace {

@@ -7,8 +7,8 @@
 
 #include <set>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/clock.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/primitives/clock.hpp"
 #include "../unit/test_support.hpp"
 
 using namespace keel;

@@ -6,10 +6,10 @@
 
 #include <cmath>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/dolphin/engine.hpp"
-#include "keel/core/eigen_signal.hpp"
-#include "keel/core/engine.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/signal/eigen_signal.hpp"
+#include "keel/core/engine/engine.hpp"
 #include "../unit/test_support.hpp"
 
 using namespace keel;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "keel/core/bar_data.hpp"
+#include "keel/core/io/bar_data.hpp"
 
 namespace keel_fuzz {
 

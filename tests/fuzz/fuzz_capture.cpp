@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/capture.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/capture.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

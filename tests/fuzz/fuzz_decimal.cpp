@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "keel/core/fixed_point.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 
 namespace {
 

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
-#include "keel/core/crc32c.hpp"
-#include "keel/core/events.hpp"
-#include "keel/core/journal.hpp"
+#include "keel/core/primitives/crc32c.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/io/journal.hpp"
 
 namespace {
 

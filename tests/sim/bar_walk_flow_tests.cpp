@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/synthetic_market.hpp"

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "../unit/test_support.hpp"
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/capture.hpp"
-#include "keel/core/instrument.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/io/capture.hpp"
+#include "keel/core/primitives/instrument.hpp"
 #include "keel/sim/binance_format.hpp"
 
 using namespace keel;

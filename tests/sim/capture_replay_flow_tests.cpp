@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "../unit/test_support.hpp"
-#include "keel/core/capture.hpp"
-#include "keel/core/digest.hpp"
+#include "keel/core/io/capture.hpp"
+#include "keel/core/primitives/digest.hpp"
 #include "keel/sim/capture_replay_flow.hpp"
 #include "keel/sim/matching_engine.hpp"
 

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "naive_matcher.hpp"
 #include "recording_listener.hpp"

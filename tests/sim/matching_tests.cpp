@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/rng.hpp"
-#include "keel/sim/fixed_hash_map.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/primitives/rng.hpp"
+#include "keel/core/containers/fixed_hash_map.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "recording_listener.hpp"
 

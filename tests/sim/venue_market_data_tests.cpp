@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/binance_format.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue.hpp"

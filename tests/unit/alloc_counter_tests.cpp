@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
 
 using namespace keel;
 

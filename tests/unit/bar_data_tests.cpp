@@ -4,7 +4,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "keel/core/bar_data.hpp"
+#include "keel/core/io/bar_data.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/capture.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/capture.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

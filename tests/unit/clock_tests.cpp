@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "keel/core/clock.hpp"
+#include "keel/core/primitives/clock.hpp"
 
 using namespace keel;
 

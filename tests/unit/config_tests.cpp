@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 
-#include "keel/core/config.hpp"
+#include "keel/core/io/config.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

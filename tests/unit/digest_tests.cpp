@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "keel/core/digest.hpp"
+#include "keel/core/primitives/digest.hpp"
 
 using namespace keel;
 

@@ -7,10 +7,10 @@
 #include <limits>
 #include <string>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/bar_data.hpp"
-#include "keel/core/config.hpp"
-#include "keel/core/dolphin/acb.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/strategy/dolphin/acb.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

@@ -7,9 +7,9 @@
 #include <map>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/dolphin/engine.hpp"
-#include "keel/core/dolphin/metrics.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/metrics.hpp"
 
 using namespace keel;
 using namespace keel::dolphin;

@@ -7,7 +7,7 @@
 #include <initializer_list>
 #include <vector>
 
-#include "keel/core/dolphin/irp.hpp"
+#include "keel/core/strategy/dolphin/irp.hpp"
 
 using namespace keel::dolphin;
 

@@ -8,9 +8,9 @@
 #include <limits>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/dolphin/mc_forewarner.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/strategy/dolphin/mc_forewarner.hpp"
+#include "keel/core/primitives/rng.hpp"
 
 using namespace keel;
 using namespace keel::dolphin;

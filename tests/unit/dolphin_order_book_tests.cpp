@@ -12,9 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/dolphin/irp.hpp"
-#include "keel/core/dolphin/order_book.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/strategy/dolphin/irp.hpp"
+#include "keel/core/strategy/dolphin/order_book.hpp"
 
 using namespace keel::dolphin;
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-#include "keel/core/dolphin/signal_rules.hpp"
+#include "keel/core/strategy/dolphin/signal_rules.hpp"
 
 using namespace keel::dolphin;
 

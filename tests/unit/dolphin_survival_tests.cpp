@@ -7,8 +7,8 @@
 #include <limits>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/dolphin/survival.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/strategy/dolphin/survival.hpp"
 
 using namespace keel;
 using namespace keel::dolphin;

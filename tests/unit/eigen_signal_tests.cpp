@@ -3,9 +3,9 @@
 #include <cmath>
 #include <vector>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/eigen_signal.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/signal/eigen_signal.hpp"
+#include "keel/core/primitives/rng.hpp"
 
 using namespace keel;
 

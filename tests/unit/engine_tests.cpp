@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/engine.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/engine/engine.hpp"
 #include "keel/sim/synthetic_market.hpp"
 
 using namespace keel;

@@ -3,7 +3,7 @@
 #include <cstring>
 #include <new>
 
-#include "keel/core/events.hpp"
+#include "keel/core/primitives/events.hpp"
 
 using namespace keel;
 

@@ -4,8 +4,8 @@
 #include <limits>
 #include <set>
 
-#include "keel/core/capture.hpp"
-#include "keel/core/fixed_point.hpp"
+#include "keel/core/io/capture.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

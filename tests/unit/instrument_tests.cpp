@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "keel/core/instrument.hpp"
+#include "keel/core/primitives/instrument.hpp"
 
 using namespace keel;
 

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "keel/core/bar_data.hpp"
-#include "keel/core/crc32c.hpp"
-#include "keel/core/journal.hpp"
-#include "keel/core/run_journal.hpp"
+#include "keel/core/io/bar_data.hpp"
+#include "keel/core/primitives/crc32c.hpp"
+#include "keel/core/io/journal.hpp"
+#include "keel/core/io/run_journal.hpp"
 #include "test_support.hpp"
 
 using namespace keel;

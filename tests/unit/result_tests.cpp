@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "keel/core/result.hpp"
+#include "keel/core/primitives/result.hpp"
 
 using namespace keel;
 

@@ -2,9 +2,9 @@
 
 #include <thread>
 
-#include "keel/core/alloc_counter.hpp"
-#include "keel/core/events.hpp"
-#include "keel/core/spsc_ring.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/spsc_ring.hpp"
 
 using namespace keel;
 

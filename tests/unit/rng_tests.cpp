@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "keel/core/rng.hpp"
+#include "keel/core/primitives/rng.hpp"
 
 using namespace keel;
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "keel/core/digest.hpp"
+#include "keel/core/primitives/digest.hpp"
 #include "keel/sim/synthetic_market.hpp"
 
 using namespace keel;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "keel/core/fixed_point.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 #include "keel/sim/venue_types.hpp"
 
 namespace keel::sim {

@@ -63,9 +63,9 @@
 #include <span>
 #include <vector>
 
-#include "keel/core/event_source.hpp"
-#include "keel/core/events.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/io/event_source.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/order_flow.hpp"
 

@@ -16,9 +16,9 @@
 #include <string>
 #include <string_view>
 
-#include "keel/core/fixed_point.hpp"
-#include "keel/core/instrument.hpp"
-#include "keel/core/result.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/primitives/instrument.hpp"
+#include "keel/core/primitives/result.hpp"
 
 namespace keel::sim::binance {
 

@@ -66,8 +66,8 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/capture.hpp"
-#include "keel/core/digest.hpp"
+#include "keel/core/io/capture.hpp"
+#include "keel/core/primitives/digest.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/order_flow.hpp"
 

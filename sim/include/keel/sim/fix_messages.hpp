@@ -11,8 +11,8 @@
 #include <string_view>
 #include <type_traits>
 
-#include "keel/core/fixed_point.hpp"
-#include "keel/core/result.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/primitives/result.hpp"
 
 namespace keel::sim {
 

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "keel/core/result.hpp"
+#include "keel/core/primitives/result.hpp"
 #include "keel/sim/binance_format.hpp"
 
 namespace keel::sim {

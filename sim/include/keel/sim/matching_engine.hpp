@@ -22,10 +22,10 @@
 #include <span>
 #include <vector>
 
-#include "keel/core/instrument.hpp"
+#include "keel/core/primitives/instrument.hpp"
 #include "keel/sim/accounts.hpp"
 #include "keel/sim/execution_reporter.hpp"
-#include "keel/sim/open_order_index.hpp"
+#include "keel/core/containers/open_order_index.hpp"
 #include "keel/sim/order_book.hpp"
 #include "keel/sim/venue_types.hpp"
 

@@ -3,8 +3,8 @@
 // the naive reference in tests/sim re-implements them independently.
 #pragma once
 
-#include "keel/core/events.hpp"
-#include "keel/core/instrument.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/instrument.hpp"
 #include "keel/sim/order_book.hpp"
 #include "keel/sim/venue_types.hpp"
 

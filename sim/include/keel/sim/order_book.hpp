@@ -13,9 +13,9 @@
 #include <span>
 #include <vector>
 
-#include "keel/core/events.hpp"
-#include "keel/core/fixed_point.hpp"
-#include "keel/sim/fixed_hash_map.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/containers/fixed_hash_map.hpp"
 #include "keel/sim/venue_types.hpp"
 
 namespace keel::sim {

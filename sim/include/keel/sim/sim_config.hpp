@@ -26,8 +26,8 @@
 #include <utility>
 #include <vector>
 
-#include "keel/core/config.hpp"
-#include "keel/core/fixed_point.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/capture_replay_flow.hpp"
 

@@ -22,10 +22,10 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/config.hpp"
-#include "keel/core/event_source.hpp"
-#include "keel/core/instrument.hpp"
-#include "keel/core/rng.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/io/event_source.hpp"
+#include "keel/core/primitives/instrument.hpp"
+#include "keel/core/primitives/rng.hpp"
 
 namespace keel::sim {
 

@@ -35,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-#include "keel/core/events.hpp"
+#include "keel/core/primitives/events.hpp"
 #include "keel/sim/binance_format.hpp"
 #include "keel/sim/order_flow.hpp"
 #include "keel/sim/sim_config.hpp"

@@ -13,9 +13,10 @@
 #include <string_view>
 #include <type_traits>
 
-#include "keel/core/events.hpp"
-#include "keel/core/fixed_point.hpp"
-#include "keel/core/instrument.hpp"
+#include "keel/core/containers/cl_ord_id.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/primitives/instrument.hpp"
 
 namespace keel::sim {
 
@@ -24,29 +25,7 @@ using AssetId = std::uint32_t;
 using OrderId = std::uint64_t;  // venue order id (FIX 37); 0 = none (a rejected order has none)
 using ExecId = std::uint64_t;   // execution id (FIX 17), unique per venue, 1, 2, 3, …
 
-// A client order id (FIX 11/41): up to 36 characters stored inline. Comparison is by content.
-class ClOrdId {
- public:
-  static constexpr std::size_t kCapacity = 36;
-  constexpr ClOrdId() noexcept = default;
-  // Truncates text longer than kCapacity (fits() tells whether it would); never allocates.
-  explicit ClOrdId(std::string_view text) noexcept { assign(text); }
-  [[nodiscard]] static constexpr bool fits(std::string_view text) noexcept {
-    return text.size() <= kCapacity;
-  }
-  void assign(std::string_view text) noexcept {
-    size_ = static_cast<std::uint8_t>(std::min(text.size(), kCapacity));
-    std::memset(data_, 0, sizeof data_);
-    std::memcpy(data_, text.data(), size_);
-  }
-  [[nodiscard]] std::string_view view() const noexcept { return {data_, size_}; }
-  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  friend bool operator==(const ClOrdId& a, const ClOrdId& b) noexcept { return a.view() == b.view(); }
-
- private:
-  char data_[kCapacity] = {};
-  std::uint8_t size_ = 0;
-};
+using keel::ClOrdId;  // core/containers/cl_ord_id.hpp
 
 // NewOrderSingle (D). Market orders ignore price; a market order's time in force is treated as IOC.
 struct OrderRequest {

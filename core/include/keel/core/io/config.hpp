@@ -1,0 +1,110 @@
+// keel's configuration: typed structs with defaults, loaded from TOML (toml++). Loading is start-up
+// code and throws ConfigError; the message names the file, line, key path and reason, e.g.
+//   "backtest.toml:7: run.seed: expected an integer, got a string".
+// Unknown keys and wrong types are errors, never ignored. Secrets are never written in a config
+// file: a secret setting holds a reference, "env:NAME" or "file:PATH" (the file must have owner-only
+// permissions: no group or other bits, e.g. 0600), resolved with read_secret() when needed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "keel/core/strategy/dolphin/params.hpp"
+
+namespace keel {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct RunConfig {
+  std::uint64_t seed = 42;            // RNG.md run seed
+  double initial_capital = 100'000.0; // quote currency
+};
+
+// Bars from files (`keel backtest --data DIR`).
+struct DataConfig {
+  std::string dir;                    // empty: use the synthetic market
+  std::string symbols_file;           // empty: every SYMBOL.csv[.gz]/.json in dir, sorted by name
+  std::int64_t bar_interval_ms = 300'000;
+  bool skip_bad_symbols = false;      // false: a bad file stops the run before it starts
+  std::string from;                   // first trading date (UTC, inclusive); "" = from the start
+  std::string to;                     // last date processed (UTC, inclusive); "" = to the end
+  std::string features;               // precomputed signal columns (keel features CSV); "" = compute
+};
+
+// The built-in synthetic market (sim/synthetic_market.hpp explains the model).
+struct SyntheticConfig {
+  int assets = 8;
+  int days = 30;
+  std::int64_t bar_interval_ms = 300'000;
+  std::string start = "2021-01-01";   // UTC date of the first bar
+  double start_price = 100.0;
+  int price_decimals = 4;
+  int qty_decimals = 3;
+  double bar_volatility = 0.002;       // per-bar standard deviation of log returns
+  double factor_share_calm = 0.35;     // share of variance in the market factor, calm regime
+  double factor_share_stressed = 0.85; // … stressed regime
+  double regime_switch_probability = 0.002;  // per bar
+  double shock_probability = 0.0004;         // per bar, market-wide jump
+  double shock_size = 0.03;                  // jump size (log return, sign drawn)
+  int substeps = 12;                         // intrabar steps that shape high and low
+  double base_volume = 1000.0;
+  std::int64_t gap_every_bars = 0;           // 0 = no gaps; else an exchange-wide gap every N bars
+  int gap_length_bars = 6;
+};
+
+struct JournalConfig {
+  bool enabled = true;  // write journal.bin into the run directory
+};
+
+struct CredentialsConfig {
+  std::string api_key;     // "env:NAME" or "file:PATH" (or empty)
+  std::string api_secret;
+};
+
+enum class StrategyKind : std::uint8_t { kNone = 0, kDolphin = 1 };
+
+struct StrategyConfig {
+  StrategyKind kind = StrategyKind::kDolphin;  // "none": only the market tracker runs
+};
+
+struct KeelConfig {
+  RunConfig run;
+  DataConfig data;
+  SyntheticConfig synthetic;
+  JournalConfig journal;
+  CredentialsConfig credentials;
+  StrategyConfig strategy;
+  dolphin::DolphinParams dolphin;  // [dolphin.*]; capital comes from run.initial_capital
+};
+
+// Parses TOML text. `source_name` is used in messages (usually the file name). Throws ConfigError.
+KeelConfig parse_config(std::string_view toml_text, std::string_view source_name);
+// Reads and parses a file. Throws ConfigError (also for a missing or unreadable file).
+KeelConfig load_config_file(const std::string& path);
+
+// Cross-field and range checks shared by the loader and by command-line overrides. Throws
+// ConfigError naming the key.
+void validate_config(const KeelConfig& config);
+
+// Days since 1970-01-01 of a "YYYY-MM-DD" UTC date, or nullopt for anything else (2021-02-31 too).
+std::optional<std::int64_t> parse_utc_date(std::string_view text) noexcept;
+
+// Canonical TOML of every setting (defaults included), in a fixed order. Secrets appear as their
+// references, never resolved.
+std::string dump_config(const KeelConfig& config);
+// 64-bit FNV-1a of dump_config(): recorded in journals and summaries.
+std::uint64_t config_hash(const KeelConfig& config);
+
+// Resolves "env:NAME" (the variable must be set and non-empty) or "file:PATH" (owner-only
+// permissions: no group or other bits; trailing newline removed). Throws ConfigError naming `what`.
+std::string read_secret(std::string_view reference, std::string_view what);
+// True when `reference` is empty or has the form read_secret() accepts.
+bool is_secret_reference(std::string_view reference) noexcept;
+
+}  // namespace keel

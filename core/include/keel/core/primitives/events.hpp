@@ -1,0 +1,266 @@
+// The fixed-size events that reach the core, and the OrderCommand that leaves it
+// (ARCHITECTURE.md "The core"). Every event is trivially copyable, at most 64 bytes, and starts with
+// the same 24-byte EventHeader, so `Event` (a union of all kinds) can be read through `header`.
+//
+// Layout rules: fields are ordered widest first and padding is explicit (`pad_…` members that are
+// always zero), so an event's bytes are fully determined by its field values. That makes the raw
+// bytes a canonical serialisation: the journal stores them and the run digest hashes them.
+// Events are built from a value-initialised (all-zero) object: `Trade t{};` then assign fields.
+//
+// Venue sequence numbers: every kind except Bar carries `seq` (the venue's update id, trade id or
+// execution sequence; 0 when the source has none). A Bar is identified by its open time
+// (ts_exchange), as Binance identifies klines, and uses those 8 bytes for its volume.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/primitives/instrument.hpp"
+
+namespace keel {
+
+enum class EventKind : std::uint8_t {
+  kNone = 0,
+  kTrade = 1,
+  kBookTop = 2,
+  kBookLevel = 3,
+  kBar = 4,
+  kExternalFactor = 5,
+  kExecReport = 6,
+  kTimer = 7,
+  kControl = 8,
+  kSignal = 9,
+  kAdvice = 10,
+};
+inline constexpr std::uint8_t kMaxEventKind = 10;
+
+enum class Side : std::uint8_t { kNone = 0, kBuy = 1, kSell = 2 };
+
+// Header flags (bit set).
+inline constexpr std::uint8_t kFlagEndOfBatch = 1u << 0;  // last event of a batch (depth message, bar time)
+inline constexpr std::uint8_t kFlagSnapshot = 1u << 1;    // part of a book snapshot rather than a diff
+inline constexpr std::uint8_t kFlagReplayed = 1u << 2;    // re-read from a journal or capture
+
+struct EventHeader {
+  std::int64_t ts_exchange = 0;  // venue time, ns since the Unix epoch (bar: open time)
+  std::int64_t ts_local = 0;     // receive time, ns (simulated in backtests)
+  InstrumentId instrument = kNoInstrument;
+  EventKind kind = EventKind::kNone;
+  std::uint8_t flags = 0;
+  std::uint8_t subtype = 0;      // per-kind discriminator (ExecType, ControlKind, FactorKind, …)
+  std::uint8_t detail = 0;       // per-kind extra code (reject reason, regime, …)
+};
+static_assert(sizeof(EventHeader) == 24);
+
+struct Trade {
+  EventHeader header{.kind = EventKind::kTrade};
+  std::uint64_t seq = 0;        // trade id (or aggregate trade id)
+  Price price;
+  Qty qty;
+  std::int64_t trade_time = 0;  // ns
+  Side aggressor = Side::kNone; // the taker's side
+  std::uint8_t pad_[7] = {};
+};
+
+struct BookTop {
+  EventHeader header{.kind = EventKind::kBookTop};
+  std::uint64_t seq = 0;  // book update id
+  Price bid_price;
+  Qty bid_qty;
+  Price ask_price;
+  Qty ask_qty;
+};
+
+// One price level of a depth message; a message becomes several, the last flagged kFlagEndOfBatch.
+// qty == 0 removes the level.
+struct BookLevel {
+  EventHeader header{.kind = EventKind::kBookLevel};
+  std::uint64_t seq = 0;       // final update id of the message (Binance `u`)
+  std::uint64_t first_seq = 0; // first update id of the message (Binance `U`)
+  Price price;
+  Qty qty;
+  Side side = Side::kNone;
+  std::uint8_t pad_[7] = {};
+};
+
+// A closed bar. header.ts_exchange = open time; header.flags has kFlagEndOfBatch on the last bar of
+// a bar time in a merged multi-symbol stream.
+struct Bar {
+  EventHeader header{.kind = EventKind::kBar};
+  Price open;
+  Price high;
+  Price low;
+  Price close;
+  Qty volume;  // base-asset volume
+};
+
+enum class FactorKind : std::uint8_t {
+  kNone = 0,
+  kFunding = 1,
+  kImpliedVol = 2,
+  kFearGreed = 3,
+  kTakerRatio = 4,
+  kOpenInterestChange = 5,
+};
+
+// header.subtype = FactorKind.
+struct ExternalFactor {
+  EventHeader header{.kind = EventKind::kExternalFactor};
+  std::uint64_t seq = 0;
+  double value = 0.0;
+};
+
+enum class ExecType : std::uint8_t {
+  kNone = 0,
+  kNew = 1,
+  kPartialFill = 2,
+  kFill = 3,
+  kCanceled = 4,
+  kReplaced = 5,
+  kRejected = 6,
+  kExpired = 7,
+};
+
+// header.subtype = ExecType, header.detail = reject reason code (0 = none).
+struct ExecReport {
+  EventHeader header{.kind = EventKind::kExecReport};
+  std::uint64_t seq = 0;              // venue execution sequence
+  std::uint64_t client_order_id = 0;
+  Price last_price;
+  Qty last_qty;
+  Qty leaves_qty;
+};
+
+// header.subtype = timer id (0..255).
+struct Timer {
+  EventHeader header{.kind = EventKind::kTimer};
+  std::uint64_t seq = 0;
+  std::int64_t deadline = 0;  // ns, the simulated time the timer was due
+};
+
+enum class ControlKind : std::uint8_t {
+  kNone = 0,
+  kPosture = 1,       // value = posture code
+  kConfigReload = 2,  // value = config generation
+  kKillSwitch = 3,    // value = 1 engage, 0 release
+  kMode = 4,          // value = mode code
+  kAcbUpdate = 5,     // real = new boost, real2 = new beta (DOLPHIN.md §4 sub-day update)
+  kEndOfData = 6,     // the source has no more events
+};
+
+// header.subtype = ControlKind.
+struct Control {
+  EventHeader header{.kind = EventKind::kControl};
+  std::uint64_t seq = 0;
+  std::int64_t value = 0;
+  double real = 0.0;
+  double real2 = 0.0;
+};
+
+enum class SignalAction : std::uint8_t {
+  kNone = 0,
+  kStrongSell = 1,
+  kSell = 2,
+  kHold = 3,
+  kBuy = 4,
+  kStrongBuy = 5,
+};
+
+// HIMARI TacticalSignal. header.subtype = SignalAction, header.detail = regime code.
+struct Signal {
+  EventHeader header{.kind = EventKind::kSignal};
+  std::uint64_t seq = 0;
+  double confidence = 0.0;
+  double risk_score = 0.0;
+  double expected_return = 0.0;
+  std::uint32_t strategy_id = 0;
+  std::uint8_t pad_[4] = {};
+};
+
+// An external sizer's answer to request `request_id`. header.subtype = 1 when the sizer succeeded.
+struct Advice {
+  EventHeader header{.kind = EventKind::kAdvice};
+  std::uint64_t seq = 0;
+  std::uint64_t request_id = 0;
+  double position_fraction = 0.0;
+  double confidence = 0.0;
+};
+
+// Everything the core reads from an input ring: one 64-byte slot. Value-initialise (`Event e{};`)
+// to zero all 64 bytes, then assign one member.
+union Event {
+  Event() noexcept : bytes{} {}  // all 64 bytes zero
+  unsigned char bytes[64];
+  EventHeader header;
+  Trade trade;
+  BookTop book_top;
+  BookLevel book_level;
+  Bar bar;
+  ExternalFactor factor;
+  ExecReport exec;
+  Timer timer;
+  Control control;
+  Signal signal;
+  Advice advice;
+};
+
+enum class OrderAction : std::uint8_t { kNone = 0, kNew = 1, kCancel = 2, kReplace = 3 };
+enum class OrderType : std::uint8_t { kNone = 0, kMarket = 1, kLimit = 2 };
+enum class TimeInForce : std::uint8_t { kNone = 0, kGtc = 1, kIoc = 3, kFok = 4 };
+
+// What leaves the core. client_order_id is a deterministic function of the run (a counter), never
+// of wall time.
+struct OrderCommand {
+  std::int64_t ts = 0;                      // the event time that caused the command
+  std::uint64_t client_order_id = 0;
+  std::uint64_t orig_client_order_id = 0;   // cancel / replace target
+  Price price;
+  Qty qty;
+  InstrumentId instrument = kNoInstrument;
+  OrderAction action = OrderAction::kNone;
+  Side side = Side::kNone;
+  OrderType type = OrderType::kNone;
+  TimeInForce tif = TimeInForce::kNone;
+  std::uint8_t post_only = 0;
+  std::uint8_t pad_[7] = {};
+};
+
+#define KEEL_EVENT_CHECKS(T, no_padding)                                          \
+  static_assert(std::is_trivially_copyable_v<T>, #T " must be trivially copyable"); \
+  static_assert(std::is_standard_layout_v<T>, #T " must be standard layout");      \
+  static_assert(sizeof(T) <= 64, #T " must fit one cache line");                  \
+  static_assert(!(no_padding) || std::has_unique_object_representations_v<T>,     \
+                #T " must have no hidden padding")
+
+KEEL_EVENT_CHECKS(EventHeader, true);
+KEEL_EVENT_CHECKS(Trade, true);
+KEEL_EVENT_CHECKS(BookTop, true);
+KEEL_EVENT_CHECKS(BookLevel, true);
+KEEL_EVENT_CHECKS(Bar, true);
+KEEL_EVENT_CHECKS(ExternalFactor, false);  // double members: no unique representation, but no padding
+KEEL_EVENT_CHECKS(ExecReport, true);
+KEEL_EVENT_CHECKS(Timer, true);
+KEEL_EVENT_CHECKS(Control, false);
+KEEL_EVENT_CHECKS(Signal, false);
+KEEL_EVENT_CHECKS(Advice, false);
+KEEL_EVENT_CHECKS(OrderCommand, true);
+static_assert(sizeof(Event) == 64 && std::is_trivially_copyable_v<Event>);
+#undef KEEL_EVENT_CHECKS
+
+// Wraps one event struct into a zeroed 64-byte slot (the tail past sizeof(T) stays zero).
+template <class T>
+[[nodiscard]] inline Event to_event(const T& event) noexcept {
+  static_assert(sizeof(T) <= sizeof(Event) && std::is_trivially_copyable_v<T>);
+  Event slot{};
+  std::memcpy(slot.bytes, &event, sizeof(T));
+  return slot;
+}
+
+// Size in bytes of the event kind's struct (0 for kNone or an unknown kind).
+std::size_t event_size(EventKind kind) noexcept;
+// Checked decoder from a wire/journal byte: false for values outside EventKind.
+bool is_valid_event_kind(std::uint8_t value) noexcept;
+
+}  // namespace keel

@@ -1,0 +1,108 @@
+// Money and quantities: fixed-point strong types. This header is the one place the precision
+// policy is written down.
+//
+//  * Price and Qty are int64 mantissas at the fixed scale 10^-8 (kDecimals = 8, the finest precision
+//    Binance publishes). An instrument's tick and lot sizes (instrument.hpp) decide which of those
+//    values are valid for it; they do not change the representation, so values of different
+//    instruments compare and add without conversions.
+//  * Notional (quote currency) is also scaled 10^-8. Price * Qty is computed exactly in 128 bits and
+//    rounded to the notional scale half-to-even: the one rounding rule in keel's money arithmetic.
+//  * Wire decimals are parsed straight into the mantissa (never through double). A decimal with more
+//    than 8 significant decimals, a sign, an exponent, NaN/Inf or anything else is an error.
+//  * There are no implicit conversions; to_double() exists for strategy mathematics only.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "keel/core/primitives/result.hpp"
+
+namespace keel {
+
+inline constexpr int kDecimals = 8;
+inline constexpr std::int64_t kScale = 100'000'000;  // 10^kDecimals
+
+// A parsed wire decimal: the mantissa at scale 10^-8 and the number of decimals as written
+// ("0.010" → raw 1'000'000, decimals 3), so a value with at most 8 decimals can be formatted back
+// exactly as it came (zeros written past the 8th decimal are not reproduced).
+struct ParsedDecimal {
+  std::int64_t raw = 0;
+  int decimals = 0;
+};
+
+// Parses an unsigned plain decimal ("123", "0.00000001", "123456789.12345678", ".5" and "5." are
+// rejected). Trailing zeros beyond 8 decimals are accepted; non-zero digits beyond are
+// kTooManyDecimals. Never allocates, never throws.
+[[nodiscard]] Result<ParsedDecimal> parse_decimal(std::string_view text) noexcept;
+
+// Like parse_decimal but also accepts a leading '-' (for signed quantities such as PnL).
+[[nodiscard]] Result<ParsedDecimal> parse_signed_decimal(std::string_view text) noexcept;
+
+// Parses a JSON number (optional '-', digits, optional fraction, optional exponent such as 1e-05)
+// exactly into the 10^-8 scale; kTooManyDecimals when the value is not a multiple of 10^-8.
+[[nodiscard]] Result<std::int64_t> parse_json_number_fixed(std::string_view text) noexcept;
+
+// Writes raw/10^8 with exactly `decimals` decimals (0..8) into buf, rounding is never needed when
+// decimals came from parse_decimal; with fewer decimals the value is truncated toward zero.
+// Returns the number of characters written (at most 32). buf must hold 32 characters.
+std::size_t format_fixed(std::int64_t raw, int decimals, char* buf) noexcept;
+// Shortest exact form: trailing zeros removed ("1.5", "100", "0.00000001").
+std::string format_fixed_shortest(std::int64_t raw);
+
+namespace detail {
+template <class Tag>
+class Fixed {
+ public:
+  constexpr Fixed() noexcept = default;
+  [[nodiscard]] static constexpr Fixed from_raw(std::int64_t raw) noexcept { return Fixed(raw); }
+  // Whole units; the caller guarantees |units| < 9.2e10.
+  [[nodiscard]] static constexpr Fixed from_units(std::int64_t units) noexcept {
+    return Fixed(units * kScale);
+  }
+  [[nodiscard]] static Result<Fixed> parse(std::string_view text) noexcept {
+    const auto parsed = parse_decimal(text);
+    if (!parsed.ok()) return parsed.error();
+    return Fixed(parsed.value().raw);
+  }
+  [[nodiscard]] constexpr std::int64_t raw() const noexcept { return raw_; }
+  [[nodiscard]] constexpr double to_double() const noexcept {
+    // Both operands are exact doubles for |raw| < 2^53, so the quotient is correctly rounded.
+    return static_cast<double>(raw_) / static_cast<double>(kScale);
+  }
+  [[nodiscard]] std::string to_string() const { return format_fixed_shortest(raw_); }
+
+  constexpr auto operator<=>(const Fixed&) const noexcept = default;
+  constexpr Fixed operator+(Fixed o) const noexcept { return Fixed(raw_ + o.raw_); }
+  constexpr Fixed operator-(Fixed o) const noexcept { return Fixed(raw_ - o.raw_); }
+  constexpr Fixed operator-() const noexcept { return Fixed(-raw_); }
+  constexpr Fixed& operator+=(Fixed o) noexcept { raw_ += o.raw_; return *this; }
+  constexpr Fixed& operator-=(Fixed o) noexcept { raw_ -= o.raw_; return *this; }
+  [[nodiscard]] constexpr bool is_zero() const noexcept { return raw_ == 0; }
+  [[nodiscard]] constexpr bool is_positive() const noexcept { return raw_ > 0; }
+
+ private:
+  constexpr explicit Fixed(std::int64_t raw) noexcept : raw_(raw) {}
+  std::int64_t raw_ = 0;
+};
+struct PriceTag {};
+struct QtyTag {};
+struct NotionalTag {};
+}  // namespace detail
+
+using Price = detail::Fixed<detail::PriceTag>;
+using Qty = detail::Fixed<detail::QtyTag>;
+using Notional = detail::Fixed<detail::NotionalTag>;
+
+// Exact product rounded half-to-even to the notional scale; kOverflow if it does not fit int64.
+[[nodiscard]] Result<Notional> multiply(Price price, Qty qty) noexcept;
+
+// Price * Qty → Notional for values known to be in range; aborts on overflow (a broken invariant,
+// never a silently wrong notional). Use multiply() where the operands are not yet validated.
+Notional operator*(Price price, Qty qty) noexcept;
+
+// 10^n for 0 <= n <= 18, 0 otherwise.
+std::int64_t pow10_i64(int n) noexcept;
+
+}  // namespace keel

@@ -1,0 +1,179 @@
+// DOLPHIN's NDAlphaEngine (bible §13, DOLPHIN.md §3–§8) as a bar strategy of the core.
+//
+// Per bar time, in this order (DOLPHIN.md §8 "Evaluation order" and the bible's bar loop):
+//   1. a pending sub-day ACB update (with its §7.3 force exit at this bar's close);
+//      daily work, once per UTC date before its first bar: ACB boost (factor table) and dynamic
+//      beta, MC-Forewarner status, the day's entry halt;
+//   2. the signal (eigen pipeline, or precomputed features), price histories, bar count, the
+//      vel_div history (defined values only);
+//   3. the regime size multiplier for this bar; the survival stack (when enabled);
+//   4. exits of the open position (HIBERNATE_HALT, FIXED_TP, STOP_LOSS, MAX_HOLD), settled with the
+//      `fills` stream draws of RNG.md;
+//   5. an entry when flat, past the lookback, not halted, not on the exit bar and not before the
+//      trading start: signal gate → IRP asset → direction confirmation → size → leverage;
+//   6. equity marked at the bar close.
+// Everything it needs is allocated at construction; on_bar_time() never allocates (trade and equity
+// records go to vectors reserved for the run's length).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "keel/core/primitives/digest.hpp"
+#include "keel/core/strategy/dolphin/acb.hpp"
+#include "keel/core/strategy/dolphin/irp.hpp"
+#include "keel/core/strategy/dolphin/mc_forewarner.hpp"
+#include "keel/core/strategy/dolphin/order_book.hpp"
+#include "keel/core/strategy/dolphin/params.hpp"
+#include "keel/core/strategy/dolphin/records.hpp"
+#include "keel/core/strategy/dolphin/survival.hpp"
+#include "keel/core/signal/eigen_signal.hpp"
+#include "keel/core/primitives/rng.hpp"
+#include "keel/core/engine/strategy.hpp"
+
+namespace keel::dolphin {
+
+struct DayRecord {
+  std::int64_t day = 0;
+  double base_boost = 1.0;
+  double beta = 0.0;
+  McStatus mc_status = McStatus::kOk;
+  bool halted = false;
+};
+
+struct DolphinStats {
+  std::uint64_t bars = 0;
+  std::uint64_t signal_bars = 0;       // entry attempts whose vel_div passed the gate
+  std::uint64_t no_asset = 0;          // gate passed, IRP found no asset
+  std::uint64_t dc_contradictions = 0;
+  std::uint64_t halted_bars = 0;
+  std::uint64_t late_bars = 0;         // repeated or older bar times, dropped
+  std::uint64_t acb_updates = 0;
+  std::uint64_t subday_exits = 0;
+  std::uint64_t ob_skips = 0;          // entries voided by a persistent order-book contradiction (OB-2)
+};
+
+// Precomputed signal values for the bars of a run (keel backtest --features). Returns the values
+// for a bar open time, or nullptr when the table has no row for it (the bar's signal is undefined).
+class FeatureSource {
+ public:
+  virtual ~FeatureSource() = default;
+  virtual const SignalValues* at(Nanos open_time) noexcept = 0;
+};
+
+class DolphinEngine final : public BarStrategy {
+ public:
+  // `symbols[i]` names instrument i (IRP ties keep this order). `digest` receives every output.
+  // `expected_bars` and `max_trades` size the output buffers (no allocation while running).
+  DolphinEngine(const DolphinParams& params, std::vector<std::string> symbols, std::uint64_t run_seed,
+                RunDigest& digest, std::size_t expected_bars, std::size_t max_trades = 1u << 18);
+
+  void set_trading_start(Nanos t) noexcept { trading_start_ = t; }  // no entries before (--from)
+  void set_factor_table(const FactorTable* table) noexcept { factors_ = table; }
+  void set_feature_source(FeatureSource* features) noexcept { features_ = features; }
+  // An order-book source switches on OB-1…OB-5 and the real OB edge (DOLPHIN.md §3, bible §9);
+  // without one (bar backtests) the OB terms are neutral and the legacy edge draw applies.
+  void set_order_book_source(const OrderBookSource* source, const OrderBookParams& params = {}) noexcept {
+    ob_ = source;
+    obp_ = params;
+  }
+
+  void on_bar_time(const BarTime& bar) noexcept override;
+  void on_control(const Control& control) noexcept override;
+
+  [[nodiscard]] const std::vector<TradeRecord>& trades() const noexcept { return trades_; }
+  [[nodiscard]] const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
+  [[nodiscard]] const std::vector<DayRecord>& days() const noexcept { return days_; }
+  [[nodiscard]] const std::optional<OpenPosition>& position() const noexcept { return position_; }
+  [[nodiscard]] double capital() const noexcept { return capital_; }
+  [[nodiscard]] const DolphinStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] const std::vector<std::string>& symbols() const noexcept { return symbols_; }
+  [[nodiscard]] const DolphinParams& params() const noexcept { return p_; }
+  // True when a trade, equity or day record did not fit the buffers sized at construction.
+  [[nodiscard]] bool output_overflow() const noexcept { return overflow_; }
+
+ private:
+  // Prices of one asset's present bars, newest last, kept contiguous for IRP and DC.
+  class PriceHistory {
+   public:
+    void init(std::size_t keep);
+    void push(double price) noexcept;
+    [[nodiscard]] std::size_t size() const noexcept { return count_; }
+    [[nodiscard]] std::span<const double> last(std::size_t n) const noexcept {
+      return {buf_.data() + end_ - n, n};
+    }
+    [[nodiscard]] double back() const noexcept { return buf_[end_ - 1]; }
+
+   private:
+    std::vector<double> buf_;
+    std::size_t keep_ = 0;
+    std::size_t end_ = 0;
+    std::size_t count_ = 0;  // prices seen, capped at keep_
+  };
+
+  void start_day(std::int64_t day) noexcept;
+  void apply_acb_update(const BarTime& bar) noexcept;
+  void evaluate_survival(const BarTime& bar) noexcept;
+  void manage_position(const BarTime& bar) noexcept;
+  void try_entry(const BarTime& bar, double vel_div) noexcept;
+  void close_position(const BarTime& bar, ExitReason reason, double price) noexcept;
+  double mark_price(std::uint32_t asset, const BarTime& bar) const noexcept;
+  void record_trade(const TradeRecord& t) noexcept;
+  void record_equity(const BarTime& bar) noexcept;
+
+  DolphinParams p_;
+  std::vector<std::string> symbols_;
+  std::size_t n_;
+  RunDigest& digest_;
+  SignalPipeline pipeline_;
+  FeatureSource* features_ = nullptr;
+  const FactorTable* factors_ = nullptr;
+  const OrderBookSource* ob_ = nullptr;
+  OrderBookParams obp_;
+  RngStream fills_;
+  McForewarner mc_;
+  DynamicBeta beta_;
+  SurvivalStack survival_;
+
+  std::vector<PriceHistory> prices_;
+  std::vector<double> last_close_;       // carried close per asset (0 before its first bar)
+  std::vector<double> vel_div_history_;  // defined values, newest last (bounded)
+  std::vector<IrpInput> irp_inputs_;     // scratch
+  std::array<int, 4> bucket_trades_{};
+  std::array<int, 4> bucket_wins_{};
+  std::array<bool, 5> last_wins_{};      // ring of the last 5 closed trades' outcomes
+  int closed_trades_ = 0;
+
+  double capital_;
+  double peak_equity_;
+  double last_equity_;
+  std::optional<OpenPosition> position_;
+  std::int64_t bar_index_ = -1;
+  std::int64_t bar_count_ = 0;
+  std::int64_t last_exit_bar_ = -1;
+  Nanos trading_start_ = 0;
+
+  std::int64_t current_day_ = INT64_MIN;
+  double day_base_boost_ = 1.0;
+  double day_beta_ = 0.0;
+  double day_mc_scale_ = 1.0;
+  McStatus day_mc_status_ = McStatus::kOk;
+  bool regime_dd_halt_ = false;
+  double regime_size_mult_ = 1.0;
+  Posture posture_ = Posture::kApex;
+  bool pending_acb_ = false;
+  double pending_boost_ = 1.0;
+  double pending_beta_ = 0.0;
+  Nanos previous_bar_time_ = 0;
+
+  std::vector<TradeRecord> trades_;
+  std::vector<EquityPoint> equity_;
+  std::vector<DayRecord> days_;
+  bool overflow_ = false;
+  DolphinStats stats_;
+};
+
+}  // namespace keel::dolphin

@@ -1,0 +1,421 @@
+#include "keel/core/io/config.hpp"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+
+#include "keel/core/primitives/clock.hpp"
+#include "keel/core/primitives/rng.hpp"
+#include "keel/core/io/toml_reader.hpp"
+
+namespace keel {
+namespace {
+
+using toml_reader::TableReader;
+using toml_reader::type_name;
+
+// TOML basic-string escaping, so any path survives dump → parse unchanged.
+std::string toml_quote(std::string_view v) {
+  std::string out = "\"";
+  for (const char c : v) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += fmt::format("\\u{:04X}", static_cast<int>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Every DOLPHIN parameter, listed once: the same visitor reads it from TOML and dumps it back.
+template <class V>
+void visit_dolphin(dolphin::DolphinParams& d, V&& v) {
+  using namespace dolphin;
+  v.section("signal");
+  v.choice("direction", d.signal.direction, {{"short", Direction::kShort}, {"long", Direction::kLong}});
+  v.num("vel_div_threshold", d.signal.vel_div_threshold, -1.0, 0.0);
+  v.num("vel_div_extreme", d.signal.vel_div_extreme, -1.0, 0.0);
+  v.num("long_threshold", d.signal.long_threshold, 0.0, 1.0);
+  v.num("long_extreme", d.signal.long_extreme, 0.0, 1.0);
+  v.integer("lookback", d.signal.lookback, 1, 1'000'000);
+  v.integer("dc_lookback_bars", d.signal.dc_lookback_bars, 1, 10'000);
+  v.num("dc_min_magnitude_bps", d.signal.dc_min_magnitude_bps, 0.0, 10'000.0);
+  v.flag("dc_skip_contradicts", d.signal.dc_skip_contradicts);
+  v.num("dc_leverage_boost", d.signal.dc_leverage_boost, 0.0, 10.0);
+  v.section("irp");
+  v.flag("use_asset_selection", d.irp.use_asset_selection);
+  v.integer("window", d.irp.window, 2, 50);
+  v.choice("returns", d.irp.returns, {{"price_diff", IrpReturns::kPriceDiff}, {"relative", IrpReturns::kRelative}});
+  v.num("min_alignment", d.irp.min_alignment, 0.0, 1.0);
+  v.num("max_noise", d.irp.max_noise, 0.0, 1e300);
+  v.integer("max_latency", d.irp.max_latency, 0, 1'000'000);
+  v.num("filter_min_alignment", d.irp.filter_min_alignment, 0.0, 1.0);
+  v.text("fallback_asset", d.irp.fallback_asset);
+  v.section("sizing");
+  v.num("min_leverage", d.sizing.min_leverage, 0.0, 1000.0);
+  v.num("max_leverage", d.sizing.max_leverage, 0.0, 1000.0);
+  v.num("abs_max_leverage", d.sizing.abs_max_leverage, 0.0, 1000.0);
+  v.num("leverage_convexity", d.sizing.leverage_convexity, 0.0, 100.0);
+  v.num("base_fraction", d.sizing.base_fraction, 0.0, 1.0);
+  v.num("min_fraction", d.sizing.min_fraction, 0.0, 1.0);
+  v.num("stalker_max_leverage", d.sizing.stalker_max_leverage, 0.0, 1000.0);
+  v.integer("bucket_min_trades", d.sizing.bucket_min_trades, 0, 1'000'000);
+  v.integer("streak_min_trades", d.sizing.streak_min_trades, 0, 1'000'000);
+  v.integer("trend_min_values", d.sizing.trend_min_values, 10, 10);
+  v.section("exits");
+  v.num("fixed_tp_pct", d.exits.fixed_tp_pct, 0.0, 100.0);
+  v.num("stop_pct", d.exits.stop_pct, 0.0, 100.0);
+  v.integer("max_hold_bars", d.exits.max_hold_bars, 1, 100'000'000);
+  v.num("slip_stop_loss", d.exits.slip_stop_loss, 0.0, 1.0);
+  v.num("slip_take_profit", d.exits.slip_take_profit, 0.0, 1.0);
+  v.num("slip_other", d.exits.slip_other, 0.0, 1.0);
+  v.flag("subday_acb_exit", d.exits.subday_acb_exit);
+  v.num("subday_exit_from_boost", d.exits.subday_exit_from_boost, 0.0, 100.0);
+  v.num("subday_exit_to_boost", d.exits.subday_exit_to_boost, 0.0, 100.0);
+  v.section("fees");
+  v.num("maker_fee", d.fees.maker_fee, 0.0, 1.0);
+  v.num("taker_fee", d.fees.taker_fee, 0.0, 1.0);
+  v.num("sp_maker_entry_rate", d.fees.sp_maker_entry_rate, 0.0, 1.0);
+  v.num("sp_maker_exit_rate", d.fees.sp_maker_exit_rate, 0.0, 1.0);
+  v.num("sp_refund", d.fees.sp_refund, 0.0, 1.0);
+  v.num("ob_edge_bps", d.fees.ob_edge_bps, 0.0, 10'000.0);
+  v.num("ob_confirm_rate", d.fees.ob_confirm_rate, 0.0, 1.0);
+  v.section("acb");
+  v.flag("enabled", d.acb.enabled);
+  v.text("factors_file", d.acb.factors_file);
+  v.num("beta_high", d.acb.beta_high, 0.0, 100.0);
+  v.num("beta_low", d.acb.beta_low, 0.0, 100.0);
+  v.num("w750_threshold_pct", d.acb.w750_threshold_pct, 0.0, 100.0);
+  v.integer("min_beta_history_days", d.acb.min_beta_history_days, 1, 100'000);
+  v.num("funding_very_bearish", d.acb.funding_very_bearish, -1.0, 1.0);
+  v.num("funding_bearish", d.acb.funding_bearish, -1.0, 1.0);
+  v.num("dvol_extreme", d.acb.dvol_extreme, 0.0, 1000.0);
+  v.num("dvol_elevated", d.acb.dvol_elevated, 0.0, 1000.0);
+  v.num("fng_extreme_fear", d.acb.fng_extreme_fear, 0.0, 100.0);
+  v.num("fng_fear", d.acb.fng_fear, 0.0, 100.0);
+  v.num("taker_selling", d.acb.taker_selling, 0.0, 100.0);
+  v.num("taker_mild", d.acb.taker_mild, 0.0, 100.0);
+  v.section("survival");
+  v.flag("enabled", d.survival.enabled);
+  v.num("apex", d.survival.apex, 0.0, 1.0);
+  v.num("stalker", d.survival.stalker, 0.0, 1.0);
+  v.num("turtle", d.survival.turtle, 0.0, 1.0);
+  v.integer("hysteresis_down", d.survival.hysteresis_down, 1, 1000);
+  v.integer("hysteresis_up", d.survival.hysteresis_up, 1, 1000);
+  v.num("heartbeat_max_age_s", d.survival.heartbeat_max_age_s, 0.0, 1e9);
+  v.num("staleness_grace_hours", d.survival.staleness_grace_hours, 0.0, 1e6);
+  v.num("staleness_tau_hours", d.survival.staleness_tau_hours, 1e-9, 1e6);
+  v.num("dvol_spike_tau_min", d.survival.dvol_spike_tau_min, 1e-9, 1e9);
+  v.num("drawdown_midpoint", d.survival.drawdown_midpoint, 0.0, 1.0);
+  v.num("drawdown_steepness", d.survival.drawdown_steepness, 0.0, 1e6);
+  v.num("degraded_below", d.survival.degraded_below, 0.0, 1.0);
+  v.num("collapse_penalty", d.survival.collapse_penalty, 0.0, 1.0);
+  v.num("recovery_alpha_per_min", d.survival.recovery_alpha_per_min, 0.0, 1e6);
+  v.num("recovery_max_step_per_min", d.survival.recovery_max_step_per_min, 0.0, 1e6);
+  v.flag("order_book_configured", d.survival.order_book_configured);
+  v.section("mc");
+  v.flag("enabled", d.mc.enabled);
+  v.integer("min_trades", d.mc.min_trades, 1, 1'000'000);
+  v.integer("max_trades", d.mc.max_trades, 1, 1'000'000);
+  v.integer("paths", d.mc.paths, 2, 1'000'000);
+  v.integer("horizon_days", d.mc.horizon_days, 1, 10'000);
+  v.num("catastrophic_drawdown", d.mc.catastrophic_drawdown, 0.0, 1.0);
+  v.num("red_catastrophic", d.mc.red_catastrophic, 0.0, 1.0);
+  v.num("red_envelope", d.mc.red_envelope, -1e9, 1e9);
+  v.num("orange_catastrophic", d.mc.orange_catastrophic, 0.0, 1.0);
+  v.num("orange_scale", d.mc.orange_scale, 0.0, 1.0);
+}
+
+template <class E>
+using Choices = std::initializer_list<std::pair<std::string_view, E>>;
+
+// Reads [dolphin.<section>] tables through TableReader.
+class DolphinReader {
+ public:
+  explicit DolphinReader(TableReader& dolphin) : dolphin_(dolphin) {}
+  // Checks the last section for unknown keys; call after visiting. (Never from a destructor: the
+  // check throws.)
+  void finish() { close(); }
+  void section(std::string_view name) {
+    close();
+    const toml::node* n = dolphin_.take(name);
+    if (n == nullptr) return;
+    if (!n->is_table()) dolphin_.fail(*n, name, "expected a table");
+    current_ = std::make_unique<TableReader>(*n->as_table(), dolphin_.full(name), dolphin_.source());
+  }
+  void num(std::string_view k, double& f, double lo, double hi) {
+    if (current_) current_->read(k, f, lo, hi);
+  }
+  void integer(std::string_view k, int& f, int lo, int hi) {
+    if (current_) current_->read(k, f, lo, hi);
+  }
+  void flag(std::string_view k, bool& f) {
+    if (current_) current_->read(k, f);
+  }
+  void text(std::string_view k, std::string& f) {
+    if (current_) current_->read(k, f);
+  }
+  template <class E>
+  void choice(std::string_view k, E& f, Choices<E> choices) {
+    if (!current_) return;
+    const toml::node* n = current_->take(k);
+    if (n == nullptr) return;
+    std::string names;
+    for (const auto& [name, value] : choices) {
+      if (n->is_string() && n->as_string()->get() == name) {
+        f = value;
+        return;
+      }
+      names += names.empty() ? fmt::format("\"{}\"", name) : fmt::format(" or \"{}\"", name);
+    }
+    current_->fail(*n, k, "expected " + names);
+  }
+
+ private:
+  void close() {
+    const std::unique_ptr<TableReader> done = std::move(current_);  // released even when finish() throws
+    if (done) done->finish();
+  }
+  TableReader& dolphin_;
+  std::unique_ptr<TableReader> current_;  // (std::optional trips a GCC 12 false -Wmaybe-uninitialized)
+};
+
+class DolphinDumper {
+ public:
+  explicit DolphinDumper(std::string& out) : out_(out) {}
+  void section(std::string_view name) { out_ += fmt::format("\n[dolphin.{}]\n", name); }
+  void num(std::string_view k, double& f, double, double) { out_ += fmt::format("{} = {}\n", k, toml_number(f)); }
+  void integer(std::string_view k, int& f, int, int) { out_ += fmt::format("{} = {}\n", k, f); }
+  void flag(std::string_view k, bool& f) { out_ += fmt::format("{} = {}\n", k, f); }
+  void text(std::string_view k, std::string& f) { out_ += fmt::format("{} = {}\n", k, toml_quote(f)); }
+  template <class E>
+  void choice(std::string_view k, E& f, Choices<E> choices) {
+    for (const auto& [name, value] : choices)
+      if (value == f) out_ += fmt::format("{} = \"{}\"\n", k, name);
+  }
+
+ private:
+  // Shortest round-trip form, always with a '.' or exponent so TOML reads a float back.
+  static std::string toml_number(double v) {
+    std::string s = fmt::format("{}", v);
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+    return s;
+  }
+  std::string& out_;
+};
+
+}  // namespace
+
+KeelConfig parse_config(std::string_view toml_text, std::string_view source_name) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}: {}", source_name, e.source().begin.line, e.description()));
+  }
+  KeelConfig c;
+  TableReader top(root, "", source_name);
+  top.section("run", [&](TableReader& r) {
+    r.read("seed", c.run.seed);
+    r.read("initial_capital", c.run.initial_capital, 1e-8, 1e15);
+  });
+  top.section("data", [&](TableReader& r) {
+    r.read("dir", c.data.dir);
+    r.read("symbols_file", c.data.symbols_file);
+    r.read("bar_interval_ms", c.data.bar_interval_ms, 1, 7LL * 86'400'000);
+    r.read("skip_bad_symbols", c.data.skip_bad_symbols);
+    r.read("features", c.data.features);
+    r.read_date_or_empty("from", c.data.from);
+    r.read_date_or_empty("to", c.data.to);
+  });
+  top.section("synthetic", [&](TableReader& r) { toml_reader::read_synthetic(r, c.synthetic); });
+  top.section("journal", [&](TableReader& r) { r.read("enabled", c.journal.enabled); });
+  top.section("credentials", [&](TableReader& r) {
+    r.read_secret_ref("api_key", c.credentials.api_key);
+    r.read_secret_ref("api_secret", c.credentials.api_secret);
+  });
+  top.section("strategy", [&](TableReader& r) {
+    if (const toml::node* n = r.take("name")) {
+      if (n->is_string() && n->as_string()->get() == "dolphin") c.strategy.kind = StrategyKind::kDolphin;
+      else if (n->is_string() && n->as_string()->get() == "none") c.strategy.kind = StrategyKind::kNone;
+      else r.fail(*n, "name", "expected \"dolphin\" or \"none\"");
+    }
+  });
+  top.section("dolphin", [&](TableReader& r) {
+    DolphinReader reader(r);
+    visit_dolphin(c.dolphin, reader);
+    reader.finish();
+  });
+  top.finish();
+  c.dolphin.initial_capital = c.run.initial_capital;
+  try {
+    validate_config(c);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", source_name, e.what()));
+  }
+  return c;
+}
+
+void validate_config(const KeelConfig& c) {
+  auto fail = [](std::string_view key, std::string_view why) {
+    throw ConfigError(fmt::format("{}: {}", key, why));
+  };
+  if (c.run.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail("run.seed", "must be at most 9223372036854775807 (a TOML integer)");
+  if (!(c.run.initial_capital > 0.0) || !std::isfinite(c.run.initial_capital))
+    fail("run.initial_capital", "must be a positive finite number");
+  if (c.data.bar_interval_ms < 1 || c.data.bar_interval_ms > 7LL * 86'400'000)
+    fail("data.bar_interval_ms", "must be between 1 ms and 7 days");
+  if (!c.data.from.empty() && !parse_utc_date(c.data.from)) fail("data.from", "expected a UTC date \"YYYY-MM-DD\"");
+  if (!c.data.to.empty() && !parse_utc_date(c.data.to)) fail("data.to", "expected a UTC date \"YYYY-MM-DD\"");
+  if (!c.data.from.empty() && !c.data.to.empty() && *parse_utc_date(c.data.from) > *parse_utc_date(c.data.to))
+    fail("data.from", "is after data.to");
+  const auto& s = c.synthetic;
+  if (s.gap_every_bars > 0 && s.gap_length_bars >= s.gap_every_bars)
+    fail("synthetic.gap_length_bars", "must be shorter than synthetic.gap_every_bars (or no bar would be left)");
+  if (!parse_utc_date(s.start).has_value()) fail("synthetic.start", "expected a UTC date \"YYYY-MM-DD\"");
+  if (s.assets < 1 || s.days < 1 || s.substeps < 1) fail("synthetic", "assets, days and substeps must be positive");
+  if (s.price_decimals < 0 || s.price_decimals > 8 || s.qty_decimals < 0 || s.qty_decimals > 8)
+    fail("synthetic", "price_decimals and qty_decimals must be within 0..8");
+  const auto& d = c.dolphin;
+  if (!(d.signal.vel_div_extreme < d.signal.vel_div_threshold))
+    fail("dolphin.signal.vel_div_extreme", "must be below vel_div_threshold");
+  if (!(d.signal.long_extreme > d.signal.long_threshold))
+    fail("dolphin.signal.long_extreme", "must be above long_threshold");
+  if (!(d.sizing.min_leverage <= d.sizing.max_leverage && d.sizing.max_leverage <= d.sizing.abs_max_leverage))
+    fail("dolphin.sizing", "needs min_leverage <= max_leverage <= abs_max_leverage");
+  if (!(d.sizing.min_fraction <= d.sizing.base_fraction))
+    fail("dolphin.sizing.min_fraction", "must not exceed base_fraction");
+  if (d.mc.min_trades > d.mc.max_trades) fail("dolphin.mc.min_trades", "must not exceed max_trades");
+  if (!(d.survival.turtle <= d.survival.stalker && d.survival.stalker <= d.survival.apex))
+    fail("dolphin.survival", "needs turtle <= stalker <= apex");
+  if (!is_secret_reference(c.credentials.api_key)) fail("credentials.api_key", "must be \"env:NAME\" or \"file:PATH\"");
+  if (!is_secret_reference(c.credentials.api_secret))
+    fail("credentials.api_secret", "must be \"env:NAME\" or \"file:PATH\"");
+}
+
+std::optional<std::int64_t> parse_utc_date(std::string_view s) noexcept {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+  const int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const auto m = static_cast<unsigned>((s[5] - '0') * 10 + (s[6] - '0'));
+  const auto d = static_cast<unsigned>((s[8] - '0') * 10 + (s[9] - '0'));
+  const CivilDate date{y, m, d};
+  const std::int64_t days = days_from_civil(date);
+  if (m < 1 || m > 12 || d < 1 || civil_from_days(days) != date) return std::nullopt;  // 2021-02-31
+  return days;
+}
+
+KeelConfig load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+std::string dump_config(const KeelConfig& c) {
+  // Doubles use the shortest round-trip form so the hash is stable and exact.
+  std::string out;
+  auto line = [&](std::string_view k, auto v) { out += fmt::format("{} = {}\n", k, v); };
+  auto str = [&](std::string_view k, std::string_view v) { out += fmt::format("{} = {}\n", k, toml_quote(v)); };
+  out += "[run]\n";
+  line("seed", c.run.seed);
+  line("initial_capital", c.run.initial_capital);
+  out += "\n[data]\n";
+  str("dir", c.data.dir);
+  str("symbols_file", c.data.symbols_file);
+  line("bar_interval_ms", c.data.bar_interval_ms);
+  line("skip_bad_symbols", c.data.skip_bad_symbols);
+  str("from", c.data.from);
+  str("to", c.data.to);
+  str("features", c.data.features);
+  const auto& s = c.synthetic;
+  out += "\n[synthetic]\n";
+  line("assets", s.assets);
+  line("days", s.days);
+  line("bar_interval_ms", s.bar_interval_ms);
+  str("start", s.start);
+  line("start_price", s.start_price);
+  line("price_decimals", s.price_decimals);
+  line("qty_decimals", s.qty_decimals);
+  line("bar_volatility", s.bar_volatility);
+  line("factor_share_calm", s.factor_share_calm);
+  line("factor_share_stressed", s.factor_share_stressed);
+  line("regime_switch_probability", s.regime_switch_probability);
+  line("shock_probability", s.shock_probability);
+  line("shock_size", s.shock_size);
+  line("substeps", s.substeps);
+  line("base_volume", s.base_volume);
+  line("gap_every_bars", s.gap_every_bars);
+  line("gap_length_bars", s.gap_length_bars);
+  out += "\n[journal]\n";
+  line("enabled", c.journal.enabled);
+  out += "\n[credentials]\n";
+  str("api_key", c.credentials.api_key);
+  str("api_secret", c.credentials.api_secret);
+  out += "\n[strategy]\n";
+  str("name", c.strategy.kind == StrategyKind::kDolphin ? "dolphin" : "none");
+  dolphin::DolphinParams d = c.dolphin;
+  DolphinDumper dumper(out);
+  visit_dolphin(d, dumper);
+  return out;
+}
+
+std::uint64_t config_hash(const KeelConfig& config) { return fnv1a64(dump_config(config)); }
+
+bool is_secret_reference(std::string_view ref) noexcept {
+  if (ref.empty()) return true;
+  if (ref.starts_with("env:")) return ref.size() > 4;
+  if (ref.starts_with("file:")) return ref.size() > 5;
+  return false;
+}
+
+std::string read_secret(std::string_view ref, std::string_view what) {
+  if (ref.starts_with("env:")) {
+    const std::string name(ref.substr(4));
+    const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0')
+      throw ConfigError(fmt::format("{}: environment variable {} is not set", what, name));
+    return v;
+  }
+  if (ref.starts_with("file:")) {
+    const std::string path(ref.substr(5));
+    struct stat st {};
+    if (path.empty() || ::stat(path.c_str(), &st) != 0)
+      throw ConfigError(fmt::format("{}: secret file {} does not exist", what, path));
+    if (!S_ISREG(st.st_mode)) throw ConfigError(fmt::format("{}: {} is not a regular file", what, path));
+    if ((st.st_mode & 0077) != 0)  // owner-only: no group or other permission bits
+      throw ConfigError(fmt::format("{}: secret file {} is readable by others (mode {:o}); use chmod 600",
+                                    what, path, st.st_mode & 0777));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(fmt::format("{}: cannot read secret file {}", what, path));
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    if (s.empty()) throw ConfigError(fmt::format("{}: secret file {} is empty", what, path));
+    return s;
+  }
+  throw ConfigError(fmt::format("{}: not a secret reference (use \"env:NAME\" or \"file:PATH\")", what));
+}
+
+}  // namespace keel
