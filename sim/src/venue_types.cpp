@@ -20,28 +20,15 @@ int fix_ord_rej_reason(RejectReason reason) noexcept {
     case RejectReason::kUnknownOrder: return 5;
     case RejectReason::kInsufficientBalance: return 3; // order exceeds limit
     case RejectReason::kUnknownAccount: return 15;
+    case RejectReason::kTooLate: return 99;
+    case RejectReason::kWouldOverflow: return 13;      // incorrect quantity
   }
   return 99;
 }
 
 std::string_view to_text(RejectReason reason) noexcept {
-  switch (reason) {
-    case RejectReason::kNone: return "";
-    case RejectReason::kUnknownSymbol: return "unknown symbol";
-    case RejectReason::kInvalidOrder: return "unsupported order type, side or time in force";
-    case RejectReason::kPriceNotPositive: return "price must be positive";
-    case RejectReason::kPriceOffTick: return "price is not a multiple of the tick size";
-    case RejectReason::kQtyNotPositive: return "quantity must be positive";
-    case RejectReason::kQtyOffLot: return "quantity is not a multiple of the lot size";
-    case RejectReason::kBelowMinNotional: return "notional below the minimum";
-    case RejectReason::kDuplicateClOrdId: return "duplicate ClOrdID";
-    case RejectReason::kBookFull: return "order book capacity exhausted";
-    case RejectReason::kPostOnlyWouldCross: return "post-only order would take liquidity";
-    case RejectReason::kUnknownOrder: return "unknown order";
-    case RejectReason::kInsufficientBalance: return "insufficient balance";
-    case RejectReason::kUnknownAccount: return "unknown account";
-  }
-  return "rejected";
+  const std::string_view text = to_string(reason);
+  return reason == RejectReason::kNone || !text.empty() ? text : std::string_view("rejected");
 }
 
 char fix_exec_type(VenueExecType type) noexcept {

@@ -27,6 +27,8 @@ inline std::string short_name(RejectReason r) {
     case RejectReason::kUnknownOrder: return "unknown-order";
     case RejectReason::kInsufficientBalance: return "balance";
     case RejectReason::kUnknownAccount: return "unknown-account";
+    case RejectReason::kTooLate: return "too-late";
+    case RejectReason::kWouldOverflow: return "overflow";
   }
   return "?";
 }

@@ -191,7 +191,7 @@ TEST(DolphinEngine, SubdayAcbNormalisationForcesAnExitAtTheNextBar) {
   DolphinParams p;
   Harness h(p, std::vector<double>(300, -0.06));
   Control up{};
-  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kAcbUpdate);
+  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kStrategyUpdate);
   up.real = 1.30;
   up.real2 = 0.2;
   h.bar(0, {falling(0)});
@@ -215,7 +215,7 @@ TEST(DolphinEngine, NewDateBoostReplacesAPendingUpdate) {
   Harness h(p, std::vector<double>(400, kNaN));
   for (std::size_t i = 0; i < 288; ++i) h.bar(i, {100.0});  // all of 2021-01-01
   Control up{};
-  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kAcbUpdate);
+  up.header.subtype = static_cast<std::uint8_t>(ControlKind::kStrategyUpdate);
   up.real = 1.5;
   up.real2 = 0.8;
   h.engine.on_control(up);

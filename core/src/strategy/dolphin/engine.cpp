@@ -75,7 +75,7 @@ DolphinEngine::DolphinEngine(const DolphinParams& params, std::vector<std::strin
 }
 
 void DolphinEngine::on_control(const Control& control) noexcept {
-  if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kAcbUpdate) return;
+  if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kStrategyUpdate) return;
   if (!p_.acb.enabled) return;  // a disabled ACB takes no sub-day updates either
   if (!std::isfinite(control.real) || !std::isfinite(control.real2) || control.real <= 0.0) return;
   // Applied at the next bar, never mid-bar (DOLPHIN.md §4).

@@ -63,24 +63,7 @@ struct ReplaceRequest {
   Qty qty;                 // new total order quantity (including what has filled)
 };
 
-// Why an order (or a replace) was refused. Stable values; the order in which a new order is checked
-// is written in matching_engine.hpp.
-enum class RejectReason : std::uint8_t {
-  kNone = 0,
-  kUnknownSymbol = 1,
-  kInvalidOrder = 2,          // unsupported side / type / time in force / combination
-  kPriceNotPositive = 3,
-  kPriceOffTick = 4,
-  kQtyNotPositive = 5,
-  kQtyOffLot = 6,
-  kBelowMinNotional = 7,
-  kDuplicateClOrdId = 8,
-  kBookFull = 9,              // the instrument's order pool is exhausted (counted)
-  kPostOnlyWouldCross = 10,
-  kUnknownOrder = 11,
-  kInsufficientBalance = 12,  // reserved: balances are not checked before trading (DECISIONS.md)
-  kUnknownAccount = 13,
-};
+using keel::RejectReason;  // core/primitives/orders.hpp
 
 // FIX 4.4 OrdRejReason (103): 0 broker option, 1 unknown symbol, 5 unknown order, 6 duplicate order,
 // 11 unsupported order characteristic, 13 incorrect quantity, 99 other.

@@ -18,6 +18,7 @@
 
 #include "keel/core/primitives/fixed_point.hpp"
 #include "keel/core/primitives/instrument.hpp"
+#include "keel/core/primitives/orders.hpp"
 
 namespace keel {
 
@@ -36,7 +37,6 @@ enum class EventKind : std::uint8_t {
 };
 inline constexpr std::uint8_t kMaxEventKind = 10;
 
-enum class Side : std::uint8_t { kNone = 0, kBuy = 1, kSell = 2 };
 
 // Header flags (bit set).
 inline constexpr std::uint8_t kFlagEndOfBatch = 1u << 0;  // last event of a batch (depth message, bar time)
@@ -112,25 +112,22 @@ struct ExternalFactor {
   double value = 0.0;
 };
 
-enum class ExecType : std::uint8_t {
-  kNone = 0,
-  kNew = 1,
-  kPartialFill = 2,
-  kFill = 3,
-  kCanceled = 4,
-  kReplaced = 5,
-  kRejected = 6,
-  kExpired = 7,
-};
-
-// header.subtype = ExecType, header.detail = reject reason code (0 = none).
+// An answer from a venue about one of the core's orders (acks, fills, cancels, rejects, status).
+// header.subtype = ExecType. header.detail = the order's OrderStatus after this report, except for
+// kRejected and kCancelRejected, where it is the RejectReason (a rejected new order is kRejected; a
+// rejected cancel or replace leaves the order as the OMS knew it).
+//
+// 64 bytes leave room for four 8-byte values after the ids, so leaves is not carried: it is
+// order_qty − cum_qty while the order is live and 0 once it is terminal (FIX's 151 = 38 − 14), and
+// the OMS, which knows order_qty (and the quantity a replace asked for), derives it.
 struct ExecReport {
   EventHeader header{.kind = EventKind::kExecReport};
-  std::uint64_t seq = 0;              // venue execution sequence
-  std::uint64_t client_order_id = 0;
-  Price last_price;
-  Qty last_qty;
-  Qty leaves_qty;
+  std::uint32_t client_order_id = 0;  // ClOrdID sequence of the request answered (oms/cl_ord_ids.hpp)
+  std::uint32_t exec_id = 0;          // the venue's execution id: the OMS's duplicate key (0 = none)
+  Price last_price;                   // price of this fill (0 when there is none)
+  Qty last_qty;                       // quantity of this fill
+  Qty cum_qty;                        // the order's filled quantity after this report
+  Notional fee;                       // fee of this fill in the quote asset (negative = rebate)
 };
 
 // header.subtype = timer id (0..255).
@@ -146,8 +143,9 @@ enum class ControlKind : std::uint8_t {
   kConfigReload = 2,  // value = config generation
   kKillSwitch = 3,    // value = 1 engage, 0 release
   kMode = 4,          // value = mode code
-  kAcbUpdate = 5,     // real = new boost, real2 = new beta (DOLPHIN.md §4 sub-day update)
+  kStrategyUpdate = 5, // value = an update id the strategy defines, real / real2 its arguments
   kEndOfData = 6,     // the source has no more events
+  kTradingState = 7,  // value = TradingState (risk/trading_state.hpp): active, reducing, halted
 };
 
 // header.subtype = ControlKind.
@@ -206,18 +204,14 @@ union Event {
   Advice advice;
 };
 
-enum class OrderAction : std::uint8_t { kNone = 0, kNew = 1, kCancel = 2, kReplace = 3 };
-enum class OrderType : std::uint8_t { kNone = 0, kMarket = 1, kLimit = 2 };
-enum class TimeInForce : std::uint8_t { kNone = 0, kGtc = 1, kIoc = 3, kFok = 4 };
-
-// What leaves the core. client_order_id is a deterministic function of the run (a counter), never
-// of wall time.
+// What leaves the core: one request to a venue. client_order_id is the request's ClOrdID sequence,
+// a deterministic function of the run (oms/cl_ord_ids.hpp), never of wall time.
 struct OrderCommand {
   std::int64_t ts = 0;                      // the event time that caused the command
-  std::uint64_t client_order_id = 0;
-  std::uint64_t orig_client_order_id = 0;   // cancel / replace target
-  Price price;
-  Qty qty;
+  std::uint32_t client_order_id = 0;        // this request's id (new, cancel or replace)
+  std::uint32_t orig_client_order_id = 0;   // cancel / replace: the order's current id
+  Price price;                              // limit price (0 for market, stop-loss, take-profit)
+  Qty qty;                                  // new: order quantity; replace: new total quantity
   InstrumentId instrument = kNoInstrument;
   OrderAction action = OrderAction::kNone;
   Side side = Side::kNone;
