@@ -15,7 +15,7 @@
 #include <benchmark/benchmark.h>
 
 #include "keel/core/io/bar_data.hpp"
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/signal/eigen_signal.hpp"
 #include "keel/core/engine/engine.hpp"
 #include "latency_histogram.hpp"

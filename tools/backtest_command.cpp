@@ -41,7 +41,7 @@ Command make_command() {
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
 
-std::string position_json(const dolphin::DolphinEngine& d) {
+std::string position_json(const dolphin::DolphinStrategy& d) {
   if (!d.position()) return "null";
   const auto& p = *d.position();
   JsonObject o;
@@ -84,8 +84,8 @@ int backtest_command(const std::vector<std::string>& args) {
 
   const std::unique_ptr<MarketInput> market = open_market(config);
   for (const auto& skipped : market->bars.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", skipped.c_str());
-  Engine engine(market->registry.size());
-  const std::unique_ptr<StrategySetup> strategy = attach_strategy(config, market->registry, engine, market->bar_times);
+  const std::unique_ptr<CoreSetup> strategy = build_core(config, market->registry, market->bar_times, market.get());
+  Engine& engine = *strategy->engine;
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -102,10 +102,10 @@ int backtest_command(const std::vector<std::string>& args) {
   options.stop_at = strategy->stop_at;
   options.expected_bar_times = market->bar_times;
   options.progress = ::isatty(2) != 0;
-  const CoreRun run = run_core(*market->source, engine, journal.get(), options);
+  const CoreRun run = run_core(*market->source, engine, strategy->venue.get(), journal.get(), options);
 
   JsonObject summary;
-  const dolphin::DolphinEngine* d = strategy->dolphin.get();
+  const dolphin::DolphinStrategy* d = strategy->dolphin.get();
   std::string start, end;
   std::uint64_t trading_bars = run.stats.bar_times;
   std::span<const dolphin::EquityPoint> period;

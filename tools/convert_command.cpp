@@ -27,9 +27,8 @@ int convert_command(const std::vector<std::string>& args) {
   RunJournalWriter journal(*cmd.get("--out"), config, market->registry);
   // The journal carries the default configuration (DOLPHIN): replaying it reproduces this digest,
   // which equals a default `keel backtest` of the same bars.
-  Engine engine(market->registry.size());
-  const auto strategy = attach_strategy(config, market->registry, engine, market->bar_times);
-  const CoreRun run = run_core(*market->source, engine, &journal);
+  const auto core = build_core(config, market->registry, market->bar_times, market.get());
+  const CoreRun run = run_core(*market->source, *core->engine, core->venue.get(), &journal);
   std::fputs(fmt::format("keel convert: {} bars of {} symbols ({} bar times) -> {} ({} records)\ndigest {}\n",
                          run.stats.bar_events, market->registry.size(), run.stats.bar_times, *cmd.get("--out"),
                          run.journal_records, digest_hex(run.digest))

@@ -3,13 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/execution/backtest_loop.hpp"
+#include "keel/core/execution/bar_close_venue.hpp"
 #include "keel/core/primitives/clock.hpp"
+#include "keel/sim/bar_walk_flow.hpp"
+#include "keel/sim/matching_venue.hpp"
 #include "keel/sim/synthetic_market.hpp"
 
 namespace keel::cli {
@@ -30,7 +35,8 @@ void draw_progress(std::uint64_t done, std::uint64_t total) noexcept {
 
 }  // namespace
 
-CoreRun run_core(EventSource& source, Engine& engine, RunJournalWriter* journal, const RunOptions& options) {
+CoreRun run_core(EventSource& source, Engine& engine, ExecutionVenue* venue, RunJournalWriter* journal,
+                 const RunOptions& options) {
   CoreRun run;
   const bool progress = options.progress && options.expected_bar_times > 0;
   const std::uint64_t step = std::max<std::uint64_t>(1, options.expected_bar_times / 200);
@@ -39,12 +45,11 @@ CoreRun run_core(EventSource& source, Engine& engine, RunJournalWriter* journal,
   // journal, core and strategy) must not allocate.
   bool warm = false;
   AllocationScope scope;
+  BacktestLoop loop(engine, venue, journal);
   Event event{};
   while (source.next(event)) {
     if (event.header.ts_exchange >= options.stop_at) break;
-    if (journal != nullptr && journal->append(event) != Errc::kOk)
-      throw OutputError("cannot write the journal (disk full?)");
-    engine.on_event(event);
+    if (loop.feed(event) != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
     const std::uint64_t done = engine.stats().bar_times;
     if (!warm && done > 0) {
       warm = true;
@@ -55,6 +60,7 @@ CoreRun run_core(EventSource& source, Engine& engine, RunJournalWriter* journal,
       next_draw = done + step;
     }
   }
+  if (loop.finish() != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
   run.allocations_after_warmup = warm ? scope.allocations() : 0;
   if (progress) {
     draw_progress(options.expected_bar_times, options.expected_bar_times);
@@ -97,32 +103,107 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
   return in;
 }
 
-std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const InstrumentRegistry& registry,
-                                               Engine& engine, std::uint64_t expected_bar_times) {
-  auto setup = std::make_unique<StrategySetup>();
+namespace {
+
+// The matching venue over the run's own market: a second, identical copy of its bars (or of the
+// synthetic market) drives the flow, so the venue's book walks the bars the core sees.
+std::unique_ptr<ExecutionVenue> make_matching_venue(const KeelConfig& config, const InstrumentRegistry& registry,
+                                                    const MarketInput& market, std::unique_ptr<EventSource>& bars,
+                                                    InstrumentRegistry& scratch) {
+  std::vector<InstrumentId> ids;
+  std::vector<sim::VenueSymbol> symbols;
+  for (const Instrument& ins : registry.all()) {
+    ids.push_back(ins.id);
+    sim::VenueSymbol v;
+    v.instrument = ins;
+    v.base = static_cast<sim::AssetId>(ins.id + 1);
+    v.quote = 0;
+    symbols.push_back(v);
+  }
+  if (market.merger != nullptr) {
+    bars = std::make_unique<BarMerger>(market.bars.series, ids, config.data.bar_interval_ms);
+  } else {
+    bars = std::make_unique<sim::SyntheticMarket>(config.synthetic, config.run.seed, scratch);
+  }
+  const auto& m = config.execution.matching;
+  sim::EngineConfig ec;
+  ec.orders_per_book = static_cast<std::size_t>(m.orders_per_book);
+  ec.accounts = 3;
+  ec.assets = registry.size() + 1;
+  ec.maker_fee_millionths = static_cast<std::int64_t>(std::llround(m.maker_fee * 1e6));
+  ec.taker_fee_millionths = static_cast<std::int64_t>(std::llround(m.taker_fee * 1e6));
+  sim::BarWalkParams bp;
+  bp.levels = m.levels;
+  bp.spread_ticks = m.spread_ticks;
+  bp.level_notional = m.level_notional;
+  bp.depth_jitter = m.depth_jitter;
+  bp.steps_per_bar = m.steps_per_bar;
+  bp.volume_fraction = m.volume_fraction;
+  auto flow = std::make_unique<sim::BarWalkFlow>(*bars, ids, symbols,
+                                                 sim::FlowAccounts{sim::MatchingVenue::kMaker, sim::MatchingVenue::kTaker},
+                                                 config.run.seed, bp);
+  sim::MatchingVenueParams vp;
+  vp.order_entry_ns = m.order_entry_us * 1000;
+  vp.report_ns = m.report_us * 1000;
+  return std::make_unique<sim::MatchingVenue>(symbols, ec, vp, std::move(flow));
+}
+
+}  // namespace
+
+std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const InstrumentRegistry& registry,
+                                      std::uint64_t expected_bar_times, const MarketInput* market) {
+  auto setup = std::make_unique<CoreSetup>();
   if (!config.data.from.empty()) setup->trading_start = *parse_utc_date(config.data.from) * kNanosPerDay;
   if (!config.data.to.empty()) setup->stop_at = (*parse_utc_date(config.data.to) + 1) * kNanosPerDay;
-  if (config.strategy.kind != StrategyKind::kDolphin) {
-    if (!config.data.features.empty())
-      throw ConfigError("data.features: precomputed features need a strategy (strategy.name = \"dolphin\")");
+  EngineConfig ec;
+  ec.instrument_count = registry.size();
+  ec.risk = config.risk;
+  ec.oms_capacity = static_cast<std::size_t>(config.oms.capacity);
+  ec.ack_timeout = static_cast<Nanos>(config.oms.ack_timeout_s * 1e9);
+  const auto cash = notional_from_double(config.run.initial_capital);
+  if (!cash.ok()) throw ConfigError("run.initial_capital: does not fit the fixed-point notional");
+  ec.initial_cash = cash.value();
+  setup->engine = std::make_unique<Engine>(ec);
+  Engine& engine = *setup->engine;
+
+  BarCloseModel model;  // no strategy: a frictionless bar-close venue
+  if (config.strategy.kind == StrategyKind::kDolphin) {
+    std::vector<std::string> symbols;
+    for (const Instrument& ins : registry.all()) symbols.push_back(ins.symbol);
+    dolphin::DolphinParams params = config.dolphin;
+    params.initial_capital = config.run.initial_capital;
+    setup->dolphin = std::make_unique<dolphin::DolphinStrategy>(params, std::move(symbols), config.run.seed,
+                                                                 engine.run_digest(), expected_bar_times);
+    setup->dolphin->set_trading_start(setup->trading_start);
+    setup->dolphin->set_ledger_mode(config.execution.venue == VenueKind::kBarClose ? dolphin::LedgerMode::kModel
+                                                                                   : dolphin::LedgerMode::kFills);
+    if (params.acb.enabled && !params.acb.factors_file.empty()) {
+      setup->factors = std::make_unique<dolphin::FactorTable>(dolphin::FactorTable::load(params.acb.factors_file));
+      setup->dolphin->set_factor_table(setup->factors.get());
+    }
+    if (!config.data.features.empty()) {
+      setup->features = std::make_unique<dolphin::FeatureTable>(dolphin::FeatureTable::load(config.data.features));
+      setup->dolphin->set_feature_source(setup->features.get());
+    }
+    std::vector<Qty> lots;
+    for (const Instrument& ins : registry.all()) lots.push_back(ins.lot_size);
+    setup->dolphin->set_lot_sizes(std::move(lots));
+    engine.set_strategy(setup->dolphin.get(), &setup->dolphin->sizer());
+    model = setup->dolphin->bar_close_model();
+  } else if (!config.data.features.empty()) {
+    throw ConfigError("data.features: precomputed features need a strategy (strategy.name = \"dolphin\")");
+  }
+  if (market == nullptr) {
+    setup->venue_name = "none";
     return setup;
   }
-  std::vector<std::string> symbols;
-  for (const Instrument& ins : registry.all()) symbols.push_back(ins.symbol);
-  dolphin::DolphinParams params = config.dolphin;
-  params.initial_capital = config.run.initial_capital;
-  setup->dolphin = std::make_unique<dolphin::DolphinEngine>(params, std::move(symbols), config.run.seed,
-                                                             engine.run_digest(), expected_bar_times);
-  setup->dolphin->set_trading_start(setup->trading_start);
-  if (params.acb.enabled && !params.acb.factors_file.empty()) {
-    setup->factors = std::make_unique<dolphin::FactorTable>(dolphin::FactorTable::load(params.acb.factors_file));
-    setup->dolphin->set_factor_table(setup->factors.get());
+  if (config.execution.venue == VenueKind::kBarClose) {
+    setup->venue = std::make_unique<BarCloseVenue>(model, registry.size(), config.run.seed);
+    setup->venue_name = "bar-close";
+  } else {
+    setup->venue = make_matching_venue(config, registry, *market, setup->venue_market, setup->venue_registry);
+    setup->venue_name = "matching";
   }
-  if (!config.data.features.empty()) {
-    setup->features = std::make_unique<dolphin::FeatureTable>(dolphin::FeatureTable::load(config.data.features));
-    setup->dolphin->set_feature_source(setup->features.get());
-  }
-  engine.set_strategy(setup->dolphin.get());
   return setup;
 }
 

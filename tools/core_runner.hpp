@@ -8,9 +8,10 @@
 #include <string>
 
 #include "keel/core/io/bar_data.hpp"
-#include "keel/core/strategy/dolphin/engine.hpp"
-#include "keel/core/strategy/dolphin/feature_table.hpp"
 #include "keel/core/engine/engine.hpp"
+#include "keel/core/execution/execution_venue.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
+#include "keel/core/strategy/dolphin/feature_table.hpp"
 #include "keel/core/io/event_source.hpp"
 #include "keel/core/io/run_journal.hpp"
 
@@ -29,9 +30,11 @@ struct RunOptions {
   bool progress = false;                              // draw a progress bar on stderr
 };
 
-// Runs `engine` (with whatever strategy is attached) over `source`. journal may be null. Throws
-// OutputError when the journal cannot be written.
-CoreRun run_core(EventSource& source, Engine& engine, RunJournalWriter* journal, const RunOptions& options = {});
+// Runs `engine` (with whatever strategy is attached) over `source`, its commands going to `venue`
+// (null: dropped — replay, where the journal holds the venue's answers). journal may be null.
+// Throws OutputError when the journal cannot be written.
+CoreRun run_core(EventSource& source, Engine& engine, ExecutionVenue* venue, RunJournalWriter* journal,
+                 const RunOptions& options = {});
 
 // Source-of-events adaptor over a vector (replay).
 class VectorSource final : public EventSource {
@@ -64,19 +67,25 @@ struct MarketInput {
 // Throws DataError / ConfigError (start-up).
 std::unique_ptr<MarketInput> open_market(const KeelConfig& config);
 
-// The configured strategy attached to an engine (none, or DOLPHIN with its optional ACB factor table
-// and precomputed features).
-struct StrategySetup {
+// The core of one run as the config describes it: the engine (risk limits, OMS, portfolio), the
+// strategy and its sizer, and — for a backtest — the execution venue ([execution] venue).
+struct CoreSetup {
+  std::unique_ptr<Engine> engine;
   std::unique_ptr<dolphin::FactorTable> factors;
   std::unique_ptr<dolphin::FeatureTable> features;
-  std::unique_ptr<dolphin::DolphinEngine> dolphin;
+  std::unique_ptr<dolphin::DolphinStrategy> dolphin;
+  std::unique_ptr<ExecutionVenue> venue;        // null for a replay
+  std::unique_ptr<EventSource> venue_market;   // the matching venue's own copy of the market
+  InstrumentRegistry venue_registry;            // (the synthetic copy registers its symbols here)
+  std::string venue_name;                       // "bar-close" / "matching" / "none"
   Nanos trading_start = 0;
   Nanos stop_at = std::numeric_limits<Nanos>::max();
 };
-// Precomputed features come from config.data.features (recorded in the journal, so a replay reads
-// the same file). Throws DataError / ConfigError.
-std::unique_ptr<StrategySetup> attach_strategy(const KeelConfig& config, const InstrumentRegistry& registry,
-                                               Engine& engine, std::uint64_t expected_bar_times);
+// `market` is the run's market input (the matching venue walks the same bars); null for a replay,
+// which gets no venue. Precomputed features come from config.data.features (recorded in the journal,
+// so a replay reads the same file). Throws DataError / ConfigError.
+std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const InstrumentRegistry& registry,
+                                      std::uint64_t expected_bar_times, const MarketInput* market);
 
 // "2021-04-30T23:55:00Z" for event time ns.
 std::string format_utc(std::int64_t ns);

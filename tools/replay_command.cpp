@@ -27,11 +27,10 @@ int replay_command(const std::vector<std::string>& args) {
   const std::string path = cmd.positionals()[0];
   const RunJournal journal = read_run_journal(path);
   VectorSource source(journal.events);
-  Engine engine(journal.registry.size());
-  // The strategy as configured in the journal; its ACB factor table and precomputed features (if
-  // any) are read again from the recorded paths.
-  const auto strategy = attach_strategy(journal.config, journal.registry, engine, journal.events.size());
-  const CoreRun run = run_core(source, engine, nullptr);
+  // The core as configured in the journal (its ACB factor table and precomputed features, if any,
+  // are read again from the recorded paths), without a venue: the journal holds the venue's answers.
+  const auto core = build_core(journal.config, journal.registry, journal.events.size(), nullptr);
+  const CoreRun run = run_core(source, *core->engine, nullptr, nullptr);
   std::fputs(fmt::format("keel replay: {} events, {} bar times, {} instruments\ndigest {}\n", journal.events.size(),
                          run.stats.bar_times, journal.registry.size(), digest_hex(run.digest))
                  .c_str(),

@@ -55,7 +55,7 @@ void write_text_file(const std::string& path, const std::string& text) {
   if (std::fclose(f) != 0 || !ok) throw OutputError(path + ": write failed");
 }
 
-void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine) {
+void write_trades_csv(const std::string& path, const dolphin::DolphinStrategy& engine) {
   std::string out =
       "symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,fraction,bucket,"
       "exit_reason,gross_pnl,fees,net_pnl\n";
@@ -68,14 +68,14 @@ void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& eng
   write_text_file(path, out);
 }
 
-void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& engine) {
+void write_equity_csv(const std::string& path, const dolphin::DolphinStrategy& engine) {
   std::string out = "open_time_ms,equity,capital\n";
   for (const auto& e : engine.equity())
     out += fmt::format("{},{},{}\n", e.time / kNanosPerMilli, num(e.equity), num(e.capital));
   write_text_file(path, out);
 }
 
-void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
+void write_report_html(const std::string& path, const dolphin::DolphinStrategy& engine,
                        std::span<const dolphin::EquityPoint> eq, const dolphin::RunMetrics& m,
                        const std::string& summary_json, const std::string& params_toml) {
   std::vector<double> equity, drawdown;

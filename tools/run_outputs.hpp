@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/strategy/dolphin/metrics.hpp"
 
 namespace keel::cli {
@@ -16,12 +16,12 @@ void write_text_file(const std::string& path, const std::string& text);
 
 // Header: symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,
 // fraction,bucket,exit_reason,gross_pnl,fees,net_pnl — numbers with 17 significant digits.
-void write_trades_csv(const std::string& path, const dolphin::DolphinEngine& engine);
+void write_trades_csv(const std::string& path, const dolphin::DolphinStrategy& engine);
 // Header: open_time_ms,equity,capital
-void write_equity_csv(const std::string& path, const dolphin::DolphinEngine& engine);
+void write_equity_csv(const std::string& path, const dolphin::DolphinStrategy& engine);
 // Charts `period` (the trading period's equity); `summary_json` is embedded as the summary,
 // `params_toml` as the parameter listing.
-void write_report_html(const std::string& path, const dolphin::DolphinEngine& engine,
+void write_report_html(const std::string& path, const dolphin::DolphinStrategy& engine,
                        std::span<const dolphin::EquityPoint> period, const dolphin::RunMetrics& metrics,
                        const std::string& summary_json, const std::string& params_toml);
 

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "keel/core/io/bar_data.hpp"
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/signal/eigen_signal.hpp"
 #include "keel/core/engine/engine.hpp"
 #include "../unit/test_support.hpp"

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "keel/core/primitives/alloc_counter.hpp"
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/strategy/dolphin/metrics.hpp"
 
 using namespace keel;

@@ -4,30 +4,82 @@
 
 namespace keel {
 
-Engine::Engine(std::size_t instrument_count)
-    : instruments_(instrument_count), batch_closes_(instrument_count, 0.0) {
-  batch_members_.reserve(instrument_count);
+SizingDecision ExplicitQtySizer::size(const Intent& intent, const Portfolio& /*portfolio*/) noexcept {
+  SizingDecision d;
+  d.ok = intent.qty.is_positive();
+  d.qty = intent.qty;
+  return d;
+}
+
+namespace {
+EngineConfig tracking_only(std::size_t instrument_count) {
+  EngineConfig c;
+  c.instrument_count = instrument_count;
+  c.oms_capacity = 16;
+  c.command_ring = 16;
+  return c;
+}
+}  // namespace
+
+Engine::Engine(std::size_t instrument_count) : Engine(tracking_only(instrument_count)) {}
+
+Engine::Engine(const EngineConfig& config)
+    : instruments_(config.instrument_count),
+      batch_closes_(config.instrument_count, 0.0),
+      risk_(config.risk),
+      oms_(config.oms_capacity, config.instrument_count, config.ack_timeout),
+      portfolio_(config.instrument_count, config.initial_cash),
+      commands_(config.command_ring) {
+  batch_members_.reserve(config.instrument_count);
+}
+
+void Engine::set_strategy(Strategy* strategy, Sizer* sizer) noexcept {
+  strategy_ = strategy;
+  sizer_ = sizer;
+  if (strategy_ != nullptr) strategy_->attach(*this);
 }
 
 void Engine::on_event(const Event& event) noexcept {
   ++stats_.events;
+  clock_.advance_to(event.header.ts_local);
   switch (event.header.kind) {
     case EventKind::kBar:
       on_bar(event.bar);
       break;
-    case EventKind::kControl:
-      if (static_cast<ControlKind>(event.header.subtype) == ControlKind::kEndOfData) {
-        if (batch_open_) close_bar_time();
-      } else if (strategy_ != nullptr) {
-        strategy_->on_control(event.control);
-      } else {
-        ++stats_.ignored_events;
+    case EventKind::kTrade:
+      if (event.trade.header.instrument >= instruments_.size() || !event.trade.price.is_positive()) {
+        ++stats_.rejected_events;
+        break;
       }
+      on_market_price(event.trade.header.instrument, event.trade.price);
+      if (strategy_ != nullptr) strategy_->on_trade(event.trade);
+      break;
+    case EventKind::kBookTop: {
+      const BookTop& t = event.book_top;
+      if (t.header.instrument >= instruments_.size() || !t.bid_price.is_positive() || !t.ask_price.is_positive() ||
+          t.bid_price > t.ask_price) {
+        ++stats_.rejected_events;
+        break;
+      }
+      on_market_price(t.header.instrument, Price::from_raw(t.bid_price.raw() + (t.ask_price.raw() - t.bid_price.raw()) / 2));
+      if (strategy_ != nullptr) strategy_->on_book_top(t);
+      break;
+    }
+    case EventKind::kExecReport:
+      on_report(event.exec);
+      break;
+    case EventKind::kTimer:
+      if (strategy_ != nullptr) strategy_->on_timer(event.timer);
+      else ++stats_.ignored_events;
+      break;
+    case EventKind::kControl:
+      on_control(event.control);
       break;
     default:
       ++stats_.ignored_events;
       break;
   }
+  send_status_queries();
 }
 
 std::size_t Engine::poll(SpscRing<Event>& ring, std::size_t max_events) noexcept {
@@ -40,6 +92,51 @@ std::size_t Engine::poll(SpscRing<Event>& ring, std::size_t max_events) noexcept
     ++n;
   }
   return n;
+}
+
+void Engine::finish() noexcept {
+  if (finished_) return;
+  if (batch_open_) close_bar_time();
+  finished_ = true;
+  if (strategy_ != nullptr) strategy_->on_finish();
+}
+
+void Engine::on_control(const Control& control) noexcept {
+  switch (static_cast<ControlKind>(control.header.subtype)) {
+    case ControlKind::kEndOfData:
+      if (batch_open_) close_bar_time();
+      return;
+    case ControlKind::kTradingState:
+      if (control.value < 0 || control.value > kMaxTradingState) {
+        ++stats_.rejected_events;
+        return;
+      }
+      risk_.set_state(static_cast<TradingState>(control.value));
+      return;
+    case ControlKind::kKillSwitch:
+      risk_.set_kill_switch(control.value != 0);
+      return;
+    default:
+      break;
+  }
+  if (strategy_ != nullptr) strategy_->on_control(control);
+  else ++stats_.ignored_events;
+}
+
+void Engine::on_market_price(InstrumentId instrument, Price price) noexcept {
+  instruments_[instrument].reference = price;
+  portfolio_.mark(instrument, price);
+}
+
+void Engine::on_report(const ExecReport& report) noexcept {
+  ++stats_.exec_reports;
+  digest_.add_bytes(&report, sizeof report);
+  const ReportResult r = oms_.on_report(report);
+  if (r.fill && r.order != nullptr) {
+    (void)portfolio_.apply_fill(r.order->instrument, r.order->side, report.last_price, report.last_qty, report.fee);
+    risk_.on_equity(portfolio_.equity().to_double(), clock_.now());
+  }
+  if (strategy_ != nullptr) strategy_->on_exec_report(report, r.order);
 }
 
 void Engine::on_bar(const Bar& bar) noexcept {
@@ -62,8 +159,8 @@ void Engine::on_bar(const Bar& bar) noexcept {
     batch_members_.push_back(id);
   }  // a repeated bar for the same instrument and time replaces the earlier one
   s.batch_close = bar.close;
+  on_market_price(id, bar.close);
   ++stats_.bar_events;
-  clock_.advance_to(bar.header.ts_local);
   if (bar.header.ts_local > batch_close_time_) batch_close_time_ = bar.header.ts_local;
   if ((bar.header.flags & kFlagEndOfBatch) != 0) close_bar_time();
 }
@@ -90,6 +187,7 @@ void Engine::close_bar_time() noexcept {
   digest_.add_i64(batch_time_);
   digest_.add_u64(batch_members_.size());
   digest_.add_double(index_return);
+  risk_.on_equity(portfolio_.equity().to_double(), batch_close_time_);
 
   if (strategy_ != nullptr) strategy_->on_bar_time(BarTime{batch_time_, batch_close_time_, batch_closes_});
 
@@ -102,6 +200,103 @@ void Engine::close_bar_time() noexcept {
   batch_members_.clear();
   batch_open_ = false;
   batch_close_time_ = 0;
+}
+
+RiskExposure Engine::exposure(InstrumentId instrument) const noexcept {
+  RiskExposure x;
+  x.reference_price = instruments_[instrument].reference.to_double();
+  x.position = portfolio_.position(instrument).qty.to_double();
+  x.working_buy = oms_.working(instrument, Side::kBuy).to_double();
+  x.working_sell = oms_.working(instrument, Side::kSell).to_double();
+  x.gross_exposure = portfolio_.gross_exposure();
+  x.open_orders = oms_.open_orders();
+  return x;
+}
+
+bool Engine::emit(const OrderCommand& command) noexcept {
+  if (!commands_.try_push(command)) {
+    ++stats_.ring_full;
+    return false;
+  }
+  digest_.add_bytes(&command, sizeof command);
+  ++stats_.commands;
+  return true;
+}
+
+void Engine::send_status_queries() noexcept {
+  OrderCommand q;
+  // A query that does not fit the ring now is asked again at the next event (the OMS re-arms it).
+  while (oms_.next_status_query(clock_.now(), q)) (void)emit(q);
+}
+
+SubmitResult Engine::submit(const Intent& intent) noexcept {
+  ++stats_.intents;
+  SubmitResult result;
+  const Nanos now = clock_.now();
+  if (intent.kind == IntentKind::kCancel || intent.kind == IntentKind::kReplace) {
+    OrderCommand c;
+    const bool made = intent.kind == IntentKind::kCancel
+                          ? oms_.make_cancel(intent.order_id, c, now)
+                          : oms_.make_replace(intent.order_id, intent.limit_price, intent.qty, c, now);
+    if (!made) {
+      ++stats_.oms_refused;
+      result.status = SubmitStatus::kOmsRefused;
+      return result;
+    }
+    // Cancels always pass risk; a replace is checked like a new order of its new size.
+    result.risk = risk_.check(c, exposure(c.instrument), now);
+    if (result.risk != RiskReject::kNone) {
+      result.status = SubmitStatus::kRiskRejected;
+      // The OMS recorded the request; take it back as refused by the venue would: a cancel reject.
+      ExecReport undo{};
+      undo.header.subtype = static_cast<std::uint8_t>(ExecType::kCancelRejected);
+      undo.client_order_id = c.client_order_id;
+      (void)oms_.on_report(undo);
+      return result;
+    }
+    result.order_id = intent.order_id;
+    result.status = emit(c) ? SubmitStatus::kSent : SubmitStatus::kRingFull;
+    return result;
+  }
+  if (intent.kind != IntentKind::kOrder || intent.instrument >= instruments_.size()) {
+    result.status = SubmitStatus::kInvalid;
+    return result;
+  }
+  Sizer& sizer = sizer_ != nullptr ? *sizer_ : static_cast<Sizer&>(explicit_sizer_);
+  result.sizing = intent.qty.is_positive() ? explicit_sizer_.size(intent, portfolio_) : sizer.size(intent, portfolio_);
+  if (!result.sizing.ok || !result.sizing.qty.is_positive()) {
+    ++stats_.sizing_refused;
+    result.status = SubmitStatus::kSizingRefused;
+    return result;
+  }
+  OrderCommand c;
+  c.ts = now;
+  c.instrument = intent.instrument;
+  c.action = OrderAction::kNew;
+  c.side = intent.side;
+  c.type = intent.type;
+  c.tif = intent.tif;
+  c.post_only = intent.post_only ? 1 : 0;
+  c.price = intent.type == OrderType::kLimit ? intent.limit_price : Price{};
+  c.qty = result.sizing.qty;
+  result.risk = risk_.check(c, exposure(c.instrument), now);
+  if (result.risk != RiskReject::kNone) {
+    result.status = SubmitStatus::kRiskRejected;
+    return result;
+  }
+  if (!oms_.add_new(c, intent.tag, now)) {
+    ++stats_.oms_refused;
+    result.status = SubmitStatus::kOmsRefused;
+    return result;
+  }
+  result.order_id = c.client_order_id;
+  if (!emit(c)) {
+    oms_.abandon(c.client_order_id);
+    result.status = SubmitStatus::kRingFull;
+    return result;
+  }
+  result.status = SubmitStatus::kSent;
+  return result;
 }
 
 }  // namespace keel

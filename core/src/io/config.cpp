@@ -197,6 +197,13 @@ class DolphinReader {
   std::unique_ptr<TableReader> current_;  // (std::optional trips a GCC 12 false -Wmaybe-uninitialized)
 };
 
+// Shortest round-trip form, always with a '.' or exponent so TOML reads a float back.
+std::string toml_number(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
 class DolphinDumper {
  public:
   explicit DolphinDumper(std::string& out) : out_(out) {}
@@ -212,12 +219,6 @@ class DolphinDumper {
   }
 
  private:
-  // Shortest round-trip form, always with a '.' or exponent so TOML reads a float back.
-  static std::string toml_number(double v) {
-    std::string s = fmt::format("{}", v);
-    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
-    return s;
-  }
   std::string& out_;
 };
 
@@ -257,6 +258,44 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
       else if (n->is_string() && n->as_string()->get() == "none") c.strategy.kind = StrategyKind::kNone;
       else r.fail(*n, "name", "expected \"dolphin\" or \"none\"");
     }
+  });
+  top.section("execution", [&](TableReader& r) {
+    if (const toml::node* n = r.take("venue")) {
+      if (n->is_string() && n->as_string()->get() == "bar-close") c.execution.venue = VenueKind::kBarClose;
+      else if (n->is_string() && n->as_string()->get() == "matching") c.execution.venue = VenueKind::kMatching;
+      else r.fail(*n, "venue", "expected \"bar-close\" or \"matching\"");
+    }
+    r.section("matching", [&](TableReader& m) {
+      auto& x = c.execution.matching;
+      m.read("order_entry_us", x.order_entry_us, 0, 60'000'000);
+      m.read("report_us", x.report_us, 0, 60'000'000);
+      m.read("levels", x.levels, 1, 1000);
+      m.read("spread_ticks", x.spread_ticks, 1, 1'000'000);
+      m.read("level_notional", x.level_notional, 1e-8, 1e12);
+      m.read("depth_jitter", x.depth_jitter, 0.0, 0.999999);
+      m.read("steps_per_bar", x.steps_per_bar, 4, 100'000);
+      m.read("volume_fraction", x.volume_fraction, 0.0, 1.0);
+      m.read("maker_fee", x.maker_fee, -0.01, 0.1);
+      m.read("taker_fee", x.taker_fee, -0.01, 0.1);
+      m.read("orders_per_book", x.orders_per_book, 64, 1 << 20);
+    });
+  });
+  top.section("risk", [&](TableReader& r) {
+    auto& k = c.risk;
+    r.read("max_order_qty", k.max_order_qty, 0.0, 1e15);
+    r.read("max_order_notional", k.max_order_notional, 0.0, 1e15);
+    r.read("price_band", k.price_band, 0.0, 100.0);
+    r.read("max_position_notional", k.max_position_notional, 0.0, 1e15);
+    r.read("max_gross_exposure", k.max_gross_exposure, 0.0, 1e15);
+    r.read("max_open_orders", k.max_open_orders, 0, 1'000'000);
+    r.read("orders_per_second", k.orders_per_second, 0.0, 1e9);
+    r.read("order_burst", k.order_burst, 0, 1'000'000);
+    r.read("max_daily_loss", k.max_daily_loss, 0.0, 1e15);
+    r.read("max_daily_loss_fraction", k.max_daily_loss_fraction, 0.0, 1.0);
+  });
+  top.section("oms", [&](TableReader& r) {
+    r.read("capacity", c.oms.capacity, 16, 1 << 22);
+    r.read("ack_timeout_s", c.oms.ack_timeout_s, 0.0, 86'400.0);
   });
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
@@ -374,6 +413,37 @@ std::string dump_config(const KeelConfig& c) {
   str("api_secret", c.credentials.api_secret);
   out += "\n[strategy]\n";
   str("name", c.strategy.kind == StrategyKind::kDolphin ? "dolphin" : "none");
+  auto num = [&](std::string_view k, double v) { out += fmt::format("{} = {}\n", k, toml_number(v)); };
+  out += "\n[execution]\n";
+  str("venue", c.execution.venue == VenueKind::kMatching ? "matching" : "bar-close");
+  const auto& x = c.execution.matching;
+  out += "\n[execution.matching]\n";
+  line("order_entry_us", x.order_entry_us);
+  line("report_us", x.report_us);
+  line("levels", x.levels);
+  line("spread_ticks", x.spread_ticks);
+  num("level_notional", x.level_notional);
+  num("depth_jitter", x.depth_jitter);
+  line("steps_per_bar", x.steps_per_bar);
+  num("volume_fraction", x.volume_fraction);
+  num("maker_fee", x.maker_fee);
+  num("taker_fee", x.taker_fee);
+  line("orders_per_book", x.orders_per_book);
+  const auto& k = c.risk;
+  out += "\n[risk]\n";
+  num("max_order_qty", k.max_order_qty);
+  num("max_order_notional", k.max_order_notional);
+  num("price_band", k.price_band);
+  num("max_position_notional", k.max_position_notional);
+  num("max_gross_exposure", k.max_gross_exposure);
+  line("max_open_orders", k.max_open_orders);
+  num("orders_per_second", k.orders_per_second);
+  line("order_burst", k.order_burst);
+  num("max_daily_loss", k.max_daily_loss);
+  num("max_daily_loss_fraction", k.max_daily_loss_fraction);
+  out += "\n[oms]\n";
+  line("capacity", c.oms.capacity);
+  num("ack_timeout_s", c.oms.ack_timeout_s);
   dolphin::DolphinParams d = c.dolphin;
   DolphinDumper dumper(out);
   visit_dolphin(d, dumper);

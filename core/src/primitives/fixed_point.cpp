@@ -1,5 +1,7 @@
 #include "keel/core/primitives/fixed_point.hpp"
 
+#include <cmath>
+
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -221,6 +223,66 @@ Notional operator*(Price price, Qty qty) noexcept {
   // to trade on: stop rather than return a wrong notional.
   if (!n.ok()) std::abort();
   return n.value();
+}
+
+Result<Notional> scale(Notional value, Qty part, Qty whole) noexcept {
+  if (whole.raw() == 0) return Errc::kInvalidArgument;
+  const Int128 product = static_cast<Int128>(value.raw()) * part.raw();
+  const Int128 div = whole.raw();
+  Int128 q = product / div;
+  const Int128 r = product % div;
+  const Int128 abs_div = div < 0 ? -div : div;
+  const Int128 twice = (r < 0 ? -r : r) * 2;
+  const bool negative = (product < 0) != (div < 0);
+  if (twice > abs_div || (twice == abs_div && (q & 1) != 0)) q += negative ? -1 : 1;
+  if (q > kMax || q < -kMax) return Errc::kOverflow;
+  return Notional::from_raw(static_cast<std::int64_t>(q));
+}
+
+Result<Notional> checked_add(Notional a, Notional b) noexcept {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a.raw(), b.raw(), &out)) return Errc::kOverflow;
+  return Notional::from_raw(out);
+}
+
+Result<Qty> checked_add(Qty a, Qty b) noexcept {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a.raw(), b.raw(), &out)) return Errc::kOverflow;
+  return Qty::from_raw(out);
+}
+
+namespace {
+// v·10^8 to the nearest integer, ties to even (nearbyint in the default rounding mode).
+Result<std::int64_t> raw_from_double(double value) noexcept {
+  if (!std::isfinite(value)) return Errc::kNotANumber;
+  const double scaled = std::nearbyint(value * static_cast<double>(kScale));
+  if (!(scaled < 9.2e18 && scaled > -9.2e18)) return Errc::kOverflow;
+  return static_cast<std::int64_t>(scaled);
+}
+}  // namespace
+
+Result<Price> price_from_double(double value) noexcept {
+  const auto raw = raw_from_double(value);
+  if (!raw.ok()) return raw.error();
+  if (raw.value() <= 0) return Errc::kOutOfRange;
+  return Price::from_raw(raw.value());
+}
+
+Result<Notional> notional_from_double(double value) noexcept {
+  const auto raw = raw_from_double(value);
+  if (!raw.ok()) return raw.error();
+  return Notional::from_raw(raw.value());
+}
+
+Result<Qty> qty_for_notional(double notional, Price price, Qty lot) noexcept {
+  if (!std::isfinite(notional)) return Errc::kNotANumber;
+  if (!(notional > 0.0) || !price.is_positive()) return Errc::kOutOfRange;
+  const double units = notional / price.to_double();
+  const double raw = std::floor(units * static_cast<double>(kScale));
+  if (!(raw < 9.2e18)) return Errc::kOverflow;
+  const std::int64_t step = lot.raw() > 0 ? lot.raw() : 1;
+  const auto r = static_cast<std::int64_t>(raw);
+  return Qty::from_raw(r - r % step);
 }
 
 std::int64_t pow10_i64(int n) noexcept { return n >= 0 && n <= 18 ? kPow10Full[n] : 0; }

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "keel/core/risk/risk_limits.hpp"
 #include "keel/core/strategy/dolphin/params.hpp"
 
 namespace keel {
@@ -67,6 +68,39 @@ struct CredentialsConfig {
   std::string api_secret;
 };
 
+// Where a backtest's orders go ([execution]; ARCHITECTURE.md "One execution interface").
+enum class VenueKind : std::uint8_t {
+  kBarClose = 0,  // "bar-close": the bar-close fill model (execution/bar_close_venue.hpp)
+  kMatching = 1,  // "matching": the simulator's matching engine in-process, with a background flow
+};
+
+// [execution.matching]: the in-process matching venue (sim/matching_venue.hpp). The background flow
+// walks the run's own bars (bar files or the synthetic market) as `keel sim`'s bar flow does.
+struct MatchingVenueConfig {
+  std::int64_t order_entry_us = 0;   // latency of a command to the venue (venue time)
+  std::int64_t report_us = 0;        // latency of a report back to the core
+  int levels = 10;                   // maker price levels per side
+  int spread_ticks = 1;
+  double level_notional = 5000.0;    // quote notional per maker level
+  double depth_jitter = 0.5;
+  int steps_per_bar = 20;
+  double volume_fraction = 0.5;      // share of each bar's volume the flow's taker trades
+  double maker_fee = 0.0002;         // fee rates charged to the core's account (fraction of notional)
+  double taker_fee = 0.0005;
+  int orders_per_book = 4096;        // resting orders per instrument
+};
+
+struct ExecutionConfig {
+  VenueKind venue = VenueKind::kBarClose;
+  MatchingVenueConfig matching;
+};
+
+// [oms]
+struct OmsConfig {
+  int capacity = 4096;          // orders held at once (live and recently done)
+  double ack_timeout_s = 5.0;   // a request unanswered this long (event time) becomes Unknown and is queried
+};
+
 enum class StrategyKind : std::uint8_t { kNone = 0, kDolphin = 1 };
 
 struct StrategyConfig {
@@ -80,6 +114,9 @@ struct KeelConfig {
   JournalConfig journal;
   CredentialsConfig credentials;
   StrategyConfig strategy;
+  ExecutionConfig execution;
+  RiskLimits risk;
+  OmsConfig oms;
   dolphin::DolphinParams dolphin;  // [dolphin.*]; capital comes from run.initial_capital
 };
 

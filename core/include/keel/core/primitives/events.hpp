@@ -42,6 +42,9 @@ inline constexpr std::uint8_t kMaxEventKind = 10;
 inline constexpr std::uint8_t kFlagEndOfBatch = 1u << 0;  // last event of a batch (depth message, bar time)
 inline constexpr std::uint8_t kFlagSnapshot = 1u << 1;    // part of a book snapshot rather than a diff
 inline constexpr std::uint8_t kFlagReplayed = 1u << 2;    // re-read from a journal or capture
+// ExecReport only: how a fill happened (FIX 851 LastLiquidityInd, and a model venue's price improvement).
+inline constexpr std::uint8_t kFlagMaker = 1u << 3;          // the fill added liquidity (maker)
+inline constexpr std::uint8_t kFlagPriceImproved = 1u << 4;  // the venue's model granted a price improvement
 
 struct EventHeader {
   std::int64_t ts_exchange = 0;  // venue time, ns since the Unix epoch (bar: open time)

@@ -102,6 +102,26 @@ using Notional = detail::Fixed<detail::NotionalTag>;
 // never a silently wrong notional). Use multiply() where the operands are not yet validated.
 Notional operator*(Price price, Qty qty) noexcept;
 
+// value · part / whole, rounded half-to-even to the notional scale (the same rule as multiply):
+// the share of a position's cost that `part` of its `whole` quantity carries. kInvalidArgument when
+// whole is zero, kOverflow when the result does not fit.
+[[nodiscard]] Result<Notional> scale(Notional value, Qty part, Qty whole) noexcept;
+
+// Checked sums for money: kOverflow instead of wrapping.
+[[nodiscard]] Result<Notional> checked_add(Notional a, Notional b) noexcept;
+[[nodiscard]] Result<Qty> checked_add(Qty a, Qty b) noexcept;
+
+// Strategy mathematics (double) into fixed point — the only conversions in that direction.
+// price_from_double: the nearest multiple of 10^-8, ties to even; kNotANumber for NaN/Inf,
+// kOutOfRange for a value that is not positive or does not fit.
+[[nodiscard]] Result<Price> price_from_double(double value) noexcept;
+// notional_from_double: the same rule for a signed quote amount.
+[[nodiscard]] Result<Notional> notional_from_double(double value) noexcept;
+// The base quantity worth `notional` at `price`, rounded down to a multiple of `lot` (lot ≤ 0 is
+// treated as 10^-8). kNotANumber for NaN/Inf, kOutOfRange for a notional ≤ 0 or a price ≤ 0,
+// kOverflow when the quantity does not fit.
+[[nodiscard]] Result<Qty> qty_for_notional(double notional, Price price, Qty lot) noexcept;
+
 // 10^n for 0 <= n <= 18, 0 otherwise.
 std::int64_t pow10_i64(int n) noexcept;
 

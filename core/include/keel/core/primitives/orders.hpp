@@ -9,7 +9,8 @@
 namespace keel {
 
 enum class Side : std::uint8_t { kNone = 0, kBuy = 1, kSell = 2 };
-enum class OrderAction : std::uint8_t { kNone = 0, kNew = 1, kCancel = 2, kReplace = 3 };
+// kStatus asks the venue for an order's state (FIX H): how the OMS settles a request left unanswered.
+enum class OrderAction : std::uint8_t { kNone = 0, kNew = 1, kCancel = 2, kReplace = 3, kStatus = 4 };
 // kStopLoss and kTakeProfit are Binance's triggered market orders (STOP_LOSS / TAKE_PROFIT): the
 // strategy has decided the trigger was hit, the venue fills them as market orders and a fill model
 // may treat them differently (slippage, maker eligibility).

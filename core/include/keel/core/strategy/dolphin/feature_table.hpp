@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 
 namespace keel::dolphin {
 

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "keel/core/primitives/clock.hpp"
+#include "keel/core/primitives/fixed_point.hpp"
 
 namespace keel::dolphin {
 
@@ -55,6 +56,7 @@ struct OpenPosition {
   double fraction = 0.0;
   int bucket = 0;
   double capital_before = 0.0;  // for the MC trade return (net PnL / capital just before the trade)
+  Qty qty;                      // base quantity held (what an exit order sells or buys back)
 };
 
 }  // namespace keel::dolphin

@@ -1,19 +1,25 @@
-// DOLPHIN's NDAlphaEngine (bible §13, DOLPHIN.md §3–§8) as a bar strategy of the core.
+// DOLPHIN's NDAlphaEngine (bible §13, DOLPHIN.md §3–§8) as a strategy of the core.
 //
 // Per bar time, in this order (DOLPHIN.md §8 "Evaluation order" and the bible's bar loop):
+//   0. the previous bar time's equity is recorded (its fills have all been answered by now);
 //   1. a pending sub-day ACB update (with its §7.3 force exit at this bar's close);
 //      daily work, once per UTC date before its first bar: ACB boost (factor table) and dynamic
 //      beta, MC-Forewarner status, the day's entry halt;
 //   2. the signal (eigen pipeline, or precomputed features), price histories, bar count, the
 //      vel_div history (defined values only);
 //   3. the regime size multiplier for this bar; the survival stack (when enabled);
-//   4. exits of the open position (HIBERNATE_HALT, FIXED_TP, STOP_LOSS, MAX_HOLD), settled with the
-//      `fills` stream draws of RNG.md;
+//   4. exits of the open position (HIBERNATE_HALT, FIXED_TP, STOP_LOSS, MAX_HOLD): an exit intent
+//      (a stop-loss order, a take-profit order, or a market order) for the whole position;
 //   5. an entry when flat, past the lookback, not halted, not on the exit bar and not before the
-//      trading start: signal gate → IRP asset → direction confirmation → size → leverage;
-//   6. equity marked at the bar close.
-// Everything it needs is allocated at construction; on_bar_time() never allocates (trade and equity
-// records go to vectors reserved for the run's length).
+//      trading start: signal gate → IRP asset → direction confirmation → an entry intent (a limit at
+//      the close), sized by DolphinSizer (fraction, leverage, notional).
+// Fills come back as ExecReports. The trade ledger (trades, capital, equity) is kept two ways:
+//   * model (the bar-close venue): the bible's accounting exactly — entry at the close, exit at
+//     close·(1 ∓ slip), SP refunds where the venue's fill was maker (kFlagMaker), the legacy OB edge
+//     where it granted an improvement (kFlagPriceImproved), fees at the bible's blended rates;
+//   * fills (any other venue): the reported fills — VWAP prices, filled notional, reported fees; an
+//     entry left unfilled at the next bar is cancelled, a partly exited position exits again.
+// Everything it needs is allocated at construction; no callback allocates.
 #pragma once
 
 #include <array>
@@ -31,8 +37,9 @@
 #include "keel/core/strategy/dolphin/records.hpp"
 #include "keel/core/strategy/dolphin/survival.hpp"
 #include "keel/core/signal/eigen_signal.hpp"
-#include "keel/core/primitives/rng.hpp"
 #include "keel/core/engine/strategy.hpp"
+#include "keel/core/execution/bar_close_model.hpp"
+#include "keel/core/strategy/dolphin/sizer.hpp"
 
 namespace keel::dolphin {
 
@@ -54,6 +61,9 @@ struct DolphinStats {
   std::uint64_t acb_updates = 0;
   std::uint64_t subday_exits = 0;
   std::uint64_t ob_skips = 0;          // entries voided by a persistent order-book contradiction (OB-2)
+  std::uint64_t entries_refused = 0;   // entry intents the order path refused (sizing, risk, OMS)
+  std::uint64_t exits_refused = 0;     // exit intents refused (the position is managed again next bar)
+  std::uint64_t entries_unfilled = 0;  // entry orders that ended without a fill
 };
 
 // Precomputed signal values for the bars of a run (keel backtest --features). Returns the values
@@ -64,25 +74,35 @@ class FeatureSource {
   virtual const SignalValues* at(Nanos open_time) noexcept = 0;
 };
 
-class DolphinEngine final : public BarStrategy {
+enum class LedgerMode : std::uint8_t { kModel = 0, kFills = 1 };
+
+class DolphinStrategy final : public Strategy {
  public:
   // `symbols[i]` names instrument i (IRP ties keep this order). `digest` receives every output.
   // `expected_bars` and `max_trades` size the output buffers (no allocation while running).
-  DolphinEngine(const DolphinParams& params, std::vector<std::string> symbols, std::uint64_t run_seed,
-                RunDigest& digest, std::size_t expected_bars, std::size_t max_trades = 1u << 18);
+  DolphinStrategy(const DolphinParams& params, std::vector<std::string> symbols, std::uint64_t run_seed,
+                  RunDigest& digest, std::size_t expected_bars, std::size_t max_trades = 1u << 18);
 
   void set_trading_start(Nanos t) noexcept { trading_start_ = t; }  // no entries before (--from)
   void set_factor_table(const FactorTable* table) noexcept { factors_ = table; }
   void set_feature_source(FeatureSource* features) noexcept { features_ = features; }
+  void set_ledger_mode(LedgerMode mode) noexcept { ledger_ = mode; }
+  // Lot size per instrument (sized quantities are rounded down to it); default 10^-8.
+  void set_lot_sizes(std::vector<Qty> lots) { lots_ = std::move(lots); }
   // An order-book source switches on OB-1…OB-5 and the real OB edge (DOLPHIN.md §3, bible §9);
-  // without one (bar backtests) the OB terms are neutral and the legacy edge draw applies.
+  // without one (bar backtests) the OB terms are neutral and the venue's legacy edge draw applies.
   void set_order_book_source(const OrderBookSource* source, const OrderBookParams& params = {}) noexcept {
     ob_ = source;
     obp_ = params;
   }
+  // The bar-close venue's parameters for this configuration (the bible's fill model).
+  [[nodiscard]] BarCloseModel bar_close_model() const noexcept;
+  [[nodiscard]] Sizer& sizer() noexcept { return sizer_; }
 
   void on_bar_time(const BarTime& bar) noexcept override;
+  void on_exec_report(const ExecReport& report, const OmsOrder* order) noexcept override;
   void on_control(const Control& control) noexcept override;
+  void on_finish() noexcept override;
 
   [[nodiscard]] const std::vector<TradeRecord>& trades() const noexcept { return trades_; }
   [[nodiscard]] const std::vector<EquityPoint>& equity() const noexcept { return equity_; }
@@ -94,6 +114,10 @@ class DolphinEngine final : public BarStrategy {
   [[nodiscard]] const DolphinParams& params() const noexcept { return p_; }
   // True when a trade, equity or day record did not fit the buffers sized at construction.
   [[nodiscard]] bool output_overflow() const noexcept { return overflow_; }
+
+  // DOLPHIN's strategy updates (Control kStrategyUpdate, value = the id): the sub-day ACB update,
+  // real = new boost, real2 = new beta (DOLPHIN.md §4).
+  static constexpr std::int64_t kAcbUpdate = 0;
 
  private:
   // Prices of one asset's present bars, newest last, kept contiguous for IRP and DC.
@@ -113,16 +137,43 @@ class DolphinEngine final : public BarStrategy {
     std::size_t end_ = 0;
     std::size_t count_ = 0;  // prices seen, capped at keep_
   };
+  // An entry or exit request on its way (the order id the OMS gave it, and what the ledger needs).
+  struct PendingEntry {
+    std::uint32_t order_id = 0;
+    OpenPosition pos;          // as intended; entry_price = the bar close
+    bool maker = false;        // the entry fill was maker (model ledger: the SP entry refund)
+    bool cancel_sent = false;  // unfilled at a later bar: a cancel is on its way
+    Nanos bar_time = 0;
+    double filled_qty = 0.0;   // fills ledger
+    double filled_value = 0.0;
+    double fees = 0.0;
+  };
+  struct PendingExit {
+    std::uint32_t order_id = 0;
+    ExitReason reason = ExitReason::kNone;
+    Nanos bar_time = 0;       // open time of the exit bar
+    double mark = 0.0;        // the close the exit was decided at
+    bool maker = false;       // the venue's outcomes (model ledger: SP exit refund, legacy edge)
+    bool improved = false;
+    double filled_qty = 0.0;  // fills ledger
+    double filled_value = 0.0;
+    double fees = 0.0;
+  };
 
   void start_day(std::int64_t day) noexcept;
   void apply_acb_update(const BarTime& bar) noexcept;
   void evaluate_survival(const BarTime& bar) noexcept;
   void manage_position(const BarTime& bar) noexcept;
   void try_entry(const BarTime& bar, double vel_div) noexcept;
-  void close_position(const BarTime& bar, ExitReason reason, double price) noexcept;
+  void request_exit(const BarTime& bar, ExitReason reason, double price) noexcept;
+  void on_entry_report(const ExecReport& report, const OmsOrder* order) noexcept;
+  void on_exit_report(const ExecReport& report, const OmsOrder* order) noexcept;
+  void close_trade_model() noexcept;
+  void close_trade_fills(Qty exited) noexcept;
+  void finish_trade(TradeRecord& t, const OpenPosition& pos, const PendingExit& exit) noexcept;
   double mark_price(std::uint32_t asset, const BarTime& bar) const noexcept;
   void record_trade(const TradeRecord& t) noexcept;
-  void record_equity(const BarTime& bar) noexcept;
+  void record_equity(Nanos bar_time) noexcept;
 
   DolphinParams p_;
   std::vector<std::string> symbols_;
@@ -133,24 +184,25 @@ class DolphinEngine final : public BarStrategy {
   const FactorTable* factors_ = nullptr;
   const OrderBookSource* ob_ = nullptr;
   OrderBookParams obp_;
-  RngStream fills_;
   McForewarner mc_;
   DynamicBeta beta_;
   SurvivalStack survival_;
+  LedgerMode ledger_ = LedgerMode::kModel;
 
   std::vector<PriceHistory> prices_;
   std::vector<double> last_close_;       // carried close per asset (0 before its first bar)
-  std::vector<double> vel_div_history_;  // defined values, newest last (bounded)
   std::vector<IrpInput> irp_inputs_;     // scratch
-  std::array<int, 4> bucket_trades_{};
-  std::array<int, 4> bucket_wins_{};
-  std::array<bool, 5> last_wins_{};      // ring of the last 5 closed trades' outcomes
-  int closed_trades_ = 0;
+  std::vector<Qty> lots_;
 
   double capital_;
+  DolphinSizer sizer_;                   // reads capital_
   double peak_equity_;
   double last_equity_;
   std::optional<OpenPosition> position_;
+  std::optional<PendingEntry> pending_entry_;
+  std::optional<PendingExit> pending_exit_;
+  bool entry_maker_ = false;             // the open position's entry fill was maker
+  double entry_fees_ = 0.0;              // fees reported for the open position's entry (fills ledger)
   std::int64_t bar_index_ = -1;
   std::int64_t bar_count_ = 0;
   std::int64_t last_exit_bar_ = -1;
@@ -168,6 +220,7 @@ class DolphinEngine final : public BarStrategy {
   double pending_boost_ = 1.0;
   double pending_beta_ = 0.0;
   Nanos previous_bar_time_ = 0;
+  bool equity_due_ = false;              // the previous bar time's equity is not recorded yet
 
   std::vector<TradeRecord> trades_;
   std::vector<EquityPoint> equity_;

@@ -1,4 +1,4 @@
-#include "keel/core/strategy/dolphin/engine.hpp"
+#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,8 +15,6 @@ std::size_t price_keep(const DolphinParams& p) noexcept {
   return std::max<std::size_t>(static_cast<std::size_t>(p.irp.window),
                                static_cast<std::size_t>(p.signal.dc_lookback_bars) + 1);
 }
-// vel_div values kept: the trend multiplier needs the last 10.
-constexpr std::size_t kVelDivKeep = 200;
 
 int sign_of(Direction d) noexcept { return d == Direction::kShort ? -1 : 1; }
 
@@ -34,12 +32,12 @@ std::string_view to_string(ExitReason reason) noexcept {
   return "NONE";
 }
 
-void DolphinEngine::PriceHistory::init(std::size_t keep) {
+void DolphinStrategy::PriceHistory::init(std::size_t keep) {
   keep_ = keep;
   buf_.assign(keep * 4, 0.0);
 }
 
-void DolphinEngine::PriceHistory::push(double price) noexcept {
+void DolphinStrategy::PriceHistory::push(double price) noexcept {
   if (end_ == buf_.size()) {
     // Slide the newest keep_ − 1 prices to the front; amortised O(1) per push.
     std::copy(buf_.end() - static_cast<std::ptrdiff_t>(keep_ - 1), buf_.end(), buf_.begin());
@@ -49,24 +47,23 @@ void DolphinEngine::PriceHistory::push(double price) noexcept {
   if (count_ < keep_) ++count_;
 }
 
-DolphinEngine::DolphinEngine(const DolphinParams& params, std::vector<std::string> symbols, std::uint64_t run_seed,
-                             RunDigest& digest, std::size_t expected_bars, std::size_t max_trades)
+DolphinStrategy::DolphinStrategy(const DolphinParams& params, std::vector<std::string> symbols, std::uint64_t run_seed,
+                                 RunDigest& digest, std::size_t expected_bars, std::size_t max_trades)
     : p_(params),
       symbols_(std::move(symbols)),
       n_(symbols_.size()),
       digest_(digest),
       pipeline_(symbols_.size()),
-      fills_("fills", run_seed),
       mc_(params.mc, run_seed),
       beta_(params.acb),
       survival_(params.survival),
       prices_(symbols_.size()),
       last_close_(symbols_.size(), 0.0),
       capital_(params.initial_capital),
+      sizer_(params, capital_),
       peak_equity_(params.initial_capital),
       last_equity_(params.initial_capital) {
   for (auto& h : prices_) h.init(price_keep(p_));
-  vel_div_history_.reserve(kVelDivKeep * 2);
   irp_inputs_.reserve(n_);
   trades_.reserve(max_trades);
   equity_.reserve(expected_bars + 1);
@@ -74,8 +71,27 @@ DolphinEngine::DolphinEngine(const DolphinParams& params, std::vector<std::strin
   day_beta_ = p_.acb.enabled ? p_.acb.beta_low : 0.0;
 }
 
-void DolphinEngine::on_control(const Control& control) noexcept {
-  if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kStrategyUpdate) return;
+BarCloseModel DolphinStrategy::bar_close_model() const noexcept {
+  const FeeParams& f = p_.fees;
+  BarCloseModel m;
+  m.slip_market = p_.exits.slip_other;
+  m.slip_stop_loss = p_.exits.slip_stop_loss;
+  m.slip_take_profit = p_.exits.slip_take_profit;
+  m.entry_fee_rate = entry_fee_rate(f);
+  m.exit_fee_rate = exit_fee_rate(false, f);
+  m.stop_exit_fee_rate = exit_fee_rate(true, f);
+  m.maker_entry_rate = f.sp_maker_entry_rate;
+  m.maker_exit_rate = f.sp_maker_exit_rate;
+  m.maker_rebate = f.sp_refund;
+  m.edge_draw = ob_ == nullptr;  // with a real order book the placement edge is priced, not drawn
+  m.edge_rate = f.ob_confirm_rate;
+  m.edge = f.ob_edge_bps * 1e-4;
+  return m;
+}
+
+void DolphinStrategy::on_control(const Control& control) noexcept {
+  if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kStrategyUpdate || control.value != kAcbUpdate)
+    return;
   if (!p_.acb.enabled) return;  // a disabled ACB takes no sub-day updates either
   if (!std::isfinite(control.real) || !std::isfinite(control.real2) || control.real <= 0.0) return;
   // Applied at the next bar, never mid-bar (DOLPHIN.md §4).
@@ -84,7 +100,7 @@ void DolphinEngine::on_control(const Control& control) noexcept {
   pending_beta_ = control.real2;
 }
 
-void DolphinEngine::start_day(std::int64_t day) noexcept {
+void DolphinStrategy::start_day(std::int64_t day) noexcept {
   current_day_ = day;
   if (p_.acb.enabled) {
     const DailyFactors f = factors_ != nullptr ? factors_->at(day) : DailyFactors{};
@@ -106,12 +122,12 @@ void DolphinEngine::start_day(std::int64_t day) noexcept {
     overflow_ = true;
 }
 
-double DolphinEngine::mark_price(std::uint32_t asset, const BarTime& bar) const noexcept {
+double DolphinStrategy::mark_price(std::uint32_t asset, const BarTime& bar) const noexcept {
   const double c = bar.closes[asset];
   return c > 0.0 ? c : last_close_[asset];
 }
 
-void DolphinEngine::apply_acb_update(const BarTime& bar) noexcept {
+void DolphinStrategy::apply_acb_update(const BarTime& bar) noexcept {
   ++stats_.acb_updates;
   const double old_boost = day_base_boost_;
   day_base_boost_ = pending_boost_;
@@ -120,11 +136,11 @@ void DolphinEngine::apply_acb_update(const BarTime& bar) noexcept {
   if (p_.exits.subday_acb_exit && position_ && old_boost >= p_.exits.subday_exit_from_boost &&
       pending_boost_ < p_.exits.subday_exit_to_boost) {
     ++stats_.subday_exits;
-    close_position(bar, ExitReason::kSubdayAcb, mark_price(position_->asset, bar));
+    if (!pending_exit_) request_exit(bar, ExitReason::kSubdayAcb, mark_price(position_->asset, bar));
   }
 }
 
-void DolphinEngine::evaluate_survival(const BarTime& bar) noexcept {
+void DolphinStrategy::evaluate_survival(const BarTime& bar) noexcept {
   SurvivalInputs in{};
   in.heartbeat_age_s = 0.0;  // a backtest's feed is its data: always fresh
   in.feed_ok = true;
@@ -143,14 +159,25 @@ void DolphinEngine::evaluate_survival(const BarTime& bar) noexcept {
   if (posture_ == Posture::kTurtle || posture_ == Posture::kHibernate) regime_dd_halt_ = true;
 }
 
-void DolphinEngine::on_bar_time(const BarTime& bar) noexcept {
+void DolphinStrategy::on_bar_time(const BarTime& bar) noexcept {
   // A bar time exists once (DOLPHIN.md §8 "Bar grid"): a repeated or older one is dropped whole.
   if (bar_index_ >= 0 && bar.open_time <= previous_bar_time_) {
     ++stats_.late_bars;
     return;
   }
+  // The previous bar time's equity: its orders have all been answered by now, and last_close_
+  // still holds its marks (this bar's closes are taken below).
+  if (equity_due_) record_equity(previous_bar_time_);
   ++bar_index_;
   ++stats_.bars;
+  // An entry left unfilled since an earlier bar is cancelled (only a venue that can leave it
+  // resting — the bar-close venue fills an entry at once).
+  if (pending_entry_ && pending_entry_->bar_time < bar.open_time && !pending_entry_->cancel_sent) {
+    Intent cancel;
+    cancel.kind = IntentKind::kCancel;
+    cancel.order_id = pending_entry_->order_id;
+    pending_entry_->cancel_sent = entry_->submit(cancel).sent();
+  }
   // A pending sub-day ACB update is applied first, before this bar's daily work (bible §10.5 and
   // §14.1: "In on_bar() — BEFORE processing"), so its force-exit test compares with the boost that
   // was in force when it arrived, and a new date's table boost then replaces it.
@@ -176,27 +203,28 @@ void DolphinEngine::on_bar_time(const BarTime& bar) noexcept {
     }
   }
   ++bar_count_;
-  if (!std::isnan(vel_div)) {
-    if (vel_div_history_.size() == vel_div_history_.capacity())
-      vel_div_history_.erase(vel_div_history_.begin(), vel_div_history_.end() - static_cast<std::ptrdiff_t>(kVelDivKeep));
-    vel_div_history_.push_back(vel_div);
-  }
+  if (!std::isnan(vel_div)) sizer_.observe_signal(vel_div);
 
   regime_size_mult_ = regime_size_multiplier(day_base_boost_, day_beta_, vel_div, day_mc_scale_, p_.signal, p_.sizing);
   if (p_.survival.enabled) evaluate_survival(bar);
 
-  if (position_) manage_position(bar);
-  if (!position_ && bar_index_ > last_exit_bar_ && !regime_dd_halt_ && bar_count_ >= p_.signal.lookback &&
-      !std::isnan(vel_div) && bar.open_time >= trading_start_) {
+  if (position_ && !pending_exit_) manage_position(bar);
+  if (!position_ && !pending_entry_ && bar_index_ > last_exit_bar_ && !regime_dd_halt_ &&
+      bar_count_ >= p_.signal.lookback && !std::isnan(vel_div) && bar.open_time >= trading_start_) {
     try_entry(bar, vel_div);
   } else if (regime_dd_halt_) {
     ++stats_.halted_bars;
   }
-  record_equity(bar);
   previous_bar_time_ = bar.open_time;
+  equity_due_ = true;
 }
 
-void DolphinEngine::manage_position(const BarTime& bar) noexcept {
+void DolphinStrategy::on_finish() noexcept {
+  if (equity_due_) record_equity(previous_bar_time_);
+  equity_due_ = false;
+}
+
+void DolphinStrategy::manage_position(const BarTime& bar) noexcept {
   const OpenPosition& pos = *position_;
   const double price = mark_price(pos.asset, bar);
   const double pnl_pct = pos.direction * (price - pos.entry_price) / pos.entry_price;
@@ -218,24 +246,101 @@ void DolphinEngine::manage_position(const BarTime& bar) noexcept {
   else if (pnl_pct >= tp) reason = ExitReason::kFixedTp;
   else if (pnl_pct <= -sl) reason = ExitReason::kStopLoss;
   else if (held >= max_hold) reason = ExitReason::kMaxHold;
-  if (reason != ExitReason::kNone) close_position(bar, reason, price);
+  if (reason != ExitReason::kNone) request_exit(bar, reason, price);
 }
 
-void DolphinEngine::close_position(const BarTime& bar, ExitReason reason, double price) noexcept {
+void DolphinStrategy::request_exit(const BarTime& bar, ExitReason reason, double price) noexcept {
+  const OpenPosition& pos = *position_;
+  Intent exit;
+  exit.kind = IntentKind::kOrder;
+  exit.instrument = static_cast<InstrumentId>(pos.asset);
+  exit.side = pos.direction < 0 ? Side::kBuy : Side::kSell;
+  exit.type = reason == ExitReason::kStopLoss  ? OrderType::kStopLoss
+              : reason == ExitReason::kFixedTp ? OrderType::kTakeProfit
+                                               : OrderType::kMarket;
+  exit.tif = TimeInForce::kIoc;
+  exit.qty = pos.qty;
+  exit.tag = static_cast<std::uint32_t>(reason);
+  last_exit_bar_ = bar_index_;  // no entry on the exit bar, whatever the venue answers
+  const SubmitResult sent = entry_->submit(exit);
+  if (!sent.sent()) {  // refused (risk, OMS): the position stays and is managed again next bar
+    ++stats_.exits_refused;
+    return;
+  }
+  PendingExit pending;
+  pending.order_id = sent.order_id;
+  pending.reason = reason;
+  pending.bar_time = bar.open_time;
+  pending.mark = price;
+  pending_exit_ = pending;
+}
+
+void DolphinStrategy::on_exec_report(const ExecReport& report, const OmsOrder* order) noexcept {
+  if (order == nullptr) return;
+  if (pending_entry_ && order->order_id == pending_entry_->order_id) on_entry_report(report, order);
+  else if (pending_exit_ && order->order_id == pending_exit_->order_id) on_exit_report(report, order);
+}
+
+void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder* order) noexcept {
+  PendingEntry& e = *pending_entry_;
+  const auto type = static_cast<ExecType>(report.header.subtype);
+  if (type == ExecType::kFill || type == ExecType::kPartialFill) {
+    e.maker = (report.header.flags & kFlagMaker) != 0;
+    e.filled_qty += report.last_qty.to_double();
+    e.filled_value += report.last_price.to_double() * report.last_qty.to_double();
+    e.fees += report.fee.to_double();
+    OpenPosition pos = e.pos;
+    pos.qty = order->cum;
+    if (ledger_ == LedgerMode::kFills) {  // what actually filled
+      pos.entry_price = e.filled_value / e.filled_qty;
+      pos.notional = e.filled_value;
+    }
+    position_ = pos;
+  }
+  if (!order->live()) {  // done: filled, or cancelled / rejected / expired with what filled
+    if (!position_) ++stats_.entries_unfilled;
+    entry_fees_ = e.fees;
+    entry_maker_ = e.maker;
+    pending_entry_.reset();
+  }
+}
+
+void DolphinStrategy::on_exit_report(const ExecReport& report, const OmsOrder* order) noexcept {
+  PendingExit& x = *pending_exit_;
+  const auto type = static_cast<ExecType>(report.header.subtype);
+  if (type == ExecType::kFill || type == ExecType::kPartialFill) {
+    x.filled_qty += report.last_qty.to_double();
+    x.filled_value += report.last_price.to_double() * report.last_qty.to_double();
+    x.fees += report.fee.to_double();
+    x.improved = x.improved || (report.header.flags & kFlagPriceImproved) != 0;
+    x.maker = (report.header.flags & kFlagMaker) != 0;
+  }
+  if (order->live()) return;
+  if (order->cum.is_zero()) {  // nothing filled: the position is managed again next bar
+    pending_exit_.reset();
+    return;
+  }
+  if (ledger_ == LedgerMode::kModel) close_trade_model();
+  else close_trade_fills(order->cum);
+}
+
+// The bible's accounting (DOLPHIN.md §7–§8), operation for operation: the model venue decided the
+// maker and edge outcomes, the numbers are the model's.
+void DolphinStrategy::close_trade_model() noexcept {
   const OpenPosition pos = *position_;
+  const PendingExit x = *pending_exit_;
   const FeeParams& f = p_.fees;
-  const double slip = reason == ExitReason::kStopLoss ? p_.exits.slip_stop_loss
-                      : reason == ExitReason::kFixedTp ? p_.exits.slip_take_profit
-                                                       : p_.exits.slip_other;
+  const double slip = x.reason == ExitReason::kStopLoss ? p_.exits.slip_stop_loss
+                      : x.reason == ExitReason::kFixedTp ? p_.exits.slip_take_profit
+                                                         : p_.exits.slip_other;
   // Slippage always against us: a SHORT covers higher, a LONG sells lower.
-  const double exit_price = pos.direction < 0 ? price * (1.0 + slip) : price * (1.0 - slip);
+  const double exit_price = pos.direction < 0 ? x.mark * (1.0 + slip) : x.mark * (1.0 - slip);
   double pnl_pct_raw = pos.direction * (exit_price - pos.entry_price) / pos.entry_price;
   TradeRecord t;
-  // RNG.md stream `fills`, in this order: entry refund, exit refund (not for STOP_LOSS), OB edge.
-  t.entry_refund = fills_.uniform() < f.sp_maker_entry_rate;
+  t.entry_refund = entry_maker_;
   if (t.entry_refund) pnl_pct_raw += f.sp_refund;
-  if (reason != ExitReason::kStopLoss) {
-    t.exit_refund = fills_.uniform() < f.sp_maker_exit_rate;
+  if (x.reason != ExitReason::kStopLoss) {
+    t.exit_refund = x.maker;
     if (t.exit_refund) pnl_pct_raw += f.sp_refund;
   }
   if (ob_ != nullptr) {
@@ -245,44 +350,66 @@ void DolphinEngine::close_position(const BarTime& bar, ExitReason reason, double
     t.ob_edge = edge > 0.0;
     pnl_pct_raw += edge;
   } else {
-    t.ob_edge = fills_.uniform() < f.ob_confirm_rate;  // the legacy Monte Carlo edge
+    t.ob_edge = x.improved;  // the venue's legacy Monte Carlo edge
     if (t.ob_edge) pnl_pct_raw += f.ob_edge_bps * 1e-4;
   }
-
   const double gross = pnl_pct_raw * pos.notional;
   const double entry_fee = entry_fee_rate(f) * pos.notional;
-  const double exit_fee = exit_fee_rate(reason == ExitReason::kStopLoss, f) * pos.notional;
-  const double net = (gross - entry_fee) - exit_fee;
-  capital_ += net;
+  const double exit_fee = exit_fee_rate(x.reason == ExitReason::kStopLoss, f) * pos.notional;
+  t.exit_price = exit_price;
+  t.gross_pnl = gross;
+  t.fees = entry_fee + exit_fee;
+  t.net_pnl = (gross - entry_fee) - exit_fee;
+  finish_trade(t, pos, x);
+}
 
+// The fills' accounting: VWAP prices, the filled notional, the reported fees. A partial exit closes
+// that part as a trade; the rest stays open and is managed again.
+void DolphinStrategy::close_trade_fills(Qty exited) noexcept {
+  OpenPosition pos = *position_;
+  const PendingExit x = *pending_exit_;
+  const double exited_qty = x.filled_qty;
+  const double held_qty = pos.qty.to_double();
+  const double share = held_qty > 0.0 ? std::min(1.0, exited_qty / held_qty) : 1.0;
+  TradeRecord t;
+  t.exit_price = x.filled_value / x.filled_qty;
+  const double entry_notional = pos.notional * share;
+  t.gross_pnl = pos.direction * (t.exit_price - pos.entry_price) * exited_qty;
+  t.fees = entry_fees_ * share + x.fees;
+  t.net_pnl = t.gross_pnl - t.fees;
+  OpenPosition closed = pos;
+  closed.notional = entry_notional;
+  if (exited < pos.qty) {  // the rest stays open
+    pos.qty = pos.qty - exited;
+    pos.notional -= entry_notional;
+    entry_fees_ -= entry_fees_ * share;
+    finish_trade(t, closed, x);
+    position_ = pos;
+    return;
+  }
+  finish_trade(t, closed, x);
+}
+
+void DolphinStrategy::finish_trade(TradeRecord& t, const OpenPosition& pos, const PendingExit& x) noexcept {
+  capital_ += t.net_pnl;
   t.asset = pos.asset;
   t.direction = pos.direction;
   t.entry_time = pos.entry_time;
-  t.exit_time = bar.open_time;
+  t.exit_time = x.bar_time;
   t.entry_price = pos.entry_price;
-  t.exit_price = exit_price;
   t.notional = pos.notional;
   t.leverage = pos.leverage;
   t.fraction = pos.fraction;
   t.bucket = pos.bucket;
-  t.reason = reason;
-  t.gross_pnl = gross;
-  t.fees = entry_fee + exit_fee;
-  t.net_pnl = net;
+  t.reason = x.reason;
   record_trade(t);
-
-  const bool win = net > 0.0;
-  ++bucket_trades_[static_cast<std::size_t>(pos.bucket)];
-  if (win) ++bucket_wins_[static_cast<std::size_t>(pos.bucket)];
-  last_wins_[static_cast<std::size_t>(closed_trades_ % 5)] = win;
-  ++closed_trades_;
-  mc_.record_trade(utc_day_number(bar.open_time), net / pos.capital_before);
-
+  sizer_.record_trade(pos.bucket, t.net_pnl > 0.0);
+  mc_.record_trade(utc_day_number(x.bar_time), t.net_pnl / pos.capital_before);
   position_.reset();
-  last_exit_bar_ = bar_index_;
+  pending_exit_.reset();
 }
 
-void DolphinEngine::try_entry(const BarTime& bar, double vel_div) noexcept {
+void DolphinStrategy::try_entry(const BarTime& bar, double vel_div) noexcept {
   if (capital_ <= 0.0) return;
   const SignalGate gate = evaluate_signal(vel_div, p_.signal);
   if (!gate.fires) return;
@@ -329,38 +456,47 @@ void DolphinEngine::try_entry(const BarTime& bar, double vel_div) noexcept {
     ob_mult = ob_market_multiplier(ob_->market_multiplier(sign_of(regime)), obp_);  // OB-3
   }
 
-  // Sizing (bible §6, DOLPHIN.md §8 evaluation order).
-  const double strength = strength_score(vel_div, p_.signal);
-  const double size_leverage = cubic_leverage(strength, p_.sizing);
-  const int bucket = signal_bucket(vel_div, p_.signal);
-  const double bucket_mult = bucket_boost(bucket_wins_[static_cast<std::size_t>(bucket)],
-                                          bucket_trades_[static_cast<std::size_t>(bucket)], p_.sizing);
-  int losses = 0;
-  const int recent = std::min(closed_trades_, 5);
-  for (int k = 0; k < recent; ++k)
-    if (!last_wins_[static_cast<std::size_t>(k)]) ++losses;
-  const double streak = streak_multiplier(losses, closed_trades_, p_.sizing);
-  const double trend = trend_multiplier(vel_div_history_, regime, p_.sizing);
-  const double fraction = effective_fraction(strength, gate.is_extreme, trend, bucket_mult, streak, p_.sizing);
-  const Leverage lev = final_leverage(size_leverage, dc_mult, regime_size_mult_, ob_mult,
-                                      posture_ == Posture::kStalker, p_.sizing);
-  const double notional = capital_ * fraction * lev.final_leverage;
-
-  OpenPosition pos;
+  // Sizing (bible §6, DOLPHIN.md §8 evaluation order): DolphinSizer, through the engine's order path.
+  Intent entry;
+  entry.kind = IntentKind::kOrder;
+  entry.instrument = static_cast<InstrumentId>(asset);
+  entry.side = regime == Direction::kShort ? Side::kSell : Side::kBuy;
+  entry.type = OrderType::kLimit;
+  entry.tif = TimeInForce::kGtc;
+  const auto close = price_from_double(bar.closes[asset]);
+  if (!close.ok()) return;
+  entry.limit_price = close.value();
+  entry.sizing_price = close.value();
+  entry.lot = asset < lots_.size() ? lots_[asset] : Qty::from_raw(1);
+  entry.hints.signal = vel_div;
+  entry.hints.multipliers[0] = dc_mult;
+  entry.hints.multipliers[1] = regime_size_mult_;
+  entry.hints.multipliers[2] = ob_mult;
+  entry.hints.flags = static_cast<std::uint8_t>((gate.is_extreme ? DolphinSizer::kExtreme : 0) |
+                                                (posture_ == Posture::kStalker ? DolphinSizer::kStalker : 0));
+  const SubmitResult sent = entry_->submit(entry);
+  if (!sent.sent()) {
+    ++stats_.entries_refused;
+    return;
+  }
+  PendingEntry pending;
+  pending.order_id = sent.order_id;
+  pending.bar_time = bar.open_time;
+  OpenPosition& pos = pending.pos;
   pos.asset = static_cast<std::uint32_t>(asset);
   pos.direction = sign_of(regime);
   pos.entry_time = bar.open_time;
   pos.entry_bar = bar_index_;
   pos.entry_price = bar.closes[asset];
-  pos.notional = notional;
-  pos.leverage = lev.final_leverage;
-  pos.fraction = fraction;
-  pos.bucket = bucket;
+  pos.notional = sent.sizing.notional;
+  pos.leverage = sent.sizing.leverage;
+  pos.fraction = sent.sizing.fraction;
+  pos.bucket = sent.sizing.bucket;
   pos.capital_before = capital_;
-  position_ = pos;
+  pos.qty = sent.sizing.qty;
+  pending_entry_ = pending;
 }
-
-void DolphinEngine::record_trade(const TradeRecord& t) noexcept {
+void DolphinStrategy::record_trade(const TradeRecord& t) noexcept {
   digest_.add_u64(t.asset);
   digest_.add_i64(t.direction);
   digest_.add_i64(t.entry_time);
@@ -379,18 +515,19 @@ void DolphinEngine::record_trade(const TradeRecord& t) noexcept {
   else overflow_ = true;
 }
 
-void DolphinEngine::record_equity(const BarTime& bar) noexcept {
+void DolphinStrategy::record_equity(Nanos bar_time) noexcept {
   double equity = capital_;
   if (position_) {
     const OpenPosition& pos = *position_;
-    const double price = mark_price(pos.asset, bar);
+    const double price = last_close_[pos.asset];
     equity = capital_ + pos.notional * (pos.direction * (price - pos.entry_price) / pos.entry_price);
   }
   last_equity_ = equity;
   if (equity > peak_equity_) peak_equity_ = equity;
   digest_.add_double(equity);
-  if (equity_.size() < equity_.capacity()) equity_.push_back(EquityPoint{bar.open_time, equity, capital_});
+  if (equity_.size() < equity_.capacity()) equity_.push_back(EquityPoint{bar_time, equity, capital_});
   else overflow_ = true;
+  equity_due_ = false;
 }
 
 }  // namespace keel::dolphin

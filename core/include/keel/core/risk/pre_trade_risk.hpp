@@ -1,0 +1,93 @@
+// Pre-trade risk: the check every OrderCommand passes before it reaches the output ring. It sits
+// inside the engine between sizing and the OMS, so no strategy can go around it.
+//
+// Checks, in this order; the first failure is the verdict (and counted by reason):
+//   new orders and replaces: trading state (halted / kill switch; reducing: the order must reduce
+//   the position) → quantity and price valid → max order qty → max order notional → price band
+//   around the reference (last trade, mid, or bar close) → max position → max gross exposure →
+//   max open orders → rate limit (token bucket on event time; only an order that passed everything
+//   else takes a token).
+//   cancels: always pass (taking risk off is never blocked).
+// The daily-loss kill switch is evaluated on every mark (on_equity) and engaged once the UTC day's
+// loss passes its limit; it stays engaged until a Control kKillSwitch release.
+// Never allocates, never throws, reads no clock: time is the event time passed in.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "keel/core/primitives/clock.hpp"
+#include "keel/core/primitives/events.hpp"
+#include "keel/core/risk/risk_limits.hpp"
+
+namespace keel {
+
+enum class RiskReject : std::uint8_t {
+  kNone = 0,
+  kHalted = 1,
+  kKillSwitch = 2,
+  kReducingOnly = 3,
+  kInvalidOrder = 4,        // zero / negative quantity, a limit without a price, unknown instrument
+  kNoReferencePrice = 5,    // no market price seen yet for the instrument
+  kMaxOrderQty = 6,
+  kMaxOrderNotional = 7,
+  kPriceBand = 8,
+  kMaxPosition = 9,
+  kMaxGrossExposure = 10,
+  kMaxOpenOrders = 11,
+  kRateLimit = 12,
+};
+inline constexpr std::size_t kRiskRejectCount = 13;
+std::string_view to_string(RiskReject r) noexcept;
+
+// What the risk check reads about the book of the core at the moment of the order.
+struct RiskExposure {
+  double reference_price = 0.0;  // instrument's last trade / mid / close; 0 = none yet
+  double position = 0.0;         // base units, signed
+  double working_buy = 0.0;      // leaves of open buy orders (base units)
+  double working_sell = 0.0;
+  double gross_exposure = 0.0;   // Σ |position| · reference over all instruments (quote)
+  int open_orders = 0;
+};
+
+class PreTradeRisk {
+ public:
+  explicit PreTradeRisk(const RiskLimits& limits) noexcept;
+
+  [[nodiscard]] RiskReject check(const OrderCommand& command, const RiskExposure& exposure, Nanos now) noexcept;
+  // Daily-loss watch: called with the portfolio's marked equity at event time `now`.
+  void on_equity(double equity, Nanos now) noexcept;
+  // Control events: trading state and the kill switch.
+  void set_state(TradingState state) noexcept { state_ = state; }
+  void set_kill_switch(bool engaged) noexcept;
+
+  [[nodiscard]] TradingState state() const noexcept { return state_; }
+  [[nodiscard]] bool kill_switch() const noexcept { return kill_switch_; }
+  [[nodiscard]] std::uint64_t rejects(RiskReject r) const noexcept { return rejects_[static_cast<std::size_t>(r)]; }
+  [[nodiscard]] std::uint64_t total_rejects() const noexcept;
+  [[nodiscard]] std::uint64_t passed() const noexcept { return passed_; }
+  [[nodiscard]] std::uint64_t kill_switch_trips() const noexcept { return kill_trips_; }
+  [[nodiscard]] const RiskLimits& limits() const noexcept { return limits_; }
+
+ private:
+  RiskReject evaluate(const OrderCommand& command, const RiskExposure& exposure, Nanos now) noexcept;
+  bool take_token(Nanos now) noexcept;
+
+  RiskLimits limits_;
+  TradingState state_ = TradingState::kActive;
+  bool kill_switch_ = false;
+  // Token bucket in nano-tokens (one order = 10^9), refilled from event time.
+  std::int64_t tokens_ = 0;
+  std::int64_t token_cap_ = 0;
+  std::int64_t refill_per_s_ = 0;
+  Nanos last_refill_ = 0;
+  bool bucket_started_ = false;
+  std::int64_t day_ = INT64_MIN;
+  double day_start_equity_ = 0.0;
+  std::array<std::uint64_t, kRiskRejectCount> rejects_{};
+  std::uint64_t passed_ = 0;
+  std::uint64_t kill_trips_ = 0;
+};
+
+}  // namespace keel

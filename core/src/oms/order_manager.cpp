@@ -1,0 +1,400 @@
+#include "keel/core/oms/order_manager.hpp"
+
+#include "keel/core/primitives/assert.hpp"
+
+namespace keel {
+
+std::string_view to_string(ReportOutcome outcome) noexcept {
+  switch (outcome) {
+    case ReportOutcome::kApplied: return "applied";
+    case ReportOutcome::kDuplicate: return "duplicate";
+    case ReportOutcome::kOutOfOrder: return "out_of_order";
+    case ReportOutcome::kInvalid: return "invalid";
+    case ReportOutcome::kUnknownOrder: return "unknown_order";
+  }
+  return "";
+}
+
+OrderManager::OrderManager(std::size_t capacity, std::size_t instrument_count, Nanos ack_timeout)
+    : orders_(capacity),
+      retired_(capacity),
+      ids_(capacity * 4),
+      execs_(kExecMemory),
+      exec_fifo_(kExecMemory, 0),
+      working_(instrument_count * 2, 0),
+      watch_(capacity * 4),
+      ack_timeout_(ack_timeout) {
+  free_.reserve(capacity);
+  for (std::size_t i = capacity; i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));
+}
+
+OmsOrder* OrderManager::lookup(std::uint32_t id) noexcept {
+  if (id == 0) return nullptr;
+  const std::uint32_t* slot = ids_.find(id);
+  return slot != nullptr ? &orders_[*slot] : nullptr;
+}
+
+const OmsOrder* OrderManager::find(std::uint32_t id) const noexcept {
+  if (id == 0) return nullptr;
+  const std::uint32_t* slot = ids_.find(id);
+  return slot != nullptr ? &orders_[*slot] : nullptr;
+}
+
+Qty OrderManager::working(InstrumentId instrument, Side side) const noexcept {
+  const std::size_t i = static_cast<std::size_t>(instrument) * 2 + (side == Side::kSell ? 1 : 0);
+  return i < working_.size() ? Qty::from_raw(working_[i]) : Qty{};
+}
+
+void OrderManager::add_working(const OmsOrder& o, std::int64_t sign) noexcept {
+  const std::size_t i = static_cast<std::size_t>(o.instrument) * 2 + (o.side == Side::kSell ? 1 : 0);
+  if (i < working_.size()) working_[i] += sign * o.leaves().raw();
+}
+
+bool OrderManager::take_slot(std::uint32_t& slot) noexcept {
+  if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+    return true;
+  }
+  if (retired_count_ == 0) return false;  // every slot is live
+  slot = retired_[retired_head_];
+  retired_head_ = (retired_head_ + 1) % retired_.size();
+  --retired_count_;
+  forget_ids(orders_[slot]);
+  return true;
+}
+
+void OrderManager::forget_ids(const OmsOrder& o) noexcept {
+  // Every id an order ever had maps to its slot until the slot is reused; erase those still mapped.
+  // Ids between order_id and the last request are not tracked one by one: the order's own ids are.
+  (void)ids_.erase(o.order_id);
+  if (o.current_id != o.order_id) (void)ids_.erase(o.current_id);
+  if (o.pending_id != 0 && o.pending_id != o.current_id && o.pending_id != o.order_id) (void)ids_.erase(o.pending_id);
+  if (o.query_id != 0) (void)ids_.erase(o.query_id);
+}
+
+void OrderManager::set_status(OmsOrder& o, OrderStatus s) noexcept {
+  const bool was_live = o.live();
+  if (was_live) add_working(o, -1);
+  o.status = s;
+  if (o.live()) add_working(o, +1);
+  if (was_live && is_terminal(s)) {
+    --open_;
+    switch (s) {
+      case OrderStatus::kFilled: ++stats_.filled; break;
+      case OrderStatus::kCanceled: ++stats_.canceled; break;
+      case OrderStatus::kRejected: ++stats_.rejected; break;
+      case OrderStatus::kExpired: ++stats_.expired; break;
+      default: break;
+    }
+    const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
+    retired_[(retired_head_ + retired_count_) % retired_.size()] = slot;
+    ++retired_count_;
+    KEEL_ASSERT(retired_count_ <= retired_.size());
+  }
+}
+
+bool OrderManager::push_watch(std::uint32_t slot, std::uint32_t id, Nanos due) noexcept {
+  if (ack_timeout_ <= 0) return true;
+  if (watch_count_ == watch_.size()) return false;  // more unanswered requests than 4 per slot
+  watch_[(watch_head_ + watch_count_) % watch_.size()] = Watch{slot, id, due};
+  ++watch_count_;
+  return true;
+}
+
+void OrderManager::begin_pending(OmsOrder& o, OrderAction action, std::uint32_t id, Nanos now) noexcept {
+  const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
+  (void)ids_.insert(id, slot);
+  o.pending = action;
+  o.pending_id = id;
+  o.sent_at = now;
+  (void)push_watch(slot, id, now + ack_timeout_);
+}
+
+void OrderManager::end_pending(OmsOrder& o) noexcept {
+  // The answered request's id is forgotten unless it names the order (its first or current id).
+  if (o.pending_id != 0 && o.pending_id != o.order_id && o.pending_id != o.current_id) (void)ids_.erase(o.pending_id);
+  if (o.query_id != 0) (void)ids_.erase(o.query_id);
+  o.pending = OrderAction::kNone;
+  o.pending_id = 0;
+  o.query_id = 0;
+}
+
+bool OrderManager::add_new(OrderCommand& command, std::uint32_t tag, Nanos now) noexcept {
+  std::uint32_t slot = 0;
+  if (!take_slot(slot)) {
+    ++stats_.table_full;
+    return false;
+  }
+  const std::uint32_t id = next_id();
+  OmsOrder& o = orders_[slot];
+  o = OmsOrder{};
+  o.order_id = id;
+  o.current_id = id;
+  o.tag = tag;
+  o.instrument = command.instrument;
+  o.side = command.side;
+  o.type = command.type;
+  o.tif = command.tif;
+  o.price = command.price;
+  o.qty = command.qty;
+  o.created_at = now;
+  o.settled = OrderStatus::kNew;
+  ++open_;
+  o.status = OrderStatus::kNone;
+  set_status(o, OrderStatus::kPendingNew);
+  begin_pending(o, OrderAction::kNew, id, now);
+  command.client_order_id = id;
+  command.orig_client_order_id = 0;
+  command.action = OrderAction::kNew;
+  ++stats_.orders;
+  return true;
+}
+
+bool OrderManager::make_cancel(std::uint32_t order_id, OrderCommand& command, Nanos now) noexcept {
+  OmsOrder* o = lookup(order_id);
+  if (o == nullptr || !o->live() || o->pending != OrderAction::kNone || o->status == OrderStatus::kUnknown) return false;
+  const std::uint32_t id = next_id();
+  command = OrderCommand{};
+  command.ts = now;
+  command.client_order_id = id;
+  command.orig_client_order_id = o->current_id;
+  command.instrument = o->instrument;
+  command.action = OrderAction::kCancel;
+  command.side = o->side;
+  command.type = o->type;
+  command.qty = o->qty;
+  command.price = o->price;
+  o->settled = o->status;
+  set_status(*o, OrderStatus::kPendingCancel);
+  begin_pending(*o, OrderAction::kCancel, id, now);
+  ++stats_.cancels;
+  return true;
+}
+
+bool OrderManager::make_replace(std::uint32_t order_id, Price price, Qty qty, OrderCommand& command, Nanos now) noexcept {
+  OmsOrder* o = lookup(order_id);
+  if (o == nullptr || !o->live() || o->pending != OrderAction::kNone || o->status == OrderStatus::kUnknown ||
+      !qty.is_positive())
+    return false;
+  const std::uint32_t id = next_id();
+  command = OrderCommand{};
+  command.ts = now;
+  command.client_order_id = id;
+  command.orig_client_order_id = o->current_id;
+  command.instrument = o->instrument;
+  command.action = OrderAction::kReplace;
+  command.side = o->side;
+  command.type = o->type;
+  command.tif = o->tif;
+  command.price = price;
+  command.qty = qty;
+  o->settled = o->status;
+  o->pending_price = price;
+  o->pending_qty = qty;
+  set_status(*o, OrderStatus::kPendingReplace);
+  begin_pending(*o, OrderAction::kReplace, id, now);
+  ++stats_.replaces;
+  return true;
+}
+
+void OrderManager::abandon(std::uint32_t order_id) noexcept {
+  OmsOrder* o = lookup(order_id);
+  if (o == nullptr || !o->live()) return;
+  end_pending(*o);
+  set_status(*o, OrderStatus::kRejected);
+}
+
+bool OrderManager::seen_before(std::uint32_t order_id, std::uint32_t exec_id) noexcept {
+  const std::uint64_t key = (static_cast<std::uint64_t>(order_id) << 32) | exec_id;
+  if (execs_.find(key) != nullptr) return true;
+  if (execs_.full()) {  // forget the oldest execution to make room
+    (void)execs_.erase(exec_fifo_[exec_head_]);
+  }
+  (void)execs_.insert(key, 1);
+  exec_fifo_[exec_head_] = key;
+  exec_head_ = (exec_head_ + 1) % exec_fifo_.size();
+  return false;
+}
+
+void OrderManager::apply_fill(OmsOrder& o, const ExecReport& r, ReportResult& result) noexcept {
+  if (!r.last_qty.is_positive() || !r.last_price.is_positive() || o.cum + r.last_qty > o.qty) {
+    result.outcome = ReportOutcome::kInvalid;
+    return;
+  }
+  const auto value = multiply(r.last_price, r.last_qty);
+  if (!value.ok()) {
+    result.outcome = ReportOutcome::kInvalid;
+    return;
+  }
+  const bool live = o.live();
+  if (live) add_working(o, -1);
+  o.cum += r.last_qty;
+  o.cum_notional += value.value();
+  o.fees += r.fee;
+  if (live) add_working(o, +1);
+  ++stats_.fills;
+  result.fill = true;
+  if (r.cum_qty != o.cum) result.outcome = ReportOutcome::kOutOfOrder;  // a fill arrived out of order
+  if (!live) {  // a fill for an order already done (cancel raced it): applied, never a regression
+    result.outcome = ReportOutcome::kOutOfOrder;
+    return;
+  }
+  if (o.cum >= o.qty) {
+    end_pending(o);
+    set_status(o, OrderStatus::kFilled);
+  } else {
+    ++stats_.partial_fills;
+    if (o.pending == OrderAction::kNone || o.pending == OrderAction::kNew) {
+      if (o.pending == OrderAction::kNew) end_pending(o);
+      set_status(o, OrderStatus::kPartiallyFilled);
+    } else {
+      o.settled = OrderStatus::kPartiallyFilled;  // still pending cancel / replace
+    }
+  }
+}
+
+ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
+  ++stats_.reports;
+  ReportResult result;
+  result.outcome = ReportOutcome::kApplied;
+  OmsOrder* o = lookup(r.client_order_id);
+  const auto type = static_cast<ExecType>(r.header.subtype);
+  if (o == nullptr) {
+    result.outcome = ReportOutcome::kUnknownOrder;
+  } else if (r.header.subtype == 0 || r.header.subtype > kMaxExecType) {
+    result.outcome = ReportOutcome::kInvalid;
+  } else if (r.exec_id != 0 && seen_before(o->order_id, r.exec_id)) {
+    result.outcome = ReportOutcome::kDuplicate;
+  } else {
+    // A report answers the pending request when it names it, or names the status query about it.
+    const bool answers_pending = o->pending != OrderAction::kNone &&
+                                 (r.client_order_id == o->pending_id || r.client_order_id == o->query_id);
+    switch (type) {
+      case ExecType::kNew:
+        if (o->pending == OrderAction::kNew) {
+          end_pending(*o);
+          set_status(*o, OrderStatus::kNew);
+        } else if (o->status == OrderStatus::kUnknown) {
+          end_pending(*o);
+          set_status(*o, OrderStatus::kNew);
+        } else {
+          o->settled = o->settled == OrderStatus::kNone ? OrderStatus::kNew : o->settled;
+          result.outcome = ReportOutcome::kOutOfOrder;  // an ack after a fill or while a cancel is pending
+        }
+        break;
+      case ExecType::kPartialFill:
+      case ExecType::kFill:
+        if (o->status == OrderStatus::kUnknown) {
+          end_pending(*o);
+          set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
+        }
+        apply_fill(*o, r, result);
+        break;
+      case ExecType::kCanceled:
+      case ExecType::kExpired:
+        if (!o->live()) {
+          result.outcome = ReportOutcome::kOutOfOrder;
+        } else {
+          end_pending(*o);
+          set_status(*o, type == ExecType::kCanceled ? OrderStatus::kCanceled : OrderStatus::kExpired);
+        }
+        break;
+      case ExecType::kReplaced:
+        if (o->pending == OrderAction::kReplace && answers_pending) {
+          add_working(*o, -1);
+          if (o->current_id != o->order_id) (void)ids_.erase(o->current_id);
+          o->current_id = o->pending_id;
+          o->price = o->pending_price;
+          o->qty = o->pending_qty;
+          add_working(*o, +1);
+          end_pending(*o);
+          set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
+        } else {
+          result.outcome = ReportOutcome::kOutOfOrder;
+        }
+        break;
+      case ExecType::kRejected:
+        o->reject_reason = static_cast<RejectReason>(r.header.detail);
+        if (r.client_order_id == o->order_id && (o->status == OrderStatus::kPendingNew || o->status == OrderStatus::kUnknown)) {
+          end_pending(*o);
+          set_status(*o, OrderStatus::kRejected);
+        } else if (answers_pending && o->pending == OrderAction::kReplace) {
+          ++stats_.cancel_rejects;  // a refused replace: the order stays as it was
+          end_pending(*o);
+          set_status(*o, o->settled);
+        } else {
+          result.outcome = ReportOutcome::kOutOfOrder;
+        }
+        break;
+      case ExecType::kCancelRejected:
+        if (answers_pending && (o->pending == OrderAction::kCancel || o->pending == OrderAction::kReplace)) {
+          ++stats_.cancel_rejects;
+          end_pending(*o);
+          if (o->live()) set_status(*o, o->settled);
+        } else {
+          result.outcome = ReportOutcome::kOutOfOrder;
+        }
+        break;
+      case ExecType::kOrderStatus: {
+        // The venue's word on the order: detail = its OrderStatus, cum_qty its filled quantity.
+        const auto venue = static_cast<OrderStatus>(r.header.detail);
+        if (o->live()) {
+          end_pending(*o);
+          if (venue == OrderStatus::kCanceled || venue == OrderStatus::kRejected || venue == OrderStatus::kExpired ||
+              venue == OrderStatus::kFilled) {
+            set_status(*o, venue);
+          } else if (venue == OrderStatus::kNew || venue == OrderStatus::kPartiallyFilled) {
+            set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
+          } else {
+            result.outcome = ReportOutcome::kInvalid;
+          }
+        }
+        break;
+      }
+      case ExecType::kNone:
+        result.outcome = ReportOutcome::kInvalid;
+        break;
+    }
+  }
+  ++stats_.outcomes[static_cast<std::size_t>(result.outcome)];
+  result.order = o;
+  return result;
+}
+
+bool OrderManager::next_status_query(Nanos now, OrderCommand& out) noexcept {
+  while (watch_count_ > 0) {
+    const Watch w = watch_[watch_head_];
+    if (w.due > now) return false;
+    watch_head_ = (watch_head_ + 1) % watch_.size();
+    --watch_count_;
+    OmsOrder& o = orders_[w.slot];
+    if (!o.live() || (o.pending_id != w.id && o.query_id != w.id)) continue;  // answered, or moved on
+    if (o.status != OrderStatus::kUnknown) {
+      ++stats_.timeouts;
+      o.settled = o.status;
+      set_status(o, OrderStatus::kUnknown);
+    }
+    // Ask the venue. The lost request stays pending (a late answer to it still settles the order);
+    // the query's id is watched in its place.
+    const std::uint32_t id = next_id();
+    out = OrderCommand{};
+    out.ts = now;
+    out.client_order_id = id;
+    out.orig_client_order_id = o.current_id;
+    out.instrument = o.instrument;
+    out.action = OrderAction::kStatus;
+    out.side = o.side;
+    if (o.query_id != 0) (void)ids_.erase(o.query_id);
+    const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
+    (void)ids_.insert(id, slot);
+    o.query_id = id;
+    o.sent_at = now;
+    (void)push_watch(slot, id, now + ack_timeout_);
+    ++stats_.status_queries;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace keel
