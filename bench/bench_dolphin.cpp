@@ -3,11 +3,13 @@
 //  * BM_SignalUpdate: SignalPipeline::push_bar for 48 assets, all four windows (fast path), one
 //    sample per bar over the whole data; p50/p99/p99.9/max per bar in µs. Correctness first: a
 //    stretch of bars is checked against the reference path (1e-9) before timing.
-//  * BM_EngineOnly: DolphinEngine over precomputed signals (the fast path's own output, computed
-//    before timing), bars per second. Correctness first: two runs must give the same digest.
-//  * BM_FullRun: loading the files, the signal pipeline and the engine through the core loop, as
-//    `keel backtest` does (minus the journal and output files); seconds per run.
+//  * BM_EngineOnly: the order path (engine, DolphinStrategy, sizer, risk, OMS, portfolio, the
+//    bar-close venue) over precomputed signals (the fast path's own output, computed before timing),
+//    bars per second. Correctness first: two runs must give the same digest.
+//  * BM_FullRun: loading the files, the signal pipeline and the order path through the backtest
+//    loop, as `keel backtest` does (minus the journal and output files); seconds per run.
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -18,6 +20,8 @@
 #include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/signal/eigen_signal.hpp"
 #include "keel/core/engine/engine.hpp"
+#include "keel/core/execution/backtest_loop.hpp"
+#include "keel/core/execution/bar_close_venue.hpp"
 #include "latency_histogram.hpp"
 
 namespace {
@@ -31,6 +35,35 @@ struct Market {
   std::vector<std::string> symbols;
   std::vector<std::vector<double>> closes;  // per bar time, 0 = missing
   std::vector<Nanos> times;
+  std::vector<Event> events;  // the merged Bar events
+};
+
+// The core of a DOLPHIN backtest with the bar-close venue, fed `events`.
+struct Backtest {
+  Engine core;
+  dolphin::DolphinStrategy strategy;
+  BarCloseVenue venue;
+  BacktestLoop loop;
+  static EngineConfig config(std::size_t n) {
+    EngineConfig c;
+    c.instrument_count = n;
+    c.initial_cash = Notional::from_units(100'000);
+    return c;
+  }
+  Backtest(const std::vector<std::string>& symbols, std::size_t bars, dolphin::FeatureSource* features)
+      : core(config(symbols.size())),
+        strategy(dolphin::DolphinParams{}, symbols, 42, core.run_digest(), bars),
+        venue(strategy.bar_close_model(), symbols.size(), 42),
+        loop(core, &venue, nullptr) {
+    if (features != nullptr) strategy.set_feature_source(features);
+    core.set_strategy(&strategy, &strategy.sizer());
+  }
+  std::uint64_t run(const std::vector<Event>& events) {
+    for (const Event& e : events)
+      if (loop.feed(e) != Errc::kOk) return 0;
+    (void)loop.finish();
+    return core.digest();
+  }
 };
 
 const Market& market() {
@@ -46,6 +79,7 @@ const Market& market() {
     std::vector<double> row(ids.size(), 0.0);
     Event e{};
     while (merger.next(e)) {
+      out.events.push_back(e);
       row[e.header.instrument] = e.bar.close.to_double();
       if (e.header.flags & kFlagEndOfBatch) {
         out.closes.push_back(row);
@@ -105,14 +139,9 @@ class VectorFeatures final : public dolphin::FeatureSource {
 };
 
 std::uint64_t run_engine(const Market& m, VectorFeatures& f) {
-  RunDigest digest;
-  dolphin::DolphinParams p;
-  dolphin::DolphinEngine engine(p, m.symbols, 42, digest, m.closes.size());
-  engine.set_feature_source(&f);
   f.rewind();
-  for (std::size_t t = 0; t < m.closes.size(); ++t)
-    engine.on_bar_time(BarTime{m.times[t], m.times[t] + 300 * kNanosPerSecond, m.closes[t]});
-  return digest.value();
+  auto b = std::make_unique<Backtest>(m.symbols, m.closes.size(), &f);
+  return b->run(m.events);
 }
 
 void BM_EngineOnly(benchmark::State& state) {
@@ -144,14 +173,13 @@ void BM_FullRun(benchmark::State& state) {
       symbols.push_back(bars.series[i].symbol);
     }
     BarMerger merger(bars.series, ids, 300'000);
-    Engine core(ids.size());
-    dolphin::DolphinParams p;
-    dolphin::DolphinEngine engine(p, symbols, 42, core.run_digest(), 43'311);
-    core.set_strategy(&engine);
+    auto b = std::make_unique<Backtest>(symbols, 43'311, nullptr);
     Event e{};
-    while (merger.next(e)) core.on_event(e);
-    benchmark::DoNotOptimize(core.digest());
-    state.counters["trades"] = static_cast<double>(engine.trades().size());
+    while (merger.next(e))
+      if (b->loop.feed(e) != Errc::kOk) break;
+    (void)b->loop.finish();
+    benchmark::DoNotOptimize(b->core.digest());
+    state.counters["trades"] = static_cast<double>(b->strategy.trades().size());
   }
 }
 BENCHMARK(BM_FullRun)->Iterations(3)->Unit(benchmark::kSecond);

@@ -41,6 +41,12 @@ Command make_command() {
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
 
+std::string flat(std::string s) {
+  for (auto& c : s)
+    if (c == '\n') c = ' ';
+  return s;
+}
+
 std::string position_json(const dolphin::DolphinStrategy& d) {
   if (!d.position()) return "null";
   const auto& p = *d.position();
@@ -157,6 +163,37 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("features", config.data.features)
       .add("skipped_symbols", market->bars.skipped)
       .add("journal_records", run.journal_records);
+  {
+    // The order path: what went out, what came back, what was refused and why.
+    const OmsStats& o = engine.oms().stats();
+    const PreTradeRisk& risk = engine.risk();
+    JsonObject rejects;
+    for (std::size_t i = 1; i < kRiskRejectCount; ++i) {
+      const auto reason = static_cast<RiskReject>(i);
+      if (risk.rejects(reason) > 0) rejects.add(std::string(to_string(reason)), risk.rejects(reason));
+    }
+    JsonObject outcomes;
+    for (std::size_t i = 0; i < kReportOutcomeCount; ++i)
+      outcomes.add(std::string(to_string(static_cast<ReportOutcome>(i))), o.outcomes[i]);
+    const EngineStats& es = run.stats;
+    summary.add("venue", strategy->venue_name)
+        .add("orders", o.orders)
+        .add("cancels", o.cancels)
+        .add("fills", o.fills)
+        .add("partial_fills", o.partial_fills)
+        .add("orders_filled", o.filled)
+        .add("orders_canceled", o.canceled)
+        .add("venue_rejects", o.rejected)
+        .add("cancel_rejects", o.cancel_rejects)
+        .add("unknown_timeouts", o.timeouts)
+        .add("risk_rejects", risk.total_rejects())
+        .raw("risk_rejects_by_reason", flat(rejects.str()))
+        .raw("reports", flat(outcomes.str()))
+        .add("slippage_bps", es.filled_notional > 0.0 ? 1e4 * es.slippage_notional / es.filled_notional : 0.0)
+        .add("portfolio_equity", engine.portfolio().equity().to_double())
+        .add("portfolio_realized", engine.portfolio().realized().to_double())
+        .add("portfolio_fees", engine.portfolio().fees().to_double());
+  }
   if (d != nullptr) {
     const auto& s = d->stats();
     summary.add("signal_bars", s.signal_bars)

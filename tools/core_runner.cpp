@@ -105,6 +105,19 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
 
 namespace {
 
+// The finest price step a bar series uses: the largest 10^-d (d ≤ 8) that divides every price.
+// Bar files carry no exchange filters; the data's own precision is the venue's tick (a one-tick
+// spread is then what Binance quotes for liquid pairs).
+Price data_tick(const BarSeries& series) {
+  std::int64_t tick = kScale;  // start from 1 unit
+  auto fits = [&](Price p) { return p.raw() % tick == 0; };
+  for (const BarRow& r : series.rows) {
+    while (tick > 1 && !(fits(r.open) && fits(r.high) && fits(r.low) && fits(r.close))) tick /= 10;
+    if (tick == 1) break;
+  }
+  return Price::from_raw(tick);
+}
+
 // The matching venue over the run's own market: a second, identical copy of its bars (or of the
 // synthetic market) drives the flow, so the venue's book walks the bars the core sees.
 std::unique_ptr<ExecutionVenue> make_matching_venue(const KeelConfig& config, const InstrumentRegistry& registry,
@@ -116,6 +129,7 @@ std::unique_ptr<ExecutionVenue> make_matching_venue(const KeelConfig& config, co
     ids.push_back(ins.id);
     sim::VenueSymbol v;
     v.instrument = ins;
+    if (market.merger != nullptr) v.instrument.tick_size = data_tick(market.bars.series[ins.id]);
     v.base = static_cast<sim::AssetId>(ins.id + 1);
     v.quote = 0;
     symbols.push_back(v);

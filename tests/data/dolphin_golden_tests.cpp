@@ -10,6 +10,8 @@
 #include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/signal/eigen_signal.hpp"
 #include "keel/core/engine/engine.hpp"
+#include "keel/core/execution/backtest_loop.hpp"
+#include "keel/core/execution/bar_close_venue.hpp"
 #include "../unit/test_support.hpp"
 
 using namespace keel;
@@ -80,16 +82,28 @@ TEST(DolphinGolden, SignalFastPathMatchesTheReferenceOnEveryBar) {
   EXPECT_NEAR(at_last.vel_div, 0.00045716683369950717, 1e-12);
 }
 
+// The whole order path with the bar-close venue. The trades are those of the bible's loop before the
+// order path existed (15, the first on XTZUSDT); the digest now also covers every OrderCommand and
+// ExecReport (docs/DECISIONS.md), so its locked value changed with that definition.
 TEST(DolphinGolden, EngineTradesAndDigestAreLocked) {
   const Slice& s = slice();
-  Engine core(48);
+  EngineConfig ec;
+  ec.instrument_count = 48;
+  ec.initial_cash = Notional::from_units(100'000);
+  Engine core(ec);
   dolphin::DolphinParams p;
-  dolphin::DolphinEngine engine(p, s.symbols, 42, core.run_digest(), kBars);
-  core.set_strategy(&engine);
-  for (const Event& e : s.events) core.on_event(e);
+  dolphin::DolphinStrategy engine(p, s.symbols, 42, core.run_digest(), kBars);
+  core.set_strategy(&engine, &engine.sizer());
+  BarCloseVenue venue(engine.bar_close_model(), 48, 42);
+  BacktestLoop loop(core, &venue, nullptr);
+  for (const Event& e : s.events) ASSERT_EQ(loop.feed(e), Errc::kOk);
+  ASSERT_EQ(loop.finish(), Errc::kOk);
   ASSERT_EQ(core.stats().bar_times, kBars);
   EXPECT_EQ(engine.trades().size(), 15u);
-  EXPECT_EQ(digest_hex(core.digest()), "8326c16ce7755a47");
+  EXPECT_EQ(core.oms().stats().orders, 30u);  // an entry and an exit per trade
+  EXPECT_EQ(core.oms().stats().filled, 30u);
+  EXPECT_EQ(core.risk().total_rejects(), 0u);
+  EXPECT_EQ(digest_hex(core.digest()), "3f5caf1c04074a9c");
   ASSERT_FALSE(engine.trades().empty());
   EXPECT_EQ(s.symbols[engine.trades().front().asset], "XTZUSDT");
   EXPECT_EQ(engine.trades().front().entry_time / kNanosPerMilli, 1607008500000);

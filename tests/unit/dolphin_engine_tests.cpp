@@ -10,6 +10,11 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/strategy/dolphin/metrics.hpp"
+#include "keel/core/engine/engine.hpp"
+#include "keel/core/execution/backtest_loop.hpp"
+#include "keel/core/execution/bar_close_venue.hpp"
+
+#include <memory>
 
 using namespace keel;
 using namespace keel::dolphin;
@@ -39,13 +44,35 @@ class ScriptedFeatures final : public FeatureSource {
   SignalValues v_;
 };
 
+// A price as the core sees it: bar closes are fixed point (10^-8), so a test's double goes through
+// the same rounding before the strategy sees it.
+double canon(double v) { return v > 0.0 ? price_from_double(v).value().to_double() : 0.0; }
+
+// The whole order path: DOLPHIN behind the engine (sizer, risk, OMS, portfolio), the bar-close venue
+// answering, bars fed as events through the backtest loop.
 struct Harness {
-  RunDigest digest;
+  RunDigest* digest = nullptr;
   ScriptedFeatures features;
-  DolphinEngine engine;
-  Harness(const DolphinParams& p, std::vector<double> vd, std::size_t assets = 1)
-      : features(std::move(vd)), engine(p, names(assets), 42, digest, 20'000) {
-    engine.set_feature_source(&features);
+  std::unique_ptr<Engine> core;
+  std::unique_ptr<DolphinStrategy> engine;  // the strategy under test
+  std::unique_ptr<BarCloseVenue> venue;
+  std::unique_ptr<BacktestLoop> loop;
+  std::size_t assets;
+  Harness(const DolphinParams& p, std::vector<double> vd, std::size_t n = 1) : features(std::move(vd)), assets(n) {
+    EngineConfig ec;
+    ec.instrument_count = n;
+    ec.initial_cash = Notional::from_units(100'000);
+    core = std::make_unique<Engine>(ec);
+    engine = std::make_unique<DolphinStrategy>(p, names(n), 42, core->run_digest(), 20'000);
+    engine->set_feature_source(&features);
+    core->set_strategy(engine.get(), &engine->sizer());
+    venue = std::make_unique<BarCloseVenue>(engine->bar_close_model(), n, 42);
+    loop = std::make_unique<BacktestLoop>(*core, venue.get(), nullptr);
+  }
+  // After set_order_book_source: the venue takes the model that goes with it (no legacy edge draw).
+  void reset_venue() {
+    venue = std::make_unique<BarCloseVenue>(engine->bar_close_model(), assets, 42);
+    loop = std::make_unique<BacktestLoop>(*core, venue.get(), nullptr);
   }
   static std::vector<std::string> names(std::size_t n) {
     std::vector<std::string> out;
@@ -53,14 +80,29 @@ struct Harness {
     return out;
   }
   void bar(std::size_t index, const std::vector<double>& closes) {
-    engine.on_bar_time(BarTime{kStart + static_cast<Nanos>(index) * kStep,
-                               kStart + static_cast<Nanos>(index + 1) * kStep, closes});
+    const Nanos open = kStart + static_cast<Nanos>(index) * kStep;
+    std::size_t last = closes.size();
+    for (std::size_t i = 0; i < closes.size(); ++i)
+      if (closes[i] > 0.0) last = i;
+    for (std::size_t i = 0; i < closes.size(); ++i) {
+      if (!(closes[i] > 0.0)) continue;
+      Bar b{};
+      b.header.ts_exchange = open;
+      b.header.ts_local = open + kStep;
+      b.header.instrument = static_cast<InstrumentId>(i);
+      b.header.flags = i == last ? kFlagEndOfBatch : 0;
+      b.open = b.high = b.low = b.close = price_from_double(closes[i]).value();
+      b.volume = Qty::from_units(1);
+      ASSERT_EQ(loop->feed(to_event(b)), Errc::kOk);
+    }
   }
+  void control(const Control& c) { ASSERT_EQ(loop->feed(to_event(c)), Errc::kOk); }
+  void finish() { ASSERT_EQ(loop->finish(), Errc::kOk); }
 };
 
 // A steady fall of 0.05 per bar from 100: IRP's best case for a SHORT (alignment 1, noise 0) and a
 // confirming direction check.
-double falling(std::size_t i) { return 100.0 - 0.05 * static_cast<double>(i); }
+double falling(std::size_t i) { return canon(100.0 - 0.05 * static_cast<double>(i)); }
 
 }  // namespace
 
@@ -72,11 +114,11 @@ TEST(DolphinEngine, EntryAfterLookbackAndTakeProfitByHand) {
   Harness h(p, std::vector<double>(200, -0.06));
   for (std::size_t i = 0; i < 99; ++i) {
     h.bar(i, {falling(i)});
-    ASSERT_FALSE(h.engine.position().has_value()) << "no entry before the 100th bar, bar " << i;
+    ASSERT_FALSE(h.engine->position().has_value()) << "no entry before the 100th bar, bar " << i;
   }
   h.bar(99, {falling(99)});
-  ASSERT_TRUE(h.engine.position().has_value());
-  const OpenPosition pos = *h.engine.position();
+  ASSERT_TRUE(h.engine->position().has_value());
+  const OpenPosition pos = *h.engine->position();
   const double entry = falling(99);
   EXPECT_EQ(pos.entry_price, entry);
   EXPECT_EQ(pos.direction, -1);
@@ -88,15 +130,15 @@ TEST(DolphinEngine, EntryAfterLookbackAndTakeProfitByHand) {
   EXPECT_DOUBLE_EQ(pos.notional, 100000.0 * 0.2 * 6.0);
   EXPECT_EQ(pos.bucket, 1);
 
-  h.bar(100, {entry * 0.99});
-  ASSERT_FALSE(h.engine.position().has_value());
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  const TradeRecord& t = h.engine.trades()[0];
+  h.bar(100, {canon(entry * 0.99)});
+  ASSERT_FALSE(h.engine->position().has_value());
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  const TradeRecord& t = h.engine->trades()[0];
   EXPECT_EQ(t.reason, ExitReason::kFixedTp);
   EXPECT_FALSE(t.entry_refund);
   EXPECT_TRUE(t.exit_refund);
   EXPECT_FALSE(t.ob_edge);
-  const double exit_price = entry * 0.99 * (1.0 + 0.0002);
+  const double exit_price = canon(entry * 0.99) * (1.0 + 0.0002);
   EXPECT_DOUBLE_EQ(t.exit_price, exit_price);
   const double pnl_pct_raw = -1.0 * (exit_price - entry) / entry + 0.0002;
   const double notional = pos.notional;
@@ -105,12 +147,12 @@ TEST(DolphinEngine, EntryAfterLookbackAndTakeProfitByHand) {
   EXPECT_NEAR(t.gross_pnl, gross, 1e-9);
   EXPECT_NEAR(t.fees, fees, 1e-9);
   EXPECT_NEAR(t.net_pnl, gross - fees, 1e-9);
-  EXPECT_NEAR(h.engine.capital(), 100000.0 + gross - fees, 1e-9);
+  EXPECT_NEAR(h.engine->capital(), 100000.0 + gross - fees, 1e-9);
   EXPECT_NEAR(t.net_pnl, 1120.56, 0.01);  // 0.010002·120000 − 37.68 − 42.00
 
   // No re-entry on the exit bar; the next bar may enter again.
-  h.bar(101, {entry * 0.99 - 0.05});
-  EXPECT_TRUE(h.engine.position().has_value());
+  h.bar(101, {canon(entry * 0.99 - 0.05)});
+  EXPECT_TRUE(h.engine->position().has_value());
 }
 
 TEST(DolphinEngine, MaxHoldAfter120Bars) {
@@ -119,11 +161,11 @@ TEST(DolphinEngine, MaxHoldAfter120Bars) {
   for (std::size_t i = 0; i < 100; ++i) vd[i] = -0.03;
   Harness h(p, vd);
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
+  ASSERT_TRUE(h.engine->position().has_value());
   const std::int64_t entry_bar = 99;
-  for (std::size_t i = 100; i < 300 && h.engine.trades().empty(); ++i) h.bar(i, {falling(99)});  // flat
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  const TradeRecord& t = h.engine.trades()[0];
+  for (std::size_t i = 100; i < 300 && h.engine->trades().empty(); ++i) h.bar(i, {falling(99)});  // flat
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  const TradeRecord& t = h.engine->trades()[0];
   EXPECT_EQ(t.reason, ExitReason::kMaxHold);
   EXPECT_EQ((t.exit_time - t.entry_time) / kStep, 120);
   EXPECT_EQ(t.entry_time, kStart + entry_bar * kStep);
@@ -136,14 +178,14 @@ TEST(DolphinEngine, NoEntryWithoutSignalOrWhenTheDirectionCheckContradicts) {
   // Gate not passed: vel_div −0.02 is not < −0.02.
   Harness quiet(p, std::vector<double>(150, -0.02));
   for (std::size_t i = 0; i < 150; ++i) quiet.bar(i, {falling(i)});
-  EXPECT_FALSE(quiet.engine.position().has_value());
-  EXPECT_EQ(quiet.engine.stats().signal_bars, 0u);
+  EXPECT_FALSE(quiet.engine->position().has_value());
+  EXPECT_EQ(quiet.engine->stats().signal_bars, 0u);
   // Rising prices: IRP's direct SHORT profile is poor, the inverse wins and is dropped by the
   // direction gate — no asset, no fallback.
   Harness rising(p, std::vector<double>(150, -0.06));
   for (std::size_t i = 0; i < 150; ++i) rising.bar(i, {100.0 + 0.05 * static_cast<double>(i)});
-  EXPECT_FALSE(rising.engine.position().has_value());
-  EXPECT_GT(rising.engine.stats().no_asset, 0u);
+  EXPECT_FALSE(rising.engine->position().has_value());
+  EXPECT_GT(rising.engine->stats().no_asset, 0u);
 }
 
 TEST(DolphinEngine, DailyWorkRunsOncePerDateEvenForRepeatedAndLateBars) {
@@ -152,36 +194,42 @@ TEST(DolphinEngine, DailyWorkRunsOncePerDateEvenForRepeatedAndLateBars) {
   for (std::size_t i = 0; i < 600; ++i) h.bar(i, {100.0});  // 600 bars: 2021-01-01 … 2021-01-03
   h.bar(599, {100.0});                                      // a repeated bar
   h.bar(10, {100.0});                                       // a late bar from the first day
-  ASSERT_EQ(h.engine.days().size(), 3u);
-  EXPECT_EQ(h.engine.days()[0].day, 18628);  // 2021-01-01
-  EXPECT_EQ(h.engine.days()[2].day, 18630);
-  EXPECT_EQ(h.engine.stats().late_bars, 2u);  // both dropped whole
-  EXPECT_EQ(h.engine.stats().bars, 600u);
-  EXPECT_EQ(h.engine.equity().size(), 600u);
+  ASSERT_EQ(h.engine->days().size(), 3u);
+  EXPECT_EQ(h.engine->days()[0].day, 18628);  // 2021-01-01
+  EXPECT_EQ(h.engine->days()[2].day, 18630);
+  // The engine drops both before the strategy sees them; the strategy's own guard drops one that
+  // reaches it directly.
+  EXPECT_EQ(h.core->stats().rejected_events, 2u);
+  const std::vector<double> closes{100.0};
+  h.engine->on_bar_time(BarTime{kStart + 10 * kStep, kStart + 11 * kStep, closes});
+  EXPECT_EQ(h.engine->stats().late_bars, 1u);
+  EXPECT_EQ(h.engine->stats().bars, 600u);
+  h.finish();  // the last bar time's equity is recorded once its orders are answered
+  EXPECT_EQ(h.engine->equity().size(), 600u);
 }
 
 TEST(DolphinEngine, NoPositionOpensBeforeTheTradingStart) {
   DolphinParams p;
   Harness h(p, std::vector<double>(400, -0.06));
   const Nanos start = kStart + 200 * kStep;
-  h.engine.set_trading_start(start);
+  h.engine->set_trading_start(start);
   for (std::size_t i = 0; i < 400; ++i) h.bar(i, {falling(i)});
-  ASSERT_FALSE(h.engine.trades().empty());
-  for (const TradeRecord& t : h.engine.trades()) EXPECT_GE(t.entry_time, start);
-  EXPECT_EQ(h.engine.trades()[0].entry_time, start);
+  ASSERT_FALSE(h.engine->trades().empty());
+  for (const TradeRecord& t : h.engine->trades()) EXPECT_GE(t.entry_time, start);
+  EXPECT_EQ(h.engine->trades()[0].entry_time, start);
 }
 
 TEST(DolphinEngine, EquityIsMarkedWithTheCarriedCloseAndMetricsFollow) {
   DolphinParams p;
   Harness h(p, std::vector<double>(200, -0.06), 2);
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i), 50.0 + 0.1 * static_cast<double>(i % 2)});
-  ASSERT_TRUE(h.engine.position().has_value());
-  const OpenPosition pos = *h.engine.position();
+  ASSERT_TRUE(h.engine->position().has_value());
+  const OpenPosition pos = *h.engine->position();
   ASSERT_EQ(pos.asset, 0u);
   h.bar(100, {0.0, 50.0});  // the position's asset has no bar: its last close is carried
-  const EquityPoint& e = h.engine.equity().back();
+  const EquityPoint& e = h.engine->equity().back();
   EXPECT_DOUBLE_EQ(e.equity, 100000.0 + pos.notional * (-1.0 * (falling(99) - pos.entry_price) / pos.entry_price));
-  const RunMetrics m = compute_metrics(h.engine.trades(), h.engine.equity(), 100000.0);
+  const RunMetrics m = compute_metrics(h.engine->trades(), h.engine->equity(), 100000.0);
   EXPECT_EQ(m.trades, 0u);
   EXPECT_TRUE(std::isnan(m.win_rate));
   EXPECT_EQ(m.roi, e.equity / 100000.0 - 1.0);
@@ -195,17 +243,17 @@ TEST(DolphinEngine, SubdayAcbNormalisationForcesAnExitAtTheNextBar) {
   up.real = 1.30;
   up.real2 = 0.2;
   h.bar(0, {falling(0)});
-  h.engine.on_control(up);  // mid-day: the day's boost becomes 1.30 from bar 1 on
+  h.control(up);  // mid-day: the day's boost becomes 1.30 from bar 1 on
   for (std::size_t i = 1; i < 100; ++i) h.bar(i, {falling(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
+  ASSERT_TRUE(h.engine->position().has_value());
   Control down = up;
   down.real = 1.05;  // 1.30 → 1.05: from >= 1.25 to < 1.10
-  h.engine.on_control(down);
-  EXPECT_TRUE(h.engine.position().has_value());  // applied at the next bar, never mid-bar
+  h.control(down);
+  EXPECT_TRUE(h.engine->position().has_value());  // applied at the next bar, never mid-bar
   h.bar(100, {falling(100)});
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  EXPECT_EQ(h.engine.trades()[0].reason, ExitReason::kSubdayAcb);
-  EXPECT_EQ(h.engine.stats().subday_exits, 1u);
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  EXPECT_EQ(h.engine->trades()[0].reason, ExitReason::kSubdayAcb);
+  EXPECT_EQ(h.engine->stats().subday_exits, 1u);
 }
 
 // A pending update that arrives before a new date is applied first; the new date's table boost
@@ -218,11 +266,11 @@ TEST(DolphinEngine, NewDateBoostReplacesAPendingUpdate) {
   up.header.subtype = static_cast<std::uint8_t>(ControlKind::kStrategyUpdate);
   up.real = 1.5;
   up.real2 = 0.8;
-  h.engine.on_control(up);
+  h.control(up);
   h.bar(288, {100.0});  // 2021-01-02: update applied, then the day's work
-  EXPECT_EQ(h.engine.stats().acb_updates, 1u);
-  ASSERT_EQ(h.engine.days().size(), 2u);
-  EXPECT_EQ(h.engine.days()[1].base_boost, 1.0);
+  EXPECT_EQ(h.engine->stats().acb_updates, 1u);
+  ASSERT_EQ(h.engine->days().size(), 2u);
+  EXPECT_EQ(h.engine->days()[1].base_boost, 1.0);
 }
 
 TEST(DolphinEngine, SameInputsSameDigestAndNoAllocationPerBar) {
@@ -241,8 +289,8 @@ TEST(DolphinEngine, SameInputsSameDigestAndNoAllocationPerBar) {
     AllocationScope scope;
     for (std::size_t i = 1; i < bars.size(); ++i) h.bar(i, bars[i]);
     if (allocations) *allocations = scope.allocations();
-    EXPECT_GT(h.engine.trades().size(), 5u);
-    return h.digest.value();
+    EXPECT_GT(h.engine->trades().size(), 5u);
+    return h.core->digest();
   };
   std::uint64_t allocations = 99;
   const auto a = run(&allocations);
@@ -258,15 +306,15 @@ TEST(DolphinEngine, LongMirrorsShort) {
   Harness h(p, std::vector<double>(200, 0.06));
   auto rising = [](std::size_t i) { return 100.0 + 0.05 * static_cast<double>(i); };
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {rising(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
-  const OpenPosition pos = *h.engine.position();
+  ASSERT_TRUE(h.engine->position().has_value());
+  const OpenPosition pos = *h.engine->position();
   EXPECT_EQ(pos.direction, 1);
   EXPECT_EQ(pos.bucket, 1);  // on −vel_div: −0.06 is bucket 1
-  h.bar(100, {pos.entry_price * 1.01});
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  const TradeRecord& t = h.engine.trades()[0];
+  h.bar(100, {canon(pos.entry_price * 1.01)});
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  const TradeRecord& t = h.engine->trades()[0];
   EXPECT_EQ(t.reason, ExitReason::kFixedTp);
-  EXPECT_DOUBLE_EQ(t.exit_price, pos.entry_price * 1.01 * (1.0 - 0.0002));
+  EXPECT_DOUBLE_EQ(t.exit_price, canon(pos.entry_price * 1.01) * (1.0 - 0.0002));
   EXPECT_GT(t.gross_pnl, 0.0);
 }
 
@@ -300,25 +348,27 @@ TEST(DolphinEngine, OrderBookLayerWhenASourceIsConfigured) {
     FixedBook book;
     book.sig = ObSignal{0.5, 0.9, 0.0};  // SHORT: eff_imb = −0.5 < −0.15 with persistence 0.9
     Harness h(p, std::vector<double>(200, -0.06));
-    h.engine.set_order_book_source(&book);
+    h.engine->set_order_book_source(&book);
+    h.reset_venue();
     for (std::size_t i = 0; i < 150; ++i) h.bar(i, {falling(i)});
-    EXPECT_FALSE(h.engine.position().has_value());
-    EXPECT_GT(h.engine.stats().ob_skips, 0u);
+    EXPECT_FALSE(h.engine->position().has_value());
+    EXPECT_GT(h.engine->stats().ob_skips, 0u);
   }
   FixedBook book;
   book.mult = 1.5;  // clamped to 1.2
   Harness h(p, std::vector<double>(200, -0.06));
-  h.engine.set_order_book_source(&book);
+  h.engine->set_order_book_source(&book);
+    h.reset_venue();
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
+  ASSERT_TRUE(h.engine->position().has_value());
   // raw 5·1·1.2·1.2 = 7.2, ceiling min(5·1.2·1.2, 6) = 6.
-  EXPECT_DOUBLE_EQ(h.engine.position()->leverage, 6.0);
-  const double entry = h.engine.position()->entry_price;
-  h.bar(100, {entry * 0.99});
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  const TradeRecord& t = h.engine.trades()[0];
+  EXPECT_DOUBLE_EQ(h.engine->position()->leverage, 6.0);
+  const double entry = h.engine->position()->entry_price;
+  h.bar(100, {canon(entry * 0.99)});
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  const TradeRecord& t = h.engine->trades()[0];
   EXPECT_TRUE(t.ob_edge);  // depth 1.0 > 0.5: edge 0.8·5 bps
-  const double exit_price = entry * 0.99 * 1.0002;
+  const double exit_price = canon(entry * 0.99) * 1.0002;
   // Draws: entry refund 0.856 (no), exit refund 0.115 (yes); no OB-edge draw.
   const double pnl = -1.0 * (exit_price - entry) / entry + 0.0002 + 0.8 * 5.0 * 1e-4;
   EXPECT_NEAR(t.gross_pnl, pnl * t.notional, 1e-9);
@@ -331,16 +381,16 @@ TEST(DolphinEngine, StopLossDrawsTwiceSlipsFiveBpsAndPaysTaker) {
   p.exits.stop_pct = 0.005;
   Harness h(p, std::vector<double>(200, -0.06));
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
-  const OpenPosition pos = *h.engine.position();
-  h.bar(100, {pos.entry_price * 1.01});
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  const TradeRecord& t = h.engine.trades()[0];
+  ASSERT_TRUE(h.engine->position().has_value());
+  const OpenPosition pos = *h.engine->position();
+  h.bar(100, {canon(pos.entry_price * 1.01)});
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  const TradeRecord& t = h.engine->trades()[0];
   EXPECT_EQ(t.reason, ExitReason::kStopLoss);
   EXPECT_FALSE(t.entry_refund);
   EXPECT_FALSE(t.exit_refund);
   EXPECT_TRUE(t.ob_edge);
-  const double exit_price = pos.entry_price * 1.01 * (1.0 + 0.0005);
+  const double exit_price = canon(pos.entry_price * 1.01) * (1.0 + 0.0005);
   EXPECT_DOUBLE_EQ(t.exit_price, exit_price);
   const double pnl = -1.0 * (exit_price - pos.entry_price) / pos.entry_price + 5.0 * 1e-4;
   EXPECT_NEAR(t.gross_pnl, pnl * pos.notional, 1e-9);
@@ -354,14 +404,14 @@ TEST(DolphinEngine, HibernateForcesTheExitAfterTheDownHysteresis) {
   p.survival.enabled = true;
   Harness h(p, std::vector<double>(200, -0.06));
   for (std::size_t i = 0; i < 100; ++i) h.bar(i, {falling(i)});
-  ASSERT_TRUE(h.engine.position().has_value());
-  const double against = h.engine.position()->entry_price * 1.11;
+  ASSERT_TRUE(h.engine->position().has_value());
+  const double against = canon(h.engine->position()->entry_price * 1.11);
   h.bar(100, {against});  // marked: drawdown ≈ 13%
   h.bar(101, {against});  // survival sees it: raw HIBERNATE, 1 bar
-  EXPECT_TRUE(h.engine.position().has_value());
+  EXPECT_TRUE(h.engine->position().has_value());
   h.bar(102, {against});  // 2 bars: posture HIBERNATE → HIBERNATE_HALT before any other exit
-  ASSERT_EQ(h.engine.trades().size(), 1u);
-  EXPECT_EQ(h.engine.trades()[0].reason, ExitReason::kHibernateHalt);
+  ASSERT_EQ(h.engine->trades().size(), 1u);
+  EXPECT_EQ(h.engine->trades()[0].reason, ExitReason::kHibernateHalt);
   h.bar(103, {against});
-  EXPECT_FALSE(h.engine.position().has_value());  // the day is halted
+  EXPECT_FALSE(h.engine->position().has_value());  // the day is halted
 }

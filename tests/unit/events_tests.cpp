@@ -17,7 +17,7 @@ TEST(Events, EveryKindHasItsSizeAndStartsWithTheHeader) {
   EXPECT_FALSE(is_valid_event_kind(kMaxEventKind + 1));
   EXPECT_EQ(event_size(EventKind::kNone), 0u);
   EXPECT_EQ(sizeof(Bar), 64u);
-  EXPECT_EQ(sizeof(OrderCommand), 56u);
+  EXPECT_EQ(sizeof(OrderCommand), 48u);
 }
 
 TEST(Events, DefaultKindMatchesStruct) {

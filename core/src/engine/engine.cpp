@@ -130,10 +130,22 @@ void Engine::on_market_price(InstrumentId instrument, Price price) noexcept {
 
 void Engine::on_report(const ExecReport& report) noexcept {
   ++stats_.exec_reports;
+  if (report.header.instrument != kNoInstrument && report.header.instrument >= instruments_.size()) {
+    ++stats_.rejected_events;  // names an instrument this core does not have
+    return;
+  }
   digest_.add_bytes(&report, sizeof report);
   const ReportResult r = oms_.on_report(report);
   if (r.fill && r.order != nullptr) {
     (void)portfolio_.apply_fill(r.order->instrument, r.order->side, report.last_price, report.last_qty, report.fee);
+    const InstrumentState& s = instruments_[r.order->instrument];
+    const Price close = s.last_close.is_positive() ? s.last_close : s.reference;
+    if (close.is_positive()) {
+      const double notional = report.last_price.to_double() * report.last_qty.to_double();
+      const double cost = (report.last_price.to_double() - close.to_double()) / close.to_double();
+      stats_.filled_notional += notional;
+      stats_.slippage_notional += (r.order->side == Side::kBuy ? cost : -cost) * notional;
+    }
     risk_.on_equity(portfolio_.equity().to_double(), clock_.now());
   }
   if (strategy_ != nullptr) strategy_->on_exec_report(report, r.order);

@@ -44,6 +44,10 @@ struct EngineStats {
   std::uint64_t sizing_refused = 0;
   std::uint64_t oms_refused = 0;
   std::uint64_t ring_full = 0;
+  // Execution quality: Σ notional of fills, and Σ (cost against the instrument's last bar close) ·
+  // notional, cost positive when the fill was worse than the close (a buy above, a sell below).
+  double filled_notional = 0.0;
+  double slippage_notional = 0.0;
   Nanos first_bar_time = 0;
   Nanos last_bar_time = 0;
   double index_log_return = 0.0;     // cumulative equal-weight log return
