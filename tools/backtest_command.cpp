@@ -90,8 +90,8 @@ int backtest_command(const std::vector<std::string>& args) {
 
   const std::unique_ptr<MarketInput> market = open_market(config);
   for (const auto& skipped : market->bars.skipped) std::fprintf(stderr, "keel backtest: skipped %s\n", skipped.c_str());
-  const std::unique_ptr<CoreSetup> strategy = build_core(config, market->registry, market->bar_times, market.get());
-  Engine& engine = *strategy->engine;
+  const std::unique_ptr<CoreSetup> core = build_core(config, market->registry, market->bar_times, market.get());
+  Engine& engine = *core->engine;
 
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
@@ -105,13 +105,13 @@ int backtest_command(const std::vector<std::string>& args) {
   if (config.journal.enabled)
     journal = std::make_unique<RunJournalWriter>((out_dir / "journal.bin").string(), config, market->registry);
   RunOptions options;
-  options.stop_at = strategy->stop_at;
+  options.stop_at = core->stop_at;
   options.expected_bar_times = market->bar_times;
   options.progress = ::isatty(2) != 0;
-  const CoreRun run = run_core(*market->source, engine, strategy->venue.get(), journal.get(), options);
+  const CoreRun run = run_core(*market->source, engine, core->venue.get(), journal.get(), options);
 
   JsonObject summary;
-  const dolphin::DolphinStrategy* d = strategy->dolphin.get();
+  const dolphin::DolphinStrategy* d = core->dolphin;
   std::string start, end;
   std::uint64_t trading_bars = run.stats.bar_times;
   std::span<const dolphin::EquityPoint> period;
@@ -119,7 +119,7 @@ int backtest_command(const std::vector<std::string>& args) {
   if (d != nullptr) {
     // Results cover the trading period: bars from --from on (earlier bars only warmed the windows).
     const auto& eq = d->equity();
-    const auto first = std::lower_bound(eq.begin(), eq.end(), strategy->trading_start,
+    const auto first = std::lower_bound(eq.begin(), eq.end(), core->trading_start,
                                         [](const dolphin::EquityPoint& e, Nanos t) { return e.time < t; });
     period = std::span<const dolphin::EquityPoint>(eq.data() + (first - eq.begin()),
                                                    static_cast<std::size_t>(eq.end() - first));
@@ -176,7 +176,7 @@ int backtest_command(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < kReportOutcomeCount; ++i)
       outcomes.add(std::string(to_string(static_cast<ReportOutcome>(i))), o.outcomes[i]);
     const EngineStats& es = run.stats;
-    summary.add("venue", strategy->venue_name)
+    summary.add("venue", core->venue_name)
         .add("orders", o.orders)
         .add("cancels", o.cancels)
         .add("fills", o.fills)

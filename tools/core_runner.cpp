@@ -12,6 +12,7 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/execution/backtest_loop.hpp"
 #include "keel/core/execution/bar_close_venue.hpp"
+#include "keel/core/strategy/dolphin/instance.hpp"
 #include "keel/core/primitives/clock.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/matching_venue.hpp"
@@ -181,31 +182,12 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
   Engine& engine = *setup->engine;
 
   BarCloseModel model;  // no strategy: a frictionless bar-close venue
-  if (config.strategy.kind == StrategyKind::kDolphin) {
-    std::vector<std::string> symbols;
-    for (const Instrument& ins : registry.all()) symbols.push_back(ins.symbol);
-    dolphin::DolphinParams params = config.dolphin;
-    params.initial_capital = config.run.initial_capital;
-    setup->dolphin = std::make_unique<dolphin::DolphinStrategy>(params, std::move(symbols), config.run.seed,
-                                                                 engine.run_digest(), expected_bar_times);
-    setup->dolphin->set_trading_start(setup->trading_start);
-    setup->dolphin->set_ledger_mode(config.execution.venue == VenueKind::kBarClose ? dolphin::LedgerMode::kModel
-                                                                                   : dolphin::LedgerMode::kFills);
-    if (params.acb.enabled && !params.acb.factors_file.empty()) {
-      setup->factors = std::make_unique<dolphin::FactorTable>(dolphin::FactorTable::load(params.acb.factors_file));
-      setup->dolphin->set_factor_table(setup->factors.get());
-    }
-    if (!config.data.features.empty()) {
-      setup->features = std::make_unique<dolphin::FeatureTable>(dolphin::FeatureTable::load(config.data.features));
-      setup->dolphin->set_feature_source(setup->features.get());
-    }
-    std::vector<Qty> lots;
-    for (const Instrument& ins : registry.all()) lots.push_back(ins.lot_size);
-    setup->dolphin->set_lot_sizes(std::move(lots));
-    engine.set_strategy(setup->dolphin.get(), &setup->dolphin->sizer());
-    model = setup->dolphin->bar_close_model();
-  } else if (!config.data.features.empty()) {
-    throw ConfigError("data.features: precomputed features need a strategy (strategy.name = \"dolphin\")");
+  setup->strategy = make_strategy(StrategyEnvironment{config, registry, engine.run_digest(), expected_bar_times,
+                                                      setup->trading_start});
+  if (setup->strategy != nullptr) {
+    engine.set_strategy(&setup->strategy->strategy(), setup->strategy->sizer());
+    model = setup->strategy->bar_close_model();
+    if (const auto* d = dynamic_cast<const dolphin::DolphinInstance*>(setup->strategy.get())) setup->dolphin = &d->dolphin();
   }
   if (market == nullptr) {
     setup->venue_name = "none";
