@@ -247,7 +247,7 @@ class TrackingListener : public VenueListener {
     }
   }
   void on_cancel_reject(const CancelReject& r) noexcept override { out_.on_cancel_reject(r); }
-  void on_public_trade(const keel::sim::PublicTrade& t) override { out_.on_public_trade(t); }
+  void on_public_trade(const keel::sim::PublicTrade& t) noexcept override { out_.on_public_trade(t); }
   void on_book_level(const keel::sim::BookLevelChange& c) noexcept override { out_.on_book_level(c); }
 
   [[nodiscard]] std::size_t size() const noexcept { return ids_.size(); }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keel/core/primitives/alloc_counter.hpp"
@@ -446,8 +447,8 @@ TEST(MatchingEngine, SteadyStateDoesNotAllocate) {
   // Collect into a preallocated listener so that only the engine's allocations count.
   struct Counting : VenueListener {
     std::uint64_t n = 0;
-    void on_execution(const Execution&) override { ++n; }
-    void on_cancel_reject(const CancelReject&) override { ++n; }
+    void on_execution(const Execution&) noexcept override { ++n; }
+    void on_cancel_reject(const CancelReject&) noexcept override { ++n; }
   } sink;
   std::vector<VenueSymbol> syms = symbols();
   EngineConfig c = small_config();
@@ -487,6 +488,24 @@ TEST(MatchingEngine, SteadyStateDoesNotAllocate) {
   }
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_GT(sink.n, 20000u);
+}
+
+// Issue 8: submit/cancel/replace are noexcept and report through the VenueListener from the middle
+// of a book mutation, so the listener's callbacks are noexcept by contract (an implementer that is
+// not fails to compile as an override).
+TEST(MatchingEngine, Issue8ListenerCallbacksAreNoexceptLikeTheEntryPoints) {
+  VenueListener* l = nullptr;
+  static_assert(noexcept(l->on_execution(std::declval<const Execution&>())));
+  static_assert(noexcept(l->on_cancel_reject(std::declval<const CancelReject&>())));
+  static_assert(noexcept(l->on_public_trade(std::declval<const PublicTrade&>())));
+  static_assert(noexcept(l->on_book_level(std::declval<const BookLevelChange&>())));
+  MatchingEngine* e = nullptr;
+  static_assert(noexcept(e->submit(std::declval<const OrderRequest&>())));
+  static_assert(noexcept(e->cancel(std::declval<const CancelRequest&>())));
+  static_assert(noexcept(e->replace(std::declval<const ReplaceRequest&>())));
+  (void)l;
+  (void)e;
+  SUCCEED();
 }
 
 TEST(VenueTypes, FixCodes) {
