@@ -77,6 +77,7 @@ class MatchingEngine {
   struct OpenOrder {
     InstrumentId instrument = kNoInstrument;
     Slot slot = kNoSlot;
+    OpenOrderIndex::Probe probe;  // when not found: where rest() can insert the key without probing
     [[nodiscard]] bool found() const noexcept { return slot != kNoSlot; }
   };
 
@@ -99,8 +100,10 @@ class MatchingEngine {
     [[nodiscard]] bool market() const noexcept { return type == OrderType::kMarket; }
   };
 
-  // `hash` is key_hash(r.account, r.cl_ord_id).
-  [[nodiscard]] RejectReason check_new(const OrderRequest& r, std::uint64_t hash) const noexcept;
+  // `hash` is key_hash(r.account, r.cl_ord_id); `where` receives the index probe of the
+  // duplicate check (when it ran).
+  [[nodiscard]] RejectReason check_new(const OrderRequest& r, std::uint64_t hash,
+                                       OpenOrderIndex::Probe& where) const noexcept;
   // The account's open order with ClOrdID `id`, whose key hashes to `hash` (OpenOrderIndex::hash).
   [[nodiscard]] OpenOrder find_open(AccountId account, const ClOrdId& id, std::uint64_t hash) const noexcept;
   [[nodiscard]] OpenOrderIndex::Ref ref_of(InstrumentId instrument, Slot slot) const noexcept {
@@ -115,8 +118,8 @@ class MatchingEngine {
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;
   // Puts the remainder of `t` in the book (a slot is free: see check_new and replace); `hash` is
-  // key_hash(t.account, t.cl_ord_id).
-  void rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept;
+  // key_hash(t.account, t.cl_ord_id) and `where` the index probe that found it absent.
+  void rest(OrderBook& book, const Taker& t, std::uint64_t hash, const OpenOrderIndex::Probe& where) noexcept;
   void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
               RejectReason detail) noexcept;
   void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
