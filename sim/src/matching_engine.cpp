@@ -215,8 +215,9 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     }
     const Price px = maker.price;
     const Notional notional = px * qty;
-    const Notional taker_fee = fee_for(notional, config_.taker_fee_millionths);
-    const Notional maker_fee = fee_for(notional, config_.maker_fee_millionths);
+    // fee_for divides a 128-bit product; a zero rate (the common configuration) needs none.
+    const Notional taker_fee = config_.taker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.taker_fee_millionths);
+    const Notional maker_fee = config_.maker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.maker_fee_millionths);
     t.cum_qty += qty;
     t.cum_notional += notional;
     Qty level_total = book.fill(slot, qty, notional);
@@ -261,10 +262,11 @@ void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash,
   o.key_hash = hash;
   // A slot is free (check_new refuses a GTC order without one; a crossing replace freed its own) and
   // order ids are unique: a failure here is a broken invariant, never bad input.
-  const Slot slot = book.add(o);
+  Qty level_total;
+  const Slot slot = book.add(o, level_total);
   if (slot == kNoSlot) std::abort();
   open_.insert(where, hash, ref_of(book.instrument(), slot));
-  report_level(book, t.ts, t.side, t.price);
+  report_.level(t.ts, book.instrument(), t.side, t.price, level_total);
 }
 
 // ---- reports -----------------------------------------------------------------------------------
@@ -283,10 +285,6 @@ void MatchingEngine::refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus
   c.reason = reason;
   c.detail = detail;
   report_.cancel_reject(c);
-}
-
-void MatchingEngine::report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept {
-  report_.level(ts, book.instrument(), side, price, book.level_qty(side, price));
 }
 
 }  // namespace keel::sim

@@ -31,12 +31,12 @@ OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
   }
 }
 
-Slot OrderBook::add(const RestingOrder& order) noexcept {
+Slot OrderBook::add(const RestingOrder& order, Qty& level_total) noexcept {
   if (free_head_ == kNoSlot) return kNoSlot;
   const Slot slot = free_head_;
   free_head_ = pool_[slot].next;
   pool_[slot] = order;
-  link_back(slot);
+  level_total = link_back(slot);
   ++order_count_;
   return slot;
 }
@@ -53,9 +53,8 @@ Qty OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
   RestingOrder& o = pool_[slot];
   o.cum_qty += qty;
   o.cum_notional += notional;
-  bool found = false;
   auto& levels = side_levels(o.side);
-  const std::size_t i = locate(levels, o.side, o.price, found);
+  const std::size_t i = level_of(levels, o.side, o.price);
   levels[i].total -= qty;
   return levels[i].total;
 }
@@ -157,8 +156,7 @@ Qty OrderBook::link_back(Slot slot) noexcept {
 Qty OrderBook::unlink(Slot slot) noexcept {
   RestingOrder& o = pool_[slot];
   auto& levels = side_levels(o.side);
-  bool found = false;
-  const std::size_t i = locate(levels, o.side, o.price, found);
+  const std::size_t i = level_of(levels, o.side, o.price);
   PriceLevel& level = levels[i];
   if (o.prev == kNoSlot) {
     level.head = o.next;

@@ -122,7 +122,6 @@ class MatchingEngine {
   void rest(OrderBook& book, const Taker& t, std::uint64_t hash, const OpenOrderIndex::Probe& where) noexcept;
   void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
               RejectReason detail) noexcept;
-  void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
 
   std::vector<VenueSymbol> symbols_;
   std::vector<OrderBook> books_;

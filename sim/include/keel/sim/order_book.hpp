@@ -16,6 +16,7 @@
 
 #include "keel/core/primitives/events.hpp"
 #include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/containers/open_order_index.hpp"
 #include "keel/sim/venue_types.hpp"
 
 namespace keel::sim {
@@ -61,8 +62,12 @@ class OrderBook {
 
   // Appends `order` (side, price > 0, leaves > 0) at the back of its price level, creating the
   // level. Returns its slot, or kNoSlot when the pool is exhausted. Order ids are the caller's to
-  // keep unique.
-  Slot add(const RestingOrder& order) noexcept;
+  // keep unique. `level_total` receives the level's new total (what level_qty would answer).
+  Slot add(const RestingOrder& order, Qty& level_total) noexcept;
+  Slot add(const RestingOrder& order) noexcept {
+    Qty total;
+    return add(order, total);
+  }
   // Removes the order in `slot` from its level and frees the slot. Returns the level's new total
   // (what level_qty would answer; 0 when the level is gone).
   Qty remove(Slot slot) noexcept;
@@ -100,13 +105,19 @@ class OrderBook {
   std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
   // Index of the level at `price`, or of the position where it would be inserted; `found` tells.
   std::size_t locate(const std::vector<PriceLevel>& levels, Side side, Price price, bool& found) const noexcept;
+  // Index of the existing level at `price`: the best one (matching's case) without a search.
+  std::size_t level_of(const std::vector<PriceLevel>& levels, Side side, Price price) const noexcept {
+    if (!levels.empty() && levels.back().price == price) return levels.size() - 1;
+    bool found = false;
+    return locate(levels, side, price, found);
+  }
   // Appends to the level at pool_[slot].price (creating it); returns the level's new total.
   Qty link_back(Slot slot) noexcept;
   // Takes out of its level (erasing an empty level); returns the level's new total (0 when erased).
   Qty unlink(Slot slot) noexcept;
 
   InstrumentId instrument_;
-  std::vector<RestingOrder> pool_;
+  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;  // probed at random: huge pages
   std::vector<PriceLevel> bids_;  // ascending price: best (highest) at the back
   std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
   Slot free_head_ = kNoSlot;
