@@ -10,6 +10,9 @@
 //    1 M GTC limit adds, alternating buy (account 0, 1880–1889 ticks) and sell (account 1, 1884–1893
 //    ticks), 1–10 × 100 lots; about half of them trade and the rest build a book of ~500 k orders on
 //    ~14 levels, so the engine's id tables outgrow the caches.
+// BM_MatchingThroughput runs each scenario twice: hints:0 applies the operations one by one;
+// hints:1 also calls MatchingEngine::prefetch for the operation kLookAhead (8) ahead, as a gateway
+// draining its inbound queue can (same reports, checked by the same digest).
 // With -DKEEL_LIQUIBOOK_DIR=<liquibook>/src (opt-in; Liquibook is never part of this repository) the
 // program also has BM_VersusLiquibook/<scenario>: keel and Liquibook on the same commands,
 // interleaved in one run, with identical fills required first (see matching_liquibook.hpp).
@@ -477,6 +480,25 @@ inline void apply(MatchingEngine& engine, const Workload& w, Op op) noexcept {
   }
 }
 
+// Look-ahead: operations are hinted to the engine this many operations before they are applied.
+constexpr std::size_t kLookAhead = 8;
+
+inline void hint(const MatchingEngine& engine, const Workload& w, Op op) noexcept {
+  switch (op.kind) {
+    case OpKind::kSubmit: engine.prefetch(w.submits[op.index]); break;
+    case OpKind::kCancel: engine.prefetch(w.cancels[op.index]); break;
+    case OpKind::kReplace: engine.prefetch(w.replaces[op.index]); break;
+  }
+}
+
+// Applies ops [begin, end), hinting each one kLookAhead operations ahead.
+inline void apply_hinted(MatchingEngine& engine, const Workload& w, std::size_t begin, std::size_t end) noexcept {
+  for (std::size_t i = begin; i < end; ++i) {
+    if (i + kLookAhead < end) hint(engine, w, w.ops[i + kLookAhead]);
+    apply(engine, w, w.ops[i]);
+  }
+}
+
 // A fresh engine with the prefill applied (untimed).
 std::unique_ptr<MatchingEngine> prepared_engine(const Workload& w, DigestListener& out) {
   auto engine = std::make_unique<MatchingEngine>(w.symbols, w.config, out);
@@ -595,7 +617,11 @@ void BM_MatchingThroughput(benchmark::State& state) {
     auto engine = prepared_engine(w, out);
     const double c0 = thread_cpu_seconds();
     const auto t0 = std::chrono::steady_clock::now();
-    for (std::size_t i = w.prefill; i < w.ops.size(); ++i) apply(*engine, w, w.ops[i]);
+    if (state.range(1) != 0) {
+      apply_hinted(*engine, w, w.prefill, w.ops.size());
+    } else {
+      for (std::size_t i = w.prefill; i < w.ops.size(); ++i) apply(*engine, w, w.ops[i]);
+    }
     const auto t1 = std::chrono::steady_clock::now();
     cpu_seconds += thread_cpu_seconds() - c0;
     state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
@@ -612,11 +638,10 @@ void BM_MatchingThroughput(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(w.measured()) / cpu_seconds);
   report_workload(state, w, last);
 }
+// range(0): scenario; range(1): 1 = with look-ahead hints (MatchingEngine::prefetch, kLookAhead ahead).
 BENCHMARK(BM_MatchingThroughput)
-    ->ArgName("scenario")
-    ->Arg(static_cast<int>(Scenario::kShallow))
-    ->Arg(static_cast<int>(Scenario::kShallowTwoAccounts))
-    ->Arg(static_cast<int>(Scenario::kDeep))
+    ->ArgNames({"scenario", "hints"})
+    ->ArgsProduct({{0, 1, 2}, {0, 1}})
     ->UseManualTime()
     ->Iterations(5)
     ->Unit(benchmark::kMillisecond);
@@ -716,9 +741,10 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v[v.size() / 2];
 }
 
-// range(0): scenario (shallow_2acct or deep). One iteration = one round of four passes, in this
-// order: keel back to back, Liquibook back to back (throughput), then keel and Liquibook with a TSC
-// read around each operation (per-operation service time). Both see the same commands; the prefill
+// range(0): scenario (shallow_2acct or deep). One iteration = one round of six passes, in this
+// order: keel, keel with look-ahead hints (MatchingEngine::prefetch of the operation kLookAhead
+// ahead), Liquibook, each back to back (throughput); then the same three with a TSC read around
+// each operation (per-operation service time; the hinted one includes its hint). Both see the same commands; the prefill
 // is applied untimed on a fresh book for every pass. Reported: medians over the rounds of each
 // side's throughput and of the per-round ratio, and each side's latency histogram over all rounds.
 void BM_VersusLiquibook(benchmark::State& state) {
@@ -747,12 +773,15 @@ void BM_VersusLiquibook(benchmark::State& state) {
   const std::size_t n = w.measured();
   keel::bench::LatencyHistogram keel_lat;
   keel::bench::LatencyHistogram lb_lat;
+  keel::bench::LatencyHistogram hinted_lat;
+  hinted_lat.reserve(n * static_cast<std::size_t>(state.max_iterations));
   keel_lat.reserve(n * static_cast<std::size_t>(state.max_iterations));
   lb_lat.reserve(n * static_cast<std::size_t>(state.max_iterations));
-  std::vector<double> keel_rate, lb_rate, ratio;
+  std::vector<double> keel_rate, hinted_rate, lb_rate, ratio, hinted_ratio;
   using Clock = std::chrono::steady_clock;
   for (auto _ : state) {
     double keel_s = 0;
+    double hinted_s = 0;
     double lb_s = 0;
     {
       DigestListener out;
@@ -762,6 +791,17 @@ void BM_VersusLiquibook(benchmark::State& state) {
       keel_s = std::chrono::duration<double>(Clock::now() - t0).count();
       if (!same_outcome(out, w.reference)) {
         state.SkipWithError("keel: digest differs from the verified run");
+        return;
+      }
+    }
+    {
+      DigestListener out;
+      auto engine = prepared_engine(w, out);
+      const auto t0 = Clock::now();
+      apply_hinted(*engine, w, w.prefill, w.ops.size());
+      hinted_s = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (!same_outcome(out, w.reference)) {
+        state.SkipWithError("keel with hints: digest differs from the verified run");
         return;
       }
     }
@@ -786,6 +826,16 @@ void BM_VersusLiquibook(benchmark::State& state) {
       }
     }
     {
+      DigestListener out;
+      auto engine = prepared_engine(w, out);
+      for (std::size_t i = w.prefill; i < w.ops.size(); ++i) {
+        const std::uint64_t t0 = tsc_now();
+        if (i + kLookAhead < w.ops.size()) hint(*engine, w, w.ops[i + kLookAhead]);
+        apply(*engine, w, w.ops[i]);
+        hinted_lat.record(tsc_now() - t0);
+      }
+    }
+    {
       lb::Run run(program);
       for (std::size_t i = 0; i < program.prefill; ++i) run.apply(program.commands[i]);
       for (std::size_t i = program.prefill; i < program.commands.size(); ++i) {
@@ -798,11 +848,16 @@ void BM_VersusLiquibook(benchmark::State& state) {
     keel_rate.push_back(static_cast<double>(n) / keel_s);
     lb_rate.push_back(static_cast<double>(n) / lb_s);
     ratio.push_back(lb_s / keel_s);
+    hinted_rate.push_back(static_cast<double>(n) / hinted_s);
+    hinted_ratio.push_back(lb_s / hinted_s);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(n));
   state.counters["keel_ops_s"] = benchmark::Counter(median(keel_rate));
   state.counters["lb_ops_s"] = benchmark::Counter(median(lb_rate));
   state.counters["ratio"] = benchmark::Counter(median(ratio));  // keel throughput ÷ Liquibook's
+  state.counters["hinted_ops_s"] = benchmark::Counter(median(hinted_rate));
+  state.counters["hinted_ratio"] = benchmark::Counter(median(hinted_ratio));
+  keel::bench::report_latency(state, hinted_lat.summarize(scale), "hinted_ns_");
   keel::bench::report_latency(state, keel_lat.summarize(scale), "keel_ns_");
   keel::bench::report_latency(state, lb_lat.summarize(scale), "lb_ns_");
   state.counters["fills"] = benchmark::Counter(static_cast<double>(w.reference.fills.count));

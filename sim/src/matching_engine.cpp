@@ -76,6 +76,29 @@ MatchingEngine::OpenOrder MatchingEngine::find_open(AccountId account, const ClO
   return found;
 }
 
+// ---- hints -------------------------------------------------------------------------------------
+
+void MatchingEngine::prefetch(const OrderRequest& r) const noexcept {
+  const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
+  open_.prefetch(hash);        // the duplicate check
+  open_.prefetch_entry(hash);  // the insert, when the order rests
+}
+
+void MatchingEngine::prefetch(const CancelRequest& r) const noexcept {
+  const std::uint64_t hash = key_hash(r.account, r.orig_cl_ord_id);
+  open_.prefetch(hash);
+  open_.prefetch_entry(hash);
+}
+
+void MatchingEngine::prefetch(const ReplaceRequest& r) const noexcept {
+  const std::uint64_t old_hash = key_hash(r.account, r.orig_cl_ord_id);
+  open_.prefetch(old_hash);
+  open_.prefetch_entry(old_hash);
+  const std::uint64_t new_hash = key_hash(r.account, r.cl_ord_id);
+  open_.prefetch(new_hash);
+  open_.prefetch_entry(new_hash);
+}
+
 // ---- requests ----------------------------------------------------------------------------------
 
 void MatchingEngine::submit(const OrderRequest& r) noexcept {

@@ -65,6 +65,15 @@ class MatchingEngine {
   // order (fills after the Replaced) and the remainder rests.
   void replace(const ReplaceRequest& request) noexcept;
 
+  // Look-ahead hints for a caller that sees requests before it applies them (a gateway draining its
+  // inbound queue, a replay): starts loading the open-order index lines that the request's duplicate
+  // check, insert or lookup will touch, so that applying it a few requests later does not wait for
+  // them. A hint changes nothing observable: the same requests give the same reports with or
+  // without hints. Never allocates, never throws.
+  void prefetch(const OrderRequest& request) const noexcept;
+  void prefetch(const CancelRequest& request) const noexcept;
+  void prefetch(const ReplaceRequest& request) const noexcept;
+
   [[nodiscard]] const OrderBook& book(InstrumentId id) const noexcept { return books_[id]; }
   [[nodiscard]] std::size_t instrument_count() const noexcept { return books_.size(); }
   [[nodiscard]] Accounts& accounts() noexcept { return accounts_; }
