@@ -41,12 +41,15 @@ MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const Engin
   }
 }
 
-RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash) const noexcept {
+RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash,
+                                       OpenOrderIndex::Probe& where) const noexcept {
   if (r.instrument >= books_.size()) return RejectReason::kUnknownSymbol;
   if (!accounts_.valid(r.account)) return RejectReason::kUnknownAccount;
   const RejectReason why = rules::check_order(symbols_[r.instrument].instrument, r);
   if (why != RejectReason::kNone) return why;
-  if (find_open(r.account, r.cl_ord_id, hash).found()) return RejectReason::kDuplicateClOrdId;
+  const OpenOrder open = find_open(r.account, r.cl_ord_id, hash);
+  if (open.found()) return RejectReason::kDuplicateClOrdId;
+  where = open.probe;
   if (r.type == OrderType::kLimit && r.tif == TimeInForce::kGtc && !books_[r.instrument].has_free_slot()) {
     return RejectReason::kBookFull;
   }
@@ -60,22 +63,49 @@ MatchingEngine::OpenOrder MatchingEngine::find_open(AccountId account, const ClO
                                                     std::uint64_t hash) const noexcept {
   OpenOrder found;
   const std::size_t per_book = config_.orders_per_book;
-  const OpenOrderIndex::Ref ref = open_.find(hash, [&](OpenOrderIndex::Ref candidate) {
+  const OpenOrderIndex::Probe probe = open_.probe(hash, [&](OpenOrderIndex::Ref candidate) {
     const auto instrument = static_cast<InstrumentId>(candidate / per_book);
     const auto slot = static_cast<Slot>(candidate - instrument * per_book);
     const RestingOrder& o = books_[instrument].order(slot);
     if (o.account != account || !(o.cl_ord_id == id)) return false;
-    found = OpenOrder{instrument, slot};
+    found = OpenOrder{.instrument = instrument, .slot = slot, .probe = {}};
     return true;
   });
-  return ref == OpenOrderIndex::kNoRef ? OpenOrder{} : found;
+  if (!probe.found()) return OpenOrder{.instrument = kNoInstrument, .slot = kNoSlot, .probe = probe};
+  found.probe = probe;
+  return found;
+}
+
+// ---- hints -------------------------------------------------------------------------------------
+
+void MatchingEngine::prefetch(const OrderRequest& r) const noexcept {
+  const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
+  open_.prefetch(hash);        // the duplicate check
+  open_.prefetch_entry(hash);  // the insert, when the order rests
+}
+
+void MatchingEngine::prefetch(const CancelRequest& r) const noexcept {
+  const std::uint64_t hash = key_hash(r.account, r.orig_cl_ord_id);
+  open_.prefetch(hash);
+  open_.prefetch_entry(hash);
+}
+
+void MatchingEngine::prefetch(const ReplaceRequest& r) const noexcept {
+  const std::uint64_t old_hash = key_hash(r.account, r.orig_cl_ord_id);
+  open_.prefetch(old_hash);
+  open_.prefetch_entry(old_hash);
+  const std::uint64_t new_hash = key_hash(r.account, r.cl_ord_id);
+  open_.prefetch(new_hash);
+  open_.prefetch_entry(new_hash);
 }
 
 // ---- requests ----------------------------------------------------------------------------------
 
 void MatchingEngine::submit(const OrderRequest& r) noexcept {
   const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
-  const RejectReason why = check_new(r, hash);
+  open_.prefetch(hash);  // the duplicate check's first read, started before the rule checks
+  OpenOrderIndex::Probe where;
+  const RejectReason why = check_new(r, hash, where);
   if (why != RejectReason::kNone) {
     if (why == RejectReason::kBookFull) ++book_full_rejects_;
     report_.rejected(r, why);
@@ -96,7 +126,7 @@ void MatchingEngine::submit(const OrderRequest& r) noexcept {
   match(book, t);
   if (!t.leaves().is_positive()) return;
   if (!t.market() && t.tif == TimeInForce::kGtc) {
-    rest(book, t, hash);
+    rest(book, t, hash, where);
     return;
   }
   report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
@@ -135,7 +165,8 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
   const Instrument& ins = symbols_[book.instrument()].instrument;
   const OrdStatus status = rules::live_status(old.cum_qty, old.leaves());
   const std::uint64_t new_hash = key_hash(r.account, r.cl_ord_id);
-  if (find_open(r.account, r.cl_ord_id, new_hash).found()) {
+  const OpenOrder taken = find_open(r.account, r.cl_ord_id, new_hash);
+  if (taken.found()) {
     refuse(r, old.id, status, CxlRejReason::kDuplicateClOrdId, RejectReason::kDuplicateClOrdId);
     return;
   }
@@ -171,11 +202,11 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
     OrderBook::RequeueTotals totals;
     if (keeps_priority) {
       totals.left = totals.joined = book.reduce(slot, r.qty);
-      book.rename(slot, r.cl_ord_id);
+      book.rename(slot, r.cl_ord_id, new_hash);
     } else {
-      totals = book.requeue(slot, r.price, r.qty, r.cl_ord_id);
+      totals = book.requeue(slot, r.price, r.qty, r.cl_ord_id, new_hash);
     }
-    open_.insert(new_hash, ref_of(open.instrument, slot));
+    open_.insert(taken.probe, new_hash, ref_of(open.instrument, slot));
     if (r.price != old.price || r.qty != old.qty) report_.level(r.ts, t.instrument, old.side, old.price, totals.left);
     if (r.price != old.price) report_.level(r.ts, t.instrument, old.side, r.price, totals.joined);
     return;
@@ -183,7 +214,7 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
   // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
   report_.level(r.ts, t.instrument, old.side, old.price, book.remove(slot));
   match(book, t);
-  if (t.leaves().is_positive()) rest(book, t, new_hash);
+  if (t.leaves().is_positive()) rest(book, t, new_hash, taken.probe);
 }
 
 // ---- book mutations ----------------------------------------------------------------------------
@@ -201,10 +232,15 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
       continue;
     }
     const Qty qty = std::min(t.leaves(), maker.leaves());
+    if (qty == maker.leaves()) {  // the maker leaves the book: start loading what erasing it reads
+      open_.prefetch(maker.key_hash);
+      open_.prefetch_entry(maker.key_hash);
+    }
     const Price px = maker.price;
     const Notional notional = px * qty;
-    const Notional taker_fee = fee_for(notional, config_.taker_fee_millionths);
-    const Notional maker_fee = fee_for(notional, config_.maker_fee_millionths);
+    // fee_for divides a 128-bit product; a zero rate (the common configuration) needs none.
+    const Notional taker_fee = config_.taker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.taker_fee_millionths);
+    const Notional maker_fee = config_.maker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.maker_fee_millionths);
     t.cum_qty += qty;
     t.cum_notional += notional;
     Qty level_total = book.fill(slot, qty, notional);
@@ -217,7 +253,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
                      taker_buys ? maker_fee : taker_fee);
     report_.public_trade(t.ts, t.instrument, t.side, px, qty, maker.id, t.id);
     if (!maker.leaves().is_positive()) {
-      open_.erase(key_hash(maker.account, maker.cl_ord_id), ref_of(book.instrument(), slot));
+      open_.erase(maker.key_hash, ref_of(book.instrument(), slot));
       level_total = book.remove(slot);  // `maker` and `level` are not used after this
     }
     report_.level(t.ts, t.instrument, maker_side, px, level_total);
@@ -227,14 +263,15 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
 void MatchingEngine::cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                                     const ClOrdId* request_id) noexcept {
   const RestingOrder o = book.order(slot);
-  open_.erase(key_hash(o.account, o.cl_ord_id), ref_of(book.instrument(), slot));
+  open_.erase(o.key_hash, ref_of(book.instrument(), slot));
   const Qty level_total = book.remove(slot);
   report_.order_event(ts, book.instrument(), o, VenueExecType::kCanceled, OrdStatus::kCanceled, cause,
                       request_id, request_id != nullptr ? &o.cl_ord_id : nullptr);
   report_.level(ts, book.instrument(), o.side, o.price, level_total);
 }
 
-void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept {
+void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash,
+                          const OpenOrderIndex::Probe& where) noexcept {
   RestingOrder o{};
   o.id = t.id;
   o.account = t.account;
@@ -245,12 +282,14 @@ void MatchingEngine::rest(OrderBook& book, const Taker& t, std::uint64_t hash) n
   o.qty = t.qty;
   o.cum_qty = t.cum_qty;
   o.cum_notional = t.cum_notional;
+  o.key_hash = hash;
   // A slot is free (check_new refuses a GTC order without one; a crossing replace freed its own) and
   // order ids are unique: a failure here is a broken invariant, never bad input.
-  const Slot slot = book.add(o);
+  Qty level_total;
+  const Slot slot = book.add(o, level_total);
   if (slot == kNoSlot) std::abort();
-  open_.insert(hash, ref_of(book.instrument(), slot));
-  report_level(book, t.ts, t.side, t.price);
+  open_.insert(where, hash, ref_of(book.instrument(), slot));
+  report_.level(t.ts, book.instrument(), t.side, t.price, level_total);
 }
 
 // ---- reports -----------------------------------------------------------------------------------
@@ -269,10 +308,6 @@ void MatchingEngine::refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus
   c.reason = reason;
   c.detail = detail;
   report_.cancel_reject(c);
-}
-
-void MatchingEngine::report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept {
-  report_.level(ts, book.instrument(), side, price, book.level_qty(side, price));
 }
 
 }  // namespace keel::sim

@@ -20,34 +20,29 @@ std::size_t lower_bound(const std::vector<PriceLevel>& levels, Worse worse) noex
 }  // namespace
 
 OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
-    : instrument_(instrument), pool_(capacity), by_id_(capacity) {
+    : instrument_(instrument), pool_(capacity) {
   bids_.reserve(capacity);
   asks_.reserve(capacity);
-  // Free list in slot order: slot 0 is handed out first.
+  // Free list in slot order: slot 0 is handed out first. A freed slot goes back on the front, so the
+  // next add reuses the slot (and cache line) that the last remove touched.
   for (std::size_t i = capacity; i-- > 0;) {
     pool_[i].next = free_head_;
     free_head_ = static_cast<Slot>(i);
   }
 }
 
-Slot OrderBook::add(const RestingOrder& order) noexcept {
+Slot OrderBook::add(const RestingOrder& order, Qty& level_total) noexcept {
   if (free_head_ == kNoSlot) return kNoSlot;
   const Slot slot = free_head_;
   free_head_ = pool_[slot].next;
   pool_[slot] = order;
-  if (!by_id_.insert(order.id, slot)) {  // duplicate id: a caller bug; refuse rather than corrupt
-    pool_[slot].next = free_head_;
-    free_head_ = slot;
-    return kNoSlot;
-  }
-  link_back(slot);
+  level_total = link_back(slot);
   ++order_count_;
   return slot;
 }
 
 Qty OrderBook::remove(Slot slot) noexcept {
   const Qty total = unlink(slot);
-  by_id_.erase(pool_[slot].id);
   pool_[slot].next = free_head_;
   free_head_ = slot;
   --order_count_;
@@ -58,9 +53,8 @@ Qty OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
   RestingOrder& o = pool_[slot];
   o.cum_qty += qty;
   o.cum_notional += notional;
-  bool found = false;
   auto& levels = side_levels(o.side);
-  const std::size_t i = locate(levels, o.side, o.price, found);
+  const std::size_t i = level_of(levels, o.side, o.price);
   levels[i].total -= qty;
   return levels[i].total;
 }
@@ -75,7 +69,8 @@ Qty OrderBook::reduce(Slot slot, Qty qty) noexcept {
   return levels[i].total;
 }
 
-OrderBook::RequeueTotals OrderBook::requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept {
+OrderBook::RequeueTotals OrderBook::requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id,
+                                            std::uint64_t key_hash) noexcept {
   RequeueTotals totals;
   totals.left = unlink(slot);
   RestingOrder& o = pool_[slot];
@@ -83,16 +78,26 @@ OrderBook::RequeueTotals OrderBook::requeue(Slot slot, Price price, Qty qty, con
   o.price = price;
   o.qty = qty;
   o.cl_ord_id = cl_ord_id;
+  o.key_hash = key_hash;
   totals.joined = link_back(slot);
   if (same_level) totals.left = totals.joined;
   return totals;
 }
 
-void OrderBook::rename(Slot slot, const ClOrdId& cl_ord_id) noexcept { pool_[slot].cl_ord_id = cl_ord_id; }
+void OrderBook::rename(Slot slot, const ClOrdId& cl_ord_id, std::uint64_t key_hash) noexcept {
+  pool_[slot].cl_ord_id = cl_ord_id;
+  pool_[slot].key_hash = key_hash;
+}
 
 Slot OrderBook::find(OrderId id) const noexcept {
-  const Slot* slot = by_id_.find(id);
-  return slot == nullptr ? kNoSlot : *slot;
+  for (const auto* side : {&bids_, &asks_}) {
+    for (const PriceLevel& level : *side) {
+      for (Slot s = level.head; s != kNoSlot; s = pool_[s].next) {
+        if (pool_[s].id == id) return s;
+      }
+    }
+  }
+  return kNoSlot;
 }
 
 std::span<const PriceLevel> OrderBook::levels(Side side) const noexcept {
@@ -151,8 +156,7 @@ Qty OrderBook::link_back(Slot slot) noexcept {
 Qty OrderBook::unlink(Slot slot) noexcept {
   RestingOrder& o = pool_[slot];
   auto& levels = side_levels(o.side);
-  bool found = false;
-  const std::size_t i = locate(levels, o.side, o.price, found);
+  const std::size_t i = level_of(levels, o.side, o.price);
   PriceLevel& level = levels[i];
   if (o.prev == kNoSlot) {
     level.head = o.next;

@@ -587,7 +587,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     return nullptr;
   }
 
-  void on_execution(const Execution& e) override {
+  void on_execution(const Execution& e) noexcept override {
     if (e.account >= config.accounts.size()) {  // a house account: no session to tell
       if (flow) flow->on_execution(e);
       return;
@@ -621,10 +621,10 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     pending.push_back(o);
   }
 
-  void on_public_trade(const PublicTrade& t) override { publisher->on_public_trade(t); }
-  void on_book_level(const BookLevelChange& c) override { publisher->on_book_level(c); }
+  void on_public_trade(const PublicTrade& t) noexcept override { publisher->on_public_trade(t); }
+  void on_book_level(const BookLevelChange& c) noexcept override { publisher->on_book_level(c); }
 
-  void on_cancel_reject(const CancelReject& r) override {
+  void on_cancel_reject(const CancelReject& r) noexcept override {
     if (r.account >= config.accounts.size()) {  // a house account (the flow raced a client)
       if (flow) flow->on_cancel_reject(r);
       return;

@@ -25,8 +25,8 @@ namespace {
 class Forward final : public ks::VenueListener {
  public:
   ks::OrderFlow* flow = nullptr;
-  void on_execution(const ks::Execution& e) override { flow->on_execution(e); }
-  void on_cancel_reject(const ks::CancelReject& r) override { flow->on_cancel_reject(r); }
+  void on_execution(const ks::Execution& e) noexcept override { flow->on_execution(e); }
+  void on_cancel_reject(const ks::CancelReject& r) noexcept override { flow->on_cancel_reject(r); }
 };
 
 ks::VenueSymbol symbol(keel::InstrumentId id, const char* name, const char* lot) {

@@ -114,7 +114,7 @@ struct Harness final : VenueListener {
         engine(symbols, EngineConfig{.orders_per_book = 1u << 14, .accounts = 8, .assets = 8},
                *this) {}
 
-  void on_execution(const Execution& e) override {
+  void on_execution(const Execution& e) noexcept override {
     if (e.account == kMaker || e.account == kTaker) {
       if (e.exec_type == VenueExecType::kRejected) ++house_rejects;
       flow->on_execution(e);
@@ -122,10 +122,10 @@ struct Harness final : VenueListener {
       client_execs.push_back(e);
     }
   }
-  void on_cancel_reject(const CancelReject& r) override {
+  void on_cancel_reject(const CancelReject& r) noexcept override {
     if (r.account == kMaker || r.account == kTaker) ++cancel_rejects;
   }
-  void on_public_trade(const PublicTrade& t) override {
+  void on_public_trade(const PublicTrade& t) noexcept override {
     trades.push_back({t.ts, t.instrument, t.price});
   }
 
@@ -548,11 +548,11 @@ TEST(BarWalkFlow, NoAllocationPerAction) {
   struct Forward final : VenueListener {
     OrderFlow* flow = nullptr;
     std::uint64_t rejects = 0;
-    void on_execution(const Execution& e) override {
+    void on_execution(const Execution& e) noexcept override {
       if (e.exec_type == VenueExecType::kRejected) ++rejects;
       if (e.account == kMaker || e.account == kTaker) flow->on_execution(e);
     }
-    void on_cancel_reject(const CancelReject&) override { ++rejects; }
+    void on_cancel_reject(const CancelReject&) noexcept override { ++rejects; }
   } listener;
   const auto syms = two_symbols();
   MatchingEngine engine(syms, EngineConfig{.orders_per_book = 1u << 12, .accounts = 4, .assets = 4},

@@ -60,15 +60,15 @@ class Harness : public VenueListener {
         engine_(symbols_, EngineConfig{.orders_per_book = 1u << 14}, *this),
         flow_(std::move(captures), symbols_, FlowAccounts{kMaker, kTaker}, params) {}
 
-  void on_execution(const Execution& e) override {
+  void on_execution(const Execution& e) noexcept override {
     executions.push_back(e);
     if (e.account == kMaker || e.account == kTaker) flow_.on_execution(e);
   }
-  void on_cancel_reject(const CancelReject& c) override {
+  void on_cancel_reject(const CancelReject& c) noexcept override {
     cancel_rejects.push_back(c);
     if (c.account == kMaker || c.account == kTaker) flow_.on_cancel_reject(c);
   }
-  void on_public_trade(const PublicTrade& t) override { trades.push_back(t); }
+  void on_public_trade(const PublicTrade& t) noexcept override { trades.push_back(t); }
 
   void apply(const FlowAction& a) {
     keel::sim::apply(engine_, a);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "keel/core/primitives/alloc_counter.hpp"
@@ -446,8 +447,8 @@ TEST(MatchingEngine, SteadyStateDoesNotAllocate) {
   // Collect into a preallocated listener so that only the engine's allocations count.
   struct Counting : VenueListener {
     std::uint64_t n = 0;
-    void on_execution(const Execution&) override { ++n; }
-    void on_cancel_reject(const CancelReject&) override { ++n; }
+    void on_execution(const Execution&) noexcept override { ++n; }
+    void on_cancel_reject(const CancelReject&) noexcept override { ++n; }
   } sink;
   std::vector<VenueSymbol> syms = symbols();
   EngineConfig c = small_config();
@@ -487,6 +488,80 @@ TEST(MatchingEngine, SteadyStateDoesNotAllocate) {
   }
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_GT(sink.n, 20000u);
+}
+
+// Issue 8: the look-ahead hints (MatchingEngine::prefetch) change nothing observable: the same
+// requests, hinted three requests ahead or not at all, give the same reports.
+TEST(MatchingEngine, Issue8PrefetchHintsChangeNothing) {
+  std::vector<VenueSymbol> syms = symbols();
+  EngineConfig c = small_config();
+  c.orders_per_book = 4096;
+  RecordingListener plain_out;
+  RecordingListener hinted_out;
+  MatchingEngine plain(syms, c, plain_out);
+  MatchingEngine hinted(syms, c, hinted_out);
+  struct Request {
+    int kind = 0;
+    OrderRequest o;
+    CancelRequest cx;
+    ReplaceRequest rp;
+  };
+  std::vector<Request> requests;
+  RngStream rng("issue8-prefetch-hints", 3);
+  for (int i = 0; i < 5000; ++i) {
+    Request q;
+    const auto account = static_cast<AccountId>(1 + rng.next() % 3);
+    const std::string id = "o" + std::to_string(i);
+    const std::string target = "o" + std::to_string(i > 0 ? rng.next() % static_cast<std::uint64_t>(i) : 0);
+    q.kind = static_cast<int>(rng.next() % 3);
+    q.o.account = q.cx.account = q.rp.account = account;
+    q.o.instrument = q.cx.instrument = q.rp.instrument = 0;
+    q.o.cl_ord_id = q.cx.cl_ord_id = q.rp.cl_ord_id = ClOrdId(id);
+    q.cx.orig_cl_ord_id = q.rp.orig_cl_ord_id = ClOrdId(target);
+    q.o.side = rng.next() % 2 == 0 ? Side::kBuy : Side::kSell;
+    q.o.type = OrderType::kLimit;
+    q.o.tif = rng.next() % 5 == 0 ? TimeInForce::kIoc : TimeInForce::kGtc;
+    q.o.price = q.rp.price = Price::from_units(100 + static_cast<std::int64_t>(rng.next() % 7) - 3);
+    q.o.qty = q.rp.qty = Qty::from_units(1 + static_cast<std::int64_t>(rng.next() % 4));
+    requests.push_back(q);
+  }
+  const auto apply_to = [](MatchingEngine& e, const Request& q) {
+    if (q.kind == 0) e.submit(q.o);
+    if (q.kind == 1) e.cancel(q.cx);
+    if (q.kind == 2) e.replace(q.rp);
+  };
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (i + 3 < requests.size()) {
+      const Request& ahead = requests[i + 3];
+      if (ahead.kind == 0) hinted.prefetch(ahead.o);
+      if (ahead.kind == 1) hinted.prefetch(ahead.cx);
+      if (ahead.kind == 2) hinted.prefetch(ahead.rp);
+    }
+    apply_to(hinted, requests[i]);
+    apply_to(plain, requests[i]);
+  }
+  EXPECT_GT(plain_out.trades.size(), 100u);
+  EXPECT_EQ(plain_out.lines, hinted_out.lines);
+  EXPECT_EQ(plain_out.trades.size(), hinted_out.trades.size());
+  EXPECT_EQ(plain_out.levels.size(), hinted_out.levels.size());
+}
+
+// Issue 8: submit/cancel/replace are noexcept and report through the VenueListener from the middle
+// of a book mutation, so the listener's callbacks are noexcept by contract (an implementer that is
+// not fails to compile as an override).
+TEST(MatchingEngine, Issue8ListenerCallbacksAreNoexceptLikeTheEntryPoints) {
+  VenueListener* l = nullptr;
+  static_assert(noexcept(l->on_execution(std::declval<const Execution&>())));
+  static_assert(noexcept(l->on_cancel_reject(std::declval<const CancelReject&>())));
+  static_assert(noexcept(l->on_public_trade(std::declval<const PublicTrade&>())));
+  static_assert(noexcept(l->on_book_level(std::declval<const BookLevelChange&>())));
+  MatchingEngine* e = nullptr;
+  static_assert(noexcept(e->submit(std::declval<const OrderRequest&>())));
+  static_assert(noexcept(e->cancel(std::declval<const CancelRequest&>())));
+  static_assert(noexcept(e->replace(std::declval<const ReplaceRequest&>())));
+  (void)l;
+  (void)e;
+  SUCCEED();
 }
 
 TEST(VenueTypes, FixCodes) {

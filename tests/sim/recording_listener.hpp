@@ -78,16 +78,16 @@ inline std::string describe(const CancelReject& c) {
 
 class RecordingListener : public VenueListener {
  public:
-  void on_execution(const Execution& e) override {
+  void on_execution(const Execution& e) noexcept override {
     executions.push_back(e);
     lines.push_back(describe(e));
   }
-  void on_cancel_reject(const CancelReject& c) override {
+  void on_cancel_reject(const CancelReject& c) noexcept override {
     cancel_rejects.push_back(c);
     lines.push_back(describe(c));
   }
-  void on_public_trade(const PublicTrade& t) override { trades.push_back(t); }
-  void on_book_level(const BookLevelChange& c) override { levels.push_back(c); }
+  void on_public_trade(const PublicTrade& t) noexcept override { trades.push_back(t); }
+  void on_book_level(const BookLevelChange& c) noexcept override { levels.push_back(c); }
   void clear() {
     executions.clear();
     cancel_rejects.clear();

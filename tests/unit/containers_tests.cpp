@@ -88,7 +88,19 @@ TEST(OpenOrderIndex, AgreesWithStdMapWhileGrowing) {
         const OpenOrderIndex::Ref r = free_refs.back();
         free_refs.pop_back();
         keys[r] = key;
-        ASSERT_TRUE(index.insert(OpenOrderIndex::hash(7, key), r));
+        const std::uint64_t h = OpenOrderIndex::hash(7, key);
+        const OpenOrderIndex::Probe absent = index.probe(h, [&](OpenOrderIndex::Ref c) { return keys[c] == key; });
+        ASSERT_FALSE(absent.found());
+        // A third of the inserts go through a probe made stale by an erase in between (the engine
+        // matches between its duplicate check and the insert); the index must notice and re-probe.
+        if (i % 3 == 0 && !ref_of.empty()) {
+          const auto victim = ref_of.begin();
+          ASSERT_TRUE(index.erase(OpenOrderIndex::hash(7, victim->first), victim->second));
+          keys[victim->second].clear();
+          free_refs.push_back(victim->second);
+          ref_of.erase(victim);
+        }
+        ASSERT_TRUE(i % 3 == 1 ? index.insert(h, r) : index.insert(absent, h, r));
         ref_of[key] = r;
       } else if (it != ref_of.end()) {
         ASSERT_TRUE(index.erase(OpenOrderIndex::hash(7, key), it->second));

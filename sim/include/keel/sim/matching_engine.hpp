@@ -65,6 +65,15 @@ class MatchingEngine {
   // order (fills after the Replaced) and the remainder rests.
   void replace(const ReplaceRequest& request) noexcept;
 
+  // Look-ahead hints for a caller that sees requests before it applies them (a gateway draining its
+  // inbound queue, a replay): starts loading the open-order index lines that the request's duplicate
+  // check, insert or lookup will touch, so that applying it a few requests later does not wait for
+  // them. A hint changes nothing observable: the same requests give the same reports with or
+  // without hints. Never allocates, never throws.
+  void prefetch(const OrderRequest& request) const noexcept;
+  void prefetch(const CancelRequest& request) const noexcept;
+  void prefetch(const ReplaceRequest& request) const noexcept;
+
   [[nodiscard]] const OrderBook& book(InstrumentId id) const noexcept { return books_[id]; }
   [[nodiscard]] std::size_t instrument_count() const noexcept { return books_.size(); }
   [[nodiscard]] Accounts& accounts() noexcept { return accounts_; }
@@ -77,6 +86,7 @@ class MatchingEngine {
   struct OpenOrder {
     InstrumentId instrument = kNoInstrument;
     Slot slot = kNoSlot;
+    OpenOrderIndex::Probe probe;  // when not found: where rest() can insert the key without probing
     [[nodiscard]] bool found() const noexcept { return slot != kNoSlot; }
   };
 
@@ -99,8 +109,10 @@ class MatchingEngine {
     [[nodiscard]] bool market() const noexcept { return type == OrderType::kMarket; }
   };
 
-  // `hash` is key_hash(r.account, r.cl_ord_id).
-  [[nodiscard]] RejectReason check_new(const OrderRequest& r, std::uint64_t hash) const noexcept;
+  // `hash` is key_hash(r.account, r.cl_ord_id); `where` receives the index probe of the
+  // duplicate check (when it ran).
+  [[nodiscard]] RejectReason check_new(const OrderRequest& r, std::uint64_t hash,
+                                       OpenOrderIndex::Probe& where) const noexcept;
   // The account's open order with ClOrdID `id`, whose key hashes to `hash` (OpenOrderIndex::hash).
   [[nodiscard]] OpenOrder find_open(AccountId account, const ClOrdId& id, std::uint64_t hash) const noexcept;
   [[nodiscard]] OpenOrderIndex::Ref ref_of(InstrumentId instrument, Slot slot) const noexcept {
@@ -115,11 +127,10 @@ class MatchingEngine {
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;
   // Puts the remainder of `t` in the book (a slot is free: see check_new and replace); `hash` is
-  // key_hash(t.account, t.cl_ord_id).
-  void rest(OrderBook& book, const Taker& t, std::uint64_t hash) noexcept;
+  // key_hash(t.account, t.cl_ord_id) and `where` the index probe that found it absent.
+  void rest(OrderBook& book, const Taker& t, std::uint64_t hash, const OpenOrderIndex::Probe& where) noexcept;
   void refuse(const ReplaceRequest& r, OrderId order_id, OrdStatus status, CxlRejReason reason,
               RejectReason detail) noexcept;
-  void report_level(const OrderBook& book, std::int64_t ts, Side side, Price price) noexcept;
 
   std::vector<VenueSymbol> symbols_;
   std::vector<OrderBook> books_;

@@ -5,7 +5,8 @@
 //    back and the levels that change most (near the touch) are the cheapest to insert and erase:
 //    bids ascending by price, asks descending. levels(side) exposes that array.
 //  * Each level is an intrusive FIFO (prev/next slot indices) of its orders in time priority.
-//  * An order id → slot table makes lookup by venue order id O(1).
+//  * No table by venue order id: the engine finds orders through its (account, ClOrdID) index, and
+//    an id table would cost a cache miss per add and per remove once the book outgrows the caches.
 // The constructor allocates; no other member allocates.
 #pragma once
 
@@ -15,7 +16,7 @@
 
 #include "keel/core/primitives/events.hpp"
 #include "keel/core/primitives/fixed_point.hpp"
-#include "keel/core/containers/fixed_hash_map.hpp"
+#include "keel/core/containers/open_order_index.hpp"
 #include "keel/sim/venue_types.hpp"
 
 namespace keel::sim {
@@ -36,6 +37,7 @@ struct RestingOrder {
   Notional cum_notional;   // Σ fill price · fill qty
   Slot prev = kNoSlot;     // FIFO links within the level (free-list link when unused)
   Slot next = kNoSlot;
+  std::uint64_t key_hash = 0;  // the owner's hash of (account, cl_ord_id), kept so it is never recomputed
 
   [[nodiscard]] Qty leaves() const noexcept { return qty - cum_qty; }
 };
@@ -58,9 +60,14 @@ class OrderBook {
   [[nodiscard]] std::size_t order_count() const noexcept { return order_count_; }
   [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot; }
 
-  // Appends `order` (side, price > 0, leaves > 0, an id not in the book) at the back of its price
-  // level, creating the level. Returns its slot, or kNoSlot when the pool is exhausted.
-  Slot add(const RestingOrder& order) noexcept;
+  // Appends `order` (side, price > 0, leaves > 0) at the back of its price level, creating the
+  // level. Returns its slot, or kNoSlot when the pool is exhausted. Order ids are the caller's to
+  // keep unique. `level_total` receives the level's new total (what level_qty would answer).
+  Slot add(const RestingOrder& order, Qty& level_total) noexcept;
+  Slot add(const RestingOrder& order) noexcept {
+    Qty total;
+    return add(order, total);
+  }
   // Removes the order in `slot` from its level and frees the slot. Returns the level's new total
   // (what level_qty would answer; 0 when the level is gone).
   Qty remove(Slot slot) noexcept;
@@ -78,10 +85,11 @@ class OrderBook {
   };
   // Moves the order to the back of the queue at `price` with total quantity `qty` (> cum_qty), as a
   // price change or quantity increase requires, and renames it.
-  RequeueTotals requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id) noexcept;
-  void rename(Slot slot, const ClOrdId& cl_ord_id) noexcept;
+  RequeueTotals requeue(Slot slot, Price price, Qty qty, const ClOrdId& cl_ord_id, std::uint64_t key_hash) noexcept;
+  void rename(Slot slot, const ClOrdId& cl_ord_id, std::uint64_t key_hash) noexcept;
 
-  // Slot of the order with venue id `id`, or kNoSlot.
+  // Slot of the order with venue id `id`, or kNoSlot. Walks the book: O(orders), for diagnostics
+  // and tests, never the hot path.
   [[nodiscard]] Slot find(OrderId id) const noexcept;
   // Requires a slot returned by add() and not removed since.
   [[nodiscard]] const RestingOrder& order(Slot slot) const noexcept { return pool_[slot]; }
@@ -97,16 +105,21 @@ class OrderBook {
   std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
   // Index of the level at `price`, or of the position where it would be inserted; `found` tells.
   std::size_t locate(const std::vector<PriceLevel>& levels, Side side, Price price, bool& found) const noexcept;
+  // Index of the existing level at `price`: the best one (matching's case) without a search.
+  std::size_t level_of(const std::vector<PriceLevel>& levels, Side side, Price price) const noexcept {
+    if (!levels.empty() && levels.back().price == price) return levels.size() - 1;
+    bool found = false;
+    return locate(levels, side, price, found);
+  }
   // Appends to the level at pool_[slot].price (creating it); returns the level's new total.
   Qty link_back(Slot slot) noexcept;
   // Takes out of its level (erasing an empty level); returns the level's new total (0 when erased).
   Qty unlink(Slot slot) noexcept;
 
   InstrumentId instrument_;
-  std::vector<RestingOrder> pool_;
+  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;  // probed at random: huge pages
   std::vector<PriceLevel> bids_;  // ascending price: best (highest) at the back
   std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
-  FixedHashMap<OrderId, Slot, U64Hash> by_id_;
   Slot free_head_ = kNoSlot;
   std::size_t order_count_ = 0;
 };

@@ -190,13 +190,17 @@ static_assert(std::is_trivially_copyable_v<BookLevelChange>);
 // The venue's output. Called synchronously from inside the engine's request handling, in the order
 // the events happen; a callback must not call back into the engine. Per fill the order is: the taker's
 // Execution, the maker's Execution, the PublicTrade, then the BookLevelChange.
+// Contract: callbacks are noexcept. The engine's entry points are noexcept and report from the middle
+// of a book mutation, where an exception could only leave the book half-updated; a listener that
+// can fail records the failure (or hands it off) and returns. An exception escaping a callback ends
+// the process (std::terminate).
 class VenueListener {
  public:
   virtual ~VenueListener() = default;
-  virtual void on_execution(const Execution& execution) = 0;
-  virtual void on_cancel_reject(const CancelReject& reject) = 0;
-  virtual void on_public_trade(const PublicTrade& /*trade*/) {}
-  virtual void on_book_level(const BookLevelChange& /*change*/) {}
+  virtual void on_execution(const Execution& execution) noexcept = 0;
+  virtual void on_cancel_reject(const CancelReject& reject) noexcept = 0;
+  virtual void on_public_trade(const PublicTrade& /*trade*/) noexcept {}
+  virtual void on_book_level(const BookLevelChange& /*change*/) noexcept {}
 };
 
 // A fee of `rate_millionths` / 10^6 of `notional`, rounded half-to-even (negative = rebate).
