@@ -456,8 +456,10 @@ TEST_F(FixSessionTest, ReportsFromManyThreadsAllArrive) {
       for (int i = 0; i < kPerThread; ++i) {
         FixExecReport r;
         (void)r.session.assign("ALICE");
-        (void)r.order_id.assign("T" + std::to_string(t));
-        (void)r.exec_id.assign("T" + std::to_string(t) + "-" + std::to_string(i));
+        // append, not "T" + std::string: GCC 12 at -O3 reports a bogus -Wrestrict there (bug 105329)
+        const std::string order_id = std::string("T").append(std::to_string(t));
+        (void)r.order_id.assign(order_id);
+        (void)r.exec_id.assign(std::string(order_id).append("-").append(std::to_string(i)));
         (void)r.cl_ord_id.assign("c");
         (void)r.symbol.assign("BTCUSDT");
         r.side = FixSide::kBuy;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <thread>
 
 #include "keel/core/primitives/alloc_counter.hpp"
@@ -43,6 +45,36 @@ TEST(SpscRing, WrapsAroundManyTimes) {
   std::uint64_t v;
   while (ring.try_pop(v)) ASSERT_EQ(v, next_out++);
   EXPECT_EQ(next_in, next_out);
+}
+
+// Issue 8: slots were not cache-line aligned, so a 64-byte Event could straddle two lines. Walk the
+// consumer through every slot of rings of several sizes (twice round, so it wraps) and check each
+// slot's address: on a 64-byte boundary, one line per Event, all slots distinct and contiguous.
+TEST(SpscRing, EverySlotOfAnEventRingIsCacheLineAligned) {
+  for (std::size_t capacity : {1u, 3u, 7u, 63u, 1023u}) {
+    SpscRing<Event> ring(capacity);
+    const std::size_t slots = ring.capacity() + 1;
+    std::uintptr_t lowest = UINTPTR_MAX, highest = 0;
+    for (std::size_t i = 0; i < 2 * slots; ++i) {
+      ASSERT_TRUE(ring.try_push(Event{}));
+      const Event* e = ring.front();
+      ASSERT_NE(e, nullptr);
+      const auto address = reinterpret_cast<std::uintptr_t>(e);
+      EXPECT_EQ(address % kCacheLine, 0u) << "capacity " << capacity << ", slot " << i % slots;
+      lowest = std::min(lowest, address);
+      highest = std::max(highest, address);
+      ring.pop();
+    }
+    EXPECT_EQ(highest - lowest, (slots - 1) * sizeof(Event)) << "capacity " << capacity;
+  }
+}
+
+// Small elements share lines, but the storage still starts on a line boundary.
+TEST(SpscRing, SmallElementStorageStartsOnACacheLine) {
+  SpscRing<std::uint32_t> ring(15);
+  ASSERT_TRUE(ring.try_push(1));
+  ASSERT_NE(ring.front(), nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(ring.front()) % kCacheLine, 0u);  // slot 0
 }
 
 TEST(SpscRing, PushAndPopDoNotAllocate) {

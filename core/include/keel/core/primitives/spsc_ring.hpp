@@ -2,6 +2,10 @@
 // capacity fixed at construction (the only allocation), head and tail on their own cache lines, and
 // each side caching the other side's index so the common case touches no shared cache line.
 //
+// Slot storage starts on a cache-line boundary and is padded to whole lines, so a 64-byte element
+// (keel::Event) occupies exactly one line: a slot never straddles two lines (which would make every
+// push and pop move two lines between the cores) and no other heap object shares the ring's lines.
+//
 // Contract: exactly one producer thread calls try_push/try_stage/publish; exactly one consumer thread
 // calls front/pop/try_pop. Neither side blocks or allocates. T must be trivially copyable.
 //
@@ -14,6 +18,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -26,6 +31,7 @@ inline constexpr std::size_t kCacheLine = 64;
 template <class T>
 class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>, "ring elements are copied as bytes");
+  static_assert(alignof(T) <= kCacheLine, "slots are aligned to a cache line, not more");
 
  public:
   // Holds at least `capacity` elements: the slot count is the smallest power of two above capacity
@@ -37,7 +43,11 @@ class SpscRing {
     std::size_t size = 1;
     while (size < capacity + 1) size <<= 1;  // one slot stays empty to tell full from empty
     mask_ = size - 1;
-    slots_ = std::make_unique<Slot[]>(size);
+    if (size > (std::numeric_limits<std::size_t>::max() - kCacheLine) / sizeof(T)) throw std::bad_alloc();
+    // Whole cache lines, the first slot on a line boundary (aligned operator new throws std::bad_alloc).
+    const std::size_t bytes = (size * sizeof(T) + kCacheLine - 1) / kCacheLine * kCacheLine;
+    slots_.reset(static_cast<T*>(::operator new(bytes, std::align_val_t{kCacheLine})));
+    std::uninitialized_value_construct_n(slots_.get(), size);  // all slots value-initialised
   }
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
@@ -59,7 +69,7 @@ class SpscRing {
       head_cache_ = head_.load(std::memory_order_acquire);
       if (next == head_cache_) return false;
     }
-    slots_[staged_tail_].value = value;
+    slots_[staged_tail_] = value;
     staged_tail_ = next;
     return true;
   }
@@ -75,7 +85,7 @@ class SpscRing {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (head == tail_cache_) return nullptr;
     }
-    return &slots_[head].value;
+    return &slots_[head];
   }
 
   // Consumer. Requires front() != nullptr.
@@ -102,10 +112,11 @@ class SpscRing {
   [[nodiscard]] bool empty() const noexcept { return size() == 0; }
 
  private:
-  struct Slot {
-    T value;
+  // T is trivially copyable, hence trivially destructible: freeing the storage ends the slots.
+  struct AlignedDelete {
+    void operator()(T* p) const noexcept { ::operator delete(p, std::align_val_t{kCacheLine}); }
   };
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<T[], AlignedDelete> slots_;
   std::size_t mask_ = 0;
   // Consumer-owned line: head index plus the consumer's cached copy of tail. Separate lines stop the
   // producer's writes from invalidating the consumer's line (false sharing) on every element.
