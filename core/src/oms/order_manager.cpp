@@ -372,7 +372,6 @@ bool OrderManager::next_status_query(Nanos now, OrderCommand& out) noexcept {
     if (!o.live() || (o.pending_id != w.id && o.query_id != w.id)) continue;  // answered, or moved on
     if (o.status != OrderStatus::kUnknown) {
       ++stats_.timeouts;
-      o.settled = o.status;
       set_status(o, OrderStatus::kUnknown);
     }
     // Ask the venue. The lost request stays pending (a late answer to it still settles the order);
