@@ -33,6 +33,7 @@
 #include "keel/core/primitives/spsc_ring.hpp"
 #include "keel/gateway/thread_affinity.hpp"
 #include "latency_histogram.hpp"
+#include "tsc.hpp"
 
 namespace {
 
@@ -101,28 +102,8 @@ void report_pinning(benchmark::State& state, const keel::gateway::PinResult& a,
 // ---------------------------------------------------------------------------------------------------
 // Time
 
-// TSC read ordered after earlier loads (LFENCE), as Intel recommends for short intervals.
-inline std::uint64_t tsc_now() noexcept {
-  _mm_lfence();
-  const std::uint64_t t = __rdtsc();
-  _mm_lfence();
-  return t;
-}
-
-// Nanoseconds per TSC tick, measured once against steady_clock over ~100 ms of busy waiting.
-double ns_per_tick() {
-  static const double value = [] {
-    using Clock = std::chrono::steady_clock;
-    const auto c0 = Clock::now();
-    const std::uint64_t t0 = tsc_now();
-    while (Clock::now() - c0 < std::chrono::milliseconds(100)) spin();
-    const auto c1 = Clock::now();
-    const std::uint64_t t1 = tsc_now();
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(c1 - c0).count();
-    return static_cast<double>(ns) / static_cast<double>(t1 - t0);
-  }();
-  return value;
-}
+using keel::bench::ns_per_tick;  // tsc.hpp: the fenced TSC read and its calibration
+using keel::bench::tsc_now;
 
 // ---------------------------------------------------------------------------------------------------
 // Throughput
