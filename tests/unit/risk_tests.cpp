@@ -192,6 +192,22 @@ TEST(Risk, RateLimitBurstRefillOnEventTime) {
   EXPECT_EQ(r.passed(), 8u);
 }
 
+// Regression: at the default 50 orders/s, a refill over most of a second multiplied 0.9·10^9 ns by
+// 5·10^10 nano-tokens/s in 64 bits (overflow); 0.9 s must give exactly 45 orders.
+TEST(Risk, RateLimitRefillOfAFractionOfASecondAtTheDefaultRate) {
+  RiskLimits l = no_limits();
+  l.orders_per_second = 50;
+  l.order_burst = 100;
+  PreTradeRisk r(l);
+  const Nanos t0 = 1'000 * kNanosPerSecond;
+  const OrderCommand c = limit(Side::kBuy, "1", "100");
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(r.check(c, at(100), t0), RiskReject::kNone) << i;
+  ASSERT_EQ(r.check(c, at(100), t0), RiskReject::kRateLimit);
+  const Nanos t1 = t0 + 900 * kNanosPerMilli;
+  for (int i = 0; i < 45; ++i) EXPECT_EQ(r.check(c, at(100), t1), RiskReject::kNone) << i;
+  EXPECT_EQ(r.check(c, at(100), t1), RiskReject::kRateLimit);
+}
+
 TEST(Risk, OnlyOrdersThatPassEverythingTakeATokenAndCancelsTakeNone) {
   RiskLimits l = no_limits();
   l.orders_per_second = 1;
