@@ -36,8 +36,8 @@ RiskLimits limits() {
   l.max_position_notional = 5'000;
   l.max_gross_exposure = 9'000;
   l.max_open_orders = kMaxOpen;
-  l.orders_per_second = 200;
-  l.order_burst = 20;
+  l.orders_per_second = 10;
+  l.order_burst = 4;
   l.max_daily_loss = 0;
   l.max_daily_loss_fraction = 0;
   return l;

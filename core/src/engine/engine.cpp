@@ -259,15 +259,16 @@ SubmitResult Engine::submit(const Intent& intent) noexcept {
     result.risk = risk_.check(c, exposure(c.instrument), now);
     if (result.risk != RiskReject::kNone) {
       result.status = SubmitStatus::kRiskRejected;
-      // The OMS recorded the request; take it back as refused by the venue would: a cancel reject.
-      ExecReport undo{};
-      undo.header.subtype = static_cast<std::uint8_t>(ExecType::kCancelRejected);
-      undo.client_order_id = c.client_order_id;
-      (void)oms_.on_report(undo);
+      oms_.withdraw(intent.order_id);  // the request never left: the order is as it was
       return result;
     }
     result.order_id = intent.order_id;
-    result.status = emit(c) ? SubmitStatus::kSent : SubmitStatus::kRingFull;
+    if (!emit(c)) {
+      oms_.withdraw(intent.order_id);
+      result.status = SubmitStatus::kRingFull;
+      return result;
+    }
+    result.status = SubmitStatus::kSent;
     return result;
   }
   if (intent.kind != IntentKind::kOrder || intent.instrument >= instruments_.size()) {

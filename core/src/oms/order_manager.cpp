@@ -205,6 +205,15 @@ void OrderManager::abandon(std::uint32_t order_id) noexcept {
   set_status(*o, OrderStatus::kRejected);
 }
 
+void OrderManager::withdraw(std::uint32_t order_id) noexcept {
+  OmsOrder* o = lookup(order_id);
+  if (o == nullptr || !o->live() || (o->pending != OrderAction::kCancel && o->pending != OrderAction::kReplace)) return;
+  if (o->pending == OrderAction::kCancel) --stats_.cancels;
+  else --stats_.replaces;
+  end_pending(*o);
+  set_status(*o, o->settled);
+}
+
 bool OrderManager::seen_before(std::uint32_t order_id, std::uint32_t exec_id) noexcept {
   const std::uint64_t key = (static_cast<std::uint64_t>(order_id) << 32) | exec_id;
   if (execs_.find(key) != nullptr) return true;

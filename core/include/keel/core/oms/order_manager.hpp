@@ -112,6 +112,9 @@ class OrderManager {
   bool make_replace(std::uint32_t order_id, Price price, Qty qty, OrderCommand& command, Nanos now) noexcept;
   // Marks an order whose command could not be sent (output ring full) as Rejected.
   void abandon(std::uint32_t order_id) noexcept;
+  // Takes back a cancel / replace request that was made but never sent (risk refused it): the
+  // order returns to its state before the request, the request id is forgotten, no report counted.
+  void withdraw(std::uint32_t order_id) noexcept;
 
   ReportResult on_report(const ExecReport& report) noexcept;
 
