@@ -10,7 +10,12 @@ BarCloseVenue::BarCloseVenue(const BarCloseModel& model, std::size_t instrument_
       closes_(instrument_count),
       positions_(instrument_count),
       entry_price_(instrument_count, 0.0),
-      resting_(kMaxResting) {}
+      resting_(kMaxResting),
+      records_(kRecords) {}
+
+void BarCloseVenue::remember(std::uint32_t id, OrderStatus status, Qty cum) noexcept {
+  records_[id % kRecords] = Record{id, status, cum};
+}
 
 void BarCloseVenue::report(ReportSink& sink, ExecType type, std::uint32_t id, InstrumentId instrument,
                            std::uint8_t detail) noexcept {
@@ -65,6 +70,7 @@ void BarCloseVenue::fill(const Resting& o, double model_price, ReportSink& sink)
   if (!value.ok()) {
     ++rejects_;
     report(sink, ExecType::kRejected, o.id, i, static_cast<std::uint8_t>(RejectReason::kWouldOverflow));
+    remember(o.id, OrderStatus::kRejected, Qty{});
     return;
   }
   const double notional = value.value().to_double();
@@ -77,6 +83,7 @@ void BarCloseVenue::fill(const Resting& o, double model_price, ReportSink& sink)
   r.header.subtype = static_cast<std::uint8_t>(ExecType::kFill);
   r.header.detail = static_cast<std::uint8_t>(OrderStatus::kFilled);
   r.header.flags = static_cast<std::uint8_t>((maker ? kFlagMaker : 0) | (improved ? kFlagPriceImproved : 0));
+  remember(o.id, OrderStatus::kFilled, o.qty);
   r.client_order_id = o.id;
   r.exec_id = next_exec_id_++;
   r.last_price = fill_price.value();
@@ -116,9 +123,11 @@ void BarCloseVenue::submit(const OrderCommand& c, ReportSink& sink) noexcept {
         ++rejects_;
         report(sink, ExecType::kRejected, c.client_order_id, known ? c.instrument : kNoInstrument,
                static_cast<std::uint8_t>(why));
+        remember(c.client_order_id, OrderStatus::kRejected, Qty{});
         return;
       }
       report(sink, ExecType::kNew, c.client_order_id, c.instrument, static_cast<std::uint8_t>(OrderStatus::kNew));
+      remember(c.client_order_id, OrderStatus::kNew, Qty{});
       const Price close = closes_[c.instrument];
       Resting o{c.client_order_id, c.instrument, c.side, c.type, c.price, c.qty};
       const bool marketable = c.type != OrderType::kLimit ||
@@ -135,12 +144,14 @@ void BarCloseVenue::submit(const OrderCommand& c, ReportSink& sink) noexcept {
       }
       // No room to rest: the order is cancelled at once (the book is full).
       report(sink, ExecType::kCanceled, c.client_order_id, c.instrument, static_cast<std::uint8_t>(OrderStatus::kCanceled));
+      remember(c.client_order_id, OrderStatus::kCanceled, Qty{});
       return;
     }
     case OrderAction::kCancel:
       for (Resting& slot : resting_) {
         if (slot.id != 0 && slot.id == c.orig_client_order_id) {
           slot.id = 0;
+          remember(c.orig_client_order_id, OrderStatus::kCanceled, Qty{});
           report(sink, ExecType::kCanceled, c.client_order_id, c.instrument,
                  static_cast<std::uint8_t>(OrderStatus::kCanceled));
           return;
@@ -154,15 +165,15 @@ void BarCloseVenue::submit(const OrderCommand& c, ReportSink& sink) noexcept {
              static_cast<std::uint8_t>(RejectReason::kInvalidOrder));
       return;
     case OrderAction::kStatus: {
-      OrderStatus s = OrderStatus::kFilled;  // anything answered and not resting has filled or ended
-      for (const Resting& slot : resting_)
-        if (slot.id != 0 && slot.id == c.orig_client_order_id) s = OrderStatus::kNew;
+      const Record& rec = records_[c.orig_client_order_id % kRecords];
+      const bool known_order = rec.id == c.orig_client_order_id && rec.id != 0;
       ExecReport r{};
       r.header.ts_exchange = now_;
       r.header.ts_local = now_;
       r.header.instrument = c.instrument;
       r.header.subtype = static_cast<std::uint8_t>(ExecType::kOrderStatus);
-      r.header.detail = static_cast<std::uint8_t>(s);
+      r.header.detail = static_cast<std::uint8_t>(known_order ? rec.status : OrderStatus::kRejected);
+      r.cum_qty = known_order ? rec.cum : Qty{};
       r.client_order_id = c.client_order_id;
       sink.on_report(r);
       return;

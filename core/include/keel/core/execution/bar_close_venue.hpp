@@ -5,7 +5,9 @@
 // Reports per new order: New, then a Fill at once when marketable (a non-marketable limit rests:
 // Fill at a later close, Canceled on request). Cancels of resting orders: Canceled; of anything
 // else: CancelRejected (kUnknownOrder / kTooLate). Replaces: CancelRejected (kInvalidOrder: the
-// model has no amend). Status queries: OrderStatus. Orders on an instrument without a close yet, or
+// model has no amend). Status queries: OrderStatus from the venue's record of the last 65,536 order
+// ids (New while resting, then Filled / Canceled / Rejected; an id it has no record of: Rejected,
+// kUnknownOrder). Orders on an instrument without a close yet, or
 // with a zero quantity: Rejected. Fixed capacity (kMaxResting resting orders); nothing allocates
 // after construction.
 #pragma once
@@ -42,6 +44,14 @@ class BarCloseVenue final : public ExecutionVenue {
   };
   void fill(const Resting& order, double model_price, ReportSink& sink) noexcept;
   void report(ReportSink& sink, ExecType type, std::uint32_t id, InstrumentId instrument, std::uint8_t detail) noexcept;
+  void remember(std::uint32_t id, OrderStatus status, Qty cum) noexcept;
+
+  struct Record {  // direct-mapped by id: the latest 65,536 ids
+    std::uint32_t id = 0;
+    OrderStatus status = OrderStatus::kNone;
+    Qty cum;
+  };
+  static constexpr std::size_t kRecords = 1u << 16;
 
   BarCloseModel model_;
   RngStream rng_;
@@ -49,6 +59,7 @@ class BarCloseVenue final : public ExecutionVenue {
   std::vector<Qty> positions_;        // the venue's view of the client's net position per instrument
   std::vector<double> entry_price_;   // average entry of that position (for the improvement's size)
   std::vector<Resting> resting_;
+  std::vector<Record> records_;
   Nanos now_ = 0;
   std::uint32_t next_exec_id_ = 1;
   std::uint64_t fills_ = 0;
