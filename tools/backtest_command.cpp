@@ -15,8 +15,8 @@
 #include "json_writer.hpp"
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/io/config.hpp"
-#include "keel/core/strategy/dolphin/metrics.hpp"
-#include "run_outputs.hpp"
+#include "keel/core/io/text_file.hpp"
+#include "keel/core/strategy/strategies.hpp"
 
 namespace keel::cli {
 namespace {
@@ -47,21 +47,19 @@ std::string flat(std::string s) {
   return s;
 }
 
-std::string position_json(const dolphin::DolphinStrategy& d) {
-  if (!d.position()) return "null";
-  const auto& p = *d.position();
-  JsonObject o;
-  o.add("symbol", d.symbols()[p.asset])
-      .add("direction", p.direction < 0 ? "SHORT" : "LONG")
-      .add("entry_time_ms", p.entry_time / kNanosPerMilli)
-      .add("entry_price", p.entry_price)
-      .add("notional", p.notional)
-      .add("leverage", p.leverage);
-  std::string s = o.str();
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
-  return s;
-}
+// The summary object as a strategy's SummaryWriter.
+class JsonSummary final : public SummaryWriter {
+ public:
+  explicit JsonSummary(JsonObject& o) : o_(o) {}
+  void number(std::string_view key, double value) override { o_.add(key, value); }
+  void count(std::string_view key, std::uint64_t value) override { o_.add(key, value); }
+  void text(std::string_view key, std::string_view value) override { o_.add(key, value); }
+  void flag(std::string_view key, bool value) override { o_.add(key, value); }
+  void json(std::string_view key, std::string_view raw) override { o_.raw(key, flat(std::string(raw))); }
+
+ private:
+  JsonObject& o_;
+};
 
 }  // namespace
 
@@ -97,7 +95,11 @@ int backtest_command(const std::vector<std::string>& args) {
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw OutputError(out_dir.string() + ": cannot create the run directory: " + ec.message());
   // A reused run directory must not keep files of an earlier run that this one does not write.
-  for (const char* name : {"summary.json", "trades.csv", "equity.csv", "report.html", "journal.bin"}) {
+  std::vector<std::string> names{"summary.json", "journal.bin"};
+  if (core->strategy != nullptr)
+    for (const auto& n : core->strategy->file_names()) names.push_back(n);
+  for (const auto& name : {"trades.csv", "equity.csv", "report.html"}) names.emplace_back(name);  // any strategy's
+  for (const auto& name : names) {
     std::filesystem::remove(out_dir / name, ec);
     if (ec) throw OutputError((out_dir / name).string() + ": cannot remove the previous run's file: " + ec.message());
   }
@@ -111,33 +113,18 @@ int backtest_command(const std::vector<std::string>& args) {
   const CoreRun run = run_core(*market->source, engine, core->venue.get(), journal.get(), options);
 
   JsonObject summary;
-  const dolphin::DolphinStrategy* d = core->dolphin;
+  const StrategyInstance* strategy = core->strategy.get();
   std::string start, end;
   std::uint64_t trading_bars = run.stats.bar_times;
-  std::span<const dolphin::EquityPoint> period;
-  dolphin::RunMetrics m;
-  if (d != nullptr) {
-    // Results cover the trading period: bars from --from on (earlier bars only warmed the windows).
-    const auto& eq = d->equity();
-    const auto first = std::lower_bound(eq.begin(), eq.end(), core->trading_start,
-                                        [](const dolphin::EquityPoint& e, Nanos t) { return e.time < t; });
-    period = std::span<const dolphin::EquityPoint>(eq.data() + (first - eq.begin()),
-                                                   static_cast<std::size_t>(eq.end() - first));
-    m = dolphin::compute_metrics(d->trades(), period, config.run.initial_capital);
-    trading_bars = period.size();
-    if (!period.empty()) {
-      start = format_utc(period.front().time);
-      end = format_utc(period.back().time);
+  if (strategy != nullptr) {
+    JsonSummary out(summary);
+    strategy->summarize(out);
+    const ResultPeriod p = strategy->period();
+    trading_bars = p.bars;
+    if (p.bars > 0) {
+      start = format_utc(p.first);
+      end = format_utc(p.last);
     }
-    summary.add("roi", m.roi)
-        .add("profit_factor", m.profit_factor)
-        .add("sharpe", m.sharpe)
-        .add("max_drawdown", m.max_drawdown)
-        .add("win_rate", m.win_rate)
-        .add("trades", m.trades)
-        .add("fees", m.fees)
-        .add("final_equity", m.final_equity)
-        .raw("open_position", position_json(*d));
   } else if (run.stats.bar_times > 0) {
     start = format_utc(run.stats.first_bar_time);
     end = format_utc(run.stats.last_bar_time);
@@ -156,7 +143,7 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("missing_bar_times", market->merger ? market->merger->missing_bar_times() : std::uint64_t{0})
       .add("rejected_events", run.stats.rejected_events)
       .add("market_index_return", std::exp(run.stats.index_log_return) - 1.0)
-      .add("strategy", d != nullptr ? "dolphin" : "none")
+      .add("strategy", strategy != nullptr ? strategy->name() : std::string_view("none"))
       .add("seed", config.run.seed)
       .add("config_hash", digest_hex(config_hash(config)))
       .add("source", market->name)
@@ -194,27 +181,12 @@ int backtest_command(const std::vector<std::string>& args) {
         .add("portfolio_realized", engine.portfolio().realized().to_double())
         .add("portfolio_fees", engine.portfolio().fees().to_double());
   }
-  if (d != nullptr) {
-    const auto& s = d->stats();
-    summary.add("signal_bars", s.signal_bars)
-        .add("no_asset_bars", s.no_asset)
-        .add("dc_contradictions", s.dc_contradictions)
-        .add("halted_bars", s.halted_bars)
-        .add("output_overflow", d->output_overflow());
-  }
   const std::string summary_text = summary.str();
   write_text_file((out_dir / "summary.json").string(), summary_text);
-  if (d != nullptr) {
-    write_trades_csv((out_dir / "trades.csv").string(), *d);
-    write_equity_csv((out_dir / "equity.csv").string(), *d);
-    write_report_html((out_dir / "report.html").string(), *d, period, m, summary_text, dump_config(config));
-  }
+  if (strategy != nullptr) strategy->write_files(out_dir.string(), summary_text, dump_config(config));
   std::fputs(fmt::format("keel backtest: {} bars ({} instruments) from {}, {} .. {}\n{}  digest {}\n  run directory {}\n",
                          trading_bars, market->registry.size(), market->name, start, end,
-                         d != nullptr ? fmt::format("  {} trades, final equity {:.2f}\n", d->trades().size(),
-                                                    d->equity().empty() ? config.run.initial_capital
-                                                                        : d->equity().back().equity)
-                                      : std::string(),
+                         strategy != nullptr ? "  " + strategy->headline() + "\n" : std::string(),
                          digest_hex(run.digest), out_dir.string())
                  .c_str(),
              stdout);

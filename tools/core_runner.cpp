@@ -12,7 +12,6 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/execution/backtest_loop.hpp"
 #include "keel/core/execution/bar_close_venue.hpp"
-#include "keel/core/strategy/dolphin/instance.hpp"
 #include "keel/core/primitives/clock.hpp"
 #include "keel/sim/bar_walk_flow.hpp"
 #include "keel/sim/matching_venue.hpp"
@@ -187,7 +186,6 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
   if (setup->strategy != nullptr) {
     engine.set_strategy(&setup->strategy->strategy(), setup->strategy->sizer());
     model = setup->strategy->bar_close_model();
-    if (const auto* d = dynamic_cast<const dolphin::DolphinInstance*>(setup->strategy.get())) setup->dolphin = &d->dolphin();
   }
   if (market == nullptr) {
     setup->venue_name = "none";

@@ -10,8 +10,6 @@
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/engine/engine.hpp"
 #include "keel/core/execution/execution_venue.hpp"
-#include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
-#include "keel/core/strategy/dolphin/feature_table.hpp"
 #include "keel/core/strategy/strategies.hpp"
 #include "keel/core/io/event_source.hpp"
 #include "keel/core/io/run_journal.hpp"
@@ -73,7 +71,6 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config);
 struct CoreSetup {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<StrategyInstance> strategy;   // null for strategy.name = "none"
-  const dolphin::DolphinStrategy* dolphin = nullptr;  // set when the strategy is DOLPHIN (its run outputs)
   std::unique_ptr<ExecutionVenue> venue;        // null for a replay
   std::unique_ptr<EventSource> venue_market;   // the matching venue's own copy of the market
   InstrumentRegistry venue_registry;            // (the synthetic copy registers its symbols here)

@@ -9,20 +9,17 @@
 #include "keel/core/strategy/dolphin/dolphin_strategy.hpp"
 #include "keel/core/strategy/dolphin/metrics.hpp"
 
-namespace keel::cli {
-
-// Writes `text` to `path`, checking every step (open, write, close). Throws OutputError.
-void write_text_file(const std::string& path, const std::string& text);
+namespace keel::dolphin {
 
 // Header: symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,
 // fraction,bucket,exit_reason,gross_pnl,fees,net_pnl — numbers with 17 significant digits.
-void write_trades_csv(const std::string& path, const dolphin::DolphinStrategy& engine);
+void write_trades_csv(const std::string& path, const DolphinStrategy& engine);
 // Header: open_time_ms,equity,capital
-void write_equity_csv(const std::string& path, const dolphin::DolphinStrategy& engine);
+void write_equity_csv(const std::string& path, const DolphinStrategy& engine);
 // Charts `period` (the trading period's equity); `summary_json` is embedded as the summary,
 // `params_toml` as the parameter listing.
-void write_report_html(const std::string& path, const dolphin::DolphinStrategy& engine,
-                       std::span<const dolphin::EquityPoint> period, const dolphin::RunMetrics& metrics,
+void write_report_html(const std::string& path, const DolphinStrategy& engine,
+                       std::span<const EquityPoint> period, const RunMetrics& metrics,
                        const std::string& summary_json, const std::string& params_toml);
 
-}  // namespace keel::cli
+}  // namespace keel::dolphin

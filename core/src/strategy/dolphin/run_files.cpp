@@ -1,4 +1,4 @@
-#include "run_outputs.hpp"
+#include "keel/core/strategy/dolphin/run_files.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,8 +7,9 @@
 #include <fmt/format.h>
 
 #include "keel/core/io/journal.hpp"
+#include "keel/core/io/text_file.hpp"
 
-namespace keel::cli {
+namespace keel::dolphin {
 namespace {
 
 std::string num(double v) { return std::isfinite(v) ? fmt::format("{:.17g}", v) : std::string(); }
@@ -48,14 +49,8 @@ std::string figure(double v, double scale, const char* fmt_spec) {
 
 }  // namespace
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) throw OutputError(path + ": cannot create");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) throw OutputError(path + ": write failed");
-}
 
-void write_trades_csv(const std::string& path, const dolphin::DolphinStrategy& engine) {
+void write_trades_csv(const std::string& path, const DolphinStrategy& engine) {
   std::string out =
       "symbol,direction,entry_time_ms,exit_time_ms,entry_price,exit_price,notional,leverage,fraction,bucket,"
       "exit_reason,gross_pnl,fees,net_pnl\n";
@@ -63,20 +58,20 @@ void write_trades_csv(const std::string& path, const dolphin::DolphinStrategy& e
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", engine.symbols()[t.asset],
                        t.direction < 0 ? "SHORT" : "LONG", t.entry_time / kNanosPerMilli, t.exit_time / kNanosPerMilli,
                        num(t.entry_price), num(t.exit_price), num(t.notional), num(t.leverage), num(t.fraction),
-                       t.bucket, dolphin::to_string(t.reason), num(t.gross_pnl), num(t.fees), num(t.net_pnl));
+                       t.bucket, to_string(t.reason), num(t.gross_pnl), num(t.fees), num(t.net_pnl));
   }
   write_text_file(path, out);
 }
 
-void write_equity_csv(const std::string& path, const dolphin::DolphinStrategy& engine) {
+void write_equity_csv(const std::string& path, const DolphinStrategy& engine) {
   std::string out = "open_time_ms,equity,capital\n";
   for (const auto& e : engine.equity())
     out += fmt::format("{},{},{}\n", e.time / kNanosPerMilli, num(e.equity), num(e.capital));
   write_text_file(path, out);
 }
 
-void write_report_html(const std::string& path, const dolphin::DolphinStrategy& engine,
-                       std::span<const dolphin::EquityPoint> eq, const dolphin::RunMetrics& m,
+void write_report_html(const std::string& path, const DolphinStrategy& engine,
+                       std::span<const EquityPoint> eq, const RunMetrics& m,
                        const std::string& summary_json, const std::string& params_toml) {
   std::vector<double> equity, drawdown;
   equity.reserve(eq.size());
@@ -119,10 +114,10 @@ svg{background:#fcfcfc;border:1px solid #ddd}</style></head><body>
         "<td>{:.3f}</td><td>{:.4f}</td><td>{}</td><td>{}</td><td>{:.2f}</td></tr>",
         ++i, html_escape(engine.symbols()[t.asset]), t.direction < 0 ? "S" : "L", t.entry_time / kNanosPerMilli,
         t.exit_time / kNanosPerMilli, t.entry_price, t.exit_price, t.notional, t.leverage, t.fraction, t.bucket,
-        dolphin::to_string(t.reason), t.net_pnl);
+        to_string(t.reason), t.net_pnl);
   }
   html += "</table></body></html>\n";
   write_text_file(path, html);
 }
 
-}  // namespace keel::cli
+}  // namespace keel::dolphin
