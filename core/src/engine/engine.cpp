@@ -148,7 +148,10 @@ void Engine::on_report(const ExecReport& report) noexcept {
     }
     risk_.on_equity(portfolio_.equity().to_double(), clock_.now());
   }
-  if (strategy_ != nullptr) strategy_->on_exec_report(report, r.order);
+  // The strategy hears of what the OMS took in; duplicates, invalid and unknown reports stop here
+  // (counted in the OMS), so a strategy never sees a fill twice.
+  if (strategy_ != nullptr && r.order != nullptr && (r.outcome == ReportOutcome::kApplied || r.outcome == ReportOutcome::kOutOfOrder))
+    strategy_->on_exec_report(report, *r.order);
 }
 
 void Engine::on_bar(const Bar& bar) noexcept {

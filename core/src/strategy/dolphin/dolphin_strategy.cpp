@@ -275,13 +275,12 @@ void DolphinStrategy::request_exit(const BarTime& bar, ExitReason reason, double
   pending_exit_ = pending;
 }
 
-void DolphinStrategy::on_exec_report(const ExecReport& report, const OmsOrder* order) noexcept {
-  if (order == nullptr) return;
-  if (pending_entry_ && order->order_id == pending_entry_->order_id) on_entry_report(report, order);
-  else if (pending_exit_ && order->order_id == pending_exit_->order_id) on_exit_report(report, order);
+void DolphinStrategy::on_exec_report(const ExecReport& report, const OmsOrder& order) noexcept {
+  if (pending_entry_ && order.order_id == pending_entry_->order_id) on_entry_report(report, order);
+  else if (pending_exit_ && order.order_id == pending_exit_->order_id) on_exit_report(report, order);
 }
 
-void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder* order) noexcept {
+void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder& order) noexcept {
   PendingEntry& e = *pending_entry_;
   const auto type = static_cast<ExecType>(report.header.subtype);
   if (type == ExecType::kFill || type == ExecType::kPartialFill) {
@@ -290,14 +289,14 @@ void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder* 
     e.filled_value += report.last_price.to_double() * report.last_qty.to_double();
     e.fees += report.fee.to_double();
     OpenPosition pos = e.pos;
-    pos.qty = order->cum;
+    pos.qty = order.cum;
     if (ledger_ == LedgerMode::kFills) {  // what actually filled
       pos.entry_price = e.filled_value / e.filled_qty;
       pos.notional = e.filled_value;
     }
     position_ = pos;
   }
-  if (!order->live()) {  // done: filled, or cancelled / rejected / expired with what filled
+  if (!order.live()) {  // done: filled, or cancelled / rejected / expired with what filled
     if (!position_) ++stats_.entries_unfilled;
     entry_fees_ = e.fees;
     entry_maker_ = e.maker;
@@ -305,7 +304,7 @@ void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder* 
   }
 }
 
-void DolphinStrategy::on_exit_report(const ExecReport& report, const OmsOrder* order) noexcept {
+void DolphinStrategy::on_exit_report(const ExecReport& report, const OmsOrder& order) noexcept {
   PendingExit& x = *pending_exit_;
   const auto type = static_cast<ExecType>(report.header.subtype);
   if (type == ExecType::kFill || type == ExecType::kPartialFill) {
@@ -315,13 +314,13 @@ void DolphinStrategy::on_exit_report(const ExecReport& report, const OmsOrder* o
     x.improved = x.improved || (report.header.flags & kFlagPriceImproved) != 0;
     x.maker = (report.header.flags & kFlagMaker) != 0;
   }
-  if (order->live()) return;
-  if (order->cum.is_zero()) {  // nothing filled: the position is managed again next bar
+  if (order.live()) return;
+  if (order.cum.is_zero()) {  // nothing filled: the position is managed again next bar
     pending_exit_.reset();
     return;
   }
   if (ledger_ == LedgerMode::kModel) close_trade_model();
-  else close_trade_fills(order->cum);
+  else close_trade_fills(order.cum);
 }
 
 // The bible's accounting (DOLPHIN.md §7–§8), operation for operation: the model venue decided the

@@ -114,8 +114,10 @@ class Strategy {
   virtual void on_trade(const Trade& /*trade*/) noexcept {}
   virtual void on_book_top(const BookTop& /*top*/) noexcept {}
   virtual void on_timer(const Timer& /*timer*/) noexcept {}
-  // Every report the OMS applied or counted, with the order after it (null: unknown order).
-  virtual void on_exec_report(const ExecReport& /*report*/, const OmsOrder* /*order*/) noexcept {}
+  // A report the OMS took in (applied, or applied out of order), with the order after it. Duplicate,
+  // invalid and unknown-order reports are counted by the OMS and not passed on: a fill reaches the
+  // strategy once.
+  virtual void on_exec_report(const ExecReport& /*report*/, const OmsOrder& /*order*/) noexcept {}
   // Control events the engine does not consume itself (posture, strategy updates, mode, …).
   virtual void on_control(const Control& /*control*/) noexcept {}
   // The input has ended (or the run stops): last chance to record outputs.

@@ -100,7 +100,7 @@ class DolphinStrategy final : public Strategy {
   [[nodiscard]] Sizer& sizer() noexcept { return sizer_; }
 
   void on_bar_time(const BarTime& bar) noexcept override;
-  void on_exec_report(const ExecReport& report, const OmsOrder* order) noexcept override;
+  void on_exec_report(const ExecReport& report, const OmsOrder& order) noexcept override;
   void on_control(const Control& control) noexcept override;
   void on_finish() noexcept override;
 
@@ -166,8 +166,8 @@ class DolphinStrategy final : public Strategy {
   void manage_position(const BarTime& bar) noexcept;
   void try_entry(const BarTime& bar, double vel_div) noexcept;
   void request_exit(const BarTime& bar, ExitReason reason, double price) noexcept;
-  void on_entry_report(const ExecReport& report, const OmsOrder* order) noexcept;
-  void on_exit_report(const ExecReport& report, const OmsOrder* order) noexcept;
+  void on_entry_report(const ExecReport& report, const OmsOrder& order) noexcept;
+  void on_exit_report(const ExecReport& report, const OmsOrder& order) noexcept;
   void close_trade_model() noexcept;
   void close_trade_fills(Qty exited) noexcept;
   void finish_trade(TradeRecord& t, const OpenPosition& pos, const PendingExit& exit) noexcept;
