@@ -6,7 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/stream_name.hpp"
 #include "keel/sim/matching_rules.hpp"
 
 namespace keel::sim {
@@ -99,11 +99,11 @@ struct CaptureReplayFlow::Parser {
       if (top["stream"].get(stream_el) == simdjson::SUCCESS) {
         std::string_view stream;
         if (stream_el.get_string().get(stream) != simdjson::SUCCESS) return FrameClass::kMalformed;
-        const auto name = binance::parse_stream_name(stream);
+        const auto name = protocol::binance::parse_stream_name(stream);
         if (name.ok()) {
           const auto kind = name.value().kind;
-          if (kind == binance::StreamKind::kBookTicker || kind == binance::StreamKind::kKline ||
-              kind == binance::StreamKind::kPartialDepth) {
+          if (kind == protocol::binance::StreamKind::kBookTicker || kind == protocol::binance::StreamKind::kKline ||
+              kind == protocol::binance::StreamKind::kPartialDepth) {
             return FrameClass::kIgnored;
           }
         }

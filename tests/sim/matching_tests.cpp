@@ -489,17 +489,18 @@ TEST(MatchingEngine, SteadyStateDoesNotAllocate) {
   EXPECT_GT(sink.n, 20000u);
 }
 
-TEST(VenueTypes, FixCodes) {
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kUnknownSymbol), 1);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kDuplicateClOrdId), 6);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kQtyOffLot), 13);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kPriceOffTick), 18);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kPostOnlyWouldCross), 99);
-  EXPECT_EQ(fix_cxl_rej_reason(CxlRejReason::kUnknownOrder), 1);
-  EXPECT_EQ(fix_cxl_rej_reason(CxlRejReason::kTooLate), 0);
-  EXPECT_EQ(fix_exec_type(VenueExecType::kTrade), 'F');
-  EXPECT_EQ(fix_exec_type(VenueExecType::kReplaced), '5');
-  EXPECT_EQ(fix_ord_status(OrdStatus::kPartiallyFilled), '1');
+// The venue's vocabulary in the core's terms (its FIX codes are tested in protocol_fix_mapping_tests).
+TEST(VenueTypes, CoreVocabulary) {
+  EXPECT_EQ(to_exec_type(VenueExecType::kTrade, Qty::from_raw(1)), ExecType::kPartialFill);
+  EXPECT_EQ(to_exec_type(VenueExecType::kTrade, Qty{}), ExecType::kFill);
+  EXPECT_EQ(to_exec_type(VenueExecType::kReplaced, Qty{}), ExecType::kReplaced);
+  EXPECT_EQ(to_order_status(OrdStatus::kPartiallyFilled), OrderStatus::kPartiallyFilled);
+  EXPECT_EQ(to_order_status(OrdStatus::kRejected), OrderStatus::kRejected);
+  EXPECT_EQ(to_order_action(CxlRejResponseTo::kReplace), OrderAction::kReplace);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kUnknownOrder, RejectReason::kUnknownOrder), RejectReason::kUnknownOrder);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kTooLate, RejectReason::kNone), RejectReason::kTooLate);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kOther, RejectReason::kPriceOffTick), RejectReason::kPriceOffTick);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kOther, RejectReason::kNone), RejectReason::kInvalidOrder);
   for (int r = 1; r <= 13; ++r) EXPECT_FALSE(to_text(static_cast<RejectReason>(r)).empty());
   for (int c = 1; c <= 6; ++c) EXPECT_FALSE(to_text(static_cast<CancelCause>(c)).empty());
 }

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "fix/quickfix.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 #include "fix_test_client.hpp"
 #include "lws_test_client.hpp"
 #include "keel/sim/venue.hpp"

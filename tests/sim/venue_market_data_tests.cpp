@@ -16,7 +16,7 @@
 
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/primitives/rng.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue.hpp"
 #include "lws_test_client.hpp"
@@ -25,6 +25,7 @@
 namespace keel::sim {
 namespace {
 
+namespace binance = protocol::binance;
 using binance::Level;
 using namespace std::chrono_literals;
 

@@ -1,4 +1,4 @@
-// Binance wire formats (sim/binance_format.hpp): every frame of the real captures re-encodes byte for
+// Binance wire formats (keel::protocol::binance): every frame of the real captures re-encodes byte for
 // byte, depth ids let Binance's sync procedure rebuild the venue's book, control messages parse into
 // requests or the exact error replies.
 #include <gtest/gtest.h>
@@ -13,10 +13,10 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/instrument.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance.hpp"
 
 using namespace keel;
-using namespace keel::sim::binance;
+using namespace keel::protocol::binance;
 
 namespace {
 
