@@ -235,6 +235,22 @@ TEST_F(VenueFixTest, OffTickPriceAndOffLotQtyAndUnknownSymbolAreRejected) {
   expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A4"}, {103, "99"}}, "below min notional");
 }
 
+// Issue 8: a replace that fails validation is refused with 102=99 (other) and the reason in Text (58),
+// as documented (fix_mapping.hpp, DECISIONS.md), never with 102=2. The order is unchanged.
+TEST_F(VenueFixTest, Issue8RefusedReplaceIsCxlRejReason99) {
+  Client& alice = logon("ALICE");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {39, "0"}}, "new");
+  alice.send(make("G", {{11, "A2"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.5"}, {40, "2"}, {44, "30000.005"}}));
+  expect_next(alice, "9", {{11, "A2"}, {41, "A1"}, {37, "1"}, {39, "0"}, {434, "2"}, {102, "99"},
+                           {58, "price is not a multiple of the tick size"}}, "off-tick replace refused");
+  alice.send(make("G", {{11, "A3"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.0001"}, {40, "2"}, {44, "30000.00"}}));
+  expect_next(alice, "9", {{11, "A3"}, {41, "A1"}, {434, "2"}, {102, "99"}, {58, "notional below the minimum"}},
+              "below-min-notional replace refused");
+  EXPECT_EQ(venue_->send_failures(), 0u);
+  expect_quiet(alice);
+}
+
 TEST_F(VenueFixTest, ReplaceLoweringQuantityKeepsPriority) {
   Client& alice = logon("ALICE");
   Client& bob = logon("BOB");
