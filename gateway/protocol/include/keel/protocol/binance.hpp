@@ -3,6 +3,7 @@
 #pragma once
 
 #include "keel/protocol/binance/control.hpp"
+#include "keel/protocol/binance/decode.hpp"
 #include "keel/protocol/binance/depth_ids.hpp"
 #include "keel/protocol/binance/depth_sync.hpp"
 #include "keel/protocol/binance/encode.hpp"
