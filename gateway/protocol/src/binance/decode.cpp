@@ -312,6 +312,7 @@ struct Decoder::Impl {
       }
     }
 
+    out.stream = stream;
     // The kind: the stream name says partial depth, bookTicker and kline up front (so unwanted
     // ones are skipped unread); otherwise the event type, or the shape of spot's payloads without one.
     const FrameKind by_stream = kind_of(stream.kind);

@@ -95,6 +95,7 @@ struct DepthFrame {
 // One decoded frame. Exactly the member named by `kind` is meaningful.
 struct Frame {
   FrameKind kind = FrameKind::kNone;
+  StreamName stream;  // a combined frame's stream; kind kNone for a raw frame or an unknown name
   Symbol symbol;
   TradeFrame trade;
   BookTickerFrame book_ticker;
