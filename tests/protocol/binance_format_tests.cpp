@@ -2,7 +2,6 @@
 // byte, depth ids let Binance's sync procedure rebuild the venue's book, control messages parse into
 // requests or the exact error replies.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <map>
 #include <random>
