@@ -2,7 +2,7 @@
 // loopback.
 //
 // The workload (built once, before anything is timed, from RngStream("bench-ws-publish", 7)):
-//  * kMessages spot payloads for BTCUSDT, encoded with the binance_format encoders: three in four are
+//  * kMessages spot payloads for BTCUSDT, encoded with the keel::protocol::binance encoders: three in four are
 //    trades on btcusdt@trade (trade id = the message's sequence number), one in four depth diffs on
 //    btcusdt@depth@100ms with 2–4 changed levels per side (U = u = the sequence number). Prices move
 //    in a random walk around 30 000 with 8 decimals as spot writes them; payloads are ~160–330 bytes.
@@ -58,13 +58,13 @@
 #include <benchmark/benchmark.h>
 
 #include "keel/core/primitives/rng.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/encode.hpp"
 #include "keel/sim/market_data_server.hpp"
 #include "latency_histogram.hpp"
 
 namespace {
 
-namespace binance = keel::sim::binance;
+namespace binance = keel::protocol::binance;
 using keel::Price;
 using keel::Qty;
 using keel::sim::DepthSnapshotProvider;

@@ -20,7 +20,7 @@ add_library(keel::tomlplusplus ALIAS PkgConfig::TOMLPP)
 
 # QuickFIX 1.15.1: no CMake config and a stale quickfix.pc. Its headers use dynamic exception
 # specifications (ill-formed in C++17/20), so they are only ever included through a wrapper header
-# that defines the specifications away (sim/src/fix/quickfix.hpp), behind a narrow FIX interface. Never define HAVE_STD_UNIQUE_PTR (the library was built with auto_ptr).
+# that defines the specifications away (gateway/protocol/include/keel/protocol/fix/quickfix.hpp), behind a narrow FIX interface. Never define HAVE_STD_UNIQUE_PTR (the library was built with auto_ptr).
 find_path(KEEL_QUICKFIX_INCLUDE_DIR quickfix/Application.h REQUIRED)
 find_library(KEEL_QUICKFIX_LIBRARY quickfix REQUIRED)
 add_library(keel_quickfix UNKNOWN IMPORTED)

@@ -1,12 +1,10 @@
 #include "keel/sim/capture_replay_flow.hpp"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/decode.hpp"
 #include "keel/sim/matching_rules.hpp"
 
 namespace keel::sim {
@@ -14,17 +12,6 @@ namespace keel::sim {
 namespace {
 
 enum class FrameClass : std::uint8_t { kMalformed, kIgnored, kDepth, kTrade };
-
-// A wire decimal as a fixed-point mantissa; false for anything parse_decimal refuses (a sign, NaN,
-// an exponent, more than 8 significant decimals, …).
-bool decimal(simdjson::dom::element e, std::int64_t& raw) noexcept {
-  std::string_view text;
-  if (e.get_string().get(text) != simdjson::SUCCESS) return false;
-  const auto parsed = parse_decimal(text);
-  if (!parsed.ok()) return false;
-  raw = parsed.value().raw;
-  return true;
-}
 
 // The level at `price` on `side`, or nullptr. Bids are stored ascending, asks descending.
 const PriceLevel* find_level(const OrderBook& book, Side side, Price price) noexcept {
@@ -48,113 +35,50 @@ void account_orders(const OrderBook& book, const PriceLevel* level, AccountId ac
 
 }  // namespace
 
+// Frames through the one Binance decoder (keel::protocol::binance::Decoder), reduced to what the
+// flow replays: depth diffs as level changes and trades as a taker side, price and quantity.
 struct CaptureReplayFlow::Parser {
-  simdjson::dom::parser json;
-  std::unique_ptr<char[]> input;
-  std::size_t capacity = 0;
+  protocol::binance::Decoder decoder;
+  protocol::binance::Frame frame;
   // The parsed frame.
   std::string_view symbol;
   std::vector<LevelOp> levels;  // bids then asks
   LevelOp trade;                // side = taker side
 
-  explicit Parser(std::size_t max_frame)
-      : input(new char[max_frame + simdjson::SIMDJSON_PADDING]), capacity(max_frame) {
-    if (json.allocate(std::max<std::size_t>(max_frame, 64)) != simdjson::SUCCESS)
-      throw std::bad_alloc();
-    levels.reserve(256);
-  }
-
-  bool parse_levels(simdjson::dom::element e, Side side) {
-    simdjson::dom::array arr;
-    if (e.get_array().get(arr) != simdjson::SUCCESS) return false;
-    for (simdjson::dom::element item : arr) {
-      simdjson::dom::array pair;
-      if (item.get_array().get(pair) != simdjson::SUCCESS || pair.size() < 2) return false;
-      simdjson::dom::element p, q;
-      if (pair.at(0).get(p) != simdjson::SUCCESS || pair.at(1).get(q) != simdjson::SUCCESS)
-        return false;
-      std::int64_t price = 0, qty = 0;
-      if (!decimal(p, price) || !decimal(q, qty) || price <= 0) return false;
-      levels.push_back(LevelOp{side, Price::from_raw(price), Qty::from_raw(qty)});
-    }
-    return true;
-  }
+  explicit Parser(std::size_t max_frame) : decoder(max_frame) { levels.reserve(256); }
 
   // Classifies one frame; for kDepth / kTrade fills symbol and levels / trade. `symbol` is valid
-  // until the next call.
-  FrameClass parse(std::string_view frame) {
-    if (frame.size() > capacity) return FrameClass::kMalformed;
-    std::memcpy(input.get(), frame.data(), frame.size());
-    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
-    simdjson::dom::element root;
-    if (json.parse(input.get(), frame.size(), false).get(root) != simdjson::SUCCESS)
-      return FrameClass::kMalformed;
-    simdjson::dom::object top;
-    if (root.get_object().get(top) != simdjson::SUCCESS) return FrameClass::kMalformed;
-    simdjson::dom::object data = top;
-    simdjson::dom::element data_el;
-    if (top["data"].get(data_el) == simdjson::SUCCESS) {
-      if (data_el.get_object().get(data) != simdjson::SUCCESS) return FrameClass::kMalformed;
-      simdjson::dom::element stream_el;
-      if (top["stream"].get(stream_el) == simdjson::SUCCESS) {
-        std::string_view stream;
-        if (stream_el.get_string().get(stream) != simdjson::SUCCESS) return FrameClass::kMalformed;
-        const auto name = binance::parse_stream_name(stream);
-        if (name.ok()) {
-          const auto kind = name.value().kind;
-          if (kind == binance::StreamKind::kBookTicker || kind == binance::StreamKind::kKline ||
-              kind == binance::StreamKind::kPartialDepth) {
-            return FrameClass::kIgnored;
-          }
-        }
-      }
-    }
-    simdjson::dom::element e_el;
-    if (data["e"].get(e_el) != simdjson::SUCCESS) {
-      // Spot payloads without an event type: partial depth {"lastUpdateId",…} and bookTicker.
-      simdjson::dom::element tmp;
-      if (data["lastUpdateId"].get(tmp) == simdjson::SUCCESS) return FrameClass::kIgnored;
-      if (data["u"].get(tmp) == simdjson::SUCCESS && data["B"].get(tmp) == simdjson::SUCCESS &&
-          data["A"].get(tmp) == simdjson::SUCCESS) {
-        return FrameClass::kIgnored;
-      }
-      return FrameClass::kMalformed;
-    }
-    std::string_view event;
-    if (e_el.get_string().get(event) != simdjson::SUCCESS) return FrameClass::kMalformed;
-    const bool depth = event == "depthUpdate";
-    const bool is_trade = event == "aggTrade" || event == "trade";
-    if (!depth && !is_trade)
-      return FrameClass::kIgnored;  // bookTicker, kline, events keel does not replay
-
-    simdjson::dom::element s_el;
-    if (data["s"].get(s_el) != simdjson::SUCCESS ||
-        s_el.get_string().get(symbol) != simdjson::SUCCESS) {
-      return FrameClass::kMalformed;
-    }
-    if (depth) {
+  // until the next call. Kinds the flow does not replay (bookTicker, kline, partial depth, event
+  // types keel does not decode) are ignored without being checked.
+  FrameClass parse(std::string_view text) {
+    using protocol::binance::DecodeError;
+    using protocol::binance::FrameKind;
+    using protocol::binance::kinds_bit;
+    constexpr auto kReplayed = static_cast<protocol::binance::FrameKinds>(
+        kinds_bit(FrameKind::kTrade) | kinds_bit(FrameKind::kAggTrade) | kinds_bit(FrameKind::kDepthUpdate));
+    const DecodeError err = decoder.decode(text, frame, kReplayed);
+    if (err == DecodeError::kUnknownKind) return FrameClass::kIgnored;
+    if (err != DecodeError::kNone) return FrameClass::kMalformed;
+    symbol = frame.symbol.view();
+    if (frame.kind == FrameKind::kDepthUpdate) {
       levels.clear();
-      simdjson::dom::element b, a;
-      if (data["b"].get(b) != simdjson::SUCCESS || data["a"].get(a) != simdjson::SUCCESS)
-        return FrameClass::kMalformed;
-      if (!parse_levels(b, Side::kBuy) || !parse_levels(a, Side::kSell))
-        return FrameClass::kMalformed;
+      for (const protocol::binance::Level& l : frame.depth.bids) {
+        if (!l.price.is_positive()) return FrameClass::kMalformed;
+        levels.push_back(LevelOp{Side::kBuy, l.price, l.qty});
+      }
+      for (const protocol::binance::Level& l : frame.depth.asks) {
+        if (!l.price.is_positive()) return FrameClass::kMalformed;
+        levels.push_back(LevelOp{Side::kSell, l.price, l.qty});
+      }
       return FrameClass::kDepth;
     }
-    simdjson::dom::element p, q, m;
-    if (data["p"].get(p) != simdjson::SUCCESS || data["q"].get(q) != simdjson::SUCCESS ||
-        data["m"].get(m) != simdjson::SUCCESS) {
-      return FrameClass::kMalformed;
+    if (frame.kind == FrameKind::kTrade || frame.kind == FrameKind::kAggTrade) {
+      const protocol::binance::TradeFrame& t = frame.trade;
+      if (!t.price.is_positive() || !t.qty.is_positive()) return FrameClass::kMalformed;
+      trade = LevelOp{t.buyer_is_maker ? Side::kSell : Side::kBuy, t.price, t.qty};
+      return FrameClass::kTrade;
     }
-    std::int64_t price = 0, qty = 0;
-    bool buyer_is_maker = false;
-    if (!decimal(p, price) || !decimal(q, qty) || price <= 0 || qty <= 0 ||
-        m.get_bool().get(buyer_is_maker) != simdjson::SUCCESS) {
-      return FrameClass::kMalformed;
-    }
-    trade = LevelOp{buyer_is_maker ? Side::kSell : Side::kBuy, Price::from_raw(price),
-                    Qty::from_raw(qty)};
-    return FrameClass::kTrade;
+    return FrameClass::kIgnored;
   }
 };
 

@@ -1,15 +1,18 @@
 #include "keel/sim/market_data_publisher.hpp"
 
+#include "keel/protocol/binance/encode.hpp"
+#include "keel/protocol/binance/messages.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
 namespace keel::sim {
 
-using binance::Level;
+using protocol::binance::Level;
 
 struct MarketDataPublisher::SymbolState {
   InstrumentId instrument = kNoInstrument;
-  binance::SymbolFormat fmt;
+  protocol::binance::SymbolFormat fmt;
   std::string upper;  // "BTCUSDT" (REST symbol)
   std::string trade_stream, agg_stream, ticker_stream, depth_stream, kline_stream;
   std::string partial_stream[3];  // depth5, depth10, depth20
@@ -19,15 +22,15 @@ struct MarketDataPublisher::SymbolState {
 
   // Published book (guarded by published_mutex_): what the diffs so far describe.
   std::map<std::int64_t, std::int64_t> bids, asks;
-  binance::DepthStreamState depth_ids{binance::Market::kSpot};
-  binance::DepthIds last_ids;
+  protocol::binance::DepthStreamState depth_ids{protocol::binance::Market::kSpot};
+  protocol::binance::DepthIds last_ids;
   std::int64_t last_diff_ms = 0;  // "E"/"T" of the last diff (the futures snapshot's E and T)
 
   // aggTrade being built: fills of one taker order at one price.
   bool agg_open = false;
   OrderId agg_taker = 0;
   std::uint64_t agg_next_id = 1;
-  binance::AggTradeMsg agg;
+  protocol::binance::AggTradeMsg agg;
 
   // bookTicker: the last top published.
   bool ticker_known = false;
@@ -37,20 +40,20 @@ struct MarketDataPublisher::SymbolState {
   // kline_1m: the current minute.
   bool kline_open = false;
   bool kline_dirty = false;
-  binance::KlineMsg kline;
+  protocol::binance::KlineMsg kline;
 };
 
 namespace {
 
-std::string stream_name(std::string_view lower, binance::StreamKind kind, std::uint8_t depth = 0) {
-  binance::StreamName n;
+std::string stream_name(std::string_view lower, protocol::binance::StreamKind kind, std::uint8_t depth = 0) {
+  protocol::binance::StreamName n;
   std::copy(lower.begin(), lower.end(), n.symbol);
   n.symbol_len = static_cast<std::uint8_t>(lower.size());
   n.kind = kind;
   n.depth_levels = depth;
-  if (kind == binance::StreamKind::kKline) n.interval = binance::KlineInterval::k1m;
+  if (kind == protocol::binance::StreamKind::kKline) n.interval = protocol::binance::KlineInterval::k1m;
   std::string out;
-  binance::append_stream_name(out, n);
+  protocol::binance::append_stream_name(out, n);
   return out;
 }
 
@@ -66,11 +69,11 @@ void take_levels(It first, It last, std::uint32_t limit, std::vector<Level>& out
 
 }  // namespace
 
-MarketDataPublisher::MarketDataPublisher(binance::Market market, std::span<const VenueSymbol> symbols,
+MarketDataPublisher::MarketDataPublisher(protocol::binance::Market market, std::span<const VenueSymbol> symbols,
                                          MarketDataSink& sink)
     : market_(market), sink_(sink) {
   for (const VenueSymbol& v : symbols) {
-    auto fmt = binance::symbol_format_for(v.instrument, market);
+    auto fmt = protocol::binance::symbol_format_for(v.instrument, market);
     if (!fmt.ok()) throw std::invalid_argument("market data: symbol \"" + v.instrument.symbol + "\" cannot be published");
     auto s = std::make_unique<SymbolState>();
     s->instrument = v.instrument.id;
@@ -78,14 +81,14 @@ MarketDataPublisher::MarketDataPublisher(binance::Market market, std::span<const
     s->upper = v.instrument.symbol;
     std::string lower = s->upper;
     for (char& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    s->trade_stream = stream_name(lower, binance::StreamKind::kTrade);
-    s->agg_stream = stream_name(lower, binance::StreamKind::kAggTrade);
-    s->ticker_stream = stream_name(lower, binance::StreamKind::kBookTicker);
-    s->depth_stream = stream_name(lower, binance::StreamKind::kDepthDiff);
-    s->kline_stream = stream_name(lower, binance::StreamKind::kKline);
+    s->trade_stream = stream_name(lower, protocol::binance::StreamKind::kTrade);
+    s->agg_stream = stream_name(lower, protocol::binance::StreamKind::kAggTrade);
+    s->ticker_stream = stream_name(lower, protocol::binance::StreamKind::kBookTicker);
+    s->depth_stream = stream_name(lower, protocol::binance::StreamKind::kDepthDiff);
+    s->kline_stream = stream_name(lower, protocol::binance::StreamKind::kKline);
     const std::uint8_t depths[3] = {5, 10, 20};
-    for (int i = 0; i < 3; ++i) s->partial_stream[i] = stream_name(lower, binance::StreamKind::kPartialDepth, depths[i]);
-    s->depth_ids = binance::DepthStreamState(market);
+    for (int i = 0; i < 3; ++i) s->partial_stream[i] = stream_name(lower, protocol::binance::StreamKind::kPartialDepth, depths[i]);
+    s->depth_ids = protocol::binance::DepthStreamState(market);
     if (states_.size() != v.instrument.id) throw std::invalid_argument("market data: instrument ids must be 0, 1, 2, …");
     states_.push_back(std::move(s));
   }
@@ -100,7 +103,7 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
   const bool buyer_is_maker = t.aggressor == Side::kSell;
   const std::int64_t ms = to_ms(t.ts);
 
-  binance::TradeMsg trade;
+  protocol::binance::TradeMsg trade;
   trade.event_time_ms = ms;
   trade.trade_time_ms = ms;
   trade.trade_id = t.trade_id;
@@ -108,14 +111,14 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
   trade.qty = t.qty;
   trade.buyer_is_maker = buyer_is_maker;
   scratch_.clear();
-  binance::encode_trade(scratch_, market_, s.fmt, trade);
+  protocol::binance::encode_trade(scratch_, market_, s.fmt, trade);
   sink_.emit(s.trade_stream, scratch_);
 
   if (s.agg_open && (s.agg_taker != t.taker_order_id || s.agg.price != t.price)) emit_agg_trade(s);
   if (!s.agg_open) {
     s.agg_open = true;
     s.agg_taker = t.taker_order_id;
-    s.agg = binance::AggTradeMsg{};
+    s.agg = protocol::binance::AggTradeMsg{};
     s.agg.agg_id = s.agg_next_id++;
     s.agg.first_trade_id = t.trade_id;
     s.agg.price = t.price;
@@ -129,11 +132,11 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
   // The kline of the trade's minute (a trade in a later minute closes the one before).
   const std::int64_t open_ms = ms - ms % kKlineIntervalMs;
   if (s.kline_open && open_ms > s.kline.open_time_ms) emit_kline(s, ms, true);
-  binance::KlineMsg& k = s.kline;
+  protocol::binance::KlineMsg& k = s.kline;
   if (!s.kline_open) {
     s.kline_open = true;
-    k = binance::KlineMsg{};
-    k.interval = binance::KlineInterval::k1m;
+    k = protocol::binance::KlineMsg{};
+    k.interval = protocol::binance::KlineInterval::k1m;
     k.open_time_ms = open_ms;
     k.close_time_ms = open_ms + kKlineIntervalMs - 1;
     k.first_trade_id = static_cast<std::int64_t>(t.trade_id);
@@ -163,7 +166,7 @@ void MarketDataPublisher::on_book_level(const BookLevelChange& c) {
 
 void MarketDataPublisher::emit_agg_trade(SymbolState& s) {
   scratch_.clear();
-  binance::encode_agg_trade(scratch_, market_, s.fmt, s.agg);
+  protocol::binance::encode_agg_trade(scratch_, market_, s.fmt, s.agg);
   sink_.emit(s.agg_stream, scratch_);
   s.agg_open = false;
 }
@@ -172,7 +175,7 @@ void MarketDataPublisher::emit_kline(SymbolState& s, std::int64_t event_ms, bool
   s.kline.event_time_ms = event_ms;
   s.kline.closed = closed;
   scratch_.clear();
-  binance::encode_kline(scratch_, s.fmt, s.kline);
+  protocol::binance::encode_kline(scratch_, s.fmt, s.kline);
   sink_.emit(s.kline_stream, scratch_);
   s.kline_dirty = false;
   if (closed) s.kline_open = false;
@@ -199,7 +202,7 @@ void MarketDataPublisher::end_of_request(const MatchingEngine& engine, std::int6
     s.ask_px = ask_px;
     s.ask_qty = ask_qty;
     if (bid == nullptr && ask == nullptr) continue;  // an empty book has no ticker
-    binance::BookTickerMsg m;
+    protocol::binance::BookTickerMsg m;
     m.event_time_ms = to_ms(ts);
     m.transaction_time_ms = to_ms(ts);
     {
@@ -213,7 +216,7 @@ void MarketDataPublisher::end_of_request(const MatchingEngine& engine, std::int6
     m.ask_price = ask_px;
     m.ask_qty = ask_qty;
     scratch_.clear();
-    binance::encode_book_ticker(scratch_, market_, s.fmt, m);
+    protocol::binance::encode_book_ticker(scratch_, market_, s.fmt, m);
     sink_.emit(s.ticker_stream, scratch_);
   }
 }
@@ -232,7 +235,7 @@ void MarketDataPublisher::flush(std::int64_t ts) {
     for (auto it = s.changed_bids.rbegin(); it != s.changed_bids.rend(); ++it)
       bid_scratch_.push_back(Level{Price::from_raw(it->first), Qty::from_raw(it->second)});
     for (const auto& [px, qty] : s.changed_asks) ask_scratch_.push_back(Level{Price::from_raw(px), Qty::from_raw(qty)});
-    binance::DepthMsg diff;
+    protocol::binance::DepthMsg diff;
     diff.event_time_ms = ms;
     diff.transaction_time_ms = ms;
     {
@@ -256,7 +259,7 @@ void MarketDataPublisher::flush(std::int64_t ts) {
     diff.bids = bid_scratch_;
     diff.asks = ask_scratch_;
     scratch_.clear();
-    binance::encode_depth_diff(scratch_, market_, s.fmt, diff);
+    protocol::binance::encode_depth_diff(scratch_, market_, s.fmt, diff);
     sink_.emit(s.depth_stream, scratch_);
 
     // Partial books: the top of the published book after this diff (only this thread writes it).
@@ -267,7 +270,7 @@ void MarketDataPublisher::flush(std::int64_t ts) {
       diff.bids = bid_scratch_;
       diff.asks = ask_scratch_;
       scratch_.clear();
-      binance::encode_partial_depth(scratch_, market_, s.fmt, diff);
+      protocol::binance::encode_partial_depth(scratch_, market_, s.fmt, diff);
       sink_.emit(s.partial_stream[i], scratch_);
     }
   }
@@ -284,7 +287,7 @@ bool MarketDataPublisher::snapshot(std::string_view symbol, std::uint32_t limit,
     const SymbolState& s = *ptr;
     if (s.upper != symbol) continue;
     std::vector<Level> bids, asks;
-    binance::DepthSnapshot snap;
+    protocol::binance::DepthSnapshot snap;
     {
       std::lock_guard lock(published_mutex_);
       take_levels(s.bids.rbegin(), s.bids.rend(), limit, bids);
@@ -295,7 +298,7 @@ bool MarketDataPublisher::snapshot(std::string_view symbol, std::uint32_t limit,
     snap.transaction_time_ms = snap.event_time_ms;
     snap.bids = bids;
     snap.asks = asks;
-    binance::encode_depth_snapshot(out, market_, s.fmt, snap);
+    protocol::binance::encode_depth_snapshot(out, market_, s.fmt, snap);
     return true;
   }
   return false;

@@ -4,6 +4,9 @@
 // callback convention: 0 keeps the connection, non-zero closes it.
 #include "keel/sim/market_data_server.hpp"
 
+#include "keel/protocol/binance/control.hpp"
+#include "keel/protocol/binance/encode.hpp"
+
 #include <libwebsockets.h>
 
 #include <algorithm>
@@ -19,7 +22,7 @@
 namespace keel::sim {
 namespace {
 
-using binance::StreamName;
+using protocol::binance::StreamName;
 using Clock = std::chrono::steady_clock;
 
 // Largest chunk handed to one lws_write(): the socket usually takes it whole; what it does not take
@@ -86,7 +89,7 @@ struct PendingBatch {
 
 std::string canonical(const StreamName& name) {
   std::string key;
-  binance::append_stream_name(key, name);
+  protocol::binance::append_stream_name(key, name);
   return key;
 }
 
@@ -95,8 +98,8 @@ bool parse_stream_list(std::string_view text, std::vector<StreamName>& out) {
   while (!text.empty()) {
     const std::size_t slash = text.find('/');
     const std::string_view item = text.substr(0, slash);
-    const auto parsed = binance::parse_stream_name(item);
-    if (!parsed.ok() || out.size() >= binance::ControlParser::kMaxStreams) return false;
+    const auto parsed = protocol::binance::parse_stream_name(item);
+    if (!parsed.ok() || out.size() >= protocol::binance::ControlParser::kMaxStreams) return false;
     if (std::find(out.begin(), out.end(), parsed.value()) == out.end()) out.push_back(parsed.value());
     if (slash == std::string_view::npos) break;
     text.remove_prefix(slash + 1);
@@ -130,7 +133,7 @@ struct MarketDataServer::Impl {
   // Service thread only.
   std::unordered_map<lws*, std::unique_ptr<Connection>> connections;
   std::unordered_map<std::string, std::vector<Connection*>> subscribers;  // canonical name → conns
-  binance::ControlParser parser;
+  protocol::binance::ControlParser parser;
   std::string scratch;
   std::string stream_key;                   // drain_published(): the stream being looked up
   std::string combined_prefix;              // … its {"stream":"…","data": prefix
@@ -402,9 +405,9 @@ void MarketDataServer::Impl::drain_published() {
         if (!wrapped) {
           wrapped = true;
           combined_prefix.clear();
-          binance::begin_combined(combined_prefix, stream);
+          protocol::binance::begin_combined(combined_prefix, stream);
           combined_suffix.clear();
-          binance::end_combined(combined_suffix);
+          protocol::binance::end_combined(combined_suffix);
         }
         enqueue(*c, combined_prefix, payload, combined_suffix, true);
       } else {
@@ -428,7 +431,7 @@ void MarketDataServer::Impl::drain_published() {
 // Incoming
 
 int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_t len) {
-  if (c.rx_overflow || c.rx.size() + len > binance::ControlParser::kMaxMessageBytes) {
+  if (c.rx_overflow || c.rx.size() + len > protocol::binance::ControlParser::kMaxMessageBytes) {
     c.rx_overflow = true;  // keep nothing; the whole message gets the invalid-JSON reply
     c.rx.clear();
   } else {
@@ -446,28 +449,28 @@ int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_
 }
 
 void MarketDataServer::Impl::handle_control(Connection& c) {
-  const binance::ControlParse parse = parser.parse(c.rx);
+  const protocol::binance::ControlParse parse = parser.parse(c.rx);
   scratch.clear();
   if (!parse.ok) {
-    binance::encode_error_reply(scratch, parse.error);
+    protocol::binance::encode_error_reply(scratch, parse.error);
   } else {
-    const binance::ControlRequest& req = parse.request;
+    const protocol::binance::ControlRequest& req = parse.request;
     switch (req.method) {
-      case binance::ControlMethod::kSubscribe:
+      case protocol::binance::ControlMethod::kSubscribe:
         for (const StreamName& s : req.streams) {
-          if (c.streams.size() >= binance::ControlParser::kMaxStreams) break;
+          if (c.streams.size() >= protocol::binance::ControlParser::kMaxStreams) break;
           subscribe(c, s);
         }
-        binance::encode_result_null(scratch, req.id);
+        protocol::binance::encode_result_null(scratch, req.id);
         break;
-      case binance::ControlMethod::kUnsubscribe:
+      case protocol::binance::ControlMethod::kUnsubscribe:
         for (const StreamName& s : req.streams) unsubscribe(c, s);
-        binance::encode_result_null(scratch, req.id);
+        protocol::binance::encode_result_null(scratch, req.id);
         break;
-      case binance::ControlMethod::kListSubscriptions:
-        binance::encode_list_result(scratch, c.streams, req.id);
+      case protocol::binance::ControlMethod::kListSubscriptions:
+        protocol::binance::encode_list_result(scratch, c.streams, req.id);
         break;
-      case binance::ControlMethod::kNone:
+      case protocol::binance::ControlMethod::kNone:
         return;
     }
   }
@@ -508,7 +511,7 @@ int MarketDataServer::Impl::respond(lws* wsi, unsigned code, std::string_view bo
 
 int MarketDataServer::Impl::on_http(lws* wsi, const char* path) {
   const std::string_view depth_path =
-      config.market == binance::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
+      config.market == protocol::binance::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
   if (path == nullptr || std::string_view(path) != depth_path) {
     return respond(wsi, HTTP_STATUS_NOT_FOUND, R"({"code":-1,"msg":"Not found."})");
   }
@@ -550,7 +553,7 @@ bool MarketDataServer::tls() const noexcept {
 
 Errc MarketDataServer::start() {
   if (impl_) return Errc::kInvalidArgument;
-  if (config_.market != binance::Market::kSpot && config_.market != binance::Market::kFutures) {
+  if (config_.market != protocol::binance::Market::kSpot && config_.market != protocol::binance::Market::kFutures) {
     return Errc::kInvalidArgument;
   }
   if (config_.tls_cert_path.empty() != config_.tls_key_path.empty()) return Errc::kInvalidArgument;

@@ -17,8 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include "keel/protocol/fix/fix_messages.hpp"
 #include "keel/sim/fix_acceptor.hpp"
-#include "keel/sim/fix_messages.hpp"
 #include "keel/sim/flow_factory.hpp"
 #include "keel/sim/market_data_publisher.hpp"
 #include "keel/sim/market_data_server.hpp"
@@ -27,6 +29,10 @@
 
 namespace keel::sim {
 namespace {
+
+using protocol::fix::CompId;
+using protocol::fix::FixSymbol;
+using protocol::fix::FixText;
 
 // Quote assets recognised in symbol names even when no account holds them.
 constexpr std::string_view kKnownQuotes[] = {"USDT", "USDC", "BUSD", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR"};
@@ -39,80 +45,6 @@ std::string fresh_store_dir() {
   std::error_code ec;
   fs::remove_all(p, ec);
   return p.string();
-}
-
-Side to_side(FixSide s) noexcept {
-  switch (s) {
-    case FixSide::kBuy: return Side::kBuy;
-    case FixSide::kSell: return Side::kSell;
-    case FixSide::kNone: break;
-  }
-  return Side::kNone;
-}
-FixSide to_fix(Side s) noexcept {
-  switch (s) {
-    case Side::kBuy: return FixSide::kBuy;
-    case Side::kSell: return FixSide::kSell;
-    case Side::kNone: break;
-  }
-  return FixSide::kNone;
-}
-OrderType to_type(FixOrdType t) noexcept {
-  switch (t) {
-    case FixOrdType::kMarket: return OrderType::kMarket;
-    case FixOrdType::kLimit: return OrderType::kLimit;
-    case FixOrdType::kNone: break;
-  }
-  return OrderType::kNone;
-}
-TimeInForce to_tif(FixTimeInForce t) noexcept {
-  switch (t) {
-    case FixTimeInForce::kGtc: return TimeInForce::kGtc;
-    case FixTimeInForce::kIoc: return TimeInForce::kIoc;
-    case FixTimeInForce::kFok: return TimeInForce::kFok;
-    case FixTimeInForce::kNone: break;
-  }
-  return TimeInForce::kNone;
-}
-FixExecType to_fix(VenueExecType t) noexcept {
-  switch (t) {
-    case VenueExecType::kNew: return FixExecType::kNew;
-    case VenueExecType::kTrade: return FixExecType::kTrade;
-    case VenueExecType::kCanceled: return FixExecType::kCanceled;
-    case VenueExecType::kReplaced: return FixExecType::kReplaced;
-    case VenueExecType::kRejected: return FixExecType::kRejected;
-    case VenueExecType::kNone: break;
-  }
-  return FixExecType::kNone;
-}
-FixOrdStatus to_fix(OrdStatus s) noexcept {
-  switch (s) {
-    case OrdStatus::kNew: return FixOrdStatus::kNew;
-    case OrdStatus::kPartiallyFilled: return FixOrdStatus::kPartiallyFilled;
-    case OrdStatus::kFilled: return FixOrdStatus::kFilled;
-    case OrdStatus::kCanceled: return FixOrdStatus::kCanceled;
-    case OrdStatus::kRejected: return FixOrdStatus::kRejected;
-    case OrdStatus::kNone: break;
-  }
-  return FixOrdStatus::kNone;
-}
-FixCxlRejResponseTo to_fix(CxlRejResponseTo r) noexcept {
-  switch (r) {
-    case CxlRejResponseTo::kCancel: return FixCxlRejResponseTo::kCancel;
-    case CxlRejResponseTo::kReplace: return FixCxlRejResponseTo::kReplace;
-    case CxlRejResponseTo::kNone: break;
-  }
-  return FixCxlRejResponseTo::kNone;
-}
-FixCxlRejReason to_fix(CxlRejReason r) noexcept {
-  switch (r) {
-    case CxlRejReason::kTooLate: return FixCxlRejReason::kTooLate;
-    case CxlRejReason::kUnknownOrder: return FixCxlRejReason::kUnknownOrder;
-    case CxlRejReason::kDuplicateClOrdId: return FixCxlRejReason::kDuplicateClOrdId;
-    case CxlRejReason::kOther: return FixCxlRejReason::kBrokerOption;
-    case CxlRejReason::kNone: break;
-  }
-  return FixCxlRejReason::kNone;
 }
 
 template <std::size_t N>
@@ -193,6 +125,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   bool poked = false;
   std::thread driver;
   std::atomic<std::uint64_t> publish_retries{0};
+  std::atomic<std::uint64_t> send_failures{0};  // reports the acceptor refused to send
 
   Impl(const SimConfig& c, std::unique_ptr<OrderFlow> given_flow) : config(c) {
     if (config.accounts.empty()) throw std::invalid_argument("venue: no [[account]] configured");
@@ -246,8 +179,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     for (const auto& a : config.accounts) fc.accounts.push_back({a.comp_id, a.password});
     acceptor = std::make_unique<FixAcceptor>(std::move(fc), *this);
 
-    const binance::Market market =
-        config.market == MarketKind::kFutures ? binance::Market::kFutures : binance::Market::kSpot;
+    const protocol::binance::Market market =
+        config.market == MarketKind::kFutures ? protocol::binance::Market::kFutures : protocol::binance::Market::kSpot;
     publisher = std::make_unique<MarketDataPublisher>(market, symbols, *this);
     MarketDataServerConfig mc;
     mc.market = market;
@@ -335,8 +268,21 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     std::lock_guard send_lock(send_mutex);
     lock.unlock();
     for (const Outgoing& o : out) {
-      if (o.is_report) (void)acceptor->send_execution_report(o.report);
-      else (void)acceptor->send_cancel_reject(o.reject);
+      const bool sent = o.is_report ? acceptor->send_execution_report(o.report) : acceptor->send_cancel_reject(o.reject);
+      if (!sent) send_failed(o);
+    }
+  }
+
+  // A report the acceptor refused (unknown session, acceptor stopped): counted, and logged once per
+  // failure with what was lost, so that a client left without its answer can be traced.
+  void send_failed(const Outgoing& o) {
+    const std::uint64_t n = send_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (o.is_report) {
+      fmt::print(stderr, "keel sim: ExecutionReport not sent (session {}, ClOrdID {}, ExecID {}); {} send failure(s)\n",
+                 o.report.session.view(), o.report.cl_ord_id.view(), o.report.exec_id.view(), n);
+    } else {
+      fmt::print(stderr, "keel sim: OrderCancelReject not sent (session {}, ClOrdID {}); {} send failure(s)\n",
+                 o.reject.session.view(), o.reject.cl_ord_id.view(), n);
     }
   }
 
@@ -505,9 +451,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.account = account_id(o.session);
       r.instrument = instrument_of(o.symbol);
       r.cl_ord_id = ClOrdId(o.cl_ord_id.view());
-      r.side = to_side(o.side);
-      r.type = to_type(o.ord_type);
-      r.tif = to_tif(o.time_in_force);
+      r.side = o.side;
+      r.type = o.ord_type;
+      r.tif = o.time_in_force;
       r.post_only = o.post_only;
       r.price = o.price;
       r.qty = o.qty;
@@ -522,7 +468,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.instrument = instrument_of(c.symbol);
       r.cl_ord_id = ClOrdId(c.cl_ord_id.view());
       r.orig_cl_ord_id = ClOrdId(c.orig_cl_ord_id.view());
-      r.side = to_side(c.side);
+      r.side = c.side;
       engine->cancel(r);
     });
   }
@@ -534,7 +480,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.instrument = instrument_of(g.symbol);
       r.cl_ord_id = ClOrdId(g.cl_ord_id.view());
       r.orig_cl_ord_id = ClOrdId(g.orig_cl_ord_id.view());
-      r.side = to_side(g.side);
+      r.side = g.side;
       r.price = g.price;
       r.qty = g.qty;
       engine->replace(r);
@@ -548,7 +494,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       x.cl_ord_id = h.cl_ord_id;
       x.symbol = h.symbol;
       x.side = h.side;
-      x.exec_type = FixExecType::kOrderStatus;
+      x.exec_type = ExecType::kOrderStatus;
       // "S<n>" (written with to_chars: GCC 12 -O3 gives a false -Wrestrict on "S" + std::string).
       char id[24] = {'S'};
       const auto end = std::to_chars(id + 1, id + sizeof id, ++status_reports).ptr;
@@ -557,12 +503,12 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
                                                ClOrdId(h.cl_ord_id.view()));
       if (found == nullptr) {
         (void)x.order_id.assign("NONE");
-        x.ord_status = FixOrdStatus::kRejected;
+        x.ord_status = OrderStatus::kRejected;
         x.text.assign_truncated("Unknown order");
       } else {
         set_id(x.order_id, found->id);
-        x.side = to_fix(found->side);
-        x.ord_status = found->cum_qty.raw() > 0 ? FixOrdStatus::kPartiallyFilled : FixOrdStatus::kNew;
+        x.side = found->side;
+        x.ord_status = found->cum_qty.raw() > 0 ? OrderStatus::kPartiallyFilled : OrderStatus::kNew;
         x.cum_qty = found->cum_qty;
         x.leaves_qty = found->leaves();
         x.avg_px = average_price(found->cum_notional, found->cum_qty);
@@ -602,9 +548,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     (void)x.orig_cl_ord_id.assign(e.orig_cl_ord_id.view());
     if (e.instrument < symbols.size()) x.symbol.assign_truncated(symbols[e.instrument].instrument.symbol);
     else x.symbol = current_symbol;
-    x.side = to_fix(e.side);
-    x.exec_type = to_fix(e.exec_type);
-    x.ord_status = to_fix(e.ord_status);
+    x.side = e.side;
+    x.exec_type = to_exec_type(e.exec_type, e.leaves_qty);
+    x.ord_status = to_order_status(e.ord_status);
     x.cum_qty = e.cum_qty;
     x.leaves_qty = e.leaves_qty;
     x.avg_px = average_price(e.cum_notional, e.cum_qty);
@@ -613,7 +559,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       x.last_qty = e.last_qty;
     }
     if (e.exec_type == VenueExecType::kRejected) {
-      x.ord_rej_reason = static_cast<std::uint16_t>(fix_ord_rej_reason(e.reject_reason));
+      x.reject_reason = e.reject_reason;
       x.text.assign_truncated(to_text(e.reject_reason));
     } else if (e.exec_type == VenueExecType::kCanceled && e.cancel_cause != CancelCause::kNone) {
       x.text.assign_truncated(to_text(e.cancel_cause));
@@ -636,9 +582,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     if (r.order_id != 0) set_id(x.order_id, r.order_id);
     (void)x.cl_ord_id.assign(r.cl_ord_id.view());
     (void)x.orig_cl_ord_id.assign(r.orig_cl_ord_id.view());
-    x.ord_status = to_fix(r.ord_status);
-    x.response_to = to_fix(r.response_to);
-    x.reason = to_fix(r.reason);
+    x.ord_status = to_order_status(r.ord_status);
+    x.response_to = to_order_action(r.response_to);
+    x.reason = to_reject_reason(r.reason, r.detail);
     if (r.detail != RejectReason::kNone) x.text.assign_truncated(to_text(r.detail));
     else if (r.reason == CxlRejReason::kUnknownOrder) x.text.assign_truncated("Unknown order");
     else if (r.reason == CxlRejReason::kTooLate) x.text.assign_truncated("Too late to cancel");
@@ -677,8 +623,8 @@ std::int64_t Venue::venue_time() const {
   std::lock_guard lock(impl_->engine_mutex);
   return impl_->now_locked(steady_ns());
 }
-std::vector<binance::Level> Venue::book_side(std::string_view symbol, Side side) const {
-  std::vector<binance::Level> out;
+std::vector<protocol::binance::Level> Venue::book_side(std::string_view symbol, Side side) const {
+  std::vector<protocol::binance::Level> out;
   std::lock_guard lock(impl_->engine_mutex);
   for (const VenueSymbol& v : impl_->symbols) {
     if (v.instrument.symbol != symbol) continue;
@@ -688,6 +634,7 @@ std::vector<binance::Level> Venue::book_side(std::string_view symbol, Side side)
   return out;
 }
 std::uint64_t Venue::publish_retries() const { return impl_->publish_retries.load(std::memory_order_relaxed); }
+std::uint64_t Venue::send_failures() const { return impl_->send_failures.load(std::memory_order_relaxed); }
 
 std::int64_t Venue::balance(std::string_view comp_id, std::string_view asset) const {
   std::lock_guard lock(impl_->engine_mutex);

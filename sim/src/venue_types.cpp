@@ -4,55 +4,33 @@
 
 namespace keel::sim {
 
-int fix_ord_rej_reason(RejectReason reason) noexcept {
-  switch (reason) {
-    case RejectReason::kNone: return 0;
-    case RejectReason::kUnknownSymbol: return 1;
-    case RejectReason::kInvalidOrder: return 11;       // unsupported order characteristic
-    case RejectReason::kPriceNotPositive: return 99;
-    case RejectReason::kPriceOffTick: return 18;       // invalid price increment
-    case RejectReason::kQtyNotPositive: return 13;     // incorrect quantity
-    case RejectReason::kQtyOffLot: return 13;
-    case RejectReason::kBelowMinNotional: return 99;
-    case RejectReason::kDuplicateClOrdId: return 6;    // duplicate order
-    case RejectReason::kBookFull: return 0;            // broker / exchange option
-    case RejectReason::kPostOnlyWouldCross: return 99;
-    case RejectReason::kUnknownOrder: return 5;
-    case RejectReason::kInsufficientBalance: return 3; // order exceeds limit
-    case RejectReason::kUnknownAccount: return 15;
-    case RejectReason::kTooLate: return 99;
-    case RejectReason::kWouldOverflow: return 13;      // incorrect quantity
-  }
-  return 99;
-}
-
 std::string_view to_text(RejectReason reason) noexcept {
   const std::string_view text = to_string(reason);
   return reason == RejectReason::kNone || !text.empty() ? text : std::string_view("rejected");
 }
 
-char fix_exec_type(VenueExecType type) noexcept {
+ExecType to_exec_type(VenueExecType type, Qty leaves_qty) noexcept {
   switch (type) {
-    case VenueExecType::kNone: return '\0';
-    case VenueExecType::kNew: return '0';
-    case VenueExecType::kTrade: return 'F';
-    case VenueExecType::kCanceled: return '4';
-    case VenueExecType::kReplaced: return '5';
-    case VenueExecType::kRejected: return '8';
+    case VenueExecType::kNone: return ExecType::kNone;
+    case VenueExecType::kNew: return ExecType::kNew;
+    case VenueExecType::kTrade: return leaves_qty.raw() == 0 ? ExecType::kFill : ExecType::kPartialFill;
+    case VenueExecType::kCanceled: return ExecType::kCanceled;
+    case VenueExecType::kReplaced: return ExecType::kReplaced;
+    case VenueExecType::kRejected: return ExecType::kRejected;
   }
-  return '\0';
+  return ExecType::kNone;
 }
 
-char fix_ord_status(OrdStatus status) noexcept {
+OrderStatus to_order_status(OrdStatus status) noexcept {
   switch (status) {
-    case OrdStatus::kNone: return '\0';
-    case OrdStatus::kNew: return '0';
-    case OrdStatus::kPartiallyFilled: return '1';
-    case OrdStatus::kFilled: return '2';
-    case OrdStatus::kCanceled: return '4';
-    case OrdStatus::kRejected: return '8';
+    case OrdStatus::kNone: return OrderStatus::kNone;
+    case OrdStatus::kNew: return OrderStatus::kNew;
+    case OrdStatus::kPartiallyFilled: return OrderStatus::kPartiallyFilled;
+    case OrdStatus::kFilled: return OrderStatus::kFilled;
+    case OrdStatus::kCanceled: return OrderStatus::kCanceled;
+    case OrdStatus::kRejected: return OrderStatus::kRejected;
   }
-  return '\0';
+  return OrderStatus::kNone;
 }
 
 std::string_view to_text(CancelCause cause) noexcept {
@@ -68,15 +46,29 @@ std::string_view to_text(CancelCause cause) noexcept {
   return "canceled";
 }
 
-int fix_cxl_rej_reason(CxlRejReason reason) noexcept {
-  switch (reason) {
-    case CxlRejReason::kNone: return 99;
-    case CxlRejReason::kTooLate: return 0;
-    case CxlRejReason::kUnknownOrder: return 1;
-    case CxlRejReason::kDuplicateClOrdId: return 6;
-    case CxlRejReason::kOther: return 99;
+OrderAction to_order_action(CxlRejResponseTo response_to) noexcept {
+  switch (response_to) {
+    case CxlRejResponseTo::kNone: return OrderAction::kNone;
+    case CxlRejResponseTo::kCancel: return OrderAction::kCancel;
+    case CxlRejResponseTo::kReplace: return OrderAction::kReplace;
   }
-  return 99;
+  return OrderAction::kNone;
+}
+
+RejectReason to_reject_reason(CxlRejReason reason, RejectReason detail) noexcept {
+  switch (reason) {
+    case CxlRejReason::kNone: return RejectReason::kNone;
+    case CxlRejReason::kTooLate: return RejectReason::kTooLate;
+    case CxlRejReason::kUnknownOrder: return RejectReason::kUnknownOrder;
+    case CxlRejReason::kDuplicateClOrdId: return RejectReason::kDuplicateClOrdId;
+    case CxlRejReason::kOther: break;
+  }
+  // kOther: the validation failure. Never one of the three reasons above (they have their own
+  // CxlRejReason), so the wire code is 102=2.
+  if (detail == RejectReason::kNone || detail == RejectReason::kTooLate || detail == RejectReason::kUnknownOrder ||
+      detail == RejectReason::kDuplicateClOrdId)
+    return RejectReason::kInvalidOrder;
+  return detail;
 }
 
 namespace {

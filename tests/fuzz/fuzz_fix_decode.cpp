@@ -1,4 +1,4 @@
-// Fuzzes the venue's FIX 4.4 application-message decoders (sim/src/fix/fix_codec.hpp) on messages
+// Fuzzes the FIX 4.4 application-message decoders (keel/protocol/fix/fix_codec.hpp) on messages
 // QuickFIX itself parsed from arbitrary bytes (no data dictionary, as the acceptor runs).
 //
 // Invariants checked (trap on violation):
@@ -12,12 +12,10 @@
 #include <cstdint>
 #include <string>
 
-#include "fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_codec.hpp"
 #include "fuzz_check.hpp"
 
-namespace fd = keel::sim::fix_detail;
-using keel::sim::FixOrdType;
-using keel::sim::FixSide;
+namespace fd = keel::protocol::fix;
 
 namespace {
 
@@ -38,10 +36,10 @@ void check_error(const FIX::Message& msg, const fd::DecodeError& e) {
 template <class T>
 void check_order(const T& o) {
   KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && !o.symbol.view().empty());
-  KEEL_FUZZ_CHECK(o.side != FixSide::kNone);
+  KEEL_FUZZ_CHECK(o.side != keel::Side::kNone);
   KEEL_FUZZ_CHECK(o.qty.raw() >= 0 && o.price.raw() >= 0);
-  KEEL_FUZZ_CHECK(o.ord_type != FixOrdType::kNone);
-  KEEL_FUZZ_CHECK(o.ord_type == FixOrdType::kLimit || o.price.raw() == 0);
+  KEEL_FUZZ_CHECK(o.ord_type != keel::OrderType::kNone);
+  KEEL_FUZZ_CHECK(o.ord_type == keel::OrderType::kLimit || o.price.raw() == 0);
 }
 
 }  // namespace
@@ -61,25 +59,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   if (type == "D") {
-    keel::sim::FixNewOrder o;
+    keel::protocol::fix::FixNewOrder o;
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
     else check_order(o);
   } else if (type == "G") {
-    keel::sim::FixReplace o;
+    keel::protocol::fix::FixReplace o;
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
     else check_order(o);
   } else if (type == "F") {
-    keel::sim::FixCancel o;
+    keel::protocol::fix::FixCancel o;
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
-    else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && !o.orig_cl_ord_id.view().empty() && o.side != FixSide::kNone);
+    else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && !o.orig_cl_ord_id.view().empty() && o.side != keel::Side::kNone);
   } else if (type == "H") {
-    keel::sim::FixStatusRequest o;
+    keel::protocol::fix::FixStatusRequest o;
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
-    else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && o.side != FixSide::kNone);
+    else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && o.side != keel::Side::kNone);
   }
   return 0;
 }

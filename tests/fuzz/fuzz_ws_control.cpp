@@ -1,4 +1,4 @@
-// Fuzzes the WebSocket control-message parser (sim/binance_format.hpp: ControlParser).
+// Fuzzes the WebSocket control-message parser (keel/protocol/binance/control.hpp: ControlParser).
 //
 // Invariants checked (trap on violation):
 //  * parse() never throws or crashes; an error has code 2 or 3 and a non-empty message; code 3
@@ -15,9 +15,9 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/control.hpp"
 
-namespace kb = keel::sim::binance;
+namespace kb = keel::protocol::binance;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static kb::ControlParser parser;

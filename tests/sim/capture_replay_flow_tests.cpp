@@ -5,7 +5,6 @@
 // book, the accumulated book on a depth-only replay, no house rejects, a fixed digest per run), and
 // malformed frames counted and skipped.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
@@ -20,6 +19,8 @@
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/digest.hpp"
 #include "keel/sim/capture_replay_flow.hpp"
+
+#include "keel/protocol/binance/decode.hpp"
 #include "keel/sim/matching_engine.hpp"
 
 using namespace keel;
@@ -538,31 +539,30 @@ struct Recorded {
       levels;  // depth: side, price raw, qty raw
 };
 
+// The frame as the protocol's decoder reads it (the flow's own decoder; the model only needs the kind,
+// the symbol and the levels).
 Recorded classify(const std::string& frame) {
-  simdjson::dom::parser parser;
-  const simdjson::dom::element root = parser.parse(frame).value();
-  const simdjson::dom::element d = root["data"].value();
+  namespace pb = protocol::binance;
+  static pb::Decoder decoder;
+  pb::Frame f;
+  constexpr auto kReplayed = static_cast<pb::FrameKinds>(pb::kinds_bit(pb::FrameKind::kTrade) |
+                                                         pb::kinds_bit(pb::FrameKind::kAggTrade) |
+                                                         pb::kinds_bit(pb::FrameKind::kDepthUpdate));
   Recorded r;
-  std::string_view e;
-  if (d["e"].get_string().get(e) != simdjson::SUCCESS ||
-      (e != "depthUpdate" && e != "aggTrade" && e != "trade")) {
+  const pb::DecodeError err = decoder.decode(frame, f, kReplayed);
+  EXPECT_TRUE(err == pb::DecodeError::kNone || err == pb::DecodeError::kUnknownKind) << frame;
+  if (err != pb::DecodeError::kNone || (kReplayed & pb::kinds_bit(f.kind)) == 0) {
     r.kind = "ignored";
     return r;
   }
-  r.symbol = std::string(d["s"].get_string().value());
-  if (e != "depthUpdate") {
+  r.symbol = std::string(f.symbol.view());
+  if (f.kind != pb::FrameKind::kDepthUpdate) {
     r.kind = "trade";
     return r;
   }
   r.kind = "depth";
-  for (const auto& [key, side] : {std::pair{"b", Side::kBuy}, std::pair{"a", Side::kSell}}) {
-    const simdjson::dom::array arr = d[key].get_array().value();
-    for (simdjson::dom::element l : arr) {
-      const auto p = parse_decimal(l.at(0).get_string().value()).value().raw;
-      const auto q = parse_decimal(l.at(1).get_string().value()).value().raw;
-      r.levels.emplace_back(side, p, q);
-    }
-  }
+  for (const pb::Level& l : f.depth.bids) r.levels.emplace_back(Side::kBuy, l.price.raw(), l.qty.raw());
+  for (const pb::Level& l : f.depth.asks) r.levels.emplace_back(Side::kSell, l.price.raw(), l.qty.raw());
   return r;
 }
 

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "fix/quickfix.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 #include "fix_test_client.hpp"
 #include "keel/sim/fix_acceptor.hpp"
 
@@ -22,6 +22,9 @@ namespace keel::sim {
 namespace {
 
 using test::ClientApp;
+using protocol::fix::CompId;
+using protocol::fix::FixClOrdId;
+using protocol::fix::FixSymbol;
 
 // Scratch directories of this program.
 struct TempDir : test::TempDir {
@@ -53,8 +56,8 @@ class EchoHandler final : public FixOrderHandler {
     r.cl_ord_id = order.cl_ord_id;
     r.symbol = order.symbol;
     r.side = order.side;
-    r.exec_type = FixExecType::kNew;
-    r.ord_status = FixOrdStatus::kNew;
+    r.exec_type = keel::ExecType::kNew;
+    r.ord_status = keel::OrderStatus::kNew;
     r.leaves_qty = order.qty;
     EXPECT_TRUE(acceptor->send_execution_report(r));
   }
@@ -63,9 +66,9 @@ class EchoHandler final : public FixOrderHandler {
     r.session = cancel.session;
     r.cl_ord_id = cancel.cl_ord_id;
     r.orig_cl_ord_id = cancel.orig_cl_ord_id;
-    r.ord_status = FixOrdStatus::kRejected;
-    r.response_to = FixCxlRejResponseTo::kCancel;
-    r.reason = FixCxlRejReason::kUnknownOrder;
+    r.ord_status = keel::OrderStatus::kRejected;
+    r.response_to = keel::OrderAction::kCancel;
+    r.reason = keel::RejectReason::kUnknownOrder;
     r.text.assign_truncated("Unknown order");
     EXPECT_TRUE(acceptor->send_cancel_reject(r));
   }
@@ -109,7 +112,7 @@ class EchoHandler final : public FixOrderHandler {
  private:
   std::mutex mutex_;
   void status_report(const CompId& session, const FixClOrdId& cl_ord_id, const FixSymbol& symbol,
-                     FixSide side) {
+                     Side side) {
     FixExecReport r;
     r.session = session;
     (void)r.order_id.assign("NONE");
@@ -117,8 +120,8 @@ class EchoHandler final : public FixOrderHandler {
     r.cl_ord_id = cl_ord_id;
     r.symbol = symbol;
     r.side = side;
-    r.exec_type = FixExecType::kOrderStatus;
-    r.ord_status = FixOrdStatus::kRejected;
+    r.exec_type = keel::ExecType::kOrderStatus;
+    r.ord_status = keel::OrderStatus::kRejected;
     EXPECT_TRUE(acceptor->send_execution_report(r));
   }
 
@@ -284,11 +287,11 @@ TEST_F(FixSessionTest, KnownCompIdLogsOnAndOrderGetsExecutionReport) {
   EXPECT_EQ(o.cl_ord_id.view(), "ord-1");
   EXPECT_EQ(o.account.view(), "main");
   EXPECT_EQ(o.symbol.view(), "BTCUSDT");
-  EXPECT_EQ(o.side, FixSide::kBuy);
+  EXPECT_EQ(o.side, keel::Side::kBuy);
   EXPECT_EQ(o.qty, Qty::from_raw(150'000));
-  EXPECT_EQ(o.ord_type, FixOrdType::kLimit);
+  EXPECT_EQ(o.ord_type, keel::OrderType::kLimit);
   EXPECT_EQ(o.price, Price::from_raw(2'712'345'000'000));
-  EXPECT_EQ(o.time_in_force, FixTimeInForce::kGtc);
+  EXPECT_EQ(o.time_in_force, keel::TimeInForce::kGtc);
   EXPECT_TRUE(o.post_only);
   EXPECT_EQ(o.transact_time_ns, 1'704'164'645'678'000'000);
 
@@ -432,15 +435,15 @@ TEST_F(FixSessionTest, ReplaceAndStatusRequestAreDecoded) {
   EXPECT_EQ(replaces[0].session.view(), "ALICE");
   EXPECT_EQ(replaces[0].cl_ord_id.view(), "ord-2");
   EXPECT_EQ(replaces[0].orig_cl_ord_id.view(), "ord-1");
-  EXPECT_EQ(replaces[0].side, FixSide::kSell);
+  EXPECT_EQ(replaces[0].side, keel::Side::kSell);
   EXPECT_EQ(replaces[0].qty, Qty::from_units(2));
-  EXPECT_EQ(replaces[0].ord_type, FixOrdType::kMarket);
+  EXPECT_EQ(replaces[0].ord_type, keel::OrderType::kMarket);
   EXPECT_EQ(replaces[0].price, Price{});
   const auto requests = handler_->status_requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].cl_ord_id.view(), "ord-2");
   EXPECT_EQ(requests[0].symbol.view(), "ETHUSDT");
-  EXPECT_EQ(requests[0].side, FixSide::kBuy);
+  EXPECT_EQ(requests[0].side, keel::Side::kBuy);
 }
 
 // send_execution_report from several threads at once: every report arrives, in one gap-free
@@ -462,9 +465,9 @@ TEST_F(FixSessionTest, ReportsFromManyThreadsAllArrive) {
         (void)r.exec_id.assign(std::string(order_id).append("-").append(std::to_string(i)));
         (void)r.cl_ord_id.assign("c");
         (void)r.symbol.assign("BTCUSDT");
-        r.side = FixSide::kBuy;
-        r.exec_type = FixExecType::kOrderStatus;
-        r.ord_status = FixOrdStatus::kNew;
+        r.side = keel::Side::kBuy;
+        r.exec_type = keel::ExecType::kOrderStatus;
+        r.ord_status = keel::OrderStatus::kNew;
         EXPECT_TRUE(acceptor_->send_execution_report(r));
       }
     });
@@ -532,15 +535,6 @@ TEST(FixAcceptorConfigTest, InvalidConfigurationThrows) {
   config.store_dir = "/tmp/unused";
   config.accounts = {{"A", ""}, {"A", "x"}};
   EXPECT_THROW(FixAcceptor(config, handler), std::invalid_argument);
-}
-
-TEST(FixMessagesTest, UtcTimestamp) {
-  EXPECT_EQ(parse_fix_utc_timestamp("19700101-00:00:00").value(), 0);
-  EXPECT_EQ(parse_fix_utc_timestamp("20240229-23:59:59.123456789").value(),
-            1'709'251'199'123'456'789);
-  EXPECT_FALSE(parse_fix_utc_timestamp("20230229-00:00:00").ok());
-  EXPECT_FALSE(parse_fix_utc_timestamp("20240101-00:00:00.").ok());
-  EXPECT_FALSE(parse_fix_utc_timestamp("20240101 00:00:00").ok());
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include <string>
 #include <utility>
 
-#include "fix/quickfix.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 
 namespace keel::sim::test {
 

@@ -236,7 +236,7 @@ TEST_F(MarketDataServerTest, RestDepthSnapshot) {
 
 TEST_F(MarketDataServerTest, FuturesServesFapiDepth) {
   MarketDataServerConfig config;
-  config.market = binance::Market::kFutures;
+  config.market = protocol::binance::Market::kFutures;
   start(config);
   const HttpReply ok = http_get(server_->port(), "/fapi/v1/depth?symbol=BTCUSDT");
   EXPECT_EQ(ok.status, 200);

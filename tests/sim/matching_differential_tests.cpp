@@ -273,7 +273,7 @@ struct Harness {
       if (e.exec_type == VenueExecType::kTrade) seen[e.maker ? "trade maker" : "trade taker"]++;
     }
     for (const auto& c : a.cancel_rejects) {
-      seen["cancel reject " + std::to_string(fix_cxl_rej_reason(c.reason)) + " " + test::short_name(c.detail)]++;
+      seen["cancel reject " + std::to_string(protocol::fix::fix_cxl_rej_reason(to_reject_reason(c.reason, c.detail))) + " " + test::short_name(c.detail)]++;
     }
     if (a.executions.size() >= 2 && a.executions[0].exec_type == VenueExecType::kReplaced &&
         a.executions[1].exec_type == VenueExecType::kTrade) {

@@ -293,7 +293,7 @@ const std::vector<Case>& cases() {
        {"2:r1<s1 CXL 39=4 cum=2 leaves=0 cause=replaced-below-filled"}},
       {"replace of a post-only order to a crossing price is refused",
        {post_only(buy(1, "p1", "100", "1")), sell(2, "s1", "101", "1")},
-       {replace(1, "r1", "p1", "101", "1")}, {"CXLREJ 1:r1<p1 434=2 102=99 why=post-only"}},
+       {replace(1, "r1", "p1", "101", "1")}, {"CXLREJ 1:r1<p1 434=2 102=2 why=post-only"}},
       {"replace of an unknown order", {}, {replace(1, "r1", "nope", "100", "1")},
        {"CXLREJ 1:r1<nope 434=2 102=1"}},
       {"replace to a ClOrdID that is open", {buy(1, "b1", "100", "1"), buy(1, "b2", "99", "1")},
@@ -301,9 +301,9 @@ const std::vector<Case>& cases() {
       {"replace off the tick is refused and the order is unchanged",
        {buy(1, "b1", "100", "1")},
        {replace(1, "r1", "b1", "100.5", "1"), cancel(1, "c1", "b1")},
-       {"CXLREJ 1:r1<b1 434=2 102=99 why=off-tick", "1:c1<b1 CXL 39=4 cum=0 leaves=0 cause=client"}},
+       {"CXLREJ 1:r1<b1 434=2 102=2 why=off-tick", "1:c1<b1 CXL 39=4 cum=0 leaves=0 cause=client"}},
       {"replace below the minimum notional is refused", {buy(1, "b1", "100", "1")},
-       {replace(1, "r1", "b1", "5", "1")}, {"CXLREJ 1:r1<b1 434=2 102=99 why=min-notional"}},
+       {replace(1, "r1", "b1", "5", "1")}, {"CXLREJ 1:r1<b1 434=2 102=2 why=min-notional"}},
       {"self-trade prevention on a crossing replace",
        {sell(1, "own", "101", "1"), buy(1, "b1", "99", "1")},
        {replace(1, "r1", "b1", "101", "1")},
@@ -575,6 +575,18 @@ TEST(VenueTypes, FixCodes) {
   EXPECT_EQ(fix_exec_type(VenueExecType::kTrade), 'F');
   EXPECT_EQ(fix_exec_type(VenueExecType::kReplaced), '5');
   EXPECT_EQ(fix_ord_status(OrdStatus::kPartiallyFilled), '1');
+// The venue's vocabulary in the core's terms (its FIX codes are tested in protocol_fix_mapping_tests).
+TEST(VenueTypes, CoreVocabulary) {
+  EXPECT_EQ(to_exec_type(VenueExecType::kTrade, Qty::from_raw(1)), ExecType::kPartialFill);
+  EXPECT_EQ(to_exec_type(VenueExecType::kTrade, Qty{}), ExecType::kFill);
+  EXPECT_EQ(to_exec_type(VenueExecType::kReplaced, Qty{}), ExecType::kReplaced);
+  EXPECT_EQ(to_order_status(OrdStatus::kPartiallyFilled), OrderStatus::kPartiallyFilled);
+  EXPECT_EQ(to_order_status(OrdStatus::kRejected), OrderStatus::kRejected);
+  EXPECT_EQ(to_order_action(CxlRejResponseTo::kReplace), OrderAction::kReplace);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kUnknownOrder, RejectReason::kUnknownOrder), RejectReason::kUnknownOrder);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kTooLate, RejectReason::kNone), RejectReason::kTooLate);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kOther, RejectReason::kPriceOffTick), RejectReason::kPriceOffTick);
+  EXPECT_EQ(to_reject_reason(CxlRejReason::kOther, RejectReason::kNone), RejectReason::kInvalidOrder);
   for (int r = 1; r <= 13; ++r) EXPECT_FALSE(to_text(static_cast<RejectReason>(r)).empty());
   for (int c = 1; c <= 6; ++c) EXPECT_FALSE(to_text(static_cast<CancelCause>(c)).empty());
 }

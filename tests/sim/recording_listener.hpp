@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "keel/protocol/fix/fix_mapping.hpp"
 #include "keel/sim/venue_types.hpp"
 
 namespace keel::sim::test {
@@ -57,7 +58,7 @@ inline std::string describe(const Execution& e) {
     case VenueExecType::kRejected: s += " REJ"; break;
     case VenueExecType::kNone: s += " ?"; break;
   }
-  s += std::string(" 39=") + fix_ord_status(e.ord_status);
+  s += std::string(" 39=") + protocol::fix::fix_ord_status(to_order_status(e.ord_status));
   if (e.exec_type == VenueExecType::kRejected) return s + " why=" + short_name(e.reject_reason);
   if (e.exec_type == VenueExecType::kTrade) {
     s += " " + e.last_px.to_string() + "x" + e.last_qty.to_string() + (e.maker ? " maker" : " taker");
@@ -71,7 +72,7 @@ inline std::string describe(const CancelReject& c) {
   std::string s = "CXLREJ " + std::to_string(c.account) + ":" + std::string(c.cl_ord_id.view()) + "<" +
                   std::string(c.orig_cl_ord_id.view()) +
                   " 434=" + std::to_string(static_cast<int>(c.response_to)) +
-                  " 102=" + std::to_string(fix_cxl_rej_reason(c.reason));
+                  " 102=" + std::to_string(protocol::fix::fix_cxl_rej_reason(to_reject_reason(c.reason, c.detail)));
   if (c.reason == CxlRejReason::kOther) s += " why=" + short_name(c.detail);
   return s;
 }

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "fix/quickfix.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 #include "fix_test_client.hpp"
 #include "lws_test_client.hpp"
 #include "keel/sim/venue.hpp"
@@ -233,6 +233,22 @@ TEST_F(VenueFixTest, OffTickPriceAndOffLotQtyAndUnknownSymbolAreRejected) {
   expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A3"}, {103, "1"}, {55, "ETHUSDT"}}, "unknown symbol");
   alice.send(order("A4", "1", "0.0001", "30000.00"));
   expect_next(alice, "8", {{150, "8"}, {39, "8"}, {11, "A4"}, {103, "99"}}, "below min notional");
+}
+
+// Issue 8: a replace that fails validation is refused with 102=2 as VENUE.md says (a comment in
+// venue_types.hpp said 99), with the reason in Text (58). The order is unchanged.
+TEST_F(VenueFixTest, Issue8RefusedReplaceIsCxlRejReason2) {
+  Client& alice = logon("ALICE");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {39, "0"}}, "new");
+  alice.send(make("G", {{11, "A2"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.5"}, {40, "2"}, {44, "30000.005"}}));
+  expect_next(alice, "9", {{11, "A2"}, {41, "A1"}, {37, "1"}, {39, "0"}, {434, "2"}, {102, "2"},
+                           {58, "price is not a multiple of the tick size"}}, "off-tick replace refused");
+  alice.send(make("G", {{11, "A3"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.0001"}, {40, "2"}, {44, "30000.00"}}));
+  expect_next(alice, "9", {{11, "A3"}, {41, "A1"}, {434, "2"}, {102, "2"}, {58, "notional below the minimum"}},
+              "below-min-notional replace refused");
+  EXPECT_EQ(venue_->send_failures(), 0u);
+  expect_quiet(alice);
 }
 
 TEST_F(VenueFixTest, ReplaceLoweringQuantityKeepsPriority) {

@@ -4,7 +4,6 @@
 // Binance documents (buffer diffs, REST snapshot, apply the diffs after it) and must end with exactly
 // the engine's book. Trades, aggTrades, bookTickers and klines are checked against each other.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <chrono>
 #include <cstdint>
@@ -16,7 +15,7 @@
 
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/primitives/rng.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue.hpp"
 #include "lws_test_client.hpp"
@@ -25,6 +24,7 @@
 namespace keel::sim {
 namespace {
 
+namespace binance = protocol::binance;
 using binance::Level;
 using namespace std::chrono_literals;
 
@@ -121,20 +121,6 @@ SimConfig venue_config(bool futures, double speed) {
   return c;
 }
 
-std::int64_t dec(simdjson::dom::element e) {
-  const auto parsed = parse_signed_decimal(e.get_string().value());
-  EXPECT_TRUE(parsed.ok());
-  return parsed.value().raw;
-}
-std::vector<Level> levels(simdjson::dom::element e) {
-  std::vector<Level> out;
-  for (simdjson::dom::element l : e.get_array()) {
-    simdjson::dom::array pair = l.get_array();
-    out.push_back(Level{Price::from_raw(dec(pair.at(0))), Qty::from_raw(dec(pair.at(1)))});
-  }
-  return out;
-}
-
 // What the client kept of one depth diff.
 struct Diff {
   std::uint64_t first = 0, final = 0, prev = 0;
@@ -186,51 +172,51 @@ void follow_and_check(Venue& venue, const std::string& lower, const std::string&
   ASSERT_TRUE(venue.flow_finished());
   std::this_thread::sleep_for(400ms);  // the last 100-ms cut and its delivery
 
-  simdjson::dom::parser parser;
+  // Everything the client receives is decoded with the protocol's decoder, as the gateway will.
+  binance::Decoder decoder;
+  binance::Frame f;
   std::uint64_t agg_qty_sum = 0, trade_qty_sum = 0, last_trade_id = 0, last_agg_last = 0;
   for (const std::string& m : client.drain()) {
-    const simdjson::dom::element root = parser.parse(m).value();
-    const std::string_view stream = root["stream"].get_string().value();
-    const simdjson::dom::element d = root["data"].value();
-    const std::string_view kind = stream.substr(stream.find('@') + 1);
-    ASSERT_EQ(stream.substr(0, stream.find('@')), lower);
-    if (kind == "depth@100ms") {
+    ASSERT_EQ(decoder.decode(m, f), binance::DecodeError::kNone) << m;
+    ASSERT_EQ(f.stream.symbol_view(), lower);
+    if (f.kind == binance::FrameKind::kDepthUpdate) {
       Diff x;
-      x.first = d["U"].get_uint64().value();
-      x.final = d["u"].get_uint64().value();
-      if (futures) x.prev = d["pu"].get_uint64().value();
-      x.event_ms = d["E"].get_int64().value();
-      x.bids = levels(d["b"].value());
-      x.asks = levels(d["a"].value());
+      x.first = f.depth.first_update_id;
+      x.final = f.depth.final_update_id;
+      EXPECT_EQ(f.depth.has_prev_final, futures);
+      x.prev = f.depth.prev_final_update_id;
+      x.event_ms = f.depth.event_time_ms;
+      x.bids.assign(f.depth.bids.begin(), f.depth.bids.end());
+      x.asks.assign(f.depth.asks.begin(), f.depth.asks.end());
       out.diffs.push_back(std::move(x));
-    } else if (kind == "trade") {
-      const std::uint64_t id = d["t"].get_uint64().value();
+    } else if (f.kind == binance::FrameKind::kTrade) {
+      const std::uint64_t id = f.trade.id;
       if (last_trade_id != 0) {
         EXPECT_EQ(id, last_trade_id + 1) << "trade ids run 1, 2, 3, …";
       }
       last_trade_id = id;
-      trade_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
-      out.trade_prices.push_back(dec(d["p"].value()));
-    } else if (kind == "aggTrade") {
-      const std::uint64_t f = d["f"].get_uint64().value();
-      const std::uint64_t l = d["l"].get_uint64().value();
-      EXPECT_LE(f, l);
+      trade_qty_sum += static_cast<std::uint64_t>(f.trade.qty.raw());
+      out.trade_prices.push_back(f.trade.price.raw());
+    } else if (f.kind == binance::FrameKind::kAggTrade) {
+      const std::uint64_t first = f.trade.first_trade_id;
+      const std::uint64_t last = f.trade.last_trade_id;
+      EXPECT_LE(first, last);
       if (last_agg_last != 0) {
-        EXPECT_EQ(f, last_agg_last + 1) << "aggTrades cover every trade once";
+        EXPECT_EQ(first, last_agg_last + 1) << "aggTrades cover every trade once";
       }
-      last_agg_last = l;
-      agg_qty_sum += static_cast<std::uint64_t>(dec(d["q"].value()));
-    } else if (kind == "bookTicker") {
-      const std::int64_t bid = dec(d["b"].value());
-      const std::int64_t ask = dec(d["a"].value());
+      last_agg_last = last;
+      agg_qty_sum += static_cast<std::uint64_t>(f.trade.qty.raw());
+    } else if (f.kind == binance::FrameKind::kBookTicker) {
+      const std::int64_t bid = f.book_ticker.bid_price.raw();
+      const std::int64_t ask = f.book_ticker.ask_price.raw();
       if (bid != 0 && ask != 0) {
         EXPECT_LT(bid, ask) << "a ticker is never crossed";
       }
       ++out.tickers;
-    } else if (kind == "kline_1m") {
+    } else if (f.kind == binance::FrameKind::kKline && f.kline.interval == binance::KlineInterval::k1m) {
       ++out.klines;
     } else {
-      ADD_FAILURE() << "unexpected stream " << stream;
+      ADD_FAILURE() << "unexpected frame " << m;
     }
   }
   EXPECT_EQ(agg_qty_sum, trade_qty_sum) << "aggTrades add up to the trades";
@@ -247,9 +233,10 @@ void follow_and_check(Venue& venue, const std::string& lower, const std::string&
   }
 
   // Binance's procedure: the snapshot, then the diffs after it.
-  simdjson::dom::element s = parser.parse(snap.body).value();
+  // The REST snapshot decodes like spot's partial depth ({"lastUpdateId",…,"bids","asks"}).
+  ASSERT_EQ(decoder.decode(snap.body, f), binance::DecodeError::kNone) << snap.body;
   binance::DepthSync sync(market);
-  sync.load_snapshot(s["lastUpdateId"].get_uint64().value(), levels(s["bids"].value()), levels(s["asks"].value()));
+  sync.load_snapshot(f.depth.final_update_id, f.depth.bids, f.depth.asks);
   for (const Diff& x : diffs) {
     binance::DepthMsg m;
     m.first_update_id = x.first;
@@ -267,12 +254,12 @@ void follow_and_check(Venue& venue, const std::string& lower, const std::string&
   // A snapshot taken now equals the engine's book too.
   const test::HttpReply after = test::http_get(venue.http_port(), target);
   ASSERT_EQ(after.status, 200);
-  simdjson::dom::element a = parser.parse(after.body).value();
+  ASSERT_EQ(decoder.decode(after.body, f), binance::DecodeError::kNone) << after.body;
   if (!diffs.empty()) {
-    EXPECT_EQ(a["lastUpdateId"].get_uint64().value(), diffs.back().final);
+    EXPECT_EQ(f.depth.final_update_id, diffs.back().final);
   }
-  expect_same(levels(a["bids"].value()), venue.book_side(upper, Side::kBuy), "snapshot bids");
-  expect_same(levels(a["asks"].value()), venue.book_side(upper, Side::kSell), "snapshot asks");
+  expect_same(std::vector<Level>(f.depth.bids.begin(), f.depth.bids.end()), venue.book_side(upper, Side::kBuy), "snapshot bids");
+  expect_same(std::vector<Level>(f.depth.asks.begin(), f.depth.asks.end()), venue.book_side(upper, Side::kSell), "snapshot asks");
 }
 
 class VenueMarketDataTest : public ::testing::TestWithParam<bool> {};

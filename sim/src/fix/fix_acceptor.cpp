@@ -11,8 +11,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "fix/fix_codec.hpp"
-#include "fix/quickfix.hpp"
+#include "keel/protocol/fix/fix_codec.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 
 namespace keel::sim {
 namespace {
@@ -102,8 +102,8 @@ class Application final : public FIX::Application {
           msg, id, [this](const FixStatusRequest& v) { handler_.on_status_request(v); });
     } else {
       answer(msg, id,
-             {fix_detail::DecodeError::Kind::kBusinessReject, 0,
-              fix_detail::kBusinessRejectUnsupportedMsgType, "Unsupported MsgType"});
+             {protocol::fix::DecodeError::Kind::kBusinessReject, 0,
+              protocol::fix::kBusinessRejectUnsupportedMsgType, "Unsupported MsgType"});
     }
   }
 
@@ -118,8 +118,8 @@ class Application final : public FIX::Application {
   template <class T, class F>
   void deliver(const FIX::Message& msg, const FIX::SessionID& id, F&& to_handler) {
     T value;
-    const fix_detail::DecodeError error =
-        fix_detail::decode(msg, id.getTargetCompID().getValue(), value);
+    const protocol::fix::DecodeError error =
+        protocol::fix::decode(msg, id.getTargetCompID().getValue(), value);
     if (error) {
       answer(msg, id, error);
       return;
@@ -128,8 +128,8 @@ class Application final : public FIX::Application {
   }
 
   static void answer(const FIX::Message& msg, const FIX::SessionID& id,
-                     const fix_detail::DecodeError& error) {
-    FIX::Message reject = fix_detail::make_reject(msg, error);
+                     const protocol::fix::DecodeError& error) {
+    FIX::Message reject = protocol::fix::make_reject(msg, error);
     FIX::Session::sendToTarget(reject, id);
   }
 
@@ -232,11 +232,11 @@ std::uint16_t FixAcceptor::port() const noexcept {
 }
 
 bool FixAcceptor::send_execution_report(const FixExecReport& report) {
-  return impl_->send(fix_detail::encode(report), report.session.view());
+  return impl_->send(protocol::fix::encode(report), report.session.view());
 }
 
 bool FixAcceptor::send_cancel_reject(const FixCancelReject& reject) {
-  return impl_->send(fix_detail::encode(reject), reject.session.view());
+  return impl_->send(protocol::fix::encode(reject), reject.session.view());
 }
 
 std::optional<FixSeqNums> FixAcceptor::sequence_numbers(std::string_view comp_id) const {

@@ -55,7 +55,7 @@
 // Malformed frames (bad JSON, wrong types, missing fields, prices ≤ 0, NaN, negative numbers, a
 // level that is not [price, qty]) are skipped as a whole and counted; the replay goes on.
 // Allocation: the constructor copies the frame order and sizes the JSON parser for the largest
-// frame; next() allocates only while its buffers (simdjson's document, the level and action lists)
+// frame; next() allocates only while its buffers (the level and action lists)
 // grow to the largest frame seen.
 #pragma once
 
@@ -145,7 +145,7 @@ class CaptureReplayFlow final : public OrderFlow {
     Qty qty;
   };
   enum class Phase : std::uint8_t { kIdle = 0, kDecrease = 1, kIncrease = 2, kTrade = 3 };
-  struct Parser;  // simdjson, private
+  struct Parser;  // keel::protocol::binance::Decoder, private
 
   bool load_next_frame();
   void plan_step(const MatchingEngine& engine);

@@ -2,7 +2,7 @@
 //
 // It owns the FIX sessions (Logon with CompID and Password checks, heartbeats, sequence numbers
 // kept in a persistent file store, ResetSeqNumFlag honoured), decodes NewOrderSingle,
-// OrderCancelRequest, OrderCancelReplaceRequest and OrderStatusRequest into fix_messages.hpp values
+// OrderCancelRequest, OrderCancelReplaceRequest and OrderStatusRequest into keel::protocol::fix values
 // for a FixOrderHandler, and answers malformed messages itself with a session Reject (3) or a
 // BusinessMessageReject (j), leaving the session up. The matching engine only sees FixOrderHandler
 // calls and answers through send_execution_report / send_cancel_reject. The FIX library stays
@@ -16,9 +16,17 @@
 #include <string_view>
 #include <vector>
 
-#include "keel/sim/fix_messages.hpp"
+#include "keel/protocol/fix/fix_messages.hpp"
 
 namespace keel::sim {
+
+// The FIX messages the acceptor exchanges are the protocol's (gateway/protocol, fix_messages.hpp).
+using protocol::fix::FixCancel;
+using protocol::fix::FixCancelReject;
+using protocol::fix::FixExecReport;
+using protocol::fix::FixNewOrder;
+using protocol::fix::FixReplace;
+using protocol::fix::FixStatusRequest;
 
 // One client account: its FIX SenderCompID and optional Logon password (empty = none required).
 struct FixAccount {

@@ -1,14 +1,14 @@
 // Turns the matching engine's public events (PublicTrade, BookLevelChange) into Binance market-data
 // messages (VENUE.md "Market data") and keeps the published book that the REST depth snapshot serves.
 //
-// What it publishes, per symbol (stream names as binance::append_stream_name writes them):
+// What it publishes, per symbol (stream names as protocol::binance::append_stream_name writes them):
 //  * <sym>@trade       one per fill, at once;
 //  * <sym>@aggTrade    fills of one taker order at one price, aggregated; emitted when the taker moves
 //                      to another price or the request ends (end_of_request);
 //  * <sym>@bookTicker  at the end of a request whose best bid or ask (price or quantity) changed;
 //  * <sym>@depth@100ms every flush (the venue calls flush() every 100 ms of venue time) that saw book
 //                      changes: each changed level once with its final quantity (0 = removed), bids
-//                      best first, ids from binance::DepthStreamState (one id per level carried);
+//                      best first, ids from protocol::binance::DepthStreamState (one id per level carried);
 //  * <sym>@depth<5|10|20>@100ms  at the same flushes: the top of the published book;
 //  * <sym>@kline_1m    at a flush after a trade (the open kline) and once closed (x=true) at the
 //                      first flush at or after its close time; a minute without trades gets no kline.
@@ -30,7 +30,9 @@
 #include <string_view>
 #include <vector>
 
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/depth_ids.hpp"
+#include "keel/protocol/binance/stream_name.hpp"
+#include "keel/protocol/binance/symbol_format.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue_types.hpp"
 
@@ -49,8 +51,8 @@ class MarketDataPublisher {
   static constexpr std::int64_t kDepthIntervalNs = 100'000'000;  // depth@100ms
   static constexpr std::int64_t kKlineIntervalMs = 60'000;        // kline_1m
 
-  // Throws std::invalid_argument for a symbol the wire format cannot carry (binance::symbol_format_for).
-  MarketDataPublisher(binance::Market market, std::span<const VenueSymbol> symbols, MarketDataSink& sink);
+  // Throws std::invalid_argument for a symbol the wire format cannot carry (protocol::binance::symbol_format_for).
+  MarketDataPublisher(protocol::binance::Market market, std::span<const VenueSymbol> symbols, MarketDataSink& sink);
   ~MarketDataPublisher();
   MarketDataPublisher(const MarketDataPublisher&) = delete;
   MarketDataPublisher& operator=(const MarketDataPublisher&) = delete;
@@ -69,20 +71,20 @@ class MarketDataPublisher {
   // symbol the venue does not list. Thread-safe.
   bool snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) const;
   // The published book of one instrument, best first (for tests and tools). Thread-safe.
-  [[nodiscard]] std::vector<binance::Level> published_levels(InstrumentId instrument, Side side) const;
+  [[nodiscard]] std::vector<protocol::binance::Level> published_levels(InstrumentId instrument, Side side) const;
 
  private:
   struct SymbolState;
   void emit_agg_trade(SymbolState& s);
   void emit_kline(SymbolState& s, std::int64_t event_ms, bool closed);
 
-  binance::Market market_;
+  protocol::binance::Market market_;
   MarketDataSink& sink_;
   std::vector<std::unique_ptr<SymbolState>> states_;
   mutable std::mutex published_mutex_;  // every SymbolState's published book and depth ids
   std::string scratch_;
-  std::vector<binance::Level> bid_scratch_;
-  std::vector<binance::Level> ask_scratch_;
+  std::vector<protocol::binance::Level> bid_scratch_;
+  std::vector<protocol::binance::Level> ask_scratch_;
 };
 
 }  // namespace keel::sim

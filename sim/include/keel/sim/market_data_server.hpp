@@ -20,7 +20,8 @@
 #include <string_view>
 
 #include "keel/core/primitives/result.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/stream_name.hpp"
+#include "keel/protocol/binance/symbol_format.hpp"
 
 namespace keel::sim {
 
@@ -35,7 +36,7 @@ class DepthSnapshotProvider {
 };
 
 struct MarketDataServerConfig {
-  binance::Market market = binance::Market::kSpot;  // kSpot or kFutures
+  protocol::binance::Market market = protocol::binance::Market::kSpot;  // kSpot or kFutures
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port (see MarketDataServer::port())
   // Both set ⇒ wss:// and https:// on the same port; both empty ⇒ plain ws/http.
@@ -78,7 +79,7 @@ class MarketDataServer {
   [[nodiscard]] bool tls() const noexcept;
 
   // Delivers `payload_json` (one stream payload object) to every connection subscribed to
-  // `stream_name`, which must be canonical (as binance::append_stream_name writes it): raw
+  // `stream_name`, which must be canonical (as protocol::binance::append_stream_name writes it): raw
   // connections get the payload, combined ones {"stream":…,"data":…}. From one producer thread at a
   // time. Returns false (and counts it) when the hand-off queue is full or the server is not running;
   // never blocks on the network.

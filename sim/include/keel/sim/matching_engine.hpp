@@ -59,7 +59,7 @@ class MatchingEngine {
   void cancel(const CancelRequest& request) noexcept;
   // OrderCancelReplaceRequest. Unknown order: CancelReject 102=1; new ClOrdID already open:
   // CancelReject 102=6; invalid price/qty, below min notional, post-only crossing: CancelReject
-  // 102=99 with detail. Otherwise checks, in order: new qty ≤ CumQty ⇒ Canceled
+  // 102=2 with detail. Otherwise checks, in order: new qty ≤ CumQty ⇒ Canceled
   // (kReplacedBelowFilled); else Replaced (LeavesQty = qty − CumQty), keeping time priority only when
   // the price is unchanged and the quantity does not increase; a crossing price then trades as a new
   // order (fills after the Replaced) and the remainder rests.

@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "keel/core/primitives/events.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance/symbol_format.hpp"
 #include "keel/sim/order_flow.hpp"
 #include "keel/sim/sim_config.hpp"
 
@@ -75,9 +75,12 @@ class Venue {
   [[nodiscard]] std::int64_t venue_time() const;
 
   // The engine's book of `symbol`, best first; empty for an unknown symbol. Locks the engine.
-  [[nodiscard]] std::vector<binance::Level> book_side(std::string_view symbol, Side side) const;
+  [[nodiscard]] std::vector<protocol::binance::Level> book_side(std::string_view symbol, Side side) const;
   // Market-data messages the server refused for a moment (hand-off queue full) and were retried.
   [[nodiscard]] std::uint64_t publish_retries() const;
+  // ExecutionReports and OrderCancelRejects the FIX acceptor refused to send (each is also logged to
+  // stderr once, with its session and ClOrdID).
+  [[nodiscard]] std::uint64_t send_failures() const;
 
   // An account's balance of `asset` (raw 10^-8); 0 for an unknown account or asset. Locks the engine.
   [[nodiscard]] std::int64_t balance(std::string_view comp_id, std::string_view asset) const;

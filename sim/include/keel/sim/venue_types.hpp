@@ -65,9 +65,6 @@ struct ReplaceRequest {
 
 using keel::RejectReason;  // core/primitives/orders.hpp
 
-// FIX 4.4 OrdRejReason (103): 0 broker option, 1 unknown symbol, 5 unknown order, 6 duplicate order,
-// 11 unsupported order characteristic, 13 incorrect quantity, 99 other.
-int fix_ord_rej_reason(RejectReason reason) noexcept;
 // FIX Text (58) for a reject; never empty for a reason other than kNone.
 std::string_view to_text(RejectReason reason) noexcept;
 
@@ -98,8 +95,10 @@ enum class CancelCause : std::uint8_t {
   kReplacedBelowFilled = 6, // replace to a quantity at or below the filled quantity
 };
 
-char fix_exec_type(VenueExecType type) noexcept;  // '0','F','4','5','8'; '\0' for kNone
-char fix_ord_status(OrdStatus status) noexcept;   // '0','1','2','4','8'; '\0' for kNone
+// The core's order vocabulary for the venue's (FIX codes: keel::protocol::fix, fix_mapping.hpp).
+// A trade is kFill when nothing is left (leaves_qty = 0), else kPartialFill.
+ExecType to_exec_type(VenueExecType type, Qty leaves_qty) noexcept;
+OrderStatus to_order_status(OrdStatus status) noexcept;
 std::string_view to_text(CancelCause cause) noexcept;  // FIX Text (58) on a 150=4
 
 // One ExecutionReport (8) for one order's owner.
@@ -131,16 +130,19 @@ struct Execution {
 Price average_price(Notional cum_notional, Qty cum_qty) noexcept;
 
 enum class CxlRejResponseTo : std::uint8_t { kNone = 0, kCancel = 1, kReplace = 2 };  // FIX 434
-// FIX 102 codes are these values minus one for the first two (0 too late, 1 unknown order); see
-// fix_cxl_rej_reason().
+// On the wire (fix_mapping.hpp, through to_reject_reason): 102=0 too late, 102=1 unknown order,
+// 102=6 duplicate ClOrdID, 102=2 other.
 enum class CxlRejReason : std::uint8_t {
   kNone = 0,
   kTooLate = 1,          // 102=0
   kUnknownOrder = 2,     // 102=1
   kDuplicateClOrdId = 3, // 102=6
-  kOther = 4,            // 102=99: a replace that fails validation (detail says why)
+  kOther = 4,            // 102=2 (VENUE.md): a replace that fails validation (detail says why)
 };
-int fix_cxl_rej_reason(CxlRejReason reason) noexcept;
+OrderAction to_order_action(CxlRejResponseTo response_to) noexcept;
+// The one reason the core and FIX carry: kOther becomes `detail` (a validation failure; kInvalidOrder
+// when detail is kNone), the others their namesakes.
+RejectReason to_reject_reason(CxlRejReason reason, RejectReason detail) noexcept;
 
 // OrderCancelReject (9). The order, when found, is unchanged.
 struct CancelReject {

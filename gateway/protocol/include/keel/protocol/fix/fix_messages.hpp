@@ -1,7 +1,7 @@
-// The simulator's FIX 4.4 order messages as neutral keel values (VENUE.md "Orders: FIX 4.4").
-// No QuickFIX type appears here: the FIX layer (fix_acceptor.hpp) decodes incoming messages into
-// these structs and encodes outgoing ones from them, so the matching engine never sees the FIX
-// library. Every struct is trivially copyable; text fields are fixed-capacity inline strings.
+// keel's FIX 4.4 order messages as neutral values (VENUE.md "Orders: FIX 4.4"), the same on both
+// sides of a connection: the simulator's acceptor and the gateway's initiator. No QuickFIX type
+// appears here: fix_codec.hpp turns FIX messages into these structs and back, and fix_mapping.hpp
+// turns them into the core's ExecReport / from its OrderCommand. Every struct is trivially copyable; text fields are fixed-capacity inline strings.
 #pragma once
 
 #include <algorithm>
@@ -12,9 +12,10 @@
 #include <type_traits>
 
 #include "keel/core/primitives/fixed_point.hpp"
+#include "keel/core/primitives/orders.hpp"
 #include "keel/core/primitives/result.hpp"
 
-namespace keel::sim {
+namespace keel::protocol::fix {
 
 // Fixed-capacity inline text (at most N bytes, not NUL-terminated). Trivially copyable.
 template <std::size_t N>
@@ -39,61 +40,16 @@ struct FixText {
 };
 
 inline constexpr std::size_t kMaxClOrdIdLength = 36;  // VENUE.md: ClOrdID up to 36 characters
-using FixClOrdId = FixText<kMaxClOrdIdLength>;  // not ClOrdId: venue_types.hpp owns that name
+using FixClOrdId = FixText<kMaxClOrdIdLength>;  // not ClOrdId: core/containers/cl_ord_id.hpp owns that name
 using CompId = FixText<32>;
 using FixSymbol = FixText<32>;
 using FixAccountId = FixText<32>;  // Account (1)
 using VenueId = FixText<36>;       // OrderID (37), ExecID (17)
 using FixFreeText = FixText<160>;  // Text (58)
 
-// Side (54): wire '1' buy, '2' sell.
-enum class FixSide : std::uint8_t { kNone = 0, kBuy = 1, kSell = 2 };
-// OrdType (40): wire '1' market, '2' limit.
-enum class FixOrdType : std::uint8_t { kNone = 0, kMarket = 1, kLimit = 2 };
-// TimeInForce (59): wire '1' GTC, '3' IOC, '4' FOK (enum values equal the wire digits).
-enum class FixTimeInForce : std::uint8_t { kNone = 0, kGtc = 1, kIoc = 3, kFok = 4 };
-// ExecType (150): 0 new, F trade, 4 canceled, 5 replaced, 8 rejected, I order status, C expired.
-enum class FixExecType : std::uint8_t {
-  kNone = 0,
-  kNew = 1,
-  kTrade = 2,
-  kCanceled = 3,
-  kReplaced = 4,
-  kRejected = 5,
-  kOrderStatus = 6,
-  kExpired = 7,
-};
-// OrdStatus (39): 0 new, 1 partially filled, 2 filled, 4 canceled, 8 rejected.
-enum class FixOrdStatus : std::uint8_t {
-  kNone = 0,
-  kNew = 1,
-  kPartiallyFilled = 2,
-  kFilled = 3,
-  kCanceled = 4,
-  kRejected = 5,
-};
-// CxlRejResponseTo (434): 1 cancel, 2 replace.
-enum class FixCxlRejResponseTo : std::uint8_t { kNone = 0, kCancel = 1, kReplace = 2 };
-// CxlRejReason (102): wire 0 too late, 1 unknown order, 2 broker/exchange option (a replace that
-// fails validation; Text says why), 6 duplicate ClOrdID.
-enum class FixCxlRejReason : std::uint8_t {
-  kNone = 0,
-  kTooLate = 1,
-  kUnknownOrder = 2,
-  kBrokerOption = 3,
-  kDuplicateClOrdId = 4,
-};
-
-// Checked decoders from the wire character; kNone for anything else.
-[[nodiscard]] FixSide decode_fix_side(std::string_view wire) noexcept;
-[[nodiscard]] FixOrdType decode_fix_ord_type(std::string_view wire) noexcept;
-[[nodiscard]] FixTimeInForce decode_fix_time_in_force(std::string_view wire) noexcept;
-// Encoders to the wire character; '\0' for kNone.
-[[nodiscard]] char encode(FixSide v) noexcept;
-[[nodiscard]] char encode(FixExecType v) noexcept;
-[[nodiscard]] char encode(FixOrdStatus v) noexcept;
-[[nodiscard]] char encode(FixCxlRejResponseTo v) noexcept;
-[[nodiscard]] char encode(FixCxlRejReason v) noexcept;
+// Enumerated fields use the core's order vocabulary (core/primitives/orders.hpp): Side (54),
+// OrderType (40), TimeInForce (59), ExecType (150), OrderStatus (39), RejectReason (103 / 102) and
+// OrderAction (434). Their wire codes are written in one place, fix_mapping.hpp.
 
 // Parses a FIX UTCTimestamp "YYYYMMDD-HH:MM:SS[.fraction]" (fraction 1..9 digits) into nanoseconds
 // since the Unix epoch. Errc::kGarbage for anything else. Never allocates.
@@ -105,11 +61,11 @@ struct FixNewOrder {
   FixClOrdId cl_ord_id;
   FixAccountId account;  // empty when Account (1) is absent
   FixSymbol symbol;
-  FixSide side = FixSide::kNone;
+  Side side = Side::kNone;
   Qty qty;  // OrderQty (38), parsed exactly; zero or off-lot values are left to the venue's checks
-  FixOrdType ord_type = FixOrdType::kNone;
+  OrderType ord_type = OrderType::kNone;
   Price price;                                          // Price (44); zero for a market order
-  FixTimeInForce time_in_force = FixTimeInForce::kGtc;  // GTC when 59 is absent
+  TimeInForce time_in_force = TimeInForce::kGtc;  // GTC when 59 is absent
   bool post_only = false;                               // ExecInst (18) contains '6'
   std::int64_t transact_time_ns = 0;                    // TransactTime (60), ns since the epoch
 };
@@ -120,7 +76,7 @@ struct FixCancel {
   FixClOrdId cl_ord_id;
   FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
-  FixSide side = FixSide::kNone;
+  Side side = Side::kNone;
 };
 
 // OrderCancelReplaceRequest (G).
@@ -129,9 +85,9 @@ struct FixReplace {
   FixClOrdId cl_ord_id;
   FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
-  FixSide side = FixSide::kNone;
+  Side side = Side::kNone;
   Qty qty;
-  FixOrdType ord_type = FixOrdType::kNone;
+  OrderType ord_type = OrderType::kNone;
   Price price;  // zero for a market order
 };
 
@@ -140,10 +96,10 @@ struct FixStatusRequest {
   CompId session;
   FixClOrdId cl_ord_id;
   FixSymbol symbol;
-  FixSide side = FixSide::kNone;
+  Side side = Side::kNone;
 };
 
-// ExecutionReport (8), sent to `session`. LastPx/LastQty are written only for ExecType trade,
+// ExecutionReport (8), sent to `session`. LastPx/LastQty are written only for a fill (150=F),
 // OrdRejReason only for ExecType rejected, OrigClOrdID and Text only when not empty.
 struct FixExecReport {
   CompId session;
@@ -152,15 +108,15 @@ struct FixExecReport {
   FixClOrdId cl_ord_id;
   FixClOrdId orig_cl_ord_id;
   FixSymbol symbol;
-  FixSide side = FixSide::kNone;
-  FixExecType exec_type = FixExecType::kNone;
-  FixOrdStatus ord_status = FixOrdStatus::kNone;
+  Side side = Side::kNone;
+  ExecType exec_type = ExecType::kNone;  // kPartialFill and kFill are both 150=F
+  OrderStatus ord_status = OrderStatus::kNone;
   Qty cum_qty;
   Qty leaves_qty;
   Price avg_px;
   Price last_px;
   Qty last_qty;
-  std::uint16_t ord_rej_reason = 0;  // FIX OrdRejReason (103) code
+  RejectReason reject_reason = RejectReason::kNone;  // OrdRejReason (103), written on 150=8
   FixFreeText text;
 };
 
@@ -170,9 +126,9 @@ struct FixCancelReject {
   VenueId order_id;
   FixClOrdId cl_ord_id;
   FixClOrdId orig_cl_ord_id;
-  FixOrdStatus ord_status = FixOrdStatus::kNone;
-  FixCxlRejResponseTo response_to = FixCxlRejResponseTo::kNone;
-  FixCxlRejReason reason = FixCxlRejReason::kNone;
+  OrderStatus ord_status = OrderStatus::kNone;
+  OrderAction response_to = OrderAction::kNone;  // CxlRejResponseTo (434): kCancel or kReplace
+  RejectReason reason = RejectReason::kNone;     // CxlRejReason (102); kNone: 102 is not written
   FixFreeText text;
 };
 
@@ -183,4 +139,4 @@ static_assert(std::is_trivially_copyable_v<FixStatusRequest>);
 static_assert(std::is_trivially_copyable_v<FixExecReport>);
 static_assert(std::is_trivially_copyable_v<FixCancelReject>);
 
-}  // namespace keel::sim
+}  // namespace keel::protocol::fix

@@ -1,4 +1,5 @@
-// The one way keel includes QuickFIX 1.15.1 (sim-private; never from a public keel header).
+// The one way keel includes QuickFIX 1.15.1 (from fix_codec.hpp and .cpp files only; never from a
+// public sim or gateway header).
 //
 // QuickFIX's headers use dynamic exception specifications (`throw(FIX::FieldNotFound)`), which are
 // ill-formed in C++17/20. This wrapper first includes every system header QuickFIX includes (so their

@@ -1,8 +1,10 @@
-#include "fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_codec.hpp"
 
 #include <string>
 
-namespace keel::sim::fix_detail {
+#include "keel/protocol/fix/fix_mapping.hpp"
+
+namespace keel::protocol::fix {
 namespace {
 
 // FIX tag numbers used by the venue (VENUE.md).
@@ -59,33 +61,34 @@ DecodeError read_text(const FIX::FieldMap& m, int tag, bool required, FixText<N>
   return {};
 }
 
-DecodeError read_side(const FIX::FieldMap& m, FixSide& out) {
+DecodeError read_side(const FIX::FieldMap& m, Side& out) {
   const std::string* s = find(m, kSide);
   if (s == nullptr) return session_reject(kSide, kRejectRequiredTagMissing, "Required tag missing");
-  out = decode_fix_side(*s);
-  if (out == FixSide::kNone) return session_reject(kSide, kRejectValueIncorrect, "Unknown Side");
+  out = decode_side(*s);
+  if (out == Side::kNone) return session_reject(kSide, kRejectValueIncorrect, "Unknown Side");
   return {};
 }
 
-DecodeError read_ord_type(const FIX::FieldMap& m, FixOrdType& out) {
+// Market and limit only (the others are initiator-side vocabulary until a venue accepts them).
+DecodeError read_ord_type(const FIX::FieldMap& m, OrderType& out) {
   const std::string* s = find(m, kOrdType);
   if (s == nullptr)
     return session_reject(kOrdType, kRejectRequiredTagMissing, "Required tag missing");
-  out = decode_fix_ord_type(*s);
-  if (out == FixOrdType::kNone)
+  out = decode_ord_type(*s);
+  if (out != OrderType::kMarket && out != OrderType::kLimit)
     return session_reject(kOrdType, kRejectValueIncorrect, "Unknown OrdType");
   return {};
 }
 
 // Absent → GTC.
-DecodeError read_time_in_force(const FIX::FieldMap& m, FixTimeInForce& out) {
+DecodeError read_time_in_force(const FIX::FieldMap& m, TimeInForce& out) {
   const std::string* s = find(m, kTimeInForce);
   if (s == nullptr) {
-    out = FixTimeInForce::kGtc;
+    out = TimeInForce::kGtc;
     return {};
   }
-  out = decode_fix_time_in_force(*s);
-  if (out == FixTimeInForce::kNone) {
+  out = decode_time_in_force(*s);
+  if (out == TimeInForce::kNone) {
     return session_reject(kTimeInForce, kRejectValueIncorrect, "Unknown TimeInForce");
   }
   return {};
@@ -106,9 +109,9 @@ DecodeError read_decimal(const FIX::FieldMap& m, int tag, bool required, T& out)
 }
 
 // Price is required for a limit order; for a market order it is checked when present, then ignored.
-DecodeError read_price(const FIX::FieldMap& m, FixOrdType type, Price& out) {
-  if (auto e = read_decimal(m, kPrice, type == FixOrdType::kLimit, out)) return e;
-  if (type == FixOrdType::kMarket) out = Price{};
+DecodeError read_price(const FIX::FieldMap& m, OrderType type, Price& out) {
+  if (auto e = read_decimal(m, kPrice, type == OrderType::kLimit, out)) return e;
+  if (type == OrderType::kMarket) out = Price{};
   return {};
 }
 
@@ -208,18 +211,18 @@ FIX::Message encode(const FixExecReport& r) {
   m.setField(kClOrdId, std::string(r.cl_ord_id.view()));
   if (!r.orig_cl_ord_id.empty()) m.setField(kOrigClOrdId, std::string(r.orig_cl_ord_id.view()));
   m.setField(kSymbol, std::string(r.symbol.view()));
-  m.setField(kSide, one_char(encode(r.side)));
-  m.setField(kExecType, one_char(encode(r.exec_type)));
-  m.setField(kOrdStatus, one_char(encode(r.ord_status)));
+  m.setField(kSide, one_char(fix_side(r.side)));
+  m.setField(kExecType, one_char(fix_exec_type(r.exec_type)));
+  m.setField(kOrdStatus, one_char(fix_ord_status(r.ord_status)));
   m.setField(kCumQty, decimal(r.cum_qty.raw()));
   m.setField(kLeavesQty, decimal(r.leaves_qty.raw()));
   m.setField(kAvgPx, decimal(r.avg_px.raw()));
-  if (r.exec_type == FixExecType::kTrade) {
+  if (r.exec_type == ExecType::kPartialFill || r.exec_type == ExecType::kFill) {
     m.setField(kLastPx, decimal(r.last_px.raw()));
     m.setField(kLastQty, decimal(r.last_qty.raw()));
   }
-  if (r.exec_type == FixExecType::kRejected)
-    m.setField(kOrdRejReason, std::to_string(r.ord_rej_reason));
+  if (r.exec_type == ExecType::kRejected)
+    m.setField(kOrdRejReason, std::to_string(fix_ord_rej_reason(r.reject_reason)));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
   return m;
 }
@@ -229,9 +232,10 @@ FIX::Message encode(const FixCancelReject& r) {
   m.setField(kOrderId, r.order_id.empty() ? std::string("NONE") : std::string(r.order_id.view()));
   m.setField(kClOrdId, std::string(r.cl_ord_id.view()));
   m.setField(kOrigClOrdId, std::string(r.orig_cl_ord_id.view()));
-  m.setField(kOrdStatus, one_char(encode(r.ord_status)));
-  m.setField(kCxlRejResponseTo, one_char(encode(r.response_to)));
-  if (r.reason != FixCxlRejReason::kNone) m.setField(kCxlRejReason, one_char(encode(r.reason)));
+  m.setField(kOrdStatus, one_char(fix_ord_status(r.ord_status)));
+  m.setField(kCxlRejResponseTo, one_char(fix_cxl_rej_response_to(r.response_to)));
+  if (const int reason = fix_cxl_rej_reason(r.reason); reason >= 0)
+    m.setField(kCxlRejReason, std::to_string(reason));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
   return m;
 }
@@ -252,4 +256,4 @@ FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error) {
   return m;
 }
 
-}  // namespace keel::sim::fix_detail
+}  // namespace keel::protocol::fix

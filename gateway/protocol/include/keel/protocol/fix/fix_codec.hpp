@@ -1,15 +1,16 @@
-// FIX 4.4 messages <-> fix_messages.hpp values (sim-private; the only code besides fix_acceptor.cpp
-// that touches QuickFIX types). Works without a data dictionary: every required field is checked
-// here.
+// FIX 4.4 messages <-> fix_messages.hpp values, with QuickFIX's FIX::Message. The only protocol
+// header that names QuickFIX types: include it only from .cpp files (sim's acceptor, the gateway's
+// initiator), never from a public header of sim or gateway. Works without a data dictionary: every
+// required field is checked here. Wire codes come from fix_mapping.hpp.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-#include "fix/quickfix.hpp"
-#include "keel/sim/fix_messages.hpp"
+#include "keel/protocol/fix/fix_messages.hpp"
+#include "keel/protocol/fix/quickfix.hpp"
 
-namespace keel::sim::fix_detail {
+namespace keel::protocol::fix {
 
 // Why an incoming message was not decoded, and how to answer it.
 struct DecodeError {
@@ -29,7 +30,8 @@ inline constexpr int kBusinessRejectOther = 0;
 inline constexpr int kBusinessRejectUnsupportedMsgType = 3;
 
 // Each decoder fills `out` (with out.session = session) from the message body, or returns the error
-// to answer with. Contract: msg is an application message of the matching MsgType.
+// to answer with. Contract: msg is an application message of the matching MsgType. OrdType (40)
+// accepts market and limit only (VENUE.md); other codes get a session Reject "Unknown OrdType".
 DecodeError decode(const FIX::Message& msg, std::string_view session, FixNewOrder& out);
 DecodeError decode(const FIX::Message& msg, std::string_view session, FixCancel& out);
 DecodeError decode(const FIX::Message& msg, std::string_view session, FixReplace& out);
@@ -42,4 +44,4 @@ FIX::Message encode(const FixCancelReject& reject);
 // to `ref`'s MsgSeqNum and MsgType. Requires: error is set.
 FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error);
 
-}  // namespace keel::sim::fix_detail
+}  // namespace keel::protocol::fix

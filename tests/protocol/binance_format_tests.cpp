@@ -1,8 +1,7 @@
-// Binance wire formats (sim/binance_format.hpp): every frame of the real captures re-encodes byte for
+// Binance wire formats (keel::protocol::binance): every frame of the real captures re-encodes byte for
 // byte, depth ids let Binance's sync procedure rebuild the venue's book, control messages parse into
 // requests or the exact error replies.
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <map>
 #include <random>
@@ -13,38 +12,12 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/instrument.hpp"
-#include "keel/sim/binance_format.hpp"
+#include "keel/protocol/binance.hpp"
 
 using namespace keel;
-using namespace keel::sim::binance;
+using namespace keel::protocol::binance;
 
 namespace {
-
-// ---- Decoding a captured frame (test side, with simdjson) ----
-
-std::int64_t dec(simdjson::dom::element e) {
-  const std::string_view text = e.get_string().value();
-  const auto parsed = parse_decimal(text);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return parsed.value().raw;
-}
-std::int64_t i64(simdjson::dom::element e) { return e.get_int64().value(); }
-std::uint64_t u64(simdjson::dom::element e) { return e.get_uint64().value(); }
-
-std::vector<Level> levels(simdjson::dom::element e) {
-  std::vector<Level> out;
-  simdjson::dom::array arr;
-  EXPECT_EQ(e.get_array().get(arr), simdjson::SUCCESS);
-  for (simdjson::dom::element l : arr) {
-    simdjson::dom::array pair;
-    EXPECT_EQ(l.get_array().get(pair), simdjson::SUCCESS);
-    simdjson::dom::element p, q;
-    EXPECT_EQ(pair.at(0).get(p), simdjson::SUCCESS);
-    EXPECT_EQ(pair.at(1).get(q), simdjson::SUCCESS);
-    out.push_back(Level{Price::from_raw(dec(p)), Qty::from_raw(dec(q))});
-  }
-  return out;
-}
 
 // The symbol formats of the captured symbols: spot writes 8 decimals; futures the tick/lot precision.
 class Formats {
@@ -70,92 +43,65 @@ class Formats {
   InstrumentRegistry registry_;
 };
 
-// Decodes one captured frame and encodes it again with our encoders.
-std::string reencode(Market market, const Formats& formats, const std::string& frame, std::string* kind_out) {
-  simdjson::dom::parser parser;
-  const simdjson::dom::element root = parser.parse(frame).value();
-  const std::string_view stream = root["stream"].get_string().value();
-  const simdjson::dom::element d = root["data"].value();
-  const auto name = parse_stream_name(stream);
-  EXPECT_TRUE(name.ok()) << stream;
+// Decodes one captured frame with the protocol's decoder and encodes it again with its encoders.
+std::string reencode(Decoder& decoder, Market market, const Formats& formats, const std::string& frame,
+                     std::string* kind_out) {
+  Frame f;
+  const DecodeError err = decoder.decode(frame, f);
+  EXPECT_EQ(err, DecodeError::kNone) << to_string(err) << " in " << frame;
   std::string out;
+  std::string stream;
+  append_stream_name(stream, f.stream);
   begin_combined(out, stream);
-  switch (name.value().kind) {
-    case StreamKind::kAggTrade: {
-      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+  const SymbolFormat fmt = formats.get(f.symbol.view());
+  switch (f.kind) {
+    case FrameKind::kAggTrade: {
       AggTradeMsg m;
-      m.event_time_ms = i64(d["E"].value());
-      m.agg_id = u64(d["a"].value());
-      m.price = Price::from_raw(dec(d["p"].value()));
-      m.qty = Qty::from_raw(dec(d["q"].value()));
-      m.first_trade_id = u64(d["f"].value());
-      m.last_trade_id = u64(d["l"].value());
-      m.trade_time_ms = i64(d["T"].value());
-      m.buyer_is_maker = d["m"].get_bool().value();
+      m.event_time_ms = f.trade.event_time_ms;
+      m.agg_id = f.trade.id;
+      m.price = f.trade.price;
+      m.qty = f.trade.qty;
+      m.first_trade_id = f.trade.first_trade_id;
+      m.last_trade_id = f.trade.last_trade_id;
+      m.trade_time_ms = f.trade.trade_time_ms;
+      m.buyer_is_maker = f.trade.buyer_is_maker;
       encode_agg_trade(out, market, fmt, m);
       *kind_out = "aggTrade";
       break;
     }
-    case StreamKind::kBookTicker: {
-      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
+    case FrameKind::kBookTicker: {
       BookTickerMsg m;
-      m.update_id = u64(d["u"].value());
-      m.bid_price = Price::from_raw(dec(d["b"].value()));
-      m.bid_qty = Qty::from_raw(dec(d["B"].value()));
-      m.ask_price = Price::from_raw(dec(d["a"].value()));
-      m.ask_qty = Qty::from_raw(dec(d["A"].value()));
-      if (market == Market::kFutures) {
-        m.transaction_time_ms = i64(d["T"].value());
-        m.event_time_ms = i64(d["E"].value());
-      }
+      m.update_id = f.book_ticker.update_id;
+      m.bid_price = f.book_ticker.bid_price;
+      m.bid_qty = f.book_ticker.bid_qty;
+      m.ask_price = f.book_ticker.ask_price;
+      m.ask_qty = f.book_ticker.ask_qty;
+      m.transaction_time_ms = f.book_ticker.transaction_time_ms;
+      m.event_time_ms = f.book_ticker.event_time_ms;
       encode_book_ticker(out, market, fmt, m);
       *kind_out = "bookTicker";
       break;
     }
-    case StreamKind::kDepthDiff: {
-      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
-      const std::vector<Level> bids = levels(d["b"].value());
-      const std::vector<Level> asks = levels(d["a"].value());
+    case FrameKind::kDepthUpdate: {
       DepthMsg m;
-      m.event_time_ms = i64(d["E"].value());
-      m.first_update_id = u64(d["U"].value());
-      m.final_update_id = u64(d["u"].value());
-      if (market == Market::kFutures) {
-        m.transaction_time_ms = i64(d["T"].value());
-        m.prev_final_update_id = u64(d["pu"].value());
-      }
-      m.bids = bids;
-      m.asks = asks;
+      m.event_time_ms = f.depth.event_time_ms;
+      m.transaction_time_ms = f.depth.transaction_time_ms;
+      m.first_update_id = f.depth.first_update_id;
+      m.final_update_id = f.depth.final_update_id;
+      m.prev_final_update_id = f.depth.prev_final_update_id;
+      EXPECT_EQ(f.depth.has_prev_final, market == Market::kFutures);
+      m.bids = f.depth.bids;
+      m.asks = f.depth.asks;
       encode_depth_diff(out, market, fmt, m);
       *kind_out = "depth";
       break;
     }
-    case StreamKind::kKline: {
-      const SymbolFormat fmt = formats.get(d["s"].get_string().value());
-      const simdjson::dom::element k = d["k"].value();
-      KlineMsg m;
-      m.event_time_ms = i64(d["E"].value());
-      m.open_time_ms = i64(k["t"].value());
-      m.close_time_ms = i64(k["T"].value());
-      m.interval = parse_kline_interval(k["i"].get_string().value()).value();
-      m.first_trade_id = i64(k["f"].value());
-      m.last_trade_id = i64(k["L"].value());
-      m.open = Price::from_raw(dec(k["o"].value()));
-      m.close = Price::from_raw(dec(k["c"].value()));
-      m.high = Price::from_raw(dec(k["h"].value()));
-      m.low = Price::from_raw(dec(k["l"].value()));
-      m.volume = Qty::from_raw(dec(k["v"].value()));
-      m.trade_count = i64(k["n"].value());
-      m.closed = k["x"].get_bool().value();
-      m.quote_volume = Notional::from_raw(dec(k["q"].value()));
-      m.taker_buy_volume = Qty::from_raw(dec(k["V"].value()));
-      m.taker_buy_quote_volume = Notional::from_raw(dec(k["Q"].value()));
-      encode_kline(out, fmt, m);
+    case FrameKind::kKline:
+      encode_kline(out, fmt, f.kline);
       *kind_out = "kline";
       break;
-    }
     default:
-      ADD_FAILURE() << "unexpected stream " << stream;
+      ADD_FAILURE() << "unexpected frame " << frame;
   }
   end_combined(out);
   return out;
@@ -165,9 +111,10 @@ void expect_all_frames_round_trip(const char* file, Market market) {
   const Capture cap = load_capture_file(test::shared_data(file));
   const Formats formats(market);
   std::map<std::string, int> seen;
+  Decoder decoder;
   for (const CaptureRecord& r : cap.records) {
     std::string kind;
-    ASSERT_EQ(reencode(market, formats, r.frame, &kind), r.frame);
+    ASSERT_EQ(reencode(decoder, market, formats, r.frame, &kind), r.frame);
     ++seen[kind];
   }
   for (const char* kind : {"aggTrade", "bookTicker", "depth", "kline"}) EXPECT_GT(seen[kind], 0) << kind;
@@ -303,7 +250,7 @@ std::vector<Level> to_levels(const Side& side) {
   return out;
 }
 
-// Diffs and snapshots travel as JSON: encoded with our encoders, decoded as a client would.
+// Diffs and snapshots travel as JSON: encoded with our encoders, decoded with our decoder, as a client would.
 SymbolFormat book_format() { return make_symbol_format("BTCUSDT", 8, 8, 8).value(); }
 
 DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
@@ -311,17 +258,15 @@ DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
   d.msg.asks = d.asks;
   std::string wire;
   encode_depth_diff(wire, market, book_format(), d.msg);
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
-  const std::vector<Level> bids = levels(e["b"].value());
-  const std::vector<Level> asks = levels(e["a"].value());
+  static Decoder decoder;
+  Frame f;
+  EXPECT_EQ(decoder.decode(wire, f), DecodeError::kNone) << wire;
   DepthMsg m;
-  m.first_update_id = u64(e["U"].value());
-  m.final_update_id = u64(e["u"].value());
-  if (market == Market::kFutures) m.prev_final_update_id = u64(e["pu"].value());
-  m.bids = bids;
-  m.asks = asks;
+  m.first_update_id = f.depth.first_update_id;
+  m.final_update_id = f.depth.final_update_id;
+  if (market == Market::kFutures) m.prev_final_update_id = f.depth.prev_final_update_id;
+  m.bids = f.depth.bids;
+  m.asks = f.depth.asks;
   return sync.apply(m);
 }
 
@@ -332,12 +277,12 @@ void load_snapshot(Market market, DepthSync& sync, std::uint64_t id, const Side&
   const std::vector<Level> asks_in = to_levels(ask_side);
   std::string wire;
   encode_depth_snapshot(wire, market, book_format(), DepthSnapshot{id, 1, 2, best_bids_first, asks_in});
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  EXPECT_EQ(parser.parse(wire).get(e), simdjson::SUCCESS);
-  const std::vector<Level> bids = levels(e["bids"].value());
-  const std::vector<Level> asks = levels(e["asks"].value());
-  sync.load_snapshot(u64(e["lastUpdateId"].value()), bids, asks);
+  // The REST snapshot decodes like spot's partial depth ({"lastUpdateId",…,"bids","asks"}).
+  static Decoder decoder;
+  Frame f;
+  EXPECT_EQ(decoder.decode(wire, f), DecodeError::kNone) << wire;
+  EXPECT_EQ(f.kind, FrameKind::kPartialDepth);
+  sync.load_snapshot(f.depth.final_update_id, f.depth.bids, f.depth.asks);
 }
 
 void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
