@@ -1,32 +1,6 @@
 #include "keel/sim/matching_venue.hpp"
 
 namespace keel::sim {
-namespace {
-
-OrderStatus core_status(OrdStatus s) noexcept {
-  switch (s) {
-    case OrdStatus::kNew: return OrderStatus::kNew;
-    case OrdStatus::kPartiallyFilled: return OrderStatus::kPartiallyFilled;
-    case OrdStatus::kFilled: return OrderStatus::kFilled;
-    case OrdStatus::kCanceled: return OrderStatus::kCanceled;
-    case OrdStatus::kRejected: return OrderStatus::kRejected;
-    case OrdStatus::kNone: break;
-  }
-  return OrderStatus::kNone;
-}
-
-RejectReason cancel_reject_reason(const CancelReject& r) noexcept {
-  switch (r.reason) {
-    case CxlRejReason::kTooLate: return RejectReason::kTooLate;
-    case CxlRejReason::kUnknownOrder: return RejectReason::kUnknownOrder;
-    case CxlRejReason::kDuplicateClOrdId: return RejectReason::kDuplicateClOrdId;
-    case CxlRejReason::kOther: return r.detail != RejectReason::kNone ? r.detail : RejectReason::kInvalidOrder;
-    case CxlRejReason::kNone: break;
-  }
-  return RejectReason::kInvalidOrder;
-}
-
-}  // namespace
 
 MatchingVenue::MatchingVenue(std::span<const VenueSymbol> symbols, const EngineConfig& engine,
                              const MatchingVenueParams& params, std::unique_ptr<OrderFlow> flow)
@@ -78,20 +52,16 @@ void MatchingVenue::on_execution(const Execution& e) noexcept {
   r.header.instrument = e.instrument;
   r.client_order_id = id_of(e.cl_ord_id);
   r.exec_id = static_cast<std::uint32_t>(e.exec_id);
-  const OrderStatus status = core_status(e.ord_status);
-  switch (e.exec_type) {
-    case VenueExecType::kNew: r.header.subtype = static_cast<std::uint8_t>(ExecType::kNew); break;
-    case VenueExecType::kTrade:
-      r.header.subtype = static_cast<std::uint8_t>(e.leaves_qty.is_zero() ? ExecType::kFill : ExecType::kPartialFill);
-      r.last_price = e.last_px;
-      r.last_qty = e.last_qty;
-      r.fee = e.fee;
-      if (e.maker) r.header.flags = kFlagMaker;
-      break;
-    case VenueExecType::kCanceled: r.header.subtype = static_cast<std::uint8_t>(ExecType::kCanceled); break;
-    case VenueExecType::kReplaced: r.header.subtype = static_cast<std::uint8_t>(ExecType::kReplaced); break;
-    case VenueExecType::kRejected: r.header.subtype = static_cast<std::uint8_t>(ExecType::kRejected); break;
-    case VenueExecType::kNone: return;
+  // The venue's vocabulary in the core's terms: the converters of venue_types.hpp (one mapping).
+  const OrderStatus status = to_order_status(e.ord_status);
+  const ExecType type = to_exec_type(e.exec_type, e.leaves_qty);
+  if (type == ExecType::kNone) return;
+  r.header.subtype = static_cast<std::uint8_t>(type);
+  if (e.exec_type == VenueExecType::kTrade) {
+    r.last_price = e.last_px;
+    r.last_qty = e.last_qty;
+    r.fee = e.fee;
+    if (e.maker) r.header.flags = kFlagMaker;
   }
   r.header.detail = e.exec_type == VenueExecType::kRejected ? static_cast<std::uint8_t>(e.reject_reason)
                                                             : static_cast<std::uint8_t>(status);
@@ -111,7 +81,7 @@ void MatchingVenue::on_cancel_reject(const CancelReject& c) noexcept {
   r.header.ts_local = c.ts + params_.report_ns;
   r.header.instrument = c.instrument;
   r.header.subtype = static_cast<std::uint8_t>(ExecType::kCancelRejected);
-  r.header.detail = static_cast<std::uint8_t>(cancel_reject_reason(c));
+  r.header.detail = static_cast<std::uint8_t>(to_reject_reason(c.reason, c.detail));
   r.client_order_id = id_of(c.cl_ord_id);
   answer(r);
 }

@@ -564,17 +564,6 @@ TEST(MatchingEngine, Issue8ListenerCallbacksAreNoexceptLikeTheEntryPoints) {
   SUCCEED();
 }
 
-TEST(VenueTypes, FixCodes) {
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kUnknownSymbol), 1);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kDuplicateClOrdId), 6);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kQtyOffLot), 13);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kPriceOffTick), 18);
-  EXPECT_EQ(fix_ord_rej_reason(RejectReason::kPostOnlyWouldCross), 99);
-  EXPECT_EQ(fix_cxl_rej_reason(CxlRejReason::kUnknownOrder), 1);
-  EXPECT_EQ(fix_cxl_rej_reason(CxlRejReason::kTooLate), 0);
-  EXPECT_EQ(fix_exec_type(VenueExecType::kTrade), 'F');
-  EXPECT_EQ(fix_exec_type(VenueExecType::kReplaced), '5');
-  EXPECT_EQ(fix_ord_status(OrdStatus::kPartiallyFilled), '1');
 // The venue's vocabulary in the core's terms (its FIX codes are tested in protocol_fix_mapping_tests).
 TEST(VenueTypes, CoreVocabulary) {
   EXPECT_EQ(to_exec_type(VenueExecType::kTrade, Qty::from_raw(1)), ExecType::kPartialFill);

@@ -207,6 +207,7 @@ char fix_cxl_rej_response_to(OrderAction v) noexcept {
     case OrderAction::kCancel: return '1';
     case OrderAction::kReplace: return '2';
     case OrderAction::kNew:
+    case OrderAction::kStatus:
     case OrderAction::kNone: break;
   }
   return '\0';
