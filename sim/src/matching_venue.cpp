@@ -87,14 +87,17 @@ void MatchingVenue::on_cancel_reject(const CancelReject& c) noexcept {
 }
 
 void MatchingVenue::apply(const OrderCommand& c, std::int64_t at) noexcept {
+  const auto head = [&](auto& q) {  // the fields every request of the core's account shares
+    q.ts = at;
+    q.account = kClient;
+    q.instrument = c.instrument;
+    q.cl_ord_id = codec_.format(c.client_order_id);
+    q.side = c.side;
+  };
   switch (c.action) {
     case OrderAction::kNew: {
       OrderRequest q;
-      q.ts = at;
-      q.account = kClient;
-      q.instrument = c.instrument;
-      q.cl_ord_id = codec_.format(c.client_order_id);
-      q.side = c.side;
+      head(q);
       // Stop-loss and take-profit: the strategy decided the trigger; the venue fills them at market.
       q.type = c.type == OrderType::kLimit ? OrderType::kLimit : OrderType::kMarket;
       q.tif = q.type == OrderType::kMarket ? TimeInForce::kIoc : c.tif;
@@ -106,23 +109,15 @@ void MatchingVenue::apply(const OrderCommand& c, std::int64_t at) noexcept {
     }
     case OrderAction::kCancel: {
       CancelRequest q;
-      q.ts = at;
-      q.account = kClient;
-      q.instrument = c.instrument;
-      q.cl_ord_id = codec_.format(c.client_order_id);
+      head(q);
       q.orig_cl_ord_id = codec_.format(c.orig_client_order_id);
-      q.side = c.side;
       engine_.cancel(q);
       return;
     }
     case OrderAction::kReplace: {
       ReplaceRequest q;
-      q.ts = at;
-      q.account = kClient;
-      q.instrument = c.instrument;
-      q.cl_ord_id = codec_.format(c.client_order_id);
+      head(q);
       q.orig_cl_ord_id = codec_.format(c.orig_client_order_id);
-      q.side = c.side;
       q.price = c.price;
       q.qty = c.qty;
       engine_.replace(q);

@@ -151,49 +151,45 @@ bool OrderManager::add_new(OrderCommand& command, std::uint32_t tag, Nanos now) 
   return true;
 }
 
-bool OrderManager::make_cancel(std::uint32_t order_id, OrderCommand& command, Nanos now) noexcept {
+OmsOrder* OrderManager::amendable(std::uint32_t order_id) noexcept {
   OmsOrder* o = lookup(order_id);
-  if (o == nullptr || !o->live() || o->pending != OrderAction::kNone || o->status == OrderStatus::kUnknown) return false;
+  if (o == nullptr || !o->live() || o->pending != OrderAction::kNone || o->status == OrderStatus::kUnknown) return nullptr;
+  return o;
+}
+
+void OrderManager::begin_amend(OmsOrder& o, OrderAction action, Price price, Qty qty, OrderCommand& command,
+                               Nanos now) noexcept {
   const std::uint32_t id = next_id();
   command = OrderCommand{};
   command.ts = now;
   command.client_order_id = id;
-  command.orig_client_order_id = o->current_id;
-  command.instrument = o->instrument;
-  command.action = OrderAction::kCancel;
-  command.side = o->side;
-  command.type = o->type;
-  command.qty = o->qty;
-  command.price = o->price;
-  o->settled = o->status;
-  set_status(*o, OrderStatus::kPendingCancel);
-  begin_pending(*o, OrderAction::kCancel, id, now);
+  command.orig_client_order_id = o.current_id;
+  command.instrument = o.instrument;
+  command.action = action;
+  command.side = o.side;
+  command.type = o.type;
+  command.tif = o.tif;
+  command.price = price;
+  command.qty = qty;
+  o.settled = o.status;
+  set_status(o, action == OrderAction::kCancel ? OrderStatus::kPendingCancel : OrderStatus::kPendingReplace);
+  begin_pending(o, action, id, now);
+}
+
+bool OrderManager::make_cancel(std::uint32_t order_id, OrderCommand& command, Nanos now) noexcept {
+  OmsOrder* o = amendable(order_id);
+  if (o == nullptr) return false;
+  begin_amend(*o, OrderAction::kCancel, o->price, o->qty, command, now);
   ++stats_.cancels;
   return true;
 }
 
 bool OrderManager::make_replace(std::uint32_t order_id, Price price, Qty qty, OrderCommand& command, Nanos now) noexcept {
-  OmsOrder* o = lookup(order_id);
-  if (o == nullptr || !o->live() || o->pending != OrderAction::kNone || o->status == OrderStatus::kUnknown ||
-      !qty.is_positive())
-    return false;
-  const std::uint32_t id = next_id();
-  command = OrderCommand{};
-  command.ts = now;
-  command.client_order_id = id;
-  command.orig_client_order_id = o->current_id;
-  command.instrument = o->instrument;
-  command.action = OrderAction::kReplace;
-  command.side = o->side;
-  command.type = o->type;
-  command.tif = o->tif;
-  command.price = price;
-  command.qty = qty;
-  o->settled = o->status;
+  OmsOrder* o = amendable(order_id);
+  if (o == nullptr || !qty.is_positive()) return false;
   o->pending_price = price;
   o->pending_qty = qty;
-  set_status(*o, OrderStatus::kPendingReplace);
-  begin_pending(*o, OrderAction::kReplace, id, now);
+  begin_amend(*o, OrderAction::kReplace, price, qty, command, now);
   ++stats_.replaces;
   return true;
 }

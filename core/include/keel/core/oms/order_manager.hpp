@@ -149,6 +149,10 @@ class OrderManager {
   void forget_ids(const OmsOrder& o) noexcept;
   bool seen_before(std::uint32_t order_id, std::uint32_t exec_id) noexcept;
   void begin_pending(OmsOrder& o, OrderAction action, std::uint32_t id, Nanos now) noexcept;
+  // A live order with no request pending and not Unknown, or null.
+  OmsOrder* amendable(std::uint32_t order_id) noexcept;
+  // Fills in a cancel / replace command and makes the order PendingCancel / PendingReplace.
+  void begin_amend(OmsOrder& o, OrderAction action, Price price, Qty qty, OrderCommand& command, Nanos now) noexcept;
   void end_pending(OmsOrder& o) noexcept;
   void apply_fill(OmsOrder& o, const ExecReport& r, ReportResult& result) noexcept;
   void add_working(const OmsOrder& o, std::int64_t sign) noexcept;
