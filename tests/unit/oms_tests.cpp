@@ -647,3 +647,106 @@ TEST(ClOrdIdCodec, RejectsEverythingElse) {
   EXPECT_FALSE(codec.parse(upper + "1").has_value());
   EXPECT_TRUE(codec.parse(p + "4294967295").has_value());
 }
+
+// ---- Issue 8 review: the Unknown state's edges ----
+
+// An OMS with a 1-second ack timeout and one acknowledged order (id 1: buy 10 @ 100).
+struct Timed {
+  OrderManager m{8, 2, kNanosPerSecond};
+  std::uint32_t id = 0;
+  Timed() {
+    OrderCommand c = new_limit(Side::kBuy, "100", "10");
+    EXPECT_TRUE(m.add_new(c, 0, 0));
+    id = c.client_order_id;
+    EXPECT_EQ(m.on_report(rep(ExecType::kNew, id, 1)).outcome, ReportOutcome::kApplied);
+  }
+  // Makes a cancel (or replace) go unanswered past the timeout; returns the status query's id.
+  std::uint32_t lose(OrderCommand& request, bool replace) {
+    EXPECT_TRUE(replace ? m.make_replace(id, px("101"), qty("10"), request, 0) : m.make_cancel(id, request, 0));
+    OrderCommand q;
+    EXPECT_TRUE(m.next_status_query(2 * kNanosPerSecond, q));
+    EXPECT_EQ(q.action, OrderAction::kStatus);
+    EXPECT_EQ(m.find(id)->status, OrderStatus::kUnknown);
+    return q.client_order_id;
+  }
+};
+
+TEST(Oms, AStatusAnswerStillPendingAtTheVenueAsksAgainLater) {
+  Timed t;
+  OrderCommand cancel;
+  const std::uint32_t q = t.lose(cancel, false);
+  ExecReport a = rep(ExecType::kOrderStatus, q, 0, static_cast<std::uint8_t>(OrderStatus::kPendingCancel));
+  a.header.ts_local = 2 * kNanosPerSecond;
+  EXPECT_EQ(t.m.on_report(a).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kUnknown);  // not settled
+  OrderCommand again;
+  EXPECT_FALSE(t.m.next_status_query(2 * kNanosPerSecond + 1, again));
+  EXPECT_TRUE(t.m.next_status_query(3 * kNanosPerSecond, again));  // asked again one timeout later
+  EXPECT_EQ(again.action, OrderAction::kStatus);
+  // A garbage status is invalid and settles nothing either.
+  ExecReport bad = rep(ExecType::kOrderStatus, again.client_order_id, 0, 200);
+  EXPECT_EQ(t.m.on_report(bad).outcome, ReportOutcome::kInvalid);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kUnknown);
+  // The venue's final word settles it; its cum qty differing from the OMS's fills is counted.
+  ExecReport done = rep(ExecType::kOrderStatus, again.client_order_id, 0, static_cast<std::uint8_t>(OrderStatus::kFilled));
+  done.cum_qty = qty("10");
+  EXPECT_EQ(t.m.on_report(done).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kFilled);
+  EXPECT_EQ(t.m.stats().cum_gaps, 1u);
+}
+
+TEST(Oms, AFillOnAnUnknownOrderWithALostCancelWaitsForTheCancelAgain) {
+  Timed t;
+  OrderCommand cancel;
+  (void)t.lose(cancel, false);
+  ExecReport f = fill(ExecType::kPartialFill, t.id, 5, "100", "4", "4");
+  f.header.ts_local = 2 * kNanosPerSecond;
+  EXPECT_EQ(t.m.on_report(f).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kPendingCancel);  // the cancel is still unanswered
+  EXPECT_EQ(t.m.find(t.id)->cum, qty("4"));
+  // Its late answer is still found and settles the order.
+  EXPECT_EQ(t.m.on_report(rep(ExecType::kCanceled, cancel.client_order_id, 6)).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kCanceled);
+  EXPECT_EQ(t.m.open_orders(), 0);
+}
+
+TEST(Oms, AReplaceSettledByAStatusAnswerStillTakesItsLateReplacedAndFills) {
+  Timed t;
+  OrderCommand replace;
+  const std::uint32_t q = t.lose(replace, true);
+  EXPECT_EQ(t.m.on_report(rep(ExecType::kOrderStatus, q, 0, static_cast<std::uint8_t>(OrderStatus::kNew))).outcome,
+            ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kNew);
+  EXPECT_EQ(t.m.find(t.id)->price, px("100"));  // unknown whether it took effect: as before
+  // The venue did apply it: the late Replaced and a fill naming the new id still find the order.
+  EXPECT_EQ(t.m.on_report(rep(ExecType::kReplaced, replace.client_order_id, 7)).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->price, px("101"));
+  EXPECT_EQ(t.m.find(t.id)->current_id, replace.client_order_id);
+  EXPECT_EQ(t.m.on_report(fill(ExecType::kFill, replace.client_order_id, 8, "101", "10", "10")).outcome,
+            ReportOutcome::kApplied);
+  EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kFilled);
+}
+
+TEST(Oms, AHostileFillQuantityNeitherOverflowsNorApplies) {
+  Acked a;
+  ExecReport f = fill(ExecType::kPartialFill, a.id, 2, "0.00000001", "1", "1");
+  f.last_qty = Qty::from_raw(INT64_MAX);
+  EXPECT_EQ(a.m.on_report(f).outcome, ReportOutcome::kInvalid);
+  EXPECT_EQ(a.m.find(a.id)->cum, Qty{});
+  ExecReport g = fill(ExecType::kPartialFill, a.id, 3, "100", "1", "1");
+  g.fee = Notional::from_raw(INT64_MAX);
+  EXPECT_EQ(a.m.on_report(g).outcome, ReportOutcome::kApplied);  // the fee fits once
+  ExecReport h = fill(ExecType::kPartialFill, a.id, 4, "100", "1", "2");
+  h.fee = Notional::from_raw(INT64_MAX);
+  EXPECT_EQ(a.m.on_report(h).outcome, ReportOutcome::kInvalid);  // not twice
+  EXPECT_EQ(a.m.find(a.id)->cum, qty("1"));
+}
+
+TEST(Oms, AReplaceAtOrBelowTheFilledQuantityIsRefused) {
+  Acked a;
+  ASSERT_EQ(a.m.on_report(fill(ExecType::kPartialFill, a.id, 2, "100", "4", "4")).outcome, ReportOutcome::kApplied);
+  OrderCommand c;
+  EXPECT_FALSE(a.m.make_replace(a.id, px("100"), qty("4"), c, 0));
+  EXPECT_FALSE(a.m.make_replace(a.id, px("100"), qty("3"), c, 0));
+  EXPECT_TRUE(a.m.make_replace(a.id, px("100"), qty("5"), c, 0));
+}

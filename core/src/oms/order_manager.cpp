@@ -71,6 +71,7 @@ void OrderManager::forget_ids(const OmsOrder& o) noexcept {
   if (o.current_id != o.order_id) (void)ids_.erase(o.current_id);
   if (o.pending_id != 0 && o.pending_id != o.current_id && o.pending_id != o.order_id) (void)ids_.erase(o.pending_id);
   if (o.query_id != 0) (void)ids_.erase(o.query_id);
+  if (o.orphan_id != 0) (void)ids_.erase(o.orphan_id);
 }
 
 void OrderManager::set_status(OmsOrder& o, OrderStatus s) noexcept {
@@ -104,11 +105,13 @@ bool OrderManager::push_watch(std::uint32_t slot, std::uint32_t id, Nanos due) n
 
 void OrderManager::begin_pending(OmsOrder& o, OrderAction action, std::uint32_t id, Nanos now) noexcept {
   const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
-  (void)ids_.insert(id, slot);
+  const bool mapped = ids_.insert(id, slot);
+  KEEL_ASSERT(mapped);  // at most four ids per slot in a table of four per slot: never full
+  (void)mapped;
   o.pending = action;
   o.pending_id = id;
   o.sent_at = now;
-  (void)push_watch(slot, id, now + ack_timeout_);
+  if (!push_watch(slot, id, now + ack_timeout_)) ++stats_.watch_overflow;
 }
 
 void OrderManager::end_pending(OmsOrder& o) noexcept {
@@ -118,6 +121,23 @@ void OrderManager::end_pending(OmsOrder& o) noexcept {
   o.pending = OrderAction::kNone;
   o.pending_id = 0;
   o.query_id = 0;
+}
+
+void OrderManager::leave_unknown(OmsOrder& o, Nanos now) noexcept {
+  // The venue knows the order (an ack or a fill arrived). A new order's request is answered; a
+  // cancel or replace is still unanswered: back to waiting for it, watched again.
+  const OrderStatus live = o.cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled;
+  if (o.pending == OrderAction::kCancel || o.pending == OrderAction::kReplace) {
+    if (o.query_id != 0) (void)ids_.erase(o.query_id);
+    o.query_id = 0;
+    o.settled = live;
+    set_status(o, o.pending == OrderAction::kCancel ? OrderStatus::kPendingCancel : OrderStatus::kPendingReplace);
+    if (!push_watch(static_cast<std::uint32_t>(&o - orders_.data()), o.pending_id, now + ack_timeout_))
+      ++stats_.watch_overflow;
+    return;
+  }
+  end_pending(o);
+  set_status(o, live);
 }
 
 bool OrderManager::add_new(OrderCommand& command, std::uint32_t tag, Nanos now) noexcept {
@@ -186,7 +206,7 @@ bool OrderManager::make_cancel(std::uint32_t order_id, OrderCommand& command, Na
 
 bool OrderManager::make_replace(std::uint32_t order_id, Price price, Qty qty, OrderCommand& command, Nanos now) noexcept {
   OmsOrder* o = amendable(order_id);
-  if (o == nullptr || !qty.is_positive()) return false;
+  if (o == nullptr || qty <= o->cum) return false;  // at or below what filled: cancel instead
   o->pending_price = price;
   o->pending_qty = qty;
   begin_amend(*o, OrderAction::kReplace, price, qty, command, now);
@@ -223,20 +243,23 @@ bool OrderManager::seen_before(std::uint32_t order_id, std::uint32_t exec_id) no
 }
 
 void OrderManager::apply_fill(OmsOrder& o, const ExecReport& r, ReportResult& result) noexcept {
-  if (!r.last_qty.is_positive() || !r.last_price.is_positive() || o.cum + r.last_qty > o.qty) {
+  // last_qty > qty − cum, not cum + last_qty > qty: a hostile quantity must not overflow the sum.
+  if (!r.last_qty.is_positive() || !r.last_price.is_positive() || r.last_qty > o.qty - o.cum) {
     result.outcome = ReportOutcome::kInvalid;
     return;
   }
   const auto value = multiply(r.last_price, r.last_qty);
-  if (!value.ok()) {
+  const auto notional = value.ok() ? checked_add(o.cum_notional, value.value()) : Result<Notional>(Errc::kOverflow);
+  const auto fees = checked_add(o.fees, r.fee);
+  if (!notional.ok() || !fees.ok()) {
     result.outcome = ReportOutcome::kInvalid;
     return;
   }
   const bool live = o.live();
   if (live) add_working(o, -1);
   o.cum += r.last_qty;
-  o.cum_notional += value.value();
-  o.fees += r.fee;
+  o.cum_notional = notional.value();
+  o.fees = fees.value();
   if (live) add_working(o, +1);
   ++stats_.fills;
   result.fill = true;
@@ -277,10 +300,9 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
                                  (r.client_order_id == o->pending_id || r.client_order_id == o->query_id);
     switch (type) {
       case ExecType::kNew:
-        if (o->pending == OrderAction::kNew) {
-          end_pending(*o);
-          set_status(*o, OrderStatus::kNew);
-        } else if (o->status == OrderStatus::kUnknown) {
+        if (o->status == OrderStatus::kUnknown) {
+          leave_unknown(*o, r.header.ts_local);
+        } else if (o->pending == OrderAction::kNew) {
           end_pending(*o);
           set_status(*o, OrderStatus::kNew);
         } else {
@@ -290,10 +312,7 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
         break;
       case ExecType::kPartialFill:
       case ExecType::kFill:
-        if (o->status == OrderStatus::kUnknown) {
-          end_pending(*o);
-          set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
-        }
+        if (o->status == OrderStatus::kUnknown) leave_unknown(*o, r.header.ts_local);
         apply_fill(*o, r, result);
         break;
       case ExecType::kCanceled:
@@ -305,20 +324,37 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
           set_status(*o, type == ExecType::kCanceled ? OrderStatus::kCanceled : OrderStatus::kExpired);
         }
         break;
-      case ExecType::kReplaced:
-        if (o->pending == OrderAction::kReplace && answers_pending) {
-          add_working(*o, -1);
-          if (o->current_id != o->order_id) (void)ids_.erase(o->current_id);
-          o->current_id = o->pending_id;
-          o->price = o->pending_price;
-          o->qty = o->pending_qty;
-          add_working(*o, +1);
-          end_pending(*o);
-          set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
-        } else {
+      case ExecType::kReplaced: {
+        const bool answered = o->pending == OrderAction::kReplace && answers_pending;
+        const bool late = !answered && o->orphan_id != 0 && r.client_order_id == o->orphan_id && o->live();
+        if (!answered && !late) {
           result.outcome = ReportOutcome::kOutOfOrder;
+          break;
+        }
+        // The replace took effect: answered in time, or late after a status answer had settled it.
+        const std::uint32_t new_id = answered ? o->pending_id : o->orphan_id;
+        add_working(*o, -1);
+        if (o->current_id != o->order_id) (void)ids_.erase(o->current_id);
+        o->current_id = new_id;
+        o->orphan_id = 0;
+        o->price = o->pending_price;
+        o->qty = o->pending_qty;
+        add_working(*o, +1);
+        const OrderStatus now_status = o->cum >= o->qty ? OrderStatus::kFilled
+                                       : o->cum.is_zero() ? OrderStatus::kNew
+                                                          : OrderStatus::kPartiallyFilled;
+        if (answered) {
+          o->pending_id = 0;  // it is the current id now: stays mapped
+          end_pending(*o);
+          set_status(*o, now_status);
+        } else if (o->pending == OrderAction::kNone || now_status == OrderStatus::kFilled) {
+          if (now_status == OrderStatus::kFilled) end_pending(*o);
+          set_status(*o, now_status);
+        } else {
+          o->settled = now_status;  // another request is pending: its answer decides
         }
         break;
+      }
       case ExecType::kRejected:
         o->reject_reason = static_cast<RejectReason>(r.header.detail);
         if (r.client_order_id == o->order_id && (o->status == OrderStatus::kPendingNew || o->status == OrderStatus::kUnknown)) {
@@ -343,18 +379,30 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
         break;
       case ExecType::kOrderStatus: {
         // The venue's word on the order: detail = its OrderStatus, cum_qty its filled quantity.
+        if (!o->live()) break;
         const auto venue = static_cast<OrderStatus>(r.header.detail);
-        if (o->live()) {
-          end_pending(*o);
-          if (venue == OrderStatus::kCanceled || venue == OrderStatus::kRejected || venue == OrderStatus::kExpired ||
-              venue == OrderStatus::kFilled) {
-            set_status(*o, venue);
-          } else if (venue == OrderStatus::kNew || venue == OrderStatus::kPartiallyFilled) {
-            set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
-          } else {
+        const auto slot = static_cast<std::uint32_t>(o - orders_.data());
+        if (venue == OrderStatus::kPendingNew || venue == OrderStatus::kPendingCancel ||
+            venue == OrderStatus::kPendingReplace || venue == OrderStatus::kNone || venue == OrderStatus::kUnknown ||
+            r.header.detail > kMaxOrderStatus) {
+          // Still in progress at the venue, or an answer that says nothing: ask again after a timeout.
+          if (venue == OrderStatus::kNone || venue == OrderStatus::kUnknown || r.header.detail > kMaxOrderStatus)
             result.outcome = ReportOutcome::kInvalid;
-          }
+          if (o->query_id != 0 && !push_watch(slot, o->query_id, r.header.ts_local + ack_timeout_)) ++stats_.watch_overflow;
+          break;
         }
+        // Fills the venue counts that the OMS never heard of (or the other way round) cannot be
+        // invented here: counted, and the venue's status stands.
+        if (r.cum_qty != o->cum) ++stats_.cum_gaps;
+        if (o->pending == OrderAction::kReplace && !is_terminal(venue)) {
+          // Whether the replace took effect is not in a status answer: its id stays mapped, so a
+          // late Replaced (or a fill naming it) still finds the order.
+          o->orphan_id = o->pending_id;
+          o->pending_id = 0;
+        }
+        end_pending(*o);
+        if (is_terminal(venue)) set_status(*o, venue);
+        else set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
         break;
       }
       case ExecType::kNone:
@@ -391,10 +439,12 @@ bool OrderManager::next_status_query(Nanos now, OrderCommand& out) noexcept {
     out.side = o.side;
     if (o.query_id != 0) (void)ids_.erase(o.query_id);
     const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
-    (void)ids_.insert(id, slot);
+    const bool mapped = ids_.insert(id, slot);
+    KEEL_ASSERT(mapped);
+    (void)mapped;
     o.query_id = id;
     o.sent_at = now;
-    (void)push_watch(slot, id, now + ack_timeout_);
+    if (!push_watch(slot, id, now + ack_timeout_)) ++stats_.watch_overflow;
     ++stats_.status_queries;
     return true;
   }

@@ -19,7 +19,10 @@
 // Terminal orders stay findable (late reports still apply) until their slot is needed again: slots
 // are reused oldest-terminal first. An order is found by its order id, its current id, its pending
 // request's id and its latest query's id; a superseded id (an answered cancel, an old id after a
-// replace) is forgotten, so a report naming it is kUnknownOrder. Capacity is fixed at construction (allocation only there).
+// replace) is forgotten, so a report naming it is kUnknownOrder. A status answer settles an Unknown
+// order by the venue's status (a Pending* answer: ask again later); a cum qty that differs from the
+// fills the OMS applied is counted (cum_gaps) — fills are never invented. An ack or fill that reaches
+// an Unknown order whose cancel / replace is unanswered puts it back to waiting for that answer. Capacity is fixed at construction (allocation only there).
 // ClOrdIDs are the run's sequence (cl_ord_ids.hpp): new, cancel, replace and status requests each take
 // the next number.
 #pragma once
@@ -38,6 +41,7 @@ struct OmsOrder {
   std::uint32_t current_id = 0;   // the order's ClOrdID now (changes when a replace is accepted)
   std::uint32_t pending_id = 0;   // the unanswered new / cancel / replace request (0 = none)
   std::uint32_t query_id = 0;     // the latest status query about it (0 = none)
+  std::uint32_t orphan_id = 0;    // a replace settled by a status answer: its id, kept findable
   std::uint32_t tag = 0;          // the strategy's label for the order
   InstrumentId instrument = kNoInstrument;
   Side side = Side::kNone;
@@ -92,6 +96,8 @@ struct OmsStats {
   std::uint64_t cancel_rejects = 0;  // cancels / replaces the venue refused
   std::uint64_t timeouts = 0;        // requests that became Unknown
   std::uint64_t table_full = 0;      // new orders refused: every slot holds a live order
+  std::uint64_t cum_gaps = 0;        // status answers whose cum qty differs from the OMS's fills
+  std::uint64_t watch_overflow = 0;  // requests left unwatched (the timeout ring was full)
   std::uint64_t outcomes[kReportOutcomeCount] = {};
 };
 
@@ -149,6 +155,7 @@ class OrderManager {
   void forget_ids(const OmsOrder& o) noexcept;
   bool seen_before(std::uint32_t order_id, std::uint32_t exec_id) noexcept;
   void begin_pending(OmsOrder& o, OrderAction action, std::uint32_t id, Nanos now) noexcept;
+  void leave_unknown(OmsOrder& o, Nanos now) noexcept;
   // A live order with no request pending and not Unknown, or null.
   OmsOrder* amendable(std::uint32_t order_id) noexcept;
   // Fills in a cancel / replace command and makes the order PendingCancel / PendingReplace.
