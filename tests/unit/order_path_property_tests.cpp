@@ -314,14 +314,30 @@ class Harness {
     }
   }
 
-  // The limits every new order or replace must meet, in exact arithmetic.
-  bool within_limits(const OrderCommand& c, const Before& b) const {
-    if (b.kill || b.state == TradingState::kHalted) return false;
+  // The limits every new order or replace must meet, in exact arithmetic. A replace is the order it
+  // becomes: its new leaves, with the order's own current leaves out of the working quantity.
+  bool within_limits(const OrderCommand& command, const Before& b) const {
+    if (b.state == TradingState::kHalted) return false;
+    OrderCommand c = command;
+    Qty working_buy = b.working_buy, working_sell = b.working_sell;
+    if (c.action == OrderAction::kReplace) {
+      const OmsOrder* o = engine_.oms().find(c.orig_client_order_id);
+      if (o == nullptr) return false;
+      (o->side == Side::kBuy ? working_buy : working_sell) -= o->qty - o->cum;
+      c.qty = c.qty - o->cum;
+    }
     if (!c.qty.is_positive() || (c.side != Side::kBuy && c.side != Side::kSell)) return false;
+    // Kill switch and reducing: only an order that reduces the position (opposite side, and with the
+    // working orders on its side no larger than it).
+    const std::int64_t pos = b.position.raw();
+    const bool opposite = (pos > 0 && c.side == Side::kSell) || (pos < 0 && c.side == Side::kBuy);
+    const std::int64_t working = c.side == Side::kBuy ? working_buy.raw() : working_sell.raw();
+    const bool reduces = opposite && c.qty.raw() + working <= (pos < 0 ? -pos : pos);
+    if ((b.kill || b.state == TradingState::kReducing) && !reduces) return false;
+    if (c.type == OrderType::kLimit && !c.price.is_positive()) return false;
     if (!b.ref.is_positive()) return false;
     if (c.qty.raw() > kMaxQtyUnits * kScale) return false;
     const Price price = c.type == OrderType::kLimit ? c.price : b.ref;
-    if (c.type == OrderType::kLimit && !c.price.is_positive()) return false;
     const i128 notional = static_cast<i128>(c.qty.raw()) * price.raw();  // scale 10^16
     if (notional > static_cast<i128>(kMaxNotionalUnits) * kScale * kScale) return false;
     if (c.type == OrderType::kLimit) {
@@ -329,12 +345,6 @@ class Harness {
       if (static_cast<i128>(diff < 0 ? -diff : diff) * kBandDivisor > b.ref.raw()) return false;
     }
     if (c.action == OrderAction::kNew && b.open >= kMaxOpen) return false;
-    if (b.state == TradingState::kReducing) {
-      const std::int64_t pos = b.position.raw();
-      const bool opposite = (pos > 0 && c.side == Side::kSell) || (pos < 0 && c.side == Side::kBuy);
-      const std::int64_t working = c.side == Side::kBuy ? b.working_buy.raw() : b.working_sell.raw();
-      if (!opposite || c.qty.raw() + working > (pos < 0 ? -pos : pos)) return false;
-    }
     return true;
   }
 

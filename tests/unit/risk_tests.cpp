@@ -234,12 +234,39 @@ TEST(Risk, CheckOrderFirstFailureWins) {
   EXPECT_EQ(r.check(limit(Side::kBuy, "5", "200"), at(0), 0), RiskReject::kNoReferencePrice);
   r.set_state(TradingState::kHalted);
   EXPECT_EQ(r.check(limit(Side::kBuy, "0", "200"), at(0), 0), RiskReject::kHalted);
-  r.set_kill_switch(true);
-  EXPECT_EQ(r.check(limit(Side::kBuy, "0", "200"), at(0), 0), RiskReject::kKillSwitch);
-  EXPECT_EQ(r.total_rejects(), 6u);
+  r.set_state(TradingState::kActive);
+  r.set_kill_switch(true);  // refuses what adds risk; an invalid order is still reported as invalid
+  EXPECT_EQ(r.check(limit(Side::kBuy, "0", "200"), at(0), 0), RiskReject::kInvalidOrder);
+  EXPECT_EQ(r.check(limit(Side::kBuy, "1", "100"), at(100), 0), RiskReject::kKillSwitch);
+  EXPECT_EQ(r.total_rejects(), 7u);
   for (const RiskReject k : {RiskReject::kMaxOrderQty, RiskReject::kMaxOrderNotional, RiskReject::kPriceBand,
                              RiskReject::kNoReferencePrice, RiskReject::kHalted, RiskReject::kKillSwitch})
     EXPECT_EQ(r.rejects(k), 1u) << to_string(k);
+}
+
+// Review of issue 8: an engaged kill switch still lets a position be closed (never trapped in a
+// losing position), and a release starts a new daily baseline rather than tripping again at once.
+TEST(Risk, KillSwitchLetsReducingOrdersThroughAndAReleaseRebaselines) {
+  RiskLimits l = no_limits();
+  l.max_daily_loss = 100;
+  PreTradeRisk r(l);
+  const Nanos d = 19'000 * kNanosPerDay;
+  r.on_equity(10'000, d);
+  r.on_equity(9'850, d + 1);  // lost 150 > 100: tripped
+  ASSERT_TRUE(r.kill_switch());
+  RiskExposure x = at(100);
+  x.position = 5;  // long 5
+  EXPECT_EQ(r.check(limit(Side::kSell, "5", "100"), x, d + 2), RiskReject::kNone);        // closes it
+  EXPECT_EQ(r.check(limit(Side::kSell, "6", "100"), x, d + 2), RiskReject::kKillSwitch);  // would flip
+  EXPECT_EQ(r.check(limit(Side::kBuy, "1", "100"), x, d + 2), RiskReject::kKillSwitch);   // adds
+  r.set_kill_switch(false);
+  r.on_equity(9'850, d + 3);  // the new baseline
+  EXPECT_FALSE(r.kill_switch());
+  r.on_equity(9'800, d + 4);  // 50 below it: within the limit
+  EXPECT_FALSE(r.kill_switch());
+  r.on_equity(9'700, d + 5);  // 150 below it
+  EXPECT_TRUE(r.kill_switch());
+  EXPECT_EQ(r.kill_switch_trips(), 2u);
 }
 
 TEST(Risk, ReducingStateOnlyReducingOrdersPass) {

@@ -258,8 +258,17 @@ SubmitResult Engine::submit(const Intent& intent) noexcept {
       result.status = SubmitStatus::kOmsRefused;
       return result;
     }
-    // Cancels always pass risk; a replace is checked like a new order of its new size.
-    result.risk = risk_.check(c, exposure(c.instrument), now);
+    // Cancels always pass risk. A replace is checked as the order it becomes: its new leaves, against
+    // an exposure without its own current leaves (else it would count twice).
+    RiskExposure x = exposure(c.instrument);
+    OrderCommand checked = c;
+    if (intent.kind == IntentKind::kReplace) {
+      const OmsOrder* o = oms_.find(intent.order_id);
+      const double own = o != nullptr ? (o->qty - o->cum).to_double() : 0.0;
+      (c.side == Side::kBuy ? x.working_buy : x.working_sell) -= own;
+      if (o != nullptr) checked.qty = c.qty - o->cum;
+    }
+    result.risk = risk_.check(checked, x, now);
     if (result.risk != RiskReject::kNone) {
       result.status = SubmitStatus::kRiskRejected;
       oms_.withdraw(intent.order_id);  // the request never left: the order is as it was

@@ -49,6 +49,9 @@ std::uint64_t PreTradeRisk::total_rejects() const noexcept {
 
 void PreTradeRisk::set_kill_switch(bool engaged) noexcept {
   if (engaged && !kill_switch_) ++kill_trips_;
+  // A release starts a new baseline: the next mark becomes the day's reference, so the loss that
+  // tripped the switch does not trip it again at once.
+  if (!engaged && kill_switch_) day_ = INT64_MIN;
   kill_switch_ = engaged;
 }
 
@@ -101,18 +104,18 @@ RiskReject PreTradeRisk::check(const OrderCommand& command, const RiskExposure& 
 RiskReject PreTradeRisk::evaluate(const OrderCommand& c, const RiskExposure& x, Nanos now) noexcept {
   if (c.action == OrderAction::kCancel) return RiskReject::kNone;
   if (c.action != OrderAction::kNew && c.action != OrderAction::kReplace) return RiskReject::kInvalidOrder;
-  if (kill_switch_) return RiskReject::kKillSwitch;
   if (state_ == TradingState::kHalted) return RiskReject::kHalted;
   if (!c.qty.is_positive() || (c.side != Side::kBuy && c.side != Side::kSell)) return RiskReject::kInvalidOrder;
   if (c.type == OrderType::kLimit && !c.price.is_positive()) return RiskReject::kInvalidOrder;
   const double qty = c.qty.to_double();
   const double signed_qty = c.side == Side::kBuy ? qty : -qty;
-  if (state_ == TradingState::kReducing) {
-    // Reduces: opposite to the position, and with the working orders on this side no larger than it.
-    const double working = c.side == Side::kBuy ? x.working_buy : x.working_sell;
-    const bool opposite = (x.position > 0.0 && c.side == Side::kSell) || (x.position < 0.0 && c.side == Side::kBuy);
-    if (!opposite || qty + working > std::fabs(x.position)) return RiskReject::kReducingOnly;
-  }
+  // Reduces: opposite to the position, and with the working orders on this side no larger than it.
+  // The kill switch allows exactly these (taking risk off is never blocked), as `reducing` does.
+  const double same_side_working = c.side == Side::kBuy ? x.working_buy : x.working_sell;
+  const bool opposite = (x.position > 0.0 && c.side == Side::kSell) || (x.position < 0.0 && c.side == Side::kBuy);
+  const bool reduces = opposite && qty + same_side_working <= std::fabs(x.position);
+  if (kill_switch_ && !reduces) return RiskReject::kKillSwitch;
+  if (state_ == TradingState::kReducing && !reduces) return RiskReject::kReducingOnly;
   if (!(x.reference_price > 0.0)) return RiskReject::kNoReferencePrice;
   if (limits_.max_order_qty > 0.0 && qty > limits_.max_order_qty) return RiskReject::kMaxOrderQty;
   const double price = c.type == OrderType::kLimit ? c.price.to_double() : x.reference_price;

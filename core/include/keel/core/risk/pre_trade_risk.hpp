@@ -2,14 +2,16 @@
 // inside the engine between sizing and the OMS, so no strategy can go around it.
 //
 // Checks, in this order; the first failure is the verdict (and counted by reason):
-//   new orders and replaces: trading state (halted / kill switch; reducing: the order must reduce
-//   the position) → quantity and price valid → max order qty → max order notional → price band
+//   new orders and replaces: trading state (halted: nothing; kill switch or reducing: only orders
+//   that reduce the position) → quantity and price valid → max order qty → max order notional → price band
 //   around the reference (last trade, mid, or bar close) → max position → max gross exposure →
 //   max open orders → rate limit (token bucket on event time; only an order that passed everything
 //   else takes a token).
 //   cancels: always pass (taking risk off is never blocked).
 // The daily-loss kill switch is evaluated on every mark (on_equity) and engaged once the UTC day's
-// loss passes its limit; it stays engaged until a Control kKillSwitch release.
+// loss passes its limit; it stays engaged until a Control kKillSwitch release, which starts a new
+// baseline (the next mark). For a replace the exposure excludes the order's own leaves and the
+// command's quantity is its new leaves (the engine prepares both).
 // Never allocates, never throws, reads no clock: time is the event time passed in.
 #pragma once
 
