@@ -328,3 +328,37 @@ TEST(BarCloseVenue, DrawsFollowStreamFillsInTheDocumentedOrder) {
   }
   EXPECT_GT(differ, 0);
 }
+
+// Review of issue 8: time in force and post-only are honoured — a non-marketable IOC does not rest,
+// a marketable post-only is refused instead of taking liquidity.
+TEST(BarCloseVenue, NonMarketableIocIsCanceledAndMarketablePostOnlyIsRejected) {
+  BarCloseModel m;
+  Venue v(m);
+  (void)v.bar(0, "100");
+  OrderCommand ioc;
+  ioc.ts = v.t;
+  ioc.client_order_id = v.next_id++;
+  ioc.instrument = 0;
+  ioc.action = OrderAction::kNew;
+  ioc.side = Side::kBuy;
+  ioc.type = OrderType::kLimit;
+  ioc.tif = TimeInForce::kIoc;
+  ioc.price = px("99");
+  ioc.qty = qty("1");
+  v.v.submit(ioc, v.sink);
+  auto r = v.sink.take();
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(type_of(r[0]), ExecType::kNew);
+  EXPECT_EQ(type_of(r[1]), ExecType::kCanceled);
+  EXPECT_TRUE(v.bar(0, "98").empty());  // nothing rests: a later close reaching 99 fills nothing
+  OrderCommand post = ioc;
+  post.client_order_id = v.next_id++;
+  post.tif = TimeInForce::kGtc;
+  post.post_only = 1;
+  post.price = px("99");  // at or above the close of 98: it would take liquidity
+  v.v.submit(post, v.sink);
+  r = v.sink.take();
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(type_of(r[0]), ExecType::kRejected);
+  EXPECT_EQ(static_cast<RejectReason>(r[0].header.detail), RejectReason::kPostOnlyWouldCross);
+}

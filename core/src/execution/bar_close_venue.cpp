@@ -67,10 +67,10 @@ void BarCloseVenue::fill(const Resting& o, double model_price, ReportSink& sink)
   }
   const auto fill_price = price_from_double(price);
   const auto value = fill_price.ok() ? multiply(fill_price.value(), o.qty) : Result<Notional>(Errc::kOverflow);
-  if (!value.ok()) {
+  if (!value.ok()) {  // acknowledged already: the order ends Canceled (its value does not fit)
     ++rejects_;
-    report(sink, ExecType::kRejected, o.id, i, static_cast<std::uint8_t>(RejectReason::kWouldOverflow));
-    remember(o.id, OrderStatus::kRejected, Qty{});
+    report(sink, ExecType::kCanceled, o.id, i, static_cast<std::uint8_t>(OrderStatus::kCanceled));
+    remember(o.id, OrderStatus::kCanceled, Qty{});
     return;
   }
   const double notional = value.value().to_double();
@@ -126,14 +126,27 @@ void BarCloseVenue::submit(const OrderCommand& c, ReportSink& sink) noexcept {
         remember(c.client_order_id, OrderStatus::kRejected, Qty{});
         return;
       }
-      report(sink, ExecType::kNew, c.client_order_id, c.instrument, static_cast<std::uint8_t>(OrderStatus::kNew));
-      remember(c.client_order_id, OrderStatus::kNew, Qty{});
       const Price close = closes_[c.instrument];
-      Resting o{c.client_order_id, c.instrument, c.side, c.type, c.price, c.qty};
       const bool marketable = c.type != OrderType::kLimit ||
                               (c.side == Side::kBuy ? c.price >= close : c.price <= close);
+      if (marketable && c.post_only != 0) {  // a post-only order would take liquidity
+        ++rejects_;
+        report(sink, ExecType::kRejected, c.client_order_id, c.instrument,
+               static_cast<std::uint8_t>(RejectReason::kPostOnlyWouldCross));
+        remember(c.client_order_id, OrderStatus::kRejected, Qty{});
+        return;
+      }
+      report(sink, ExecType::kNew, c.client_order_id, c.instrument, static_cast<std::uint8_t>(OrderStatus::kNew));
+      remember(c.client_order_id, OrderStatus::kNew, Qty{});
+      Resting o{c.client_order_id, c.instrument, c.side, c.type, c.price, c.qty};
       if (marketable) {
         fill(o, model_.fill_price(close.to_double(), c.type, c.side), sink);
+        return;
+      }
+      if (c.tif == TimeInForce::kIoc || c.tif == TimeInForce::kFok) {  // not marketable: nothing fills now
+        report(sink, ExecType::kCanceled, c.client_order_id, c.instrument,
+               static_cast<std::uint8_t>(OrderStatus::kCanceled));
+        remember(c.client_order_id, OrderStatus::kCanceled, Qty{});
         return;
       }
       for (Resting& slot : resting_) {

@@ -2,8 +2,9 @@
 // bars the core sees and fills the core's orders at the latest close, with the model's slippage,
 // fees, maker draws and price improvement, from RNG stream `fills` (RNG.md).
 //
-// Reports per new order: New, then a Fill at once when marketable (a non-marketable limit rests:
-// Fill at a later close, Canceled on request). Cancels of resting orders: Canceled; of anything
+// Reports per new order: New, then a Fill at once when marketable (a non-marketable GTC limit rests:
+// Fill at a later close, Canceled on request; a non-marketable IOC/FOK: Canceled at once; a
+// marketable post-only: Rejected kPostOnlyWouldCross; a fill whose value does not fit: Canceled). Cancels of resting orders: Canceled; of anything
 // else: CancelRejected (kUnknownOrder / kTooLate). Replaces: CancelRejected (kInvalidOrder: the
 // model has no amend). Status queries: OrderStatus from the venue's record of the last 65,536 order
 // ids (New while resting, then Filled / Canceled / Rejected; an id it has no record of: Rejected,
