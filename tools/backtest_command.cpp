@@ -176,11 +176,20 @@ int backtest_command(const std::vector<std::string>& args) {
         .add("risk_rejects", risk.total_rejects())
         .raw("risk_rejects_by_reason", flat(rejects.str()))
         .raw("reports", flat(outcomes.str()))
+        .add("reports_dropped", run.reports_dropped)
+        .add("venue_faults", core->venue != nullptr ? core->venue->faults() : std::uint64_t{0})
+        .add("oms_cum_gaps", o.cum_gaps)
+        .add("portfolio_refused_fills", engine.portfolio().refused_fills())
         .add("slippage_bps", es.filled_notional > 0.0 ? 1e4 * es.slippage_notional / es.filled_notional : 0.0)
         .add("portfolio_equity", engine.portfolio().equity().to_double())
         .add("portfolio_realized", engine.portfolio().realized().to_double())
         .add("portfolio_fees", engine.portfolio().fees().to_double());
   }
+  if (run.reports_dropped > 0 || engine.portfolio().refused_fills() > 0)
+    std::fprintf(stderr, "keel backtest: warning: %llu venue reports dropped, %llu fills refused by the portfolio; "
+                         "the run's results are not to be trusted\n",
+                 static_cast<unsigned long long>(run.reports_dropped),
+                 static_cast<unsigned long long>(engine.portfolio().refused_fills()));
   const std::string summary_text = summary.str();
   write_text_file((out_dir / "summary.json").string(), summary_text);
   if (strategy != nullptr) strategy->write_files(out_dir.string(), summary_text, dump_config(config));

@@ -61,6 +61,7 @@ CoreRun run_core(EventSource& source, Engine& engine, ExecutionVenue* venue, Run
     }
   }
   if (loop.finish() != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
+  run.reports_dropped = loop.dropped_reports();
   run.allocations_after_warmup = warm ? scope.allocations() : 0;
   if (progress) {
     draw_progress(options.expected_bar_times, options.expected_bar_times);

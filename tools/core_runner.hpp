@@ -21,6 +21,7 @@ struct CoreRun {
   std::uint64_t digest = 0;
   std::uint64_t journal_records = 0;
   std::uint64_t allocations_after_warmup = 0;  // heap allocations on this thread after the first bar time
+  std::uint64_t reports_dropped = 0;           // venue answers the backtest loop could not queue
 };
 
 struct RunOptions {

@@ -10,7 +10,7 @@ MatchingVenue::MatchingVenue(std::span<const VenueSymbol> symbols, const EngineC
       codec_(0),
       requests_(kQueue),
       answers_(kQueue),
-      orders_(1u << 16) {}
+      orders_(kRecords) {}
 
 std::uint32_t MatchingVenue::id_of(const ClOrdId& id) noexcept {
   const auto seq = codec_.parse(id.view());
@@ -18,9 +18,7 @@ std::uint32_t MatchingVenue::id_of(const ClOrdId& id) noexcept {
 }
 
 void MatchingVenue::remember(std::uint32_t id, OrderStatus status, Qty cum) noexcept {
-  if (id == 0) return;
-  (void)orders_.erase(id);
-  (void)orders_.insert(id, OrderRecord{status, cum});  // a full table forgets: a later query answers Rejected
+  if (id != 0) orders_[id % kRecords] = OrderRecord{id, status, cum};
 }
 
 void MatchingVenue::answer(const ExecReport& report) noexcept {
@@ -129,9 +127,10 @@ void MatchingVenue::apply(const OrderCommand& c, std::int64_t at) noexcept {
       r.header.ts_local = at + params_.report_ns;
       r.header.instrument = c.instrument;
       r.header.subtype = static_cast<std::uint8_t>(ExecType::kOrderStatus);
-      const OrderRecord* o = orders_.find(c.orig_client_order_id);
-      r.header.detail = static_cast<std::uint8_t>(o != nullptr ? o->status : OrderStatus::kRejected);
-      r.cum_qty = o != nullptr ? o->cum : Qty{};
+      const OrderRecord& o = orders_[c.orig_client_order_id % kRecords];
+      const bool known = o.id != 0 && o.id == c.orig_client_order_id;
+      r.header.detail = static_cast<std::uint8_t>(known ? o.status : OrderStatus::kRejected);
+      r.cum_qty = known ? o.cum : Qty{};
       r.client_order_id = c.client_order_id;
       answer(r);
       return;
@@ -153,7 +152,14 @@ void MatchingVenue::advance(std::int64_t until, bool inclusive, ReportSink& sink
   auto before = [&](std::int64_t t) { return inclusive ? t <= until : t < until; };
   for (;;) {
     if (!have_pending_ && !flow_done_ && flow_) {
-      have_pending_ = flow_->next(engine_, pending_);
+      // OrderFlow::next may throw (it is not noexcept); here the venue stops its flow, counts it and
+      // carries on quiet — the core keeps running and the summary shows the fault.
+      try {
+        have_pending_ = flow_->next(engine_, pending_);
+      } catch (...) {
+        have_pending_ = false;
+        ++flow_errors_;
+      }
       flow_done_ = !have_pending_;
     }
     const bool flow_due = have_pending_ && before(pending_.ts);

@@ -240,7 +240,8 @@ bool Engine::emit(const OrderCommand& command) noexcept {
 
 void Engine::send_status_queries() noexcept {
   OrderCommand q;
-  // A query that does not fit the ring now is asked again at the next event (the OMS re-arms it).
+  // A query that does not fit the ring is counted (ring_full) and asked again one ack timeout later
+  // (the OMS watches the query's id like any request).
   while (oms_.next_status_query(clock_.now(), q)) (void)emit(q);
 }
 

@@ -15,35 +15,30 @@ Errc BacktestLoop::consume(const Event& event) noexcept {
   return Errc::kOk;
 }
 
-Errc BacktestLoop::deliver() noexcept {
-  while (const Event* e = queue_.front()) {
+Errc BacktestLoop::pump() noexcept {
+  // One report at a time, and after each the commands it caused go out before the next report is
+  // consumed — exactly what a replay (no venue) does, so the core's output ring sees the same
+  // sequence either way.
+  SpscRing<OrderCommand>& commands = engine_.commands();
+  for (;;) {
+    while (const OrderCommand* c = commands.front()) {
+      const OrderCommand command = *c;
+      commands.pop();
+      if (venue_ == nullptr) ++commands_dropped_;
+      else venue_->submit(command, *this);
+    }
+    const Event* e = queue_.front();
+    if (e == nullptr) return Errc::kOk;
     const Event report = *e;
     queue_.pop();
     if (consume(report) != Errc::kOk) return Errc::kIo;
   }
-  return Errc::kOk;
-}
-
-Errc BacktestLoop::pump() noexcept {
-  SpscRing<OrderCommand>& commands = engine_.commands();
-  while (const OrderCommand* c = commands.front()) {
-    const OrderCommand command = *c;
-    commands.pop();
-    if (venue_ == nullptr) {
-      ++commands_dropped_;
-      continue;
-    }
-    venue_->submit(command, *this);
-    if (deliver() != Errc::kOk) return Errc::kIo;
-  }
-  return Errc::kOk;
 }
 
 Errc BacktestLoop::feed(const Event& event) noexcept {
   if (venue_ != nullptr) {
     venue_->on_market_event(event, *this);
-    if (deliver() != Errc::kOk) return Errc::kIo;
-    if (pump() != Errc::kOk) return Errc::kIo;  // the strategy may have answered a report
+    if (pump() != Errc::kOk) return Errc::kIo;  // what came due, and whatever the strategy answered
   }
   if (consume(event) != Errc::kOk) return Errc::kIo;
   return pump();

@@ -1,6 +1,7 @@
 #include "keel/core/portfolio/portfolio.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace keel {
 
@@ -13,7 +14,7 @@ void Portfolio::mark(InstrumentId instrument, Price price) noexcept {
 
 bool Portfolio::apply_fill(InstrumentId instrument, Side side, Price price, Qty qty, Notional fee) noexcept {
   if (instrument >= positions_.size() || !price.is_positive() || !qty.is_positive() ||
-      (side != Side::kBuy && side != Side::kSell)) {
+      (side != Side::kBuy && side != Side::kSell) || fee.raw() == INT64_MIN) {  // INT64_MIN: −fee overflows
     ++refused_;
     return false;
   }

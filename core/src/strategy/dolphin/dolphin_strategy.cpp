@@ -296,6 +296,9 @@ void DolphinStrategy::on_entry_report(const ExecReport& report, const OmsOrder& 
     }
     position_ = pos;
   }
+  // A cancel refused (or settled by a status answer) leaves the entry live with nothing pending:
+  // the next bar asks again.
+  if (order.live() && order.pending == OrderAction::kNone) e.cancel_sent = false;
   if (!order.live()) {  // done: filled, or cancelled / rejected / expired with what filled
     if (!position_) ++stats_.entries_unfilled;
     entry_fees_ = e.fees;

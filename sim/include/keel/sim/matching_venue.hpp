@@ -4,14 +4,17 @@
 // a resting order queues behind the house maker's quantity at its price, a market order sweeps the
 // ladder, IOC remainders are cancelled. Deterministic: venue time is the core's event time.
 //
-// Time. For a market event at time T (its ts_local) the venue first applies every flow action before
-// T and every core request due by T, in time order (a flow action first on a tie); commands arrive at
-// the core's time plus `order_entry`, reports reach the core `report` later (both 0 by default: a
-// command is matched at once, at the core's time, before the flow's next action).
+// Time. For a market event at time T (its ts_local) the venue first applies every flow action and
+// every delayed core request due before T, in time order (a flow action first on a tie), then the
+// core sees the event. Commands arrive at the core's time plus `order_entry`, reports reach the core
+// `report` later; with both 0 (the default) a command is matched at once, at time T, before the
+// flow's actions at T. A flow that throws is stopped and counted (faults()): the venue goes quiet
+// rather than taking the core down.
 //
 // Accounts: the core trades as account 0; the flow's maker and taker are 1 and 2. Stop-loss and
 // take-profit commands are market orders here (the strategy decided the trigger). Status queries
-// are answered from the venue's record of the core's orders.
+// are answered from the venue's record of the core's latest 65,536 orders (an id it has no record
+// of: Rejected).
 // Allocation: the constructor sizes everything; no callback allocates.
 #pragma once
 
@@ -20,7 +23,6 @@
 #include <span>
 #include <vector>
 
-#include "keel/core/containers/fixed_hash_map.hpp"
 #include "keel/core/execution/execution_venue.hpp"
 #include "keel/core/oms/cl_ord_ids.hpp"
 #include "keel/sim/matching_engine.hpp"
@@ -51,6 +53,7 @@ class MatchingVenue final : public ExecutionVenue, private VenueListener {
   [[nodiscard]] const MatchingEngine& engine() const noexcept { return engine_; }
   [[nodiscard]] std::uint64_t flow_actions() const noexcept { return flow_actions_; }
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }  // queue overflows (counted)
+  [[nodiscard]] std::uint64_t faults() const noexcept override { return dropped_ + flow_errors_; }
 
  private:
   struct Due {
@@ -61,13 +64,12 @@ class MatchingVenue final : public ExecutionVenue, private VenueListener {
     std::int64_t at = 0;
     ExecReport report;
   };
-  struct OrderRecord {
+  struct OrderRecord {  // direct-mapped by ClOrdID sequence: the latest kRecords ids
+    std::uint32_t id = 0;
     OrderStatus status = OrderStatus::kNone;
     Qty cum;
   };
-  struct IdHash {
-    std::size_t operator()(std::uint32_t v) const noexcept { return static_cast<std::size_t>(v) * 0x9E3779B1u; }
-  };
+  static constexpr std::size_t kRecords = 1u << 16;
 
   void on_execution(const Execution& execution) noexcept override;
   void on_cancel_reject(const CancelReject& reject) noexcept override;
@@ -89,11 +91,11 @@ class MatchingVenue final : public ExecutionVenue, private VenueListener {
   std::size_t req_head_ = 0, req_count_ = 0;
   std::vector<Answer> answers_;  // ring, in time order
   std::size_t ans_head_ = 0, ans_count_ = 0;
-  FixedHashMap<std::uint32_t, OrderRecord, IdHash> orders_;  // the core's orders by ClOrdID sequence
+  std::vector<OrderRecord> orders_;  // the core's orders, for status queries
   std::int64_t now_ = 0;
-  std::uint32_t next_status_exec_ = 0;
   std::uint64_t flow_actions_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t flow_errors_ = 0;
 };
 
 }  // namespace keel::sim

@@ -1,8 +1,8 @@
 // Runs the core and an in-process venue on one thread, in event order (backtest and replay):
 //
-//   feed(e):  venue sees e (answers what came due)  →  those reports reach the core
-//             → e reaches the core  →  pump: each command in the core's output ring goes to the
-//             venue, each answer back to the core, until both are empty.
+//   feed(e):  venue sees e (answers what came due) → pump → e reaches the core → pump, where pump
+//             sends every command in the core's output ring to the venue, then hands the core one
+//             queued report, and again, until both are empty.
 //
 // Every event the core consumes — market events and ExecReports alike — is first appended to the
 // journal (when one is given), so replaying the journal through a core without a venue (venue null:
@@ -21,8 +21,9 @@ namespace keel {
 
 class BacktestLoop final : private ReportSink {
  public:
-  // venue and journal may be null. The queue holds the answers to one command (or one market event);
-  // a venue that answers with more than kQueue reports at once has them counted and dropped.
+  // venue and journal may be null. The queue holds the answers not yet consumed; a venue that runs
+  // kQueue ahead has the rest counted (dropped_reports) — a run with drops is not to be trusted, and
+  // the backtest summary reports the count.
   static constexpr std::size_t kQueue = 4096;
   BacktestLoop(Engine& engine, ExecutionVenue* venue, RunJournalWriter* journal);
 
@@ -35,7 +36,6 @@ class BacktestLoop final : private ReportSink {
 
  private:
   void on_report(const ExecReport& report) noexcept override;
-  Errc deliver() noexcept;
   Errc consume(const Event& event) noexcept;
   Errc pump() noexcept;
 

@@ -13,6 +13,8 @@
 // None of these may allocate after construction or throw.
 #pragma once
 
+#include <cstdint>
+
 #include "keel/core/primitives/events.hpp"
 
 namespace keel {
@@ -28,6 +30,9 @@ class ExecutionVenue {
   virtual ~ExecutionVenue() = default;
   virtual void on_market_event(const Event& event, ReportSink& sink) noexcept = 0;
   virtual void submit(const OrderCommand& command, ReportSink& sink) noexcept = 0;
+  // Requests or answers the venue had to drop (a full queue, a failing flow): a run with any is not
+  // to be trusted; the summary reports it.
+  [[nodiscard]] virtual std::uint64_t faults() const noexcept { return 0; }
 };
 
 }  // namespace keel
