@@ -213,6 +213,13 @@ TEST_F(FixReportMapping, OrderCommandsBecomeFixRequests) {
   EXPECT_EQ(ids.parse(g.value().orig_cl_ord_id.view()), 4u);
   EXPECT_EQ(g.value().ord_type, OrderType::kMarket);
   EXPECT_TRUE(g.value().price.is_zero());  // a market order carries no price
+
+  // The OMS's status query: FIX H names the order (its current id), not the query.
+  const auto h = to_fix_status_request(command(OrderAction::kStatus), ids, "BTCUSDT");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(ids.parse(h.value().cl_ord_id.view()), 4u);
+  EXPECT_EQ(h.value().side, Side::kSell);
+  EXPECT_EQ(to_fix_status_request(command(OrderAction::kNew), ids, "BTCUSDT").error(), Errc::kInvalidArgument);
 }
 
 TEST_F(FixReportMapping, BadCommandsAreErrors) {

@@ -331,4 +331,13 @@ Result<FixReplace> to_fix_replace(const OrderCommand& command, const ClOrdIdCode
   return out;
 }
 
+Result<FixStatusRequest> to_fix_status_request(const OrderCommand& command, const ClOrdIdCodec& ids,
+                                              std::string_view symbol) noexcept {
+  if (command.action != OrderAction::kStatus || command.orig_client_order_id == 0) return Errc::kInvalidArgument;
+  FixStatusRequest out;
+  if (const Errc e = set_common(out, ids, command.orig_client_order_id, symbol, command.side); e != Errc::kOk)
+    return e;
+  return out;
+}
+
 }  // namespace keel::protocol::fix

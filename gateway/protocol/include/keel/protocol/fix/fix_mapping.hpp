@@ -93,5 +93,10 @@ struct ReportContext {
                                               std::string_view symbol) noexcept;
 [[nodiscard]] Result<FixReplace> to_fix_replace(const OrderCommand& command, const ClOrdIdCodec& ids,
                                                 std::string_view symbol) noexcept;
+// The OMS's status query (OrderAction::kStatus) → OrderStatusRequest (H). FIX H names the order, so
+// ClOrdID (11) is the order's current id (command.orig_client_order_id); the venue's answer (150=I)
+// names it too, and the OMS maps that id to the order it asked about.
+[[nodiscard]] Result<FixStatusRequest> to_fix_status_request(const OrderCommand& command, const ClOrdIdCodec& ids,
+                                                             std::string_view symbol) noexcept;
 
 }  // namespace keel::protocol::fix
