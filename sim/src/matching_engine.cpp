@@ -103,7 +103,8 @@ void MatchingEngine::prefetch(const ReplaceRequest& r) const noexcept {
 
 void MatchingEngine::submit(const OrderRequest& r) noexcept {
   const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
-  open_.prefetch(hash);  // the duplicate check's first read, started before the rule checks
+  open_.prefetch(hash);        // the duplicate check's first read, started before the rule checks
+  open_.prefetch_entry(hash);  // and the entry line the insert writes if the order rests
   OpenOrderIndex::Probe where;
   const RejectReason why = check_new(r, hash, where);
   if (why != RejectReason::kNone) {
