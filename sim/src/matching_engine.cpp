@@ -238,7 +238,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
       open_.prefetch_entry(maker.key_hash);
     }
     const Price px = maker.price;
-    const Notional notional = px * qty;
+    const Notional notional = rules::fill_notional(px, qty);
     // fee_for divides a 128-bit product; a zero rate (the common configuration) needs none.
     const Notional taker_fee = config_.taker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.taker_fee_millionths);
     const Notional maker_fee = config_.maker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.maker_fee_millionths);
