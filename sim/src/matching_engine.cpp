@@ -103,7 +103,8 @@ void MatchingEngine::prefetch(const ReplaceRequest& r) const noexcept {
 
 void MatchingEngine::submit(const OrderRequest& r) noexcept {
   const std::uint64_t hash = key_hash(r.account, r.cl_ord_id);
-  open_.prefetch(hash);  // the duplicate check's first read, started before the rule checks
+  open_.prefetch(hash);        // the duplicate check's first read, started before the rule checks
+  open_.prefetch_entry(hash);  // and the entry line the insert writes if the order rests
   OpenOrderIndex::Probe where;
   const RejectReason why = check_new(r, hash, where);
   if (why != RejectReason::kNone) {
@@ -237,7 +238,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
       open_.prefetch_entry(maker.key_hash);
     }
     const Price px = maker.price;
-    const Notional notional = px * qty;
+    const Notional notional = rules::fill_notional(px, qty);
     // fee_for divides a 128-bit product; a zero rate (the common configuration) needs none.
     const Notional taker_fee = config_.taker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.taker_fee_millionths);
     const Notional maker_fee = config_.maker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.maker_fee_millionths);

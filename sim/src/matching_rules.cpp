@@ -27,8 +27,8 @@ RejectReason check_replace(const Instrument& instrument, Price price, Qty qty) n
 }
 
 bool meets_min_notional(const Instrument& instrument, Price price, Qty qty) noexcept {
-  const auto notional = multiply(price, qty);
-  return notional.ok() && notional.value() >= instrument.min_notional;
+  const auto n = notional(price, qty);
+  return n.ok() && n.value() >= instrument.min_notional;
 }
 
 bool crosses(Side side, bool market, Price limit, Price resting) noexcept {

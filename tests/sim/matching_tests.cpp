@@ -12,6 +12,7 @@
 #include "keel/core/primitives/rng.hpp"
 #include "keel/core/containers/fixed_hash_map.hpp"
 #include "keel/sim/matching_engine.hpp"
+#include "keel/sim/matching_rules.hpp"
 #include "recording_listener.hpp"
 
 using namespace keel;
@@ -642,3 +643,33 @@ TEST(Accounts, BalancesSaturateInsteadOfOverflowing) {
 
 }  // namespace
 }  // namespace keel::sim
+
+// rules::notional takes a 64-bit fast path; it must give multiply()'s result (value, rounding half
+// to even, overflow) for every sign and size, ties and the edge of the fast path included.
+TEST(MatchingRules, NotionalEqualsMultiply) {
+  RngStream rng("notional-vs-multiply", 3);
+  const auto check = [](std::int64_t p, std::int64_t q) {
+    const auto fast = rules::notional(Price::from_raw(p), Qty::from_raw(q));
+    const auto slow = multiply(Price::from_raw(p), Qty::from_raw(q));
+    ASSERT_EQ(fast.ok(), slow.ok()) << p << " * " << q;
+    if (slow.ok()) {
+      ASSERT_EQ(fast.value().raw(), slow.value().raw()) << p << " * " << q;
+    }
+  };
+  constexpr std::int64_t kHalf = kScale / 2;
+  const std::int64_t edges[] = {0, 1, 2, 3, kHalf - 1, kHalf, kHalf + 1, kScale - 1, kScale, kScale + 1,
+                                3 * kHalf, 5 * kHalf, 4'294'967'295, 4'294'967'296, 4'294'967'297,
+                                std::int64_t{1} << 62, INT64_MAX, -1, -kHalf, -3 * kHalf, INT64_MIN + 1};
+  for (const std::int64_t p : edges) {
+    for (const std::int64_t q : edges) check(p, q);
+  }
+  for (int i = 0; i < 200'000; ++i) {
+    const int shift_p = static_cast<int>(rng.next() % 63);
+    const int shift_q = static_cast<int>(rng.next() % 63);
+    auto p = static_cast<std::int64_t>(rng.next() >> (1 + shift_p));
+    auto q = static_cast<std::int64_t>(rng.next() >> (1 + shift_q));
+    if (i % 4 == 1) q = q / kHalf * kHalf + (rng.next() % 2 == 0 ? kHalf : 0);  // ties
+    if (i % 7 == 3) p = -p;
+    check(p, q);
+  }
+}

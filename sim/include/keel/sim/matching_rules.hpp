@@ -3,6 +3,9 @@
 // the naive reference in tests/sim re-implements them independently.
 #pragma once
 
+#include <cstdint>
+#include <cstdlib>
+
 #include "keel/core/primitives/events.hpp"
 #include "keel/core/primitives/instrument.hpp"
 #include "keel/sim/order_book.hpp"
@@ -18,6 +21,29 @@ namespace keel::sim::rules {
 // Checks of a replace's new price and quantity, in order: price ≤ 0, off tick, quantity ≤ 0, off lot.
 // The minimum notional is checked separately (a replace to at or below CumQty cancels first).
 [[nodiscard]] RejectReason check_replace(const Instrument& instrument, Price price, Qty qty) noexcept;
+
+// price·qty exactly as keel::multiply computes it (rounded half to even to the notional scale; the
+// same value or the same kOverflow), but without multiply's 128-bit division when both are positive
+// and their raw product fits 64 bits (every realistic order): a division by the constant scale.
+[[nodiscard]] inline Result<Notional> notional(Price price, Qty qty) noexcept {
+  std::uint64_t product = 0;
+  if (price.raw() > 0 && qty.raw() > 0 &&
+      !__builtin_mul_overflow(static_cast<std::uint64_t>(price.raw()), static_cast<std::uint64_t>(qty.raw()), &product)) {
+    constexpr auto kDiv = static_cast<std::uint64_t>(kScale);
+    std::uint64_t q = product / kDiv;
+    const std::uint64_t twice = product % kDiv * 2;
+    if (twice > kDiv || (twice == kDiv && (q & 1) != 0)) ++q;
+    return Notional::from_raw(static_cast<std::int64_t>(q));  // q < 2^64 / 10^8 < 2^63
+  }
+  return multiply(price, qty);
+}
+// The same for a fill of a resting order (in range by construction): aborts on overflow, as
+// operator*(Price, Qty) does.
+[[nodiscard]] inline Notional fill_notional(Price price, Qty qty) noexcept {
+  const Result<Notional> n = notional(price, qty);
+  if (!n.ok()) std::abort();
+  return n.value();
+}
 
 // price·qty ≥ the instrument's minimum notional (false when the product overflows).
 [[nodiscard]] bool meets_min_notional(const Instrument& instrument, Price price, Qty qty) noexcept;
