@@ -257,7 +257,7 @@ void DolphinStrategy::request_exit(const BarTime& bar, ExitReason reason, double
   exit.side = pos.direction < 0 ? Side::kBuy : Side::kSell;
   exit.type = reason == ExitReason::kStopLoss  ? OrderType::kStopLoss
               : reason == ExitReason::kFixedTp ? OrderType::kTakeProfit
-                                               : OrderType::kMarket;
+                                               : OrderType::kMarket;  // the model's slippage follows the type
   exit.tif = TimeInForce::kIoc;
   exit.qty = pos.qty;
   exit.tag = static_cast<std::uint32_t>(reason);
@@ -270,6 +270,7 @@ void DolphinStrategy::request_exit(const BarTime& bar, ExitReason reason, double
   PendingExit pending;
   pending.order_id = sent.order_id;
   pending.reason = reason;
+  pending.type = exit.type;
   pending.bar_time = bar.open_time;
   pending.mark = price;
   pending_exit_ = pending;
@@ -331,33 +332,32 @@ void DolphinStrategy::on_exit_report(const ExecReport& report, const OmsOrder& o
 void DolphinStrategy::close_trade_model() noexcept {
   const OpenPosition pos = *position_;
   const PendingExit x = *pending_exit_;
-  const FeeParams& f = p_.fees;
-  const double slip = x.reason == ExitReason::kStopLoss ? p_.exits.slip_stop_loss
-                      : x.reason == ExitReason::kFixedTp ? p_.exits.slip_take_profit
-                                                         : p_.exits.slip_other;
-  // Slippage always against us: a SHORT covers higher, a LONG sells lower.
-  const double exit_price = pos.direction < 0 ? x.mark * (1.0 + slip) : x.mark * (1.0 - slip);
+  // The same model the bar-close venue fills with: its slippage by order type (always against us: a
+  // SHORT covers higher, a LONG sells lower), its rebate, edge and fee rates.
+  const BarCloseModel m = bar_close_model();
+  const bool stop = x.type == OrderType::kStopLoss;
+  const double exit_price = m.fill_price(x.mark, x.type, pos.direction < 0 ? Side::kBuy : Side::kSell);
   double pnl_pct_raw = pos.direction * (exit_price - pos.entry_price) / pos.entry_price;
   TradeRecord t;
   t.entry_refund = entry_maker_;
-  if (t.entry_refund) pnl_pct_raw += f.sp_refund;
-  if (x.reason != ExitReason::kStopLoss) {
+  if (t.entry_refund) pnl_pct_raw += m.maker_rebate;
+  if (!stop) {
     t.exit_refund = x.maker;
-    if (t.exit_refund) pnl_pct_raw += f.sp_refund;
+    if (t.exit_refund) pnl_pct_raw += m.maker_rebate;
   }
   if (ob_ != nullptr) {
     // A real order book: the placement's edge, no draw (bible §8.3).
     ObPlacement pl;
-    const double edge = ob_->placement(pos.asset, pl) ? ob_edge_pct(pl, f, obp_) : 0.0;
+    const double edge = ob_->placement(pos.asset, pl) ? ob_edge_pct(pl, p_.fees, obp_) : 0.0;
     t.ob_edge = edge > 0.0;
     pnl_pct_raw += edge;
   } else {
     t.ob_edge = x.improved;  // the venue's legacy Monte Carlo edge
-    if (t.ob_edge) pnl_pct_raw += f.ob_edge_bps * 1e-4;
+    if (t.ob_edge) pnl_pct_raw += m.edge;
   }
   const double gross = pnl_pct_raw * pos.notional;
-  const double entry_fee = entry_fee_rate(f) * pos.notional;
-  const double exit_fee = exit_fee_rate(x.reason == ExitReason::kStopLoss, f) * pos.notional;
+  const double entry_fee = m.entry_fee_rate * pos.notional;
+  const double exit_fee = (stop ? m.stop_exit_fee_rate : m.exit_fee_rate) * pos.notional;
   t.exit_price = exit_price;
   t.gross_pnl = gross;
   t.fees = entry_fee + exit_fee;

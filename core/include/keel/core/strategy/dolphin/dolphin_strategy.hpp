@@ -151,6 +151,7 @@ class DolphinStrategy final : public Strategy {
   struct PendingExit {
     std::uint32_t order_id = 0;
     ExitReason reason = ExitReason::kNone;
+    OrderType type = OrderType::kNone;  // the exit order's type (stop-loss, take-profit, market)
     Nanos bar_time = 0;       // open time of the exit bar
     double mark = 0.0;        // the close the exit was decided at
     bool maker = false;       // the venue's outcomes (model ledger: SP exit refund, legacy edge)
