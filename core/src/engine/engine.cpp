@@ -259,11 +259,13 @@ SubmitResult Engine::submit(const Intent& intent) noexcept {
       result.status = SubmitStatus::kOmsRefused;
       return result;
     }
-    // Cancels always pass risk. A replace is checked as the order it becomes: its new leaves, against
-    // an exposure without its own current leaves (else it would count twice).
-    RiskExposure x = exposure(c.instrument);
+    // Cancels always pass risk (which reads no exposure for them: none is computed). A replace is
+    // checked as the order it becomes: its new leaves, against an exposure without its own current
+    // leaves (else it would count twice).
+    RiskExposure x;
     OrderCommand checked = c;
     if (intent.kind == IntentKind::kReplace) {
+      x = exposure(c.instrument);
       const OmsOrder* o = oms_.find(intent.order_id);
       const double own = o != nullptr ? (o->qty - o->cum).to_double() : 0.0;
       (c.side == Side::kBuy ? x.working_buy : x.working_sell) -= own;
