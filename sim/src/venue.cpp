@@ -92,6 +92,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   FlowAccounts house;
   std::unique_ptr<MatchingEngine> engine;
   std::unique_ptr<FixAcceptor> acceptor;
+  std::string owned_store_dir;  // the temporary FIX store this venue created; removed with the venue
   std::unique_ptr<MarketDataPublisher> publisher;
   std::unique_ptr<MarketDataServer> md_server;
   std::unique_ptr<OrderFlow> flow;
@@ -175,7 +176,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     FixAcceptorConfig fc;
     fc.comp_id = config.comp_id;
     fc.port = config.fix_port;
+    fc.bind_address = config.bind;
     fc.store_dir = config.store_dir.empty() ? fresh_store_dir() : config.store_dir;
+    if (config.store_dir.empty()) owned_store_dir = fc.store_dir;
     for (const auto& a : config.accounts) fc.accounts.push_back({a.comp_id, a.password});
     acceptor = std::make_unique<FixAcceptor>(std::move(fc), *this);
 
@@ -433,6 +436,15 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     }
     driver = std::thread([this] { drive(); });
   }
+  // Deletes the temporary FIX store this venue created (config.store_dir empty); a configured store
+  // directory is the user's and stays.
+  void remove_owned_store() noexcept {
+    if (owned_store_dir.empty()) return;
+    acceptor.reset();  // closes the store's files
+    std::error_code ec;
+    std::filesystem::remove_all(owned_store_dir, ec);
+  }
+
   void stop() {
     acceptor->stop();
     {
@@ -594,7 +606,10 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
 
 Venue::Venue(const SimConfig& config, std::unique_ptr<OrderFlow> flow)
     : impl_(std::make_unique<Impl>(config, std::move(flow))) {}
-Venue::~Venue() { stop(); }
+Venue::~Venue() {
+  stop();
+  impl_->remove_owned_store();
+}
 
 void Venue::start() { impl_->start(); }
 void Venue::stop() { impl_->stop(); }

@@ -1,58 +1,62 @@
-// FixAcceptor: QuickFIX's SocketAcceptor with a FileStore, one session per configured account.
+// FixAcceptor: QuickFIX sessions with a FileStore, one per configured account, behind keel's own
+// epoll network thread (fix_connection.hpp). QuickFIX's SocketAcceptor is not used: it watches
+// sockets with select(), which aborts the process once a descriptor reaches FD_SETSIZE (1024), and
+// it queues output without bound.
 #include "keel/sim/fix_acceptor.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <set>
+#include <shared_mutex>
 #include <stdexcept>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 
+#include "fix_connection.hpp"
 #include "keel/protocol/fix/fix_codec.hpp"
 #include "keel/protocol/fix/quickfix.hpp"
 
 namespace keel::sim {
 namespace {
 
+using fix_net::FixConnection;
+using fix_net::SessionSlot;
+using fix_net::SessionTable;
+
 constexpr const char* kBeginString = "FIX.4.4";
 constexpr int kPasswordTag = 554;
 constexpr int kMsgTypeTag = 35;
-
-// Asks the kernel for a free loopback port. QuickFIX 1.15.1 cannot report the port it bound, so the
-// port is chosen here and handed to it; start() retries when another process takes it in between.
-std::uint16_t pick_free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("FIX acceptor: socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("FIX acceptor: no free port");
-  return ntohs(addr.sin_port);
-}
+constexpr int kBeginSeqNoTag = 7;
+constexpr int kEndSeqNoTag = 16;
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr int kReadsPerWakeup = 4;  // fairness: one busy client cannot starve the others
 
 FIX::SessionID session_id(const std::string& venue, const std::string& account) {
   return FIX::SessionID(kBeginString, venue, account);
 }
 
-FIX::SessionSettings make_settings(const FixAcceptorConfig& config, std::uint16_t port) {
+FIX::SessionSettings make_settings(const FixAcceptorConfig& config) {
   FIX::Dictionary defaults;
   defaults.setString("ConnectionType", "acceptor");
-  defaults.setInt("SocketAcceptPort", port);
-  defaults.setString("SocketNodelay", "Y");
-  defaults.setString("SocketReuseAddress", "Y");
   defaults.setString("FileStorePath", config.store_dir);
   defaults.setString("UseDataDictionary", "N");
   defaults.setString("StartTime", "00:00:00");  // start == end: one session per UTC day
   defaults.setString("EndTime", "00:00:00");
   defaults.setString("TimestampPrecision", "6");
+  defaults.setString("CheckLatency", "Y");
+  defaults.setInt("MaxLatency", static_cast<int>(fix_net::kMaxLatencySeconds));
   FIX::SessionSettings settings;
   settings.set(defaults);
   for (const FixAccount& account : config.accounts) {
@@ -61,7 +65,8 @@ FIX::SessionSettings make_settings(const FixAcceptorConfig& config, std::uint16_
   return settings;
 }
 
-// The QuickFIX application: Logon checks and decoding; everything else goes to the FixOrderHandler.
+// The QuickFIX application: decoding; everything else goes to the FixOrderHandler. Logons reach it
+// only after fix_net::check_logon has authenticated them; the password check here is a second line.
 class Application final : public FIX::Application {
  public:
   Application(const FixAcceptorConfig& config, FixOrderHandler& handler)
@@ -77,15 +82,23 @@ class Application final : public FIX::Application {
   void toAdmin(FIX::Message&, const FIX::SessionID&) override {}
   void toApp(FIX::Message&, const FIX::SessionID&) override {}
 
-  // Unknown CompIDs never get here (QuickFIX finds no session and drops the connection); a Logon
-  // with a wrong or missing password is answered with Logout and disconnected.
   void fromAdmin(const FIX::Message& msg, const FIX::SessionID& id) override {
-    if (msg.getHeader().getField(kMsgTypeTag) != "A") return;
-    const FixAccount* account = find_account(id.getTargetCompID().getValue());
-    if (account == nullptr) throw FIX::RejectLogon("Unknown CompID");
-    if (account->password.empty()) return;
-    if (!msg.isSetField(kPasswordTag) || msg.getField(kPasswordTag) != account->password) {
-      throw FIX::RejectLogon("Wrong password");
+    const std::string& type = msg.getHeader().getField(kMsgTypeTag);
+    if (type == "A") {
+      const FixAccount* account = find_account(id.getTargetCompID().getValue());
+      if (account == nullptr) throw FIX::RejectLogon("Unknown CompID");
+      if (account->password.empty()) return;
+      if (!msg.isSetField(kPasswordTag) || msg.getField(kPasswordTag) != account->password) {
+        throw FIX::RejectLogon("Wrong password");
+      }
+    } else if (type == "2") {
+      // QuickFIX takes BeginSeqNo / EndSeqNo as they come (7=-1 was answered with 34=-1). A
+      // ResendRequest asks for [BeginSeqNo ≥ 1, EndSeqNo] with EndSeqNo 0 = "to the end".
+      const std::string begin = msg.isSetField(kBeginSeqNoTag) ? msg.getField(kBeginSeqNoTag) : "";
+      const std::string end = msg.isSetField(kEndSeqNoTag) ? msg.getField(kEndSeqNoTag) : "";
+      if (!fix_net::is_plain_int_in(begin, 1, 2'147'483'647)) throw FIX::IncorrectTagValue(kBeginSeqNoTag);
+      if (!fix_net::is_plain_int_in(end, 0, 2'147'483'647)) throw FIX::IncorrectTagValue(kEndSeqNoTag);
+      if (end != "0" && std::stoll(end) < std::stoll(begin)) throw FIX::IncorrectTagValue(kEndSeqNoTag);
     }
   }
 
@@ -137,9 +150,40 @@ class Application final : public FIX::Application {
   FixOrderHandler& handler_;
 };
 
+// The socket address of a numeric IPv4 or IPv6 literal; false when it is neither.
+bool parse_address(const std::string& text, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
+  std::memset(&out, 0, sizeof out);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
+  if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    len = sizeof(sockaddr_in);
+    return true;
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
+  if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    len = sizeof(sockaddr_in6);
+    return true;
+  }
+  return false;
+}
+
 void validate(const FixAcceptorConfig& config) {
   if (config.comp_id.empty()) throw std::invalid_argument("FIX acceptor: empty venue comp_id");
   if (config.store_dir.empty()) throw std::invalid_argument("FIX acceptor: empty store_dir");
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  if (!parse_address(config.bind_address, 0, addr, len)) {
+    throw std::invalid_argument("FIX acceptor: bind address \"" + config.bind_address.substr(0, 64) +
+                                "\" is not a numeric IPv4 or IPv6 address");
+  }
+  const FixAcceptorLimits& l = config.limits;
+  if (l.max_connections == 0 || l.max_message_bytes == 0 || l.max_prelogon_bytes == 0 ||
+      l.max_outbound_bytes == 0 || l.logon_timeout_s <= 0) {
+    throw std::invalid_argument("FIX acceptor: every limit must be positive");
+  }
   std::set<std::string> seen;
   for (const FixAccount& a : config.accounts) {
     if (a.comp_id.empty()) throw std::invalid_argument("FIX acceptor: account without comp_id");
@@ -149,53 +193,288 @@ void validate(const FixAcceptorConfig& config) {
   }
 }
 
+std::int64_t monotonic_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 struct FixAcceptor::Impl {
-  Impl(FixAcceptorConfig c, FixOrderHandler& handler)
-      : config(std::move(c)), app(config, handler) {}
+  Impl(FixAcceptorConfig c, FixOrderHandler& handler) : config(std::move(c)), app(config, handler) {}
+  ~Impl() { close_descriptors(); }
 
   FixAcceptorConfig config;
   Application app;
-  std::uint16_t port = 0;
+
+  // Guards the sessions' lifetime against senders on other threads: send_* and the lookups take
+  // it shared; start and stop take it exclusively while they create or destroy the sessions.
+  mutable std::shared_mutex lifetime;
   std::unique_ptr<FIX::SessionSettings> settings;
   std::unique_ptr<FIX::FileStoreFactory> store;
-  std::unique_ptr<FIX::SocketAcceptor> acceptor;
+  std::unique_ptr<FIX::SessionFactory> factory;
+  SessionTable table;
+  std::unordered_map<std::string, std::size_t> slot_of;  // comp_id → table.slots index
 
-  // The account's session while started; nullptr otherwise.
+  std::uint16_t port = 0;
+  std::string bound_address;
+  int listen_fd = -1;
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  int spare_fd = -1;  // given up to accept (and refuse) a connection when descriptors run out
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  std::unordered_map<FixConnection*, std::unique_ptr<FixConnection>> connections;  // network thread
+  fix_net::FixNetCounters counters;
+  fix_net::FixLimits limits;
+  // Tags for the epoll data pointer of the two non-connection descriptors.
+  char listen_tag = 0;
+  char wake_tag = 0;
+
+  void close_descriptors() {
+    for (int* fd : {&listen_fd, &epoll_fd, &wake_fd, &spare_fd}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+  }
+
   FIX::Session* session(std::string_view comp_id) const {
-    if (!acceptor) return nullptr;
-    return FIX::Session::lookupSession(session_id(config.comp_id, std::string(comp_id)));
+    const auto it = slot_of.find(std::string(comp_id));
+    return it == slot_of.end() ? nullptr : table.slots[it->second].session;
   }
 
-  bool send(FIX::Message msg, std::string_view comp_id) const {
-    if (session(comp_id) == nullptr) return false;
+  bool send(FIX::Message msg, std::string_view comp_id) {
+    std::shared_lock lock(lifetime);
+    FIX::Session* s = session(comp_id);
+    if (s == nullptr) return false;
     try {
-      return FIX::Session::sendToTarget(msg, session_id(config.comp_id, std::string(comp_id)));
-    } catch (const FIX::SessionNotFound&) {
+      return s->send(msg);
+    } catch (const std::exception&) {
       return false;
     }
   }
 
-  // One attempt at binding `p`; false when the port is taken.
-  bool try_start(std::uint16_t p) {
-    settings = std::make_unique<FIX::SessionSettings>(make_settings(config, p));
+  void create_sessions() {
+    settings = std::make_unique<FIX::SessionSettings>(make_settings(config));
     store = std::make_unique<FIX::FileStoreFactory>(*settings);
-    acceptor = std::make_unique<FIX::SocketAcceptor>(app, *store, *settings);
-    try {
-      acceptor->start();
-    } catch (const FIX::RuntimeError&) {
-      acceptor.reset();
-      return false;
+    factory = std::make_unique<FIX::SessionFactory>(app, *store, nullptr);
+    table.venue_comp_id = config.comp_id;
+    table.slots.clear();
+    table.slots.reserve(config.accounts.size());
+    for (const FixAccount& account : config.accounts) {
+      const FIX::SessionID id = session_id(config.comp_id, account.comp_id);
+      SessionSlot slot;
+      slot.comp_id = account.comp_id;
+      slot.password = account.password;
+      slot.session = factory->create(id, settings->get(id));
+      table.slots.push_back(std::move(slot));
     }
-    port = p;
+    table.accounts.clear();
+    for (std::size_t i = 0; i < table.slots.size(); ++i) {
+      table.accounts.push_back({table.slots[i].comp_id, table.slots[i].password});
+      slot_of[table.slots[i].comp_id] = i;
+    }
+  }
+
+  void destroy_sessions() {
+    for (SessionSlot& slot : table.slots) {
+      if (slot.session != nullptr && factory) factory->destroy(slot.session);
+      slot.session = nullptr;
+    }
+    table.slots.clear();
+    table.accounts.clear();
+    slot_of.clear();
+    factory.reset();
+    store.reset();
+    settings.reset();
+  }
+
+  void open_listener() {
+    sockaddr_storage addr{};
+    socklen_t len = 0;
+    parse_address(config.bind_address, config.port, addr, len);
+    listen_fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (listen_fd < 0) throw std::runtime_error(std::string("FIX acceptor: socket(): ") + std::strerror(errno));
+    const int one = 1;
+    ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    // "::" means every IPv6 address, not IPv4 as well: bind exactly what the config says.
+    if (addr.ss_family == AF_INET6) ::setsockopt(listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listen_fd, 128) != 0) {
+      const std::string why = std::strerror(errno);
+      throw std::runtime_error("FIX acceptor: cannot bind " + config.bind_address + ":" +
+                               std::to_string(config.port) + ": " + why);
+    }
+    sockaddr_storage bound{};
+    socklen_t bound_len = sizeof bound;
+    ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+    char text[INET6_ADDRSTRLEN] = {};
+    if (bound.ss_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&bound);
+      ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+      port = ntohs(v6->sin6_port);
+    } else {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&bound);
+      ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+      port = ntohs(v4->sin_port);
+    }
+    bound_address = text;
+
+    epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (epoll_fd < 0 || wake_fd < 0) throw std::runtime_error("FIX acceptor: epoll/eventfd failed");
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = &listen_tag;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, listen_fd, &ev);
+    ev.data.ptr = &wake_tag;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd, &ev);
+  }
+
+  void wake() const {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd, &one, sizeof one);
+  }
+
+  // ---- network thread ----
+
+  void accept_all() {
+    for (;;) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
+          // Out of descriptors: free the spare one to take the connection off the backlog and
+          // close it, or the listener stays readable and the loop spins.
+          ::close(spare_fd);
+          spare_fd = -1;
+          fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+          if (fd >= 0) ::close(fd);
+          spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        return;  // EAGAIN, or an error the next readiness will retry
+      }
+      if (connections.size() >= limits_max_connections()) {
+        ::close(fd);
+        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      auto connection = std::make_unique<FixConnection>(fd, table, limits, counters,
+                                                        fix_net::LoopHooks{epoll_fd, wake_fd}, monotonic_seconds());
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = connection.get();
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+        continue;  // the connection's destructor closes fd
+      }
+      counters.accepted.fetch_add(1, std::memory_order_relaxed);
+      FixConnection* key = connection.get();
+      connections.emplace(key, std::move(connection));
+    }
+  }
+
+  [[nodiscard]] std::size_t limits_max_connections() const noexcept { return config.limits.max_connections; }
+
+  // Reads what the peer sent; false when the connection must close.
+  bool read_from(FixConnection& c) {
+    static thread_local std::string chunk(kReadChunk, '\0');
+    for (int i = 0; i < kReadsPerWakeup; ++i) {
+      const ssize_t n = ::recv(c.fd(), chunk.data(), chunk.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        if (!c.on_input(std::string_view(chunk.data(), static_cast<std::size_t>(n)))) return false;
+        if (static_cast<std::size_t>(n) < chunk.size()) return true;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+      return false;  // peer closed or error
+    }
     return true;
+  }
+
+  void close_connection(FixConnection* c) {
+    c->close_session();
+    c->flush();  // best effort: a Logout just sent goes out if the socket takes it
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, c->fd(), nullptr);
+    connections.erase(c);
+    counters.closed.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  void close_requested() {
+    std::vector<FixConnection*> doomed;
+    for (const auto& [key, c] : connections) {
+      if (c->close_requested()) doomed.push_back(key);
+    }
+    for (FixConnection* c : doomed) close_connection(c);
+  }
+
+  void run() {
+    std::array<epoll_event, 64> events{};
+    std::int64_t next_tick = monotonic_seconds() + 1;
+    std::vector<FixConnection*> doomed;
+    while (!stopping.load(std::memory_order_acquire)) {
+      const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 250);
+      doomed.clear();
+      for (int i = 0; i < n; ++i) {
+        void* tag = events[static_cast<std::size_t>(i)].data.ptr;
+        const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
+        if (tag == &listen_tag) {
+          accept_all();
+        } else if (tag == &wake_tag) {
+          std::uint64_t count = 0;
+          [[maybe_unused]] const ssize_t r = ::read(wake_fd, &count, sizeof count);
+        } else {
+          auto* c = static_cast<FixConnection*>(tag);
+          bool keep = true;
+          if ((what & EPOLLOUT) != 0) keep = c->flush();
+          if (keep && (what & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) keep = read_from(*c);
+          if (!keep) doomed.push_back(c);
+        }
+      }
+      // Closed after the batch: a later event of the same batch may still name the connection.
+      for (FixConnection* c : doomed) {
+        if (connections.count(c) != 0) close_connection(c);
+      }
+      close_requested();
+      const std::int64_t now = monotonic_seconds();
+      if (now >= next_tick) {
+        next_tick = now + 1;
+        doomed.clear();
+        for (const auto& [key, c] : connections) {
+          if (!c->on_timer(now)) doomed.push_back(key);
+        }
+        for (FixConnection* c : doomed) close_connection(c);
+        close_requested();
+      }
+    }
+    // Stopping: a Logout to every logged-on session, without waiting for the answers.
+    for (const auto& [key, c] : connections) {
+      (void)key;
+      if (!c->logged_on()) continue;
+      for (SessionSlot& slot : table.slots) {
+        if (slot.bound != c.get()) continue;
+        try {
+          slot.session->logout("venue stopping");
+          slot.session->next(FIX::UtcTimeStamp());
+        } catch (...) {
+        }
+      }
+    }
+    while (!connections.empty()) close_connection(connections.begin()->first);
   }
 };
 
 FixAcceptor::FixAcceptor(FixAcceptorConfig config, FixOrderHandler& handler) {
   validate(config);
   impl_ = std::make_unique<Impl>(std::move(config), handler);
+  const FixAcceptorLimits& l = impl_->config.limits;
+  impl_->limits = fix_net::FixLimits{l.max_message_bytes, l.max_prelogon_bytes, l.max_outbound_bytes,
+                                     l.logon_timeout_s};
 }
 
 FixAcceptor::~FixAcceptor() {
@@ -203,32 +482,63 @@ FixAcceptor::~FixAcceptor() {
 }
 
 void FixAcceptor::start() {
-  if (impl_->acceptor) throw std::logic_error("FIX acceptor: already started");
-  std::filesystem::create_directories(impl_->config.store_dir);
+  if (impl_->thread.joinable()) throw std::logic_error("FIX acceptor: already started");
+  std::error_code ec;
+  std::filesystem::create_directories(impl_->config.store_dir, ec);
+  if (ec) throw std::runtime_error("FIX acceptor: cannot create store directory " + impl_->config.store_dir + ": " + ec.message());
+  std::unique_lock lock(impl_->lifetime);
   try {
-    const bool pick = impl_->config.port == 0;
-    constexpr int kAttempts = 5;
-    for (int i = 0; i < (pick ? kAttempts : 1); ++i) {
-      if (impl_->try_start(pick ? pick_free_port() : impl_->config.port)) return;
-    }
+    impl_->open_listener();
+    impl_->create_sessions();
   } catch (const FIX::Exception& e) {
-    impl_->acceptor.reset();
+    impl_->destroy_sessions();
+    impl_->close_descriptors();
     throw std::runtime_error(std::string("FIX acceptor: ") + e.what());
+  } catch (...) {
+    impl_->destroy_sessions();
+    impl_->close_descriptors();
+    throw;
   }
-  throw std::runtime_error("FIX acceptor: cannot bind port " + std::to_string(impl_->config.port));
+  impl_->stopping.store(false, std::memory_order_release);
+  impl_->thread = std::thread([this] { impl_->run(); });
 }
 
 void FixAcceptor::stop() {
-  if (!impl_ || !impl_->acceptor) return;
-  impl_->acceptor->stop();
-  impl_->acceptor.reset();
-  impl_->store.reset();
-  impl_->settings.reset();
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->stopping.store(true, std::memory_order_release);
+  impl_->wake();
+  impl_->thread.join();
+  std::unique_lock lock(impl_->lifetime);
+  impl_->destroy_sessions();
+  impl_->close_descriptors();
   impl_->port = 0;
+  impl_->bound_address.clear();
 }
 
 std::uint16_t FixAcceptor::port() const noexcept {
   return impl_->port;
+}
+
+std::string FixAcceptor::bound_address() const {
+  return impl_->bound_address;
+}
+
+FixAcceptorStats FixAcceptor::stats() const noexcept {
+  const fix_net::FixNetCounters& c = impl_->counters;
+  const auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  FixAcceptorStats s;
+  s.accepted = get(c.accepted);
+  s.refused_connections = get(c.refused_connections);
+  s.logons = get(c.logons);
+  s.logon_refusals = get(c.logon_refusals);
+  s.logon_timeouts = get(c.logon_timeouts);
+  s.prelogon_overflows = get(c.prelogon_overflows);
+  s.garbage_bytes = get(c.garbage_bytes);
+  s.garbled_messages = get(c.garbled_messages);
+  s.outbound_overflows = get(c.outbound_overflows);
+  s.session_errors = get(c.session_errors);
+  s.open_connections = s.accepted - get(c.closed);
+  return s;
 }
 
 bool FixAcceptor::send_execution_report(const FixExecReport& report) {
@@ -240,12 +550,14 @@ bool FixAcceptor::send_cancel_reject(const FixCancelReject& reject) {
 }
 
 std::optional<FixSeqNums> FixAcceptor::sequence_numbers(std::string_view comp_id) const {
+  std::shared_lock lock(impl_->lifetime);
   FIX::Session* s = impl_->session(comp_id);
   if (s == nullptr) return std::nullopt;
   return FixSeqNums{s->getExpectedSenderNum(), s->getExpectedTargetNum()};
 }
 
 bool FixAcceptor::is_logged_on(std::string_view comp_id) const {
+  std::shared_lock lock(impl_->lifetime);
   FIX::Session* s = impl_->session(comp_id);
   return s != nullptr && s->isLoggedOn();
 }

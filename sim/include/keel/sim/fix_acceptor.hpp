@@ -7,8 +7,15 @@
 // BusinessMessageReject (j), leaving the session up. The matching engine only sees FixOrderHandler
 // calls and answers through send_execution_report / send_cancel_reject. The FIX library stays
 // behind this header.
+//
+// The network side is keel's own (sim/src/fix/): one epoll thread listens on exactly the configured
+// address, frames the bytes, authenticates and validates each Logon before QuickFIX sees it, and
+// feeds whole messages to QuickFIX's Session (sequence numbers, resends, heartbeats, the store).
+// Every resource a client can make the venue spend is bounded (FixAcceptorLimits); past a bound the
+// connection is refused or closed and the event counted (FixAcceptorStats). docs/SECURITY.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,9 +41,35 @@ struct FixAccount {
   std::string password;
 };
 
+// What one client can make the acceptor hold. Defaults suit a co-located venue with a few accounts.
+struct FixAcceptorLimits {
+  std::size_t max_connections = 64;              // open TCP connections; more are refused
+  std::size_t max_message_bytes = 64 * 1024;     // BodyLength above this: the message is dropped
+  std::size_t max_prelogon_bytes = 4 * 1024;     // input before a Logon; more closes the connection
+  std::size_t max_outbound_bytes = 4 * 1024 * 1024;  // unread output per connection; more closes it
+  int logon_timeout_s = 10;                      // a connection must log on within this
+};
+
+// Counters since start(); from any thread.
+struct FixAcceptorStats {
+  std::uint64_t accepted = 0;             // connections accepted
+  std::uint64_t refused_connections = 0;  // closed at accept: over max_connections or no descriptor
+  std::uint64_t open_connections = 0;
+  std::uint64_t logons = 0;
+  std::uint64_t logon_refusals = 0;       // Logons refused (wrong password, bad fields, …)
+  std::uint64_t logon_timeouts = 0;
+  std::uint64_t prelogon_overflows = 0;   // closed for sending too much, or garbage, before Logon
+  std::uint64_t garbage_bytes = 0;        // bytes skipped while looking for a message start
+  std::uint64_t garbled_messages = 0;     // framed messages dropped (length, trailer, checksum)
+  std::uint64_t outbound_overflows = 0;   // closed for not reading their messages
+  std::uint64_t session_errors = 0;       // exceptions from the session layer, caught
+};
+
 struct FixAcceptorConfig {
   std::string comp_id = "KEELSIM";   // the venue's SenderCompID
+  std::string bind_address = "127.0.0.1";  // numeric IPv4 or IPv6 address; "0.0.0.0" / "::" = all
   std::uint16_t port = 0;            // 0 = pick a free port (FixAcceptor::port() reports it)
+  FixAcceptorLimits limits;
   std::vector<FixAccount> accounts;  // one FIX session per account; other CompIDs are refused
   std::string store_dir;             // FileStore directory (created if missing); required
 };
@@ -63,7 +96,8 @@ struct FixSeqNums {
 class FixAcceptor {
  public:
   // Validates the configuration; throws std::invalid_argument (empty comp_id or store_dir, an
-  // account without comp_id, a duplicate comp_id). Does not open sockets or files.
+  // account without comp_id, a duplicate comp_id, a bind address that is not a numeric IPv4/IPv6
+  // address, a zero limit). Does not open sockets or files.
   FixAcceptor(FixAcceptorConfig config, FixOrderHandler& handler);
   ~FixAcceptor();  // stops
   FixAcceptor(const FixAcceptor&) = delete;
@@ -73,11 +107,15 @@ class FixAcceptor {
   // port is bound. Throws std::runtime_error when the port cannot be bound or the store cannot be
   // opened. Requires: not started.
   void start();
-  // Logs the sessions out, closes the port and joins the network thread. Blocks (up to the FIX
-  // library's logout wait). Idempotent.
+  // Sends Logout to the logged-on sessions (without waiting for the answers), closes every
+  // connection and the port, and joins the network thread: bounded time whatever the clients do.
+  // Idempotent.
   void stop();
   // The bound port; 0 before start().
   [[nodiscard]] std::uint16_t port() const noexcept;
+  // The address actually bound (numeric, e.g. "127.0.0.1" or "::1"); empty before start().
+  [[nodiscard]] std::string bound_address() const;
+  [[nodiscard]] FixAcceptorStats stats() const noexcept;
 
   // Sends to report.session / reject.session. Thread-safe (the FIX library serialises sends per
   // session). Returns false when the session is unknown or the acceptor is not started; a message

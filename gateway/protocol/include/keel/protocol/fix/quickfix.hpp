@@ -71,6 +71,7 @@
 #include <quickfix/FileStore.h>
 #include <quickfix/Message.h>
 #include <quickfix/Session.h>
+#include <quickfix/SessionFactory.h>
 #include <quickfix/SessionID.h>
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketAcceptor.h>
