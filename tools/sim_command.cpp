@@ -94,6 +94,9 @@ int sim_command(const std::vector<std::string>& args) {
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);
   venue.start();
+  for (const std::string& warning : sim::Venue::security_warnings(config)) {
+    std::fputs((warning + "\n").c_str(), stderr);
+  }
   std::fputs((venue.ready_line() + "\n").c_str(), stdout);
   std::fflush(stdout);
 

@@ -1,5 +1,7 @@
 #include "keel/sim/venue.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -36,6 +38,18 @@ using protocol::fix::FixText;
 
 // Quote assets recognised in symbol names even when no account holds them.
 constexpr std::string_view kKnownQuotes[] = {"USDT", "USDC", "BUSD", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR"};
+
+// 127.0.0.0/8, ::1 and IPv4-mapped loopback; anything else (0.0.0.0, ::, an interface) is not.
+bool is_loopback_address(const std::string& address) {
+  in_addr v4{};
+  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+  }
+  return false;
+}
 
 std::string fresh_store_dir() {
   static std::atomic<int> counter{0};
@@ -617,8 +631,24 @@ std::uint16_t Venue::fix_port() const noexcept { return impl_->acceptor->port();
 std::uint16_t Venue::http_port() const noexcept { return impl_->md_server->port(); }
 std::string Venue::ready_line() const {
   const std::string scheme = impl_->md_server->tls() ? "https" : "http";
-  return "ready http=" + scheme + "://" + impl_->config.bind + ":" + std::to_string(http_port()) +
-         " fix=" + impl_->config.bind + ":" + std::to_string(fix_port());
+  const auto host_port = [](std::string address, std::uint16_t port) {
+    if (address.find(':') != std::string::npos) address = "[" + address + "]";
+    return address + ":" + std::to_string(port);
+  };
+  return "ready http=" + scheme + "://" + host_port(impl_->config.bind, http_port()) +
+         " fix=" + host_port(impl_->acceptor->bound_address(), fix_port());
+}
+
+std::vector<std::string> Venue::security_warnings(const SimConfig& config) {
+  std::vector<std::string> warnings;
+  if (is_loopback_address(config.bind)) return warnings;
+  for (const SimAccount& a : config.accounts) {
+    if (!a.password.empty()) continue;
+    warnings.push_back("WARNING: account " + a.comp_id + " has no password and the FIX port listens on " +
+                       config.bind + ", beyond loopback: anyone who can reach it can log on as " + a.comp_id +
+                       ", replay its reports and cancel its orders (set [[account]] password, or bind 127.0.0.1)");
+  }
+  return warnings;
 }
 bool Venue::is_logged_on(std::string_view comp_id) const { return impl_->acceptor->is_logged_on(comp_id); }
 

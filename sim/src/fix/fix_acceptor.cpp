@@ -42,6 +42,7 @@ constexpr int kBeginSeqNoTag = 7;
 constexpr int kEndSeqNoTag = 16;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kReadsPerWakeup = 4;  // fairness: one busy client cannot starve the others
+constexpr auto kAcceptPause = std::chrono::milliseconds(100);  // out of descriptors: retry after this
 
 FIX::SessionID session_id(const std::string& venue, const std::string& account) {
   return FIX::SessionID(kBeginString, venue, account);
@@ -227,6 +228,8 @@ struct FixAcceptor::Impl {
   std::unordered_map<FixConnection*, std::unique_ptr<FixConnection>> connections;  // network thread
   fix_net::FixNetCounters counters;
   fix_net::FixLimits limits;
+  bool accept_paused = false;  // out of descriptors: the listener is not watched until then
+  std::chrono::steady_clock::time_point accept_paused_until;
   // Tags for the epoll data pointer of the two non-connection descriptors.
   char listen_tag = 0;
   char wake_tag = 0;
@@ -343,20 +346,26 @@ struct FixAcceptor::Impl {
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if ((errno == EMFILE || errno == ENFILE) && spare_fd >= 0) {
-          // Out of descriptors: free the spare one to take the connection off the backlog and
-          // close it, or the listener stays readable and the loop spins.
-          ::close(spare_fd);
-          spare_fd = -1;
-          fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-          if (fd >= 0) ::close(fd);
-          spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-          counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
-          continue;
+        if (errno == EMFILE || errno == ENFILE) {
+          // Out of descriptors: the spare one is given up to take the connection off the backlog
+          // and close it. Without that the listener stays readable and the loop spins.
+          if (spare_fd >= 0) {
+            ::close(spare_fd);
+            fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0) {
+              ::close(fd);
+              counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+            }
+            spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd >= 0 && spare_fd >= 0) continue;
+          }
+          // Another thread took the freed descriptor (or there is no spare): stop watching the
+          // listener for a moment rather than spin; connections wait in the backlog meanwhile.
+          pause_accepting();
         }
         return;  // EAGAIN, or an error the next readiness will retry
       }
-      if (connections.size() >= limits_max_connections()) {
+      if (connections.size() >= config.limits.max_connections) {
         ::close(fd);
         counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -378,7 +387,23 @@ struct FixAcceptor::Impl {
     }
   }
 
-  [[nodiscard]] std::size_t limits_max_connections() const noexcept { return config.limits.max_connections; }
+  void set_listening(bool on) {
+    epoll_event ev{};
+    ev.events = on ? EPOLLIN : 0u;
+    ev.data.ptr = &listen_tag;
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, listen_fd, &ev);
+  }
+  void pause_accepting() {
+    set_listening(false);
+    accept_paused_until = std::chrono::steady_clock::now() + kAcceptPause;
+    accept_paused = true;
+  }
+  void resume_accepting_when_due() {
+    if (!accept_paused || std::chrono::steady_clock::now() < accept_paused_until) return;
+    if (spare_fd < 0) spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    accept_paused = false;
+    set_listening(true);
+  }
 
   // Reads what the peer sent; false when the connection must close.
   bool read_from(FixConnection& c) {
@@ -418,7 +443,7 @@ struct FixAcceptor::Impl {
     std::int64_t next_tick = monotonic_seconds() + 1;
     std::vector<FixConnection*> doomed;
     while (!stopping.load(std::memory_order_acquire)) {
-      const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 250);
+      const int n = ::epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), accept_paused ? 20 : 250);
       doomed.clear();
       for (int i = 0; i < n; ++i) {
         void* tag = events[static_cast<std::size_t>(i)].data.ptr;
@@ -441,6 +466,7 @@ struct FixAcceptor::Impl {
         if (connections.count(c) != 0) close_connection(c);
       }
       close_requested();
+      resume_accepting_when_due();
       const std::int64_t now = monotonic_seconds();
       if (now >= next_tick) {
         next_tick = now + 1;

@@ -61,8 +61,12 @@ class Venue {
   void stop();  // idempotent
   [[nodiscard]] std::uint16_t fix_port() const noexcept;
   [[nodiscard]] std::uint16_t http_port() const noexcept;
-  // "ready http=<scheme>://127.0.0.1:<port> fix=127.0.0.1:<port>" (VENUE.md) with the bind address.
+  // "ready http=<scheme>://<address>:<port> fix=<address>:<port>" (VENUE.md) with the addresses and
+  // ports actually bound (an IPv6 address in brackets).
   [[nodiscard]] std::string ready_line() const;
+  // One line per account without a password that the configured bind address exposes beyond
+  // loopback (anyone who can reach the port can log on as it); empty when there is none.
+  [[nodiscard]] static std::vector<std::string> security_warnings(const SimConfig& config);
   [[nodiscard]] bool is_logged_on(std::string_view comp_id) const;
 
   // The house accounts a flow trades with.
