@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,6 +192,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     fc.comp_id = config.comp_id;
     fc.port = config.fix_port;
     fc.bind_address = config.bind;
+    fc.limits.max_connections = config.max_fix_connections;
     fc.store_dir = config.store_dir.empty() ? fresh_store_dir() : config.store_dir;
     if (config.store_dir.empty()) owned_store_dir = fc.store_dir;
     for (const auto& a : config.accounts) fc.accounts.push_back({a.comp_id, a.password});
@@ -428,7 +430,28 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     }
   }
 
+  // Refuses a configuration the process cannot serve: descriptors run out long before memory does.
+  void check_descriptor_budget() const {
+    const std::size_t needed = Venue::descriptors_needed(config);
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+      rlimit raised = limit;
+      raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? needed : std::min<rlim_t>(limit.rlim_max, needed);
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+      throw ConfigError(fmt::format(
+          "venue: {} accounts, max_fix_connections = {} and max_http_connections = {} need about {} file "
+          "descriptors, but this process may open only {} (ulimit -n, hard limit {}); configure fewer "
+          "accounts or connections, or raise the limit",
+          config.accounts.size(), config.max_fix_connections, config.max_http_connections, needed,
+          static_cast<unsigned long long>(limit.rlim_cur), static_cast<unsigned long long>(limit.rlim_max)));
+    }
+  }
+
   void start() {
+    check_descriptor_budget();
     if (const Errc e = md_server->start(); e != Errc::kOk)
       throw std::runtime_error("venue: cannot open the market-data port " + config.bind + ":" +
                                std::to_string(config.http_port));
@@ -637,6 +660,12 @@ std::string Venue::ready_line() const {
   };
   return "ready http=" + scheme + "://" + host_port(impl_->config.bind, http_port()) +
          " fix=" + host_port(impl_->acceptor->bound_address(), fix_port());
+}
+
+std::size_t Venue::descriptors_needed(const SimConfig& config) noexcept {
+  constexpr std::size_t kPerAccount = 4;  // FileStore: body, header, seqnums, session
+  constexpr std::size_t kReserve = 64;    // listeners, epoll/event fds, data files, libraries, stdio
+  return config.accounts.size() * kPerAccount + config.max_fix_connections + config.max_http_connections + kReserve;
 }
 
 std::vector<std::string> Venue::security_warnings(const SimConfig& config) {

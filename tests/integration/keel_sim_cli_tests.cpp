@@ -16,90 +16,14 @@
 #include <string>
 #include <vector>
 
+#include "child_process.hpp"
 #include "raw_http_client.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 
-// A child process with its stdout (and optionally stderr) on pipes.
-class Child {
- public:
-  explicit Child(const std::vector<std::string>& args) {
-    int out[2], err[2];
-    if (::pipe(out) != 0 || ::pipe(err) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(out[1], 1);
-      ::dup2(err[1], 2);
-      ::close(out[0]);
-      ::close(err[0]);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(KEEL_PROGRAM));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(KEEL_PROGRAM, argv.data());
-      ::_exit(127);
-    }
-    ::close(out[1]);
-    ::close(err[1]);
-    out_ = out[0];
-    err_ = err[0];
-  }
-  ~Child() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ >= 0) ::close(out_);
-    if (err_ >= 0) ::close(err_);
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  // One line of stdout (without '\n'); empty on timeout or EOF.
-  std::string read_line(std::chrono::milliseconds wait) {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    std::string line;
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{out_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      char c;
-      if (::read(out_, &c, 1) != 1) break;
-      if (c == '\n') return line;
-      line.push_back(c);
-    }
-    return {};
-  }
-  // Everything left on a pipe (after the child exited).
-  static std::string rest(int fd) {
-    std::string s;
-    char buf[4096];
-    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<std::size_t>(n));
-    return s;
-  }
-  std::string rest_of_stdout() { return rest(out_); }
-  std::string rest_of_stderr() { return rest(err_); }
-  void signal(int sig) { ::kill(pid_, sig); }
-  // The exit status (-1 when it did not exit within `wait`).
-  int wait_exit(std::chrono::milliseconds wait) {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int out_ = -1, err_ = -1;
-  bool reaped_ = false;
-};
+using keel::test::Child;
 
 // A port that was free a moment ago.
 std::uint16_t free_port() {

@@ -59,6 +59,8 @@ struct SimConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string bind = "127.0.0.1";
+  std::uint32_t max_fix_connections = 64;   // open FIX connections; more are refused and counted
+  std::uint32_t max_http_connections = 512; // open HTTP/WebSocket connections; more are refused
   std::string store_dir;
   std::int64_t maker_fee_millionths = 0;
   std::int64_t taker_fee_millionths = 0;

@@ -69,6 +69,12 @@ class Venue {
   [[nodiscard]] static std::vector<std::string> security_warnings(const SimConfig& config);
   [[nodiscard]] bool is_logged_on(std::string_view comp_id) const;
 
+  // File descriptors the venue may hold at once: 4 per account (QuickFIX's FileStore keeps its body,
+  // header, sequence-number and session files open), one per FIX and HTTP connection allowed, and a
+  // reserve for listeners, event descriptors, data files and the libraries. start() refuses (ConfigError)
+  // when the process limit (RLIMIT_NOFILE, raised towards its hard limit if needed) is lower.
+  [[nodiscard]] static std::size_t descriptors_needed(const SimConfig& config) noexcept;
+
   // The house accounts a flow trades with.
   [[nodiscard]] static FlowAccounts house_accounts(const SimConfig& config) noexcept;
   // True once the flow has no more actions (always true without a flow).
