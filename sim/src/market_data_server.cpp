@@ -500,7 +500,12 @@ int MarketDataServer::Impl::on_established(lws* wsi) {
   Connection& ref = *c;
   connections.emplace(wsi, std::move(c));
   open_connections.fetch_add(1, std::memory_order_relaxed);
-  for (const StreamName& s : ws_streams) subscribe(ref, s);
+  try {
+    for (const StreamName& s : ws_streams) subscribe(ref, s);
+  } catch (...) {
+    on_closed(wsi);  // lws may not report CLOSED for a connection refused here: forget it now
+    throw;
+  }
   if (config.ping_interval_ms > 0) lws_set_timer_usecs(wsi, ping_interval_us());
   return 0;
 }
@@ -863,7 +868,7 @@ void MarketDataServer::stop() {
   std::fprintf(stderr, "keel: market-data server did not stop within %u ms; abandoning its thread\n",
                impl->config.stop_timeout_ms);
   impl->service.detach();
-  static_cast<void>(impl_.release());  // deliberately leaked: the abandoned thread still uses it
+  [[maybe_unused]] Impl* const abandoned = impl_.release();  // leaked: the abandoned thread uses it
 }
 
 bool MarketDataServer::publish(std::string_view stream_name, std::string_view payload_json) {

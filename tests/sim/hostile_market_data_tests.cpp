@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -307,6 +308,42 @@ TEST_F(HostileMarketDataTest, ConnectionsBeyondTheCapAreRefusedAndTheRestKeepWor
   for (int i = 0; i < 4; ++i) kept[static_cast<std::size_t>(i)]->hang_up();
   ASSERT_TRUE(wait_until([&] { return server_->stats().open_sockets == 12; }));
   EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
+}
+
+// The numbers: ~1,050 connections against the default cap of 512.
+TEST_F(HostileMarketDataTest, ThousandFiftyConnectionsAgainstTheDefaultCap) {
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  rlimit high = old;
+  high.rlim_cur = std::min<rlim_t>(old.rlim_max, 4096);
+  if (high.rlim_cur < 2200) GTEST_SKIP() << "needs 2,200 descriptors; the hard limit is " << old.rlim_max;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &high), 0);
+  start({});
+  std::vector<int> clients;
+  for (int i = 0; i < 1050; ++i) {
+    const int fd = connect_to("127.0.0.1", port());
+    if (fd < 0) break;
+    clients.push_back(fd);
+  }
+  EXPECT_EQ(clients.size(), 1050U);
+  EXPECT_TRUE(wait_until([&] {
+    const MarketDataServerStats st = server_->stats();
+    return st.refused_connections + st.open_sockets >= clients.size();
+  }));
+  EXPECT_LE(server_->stats().open_sockets, 512U);
+  EXPECT_GE(server_->stats().refused_connections, clients.size() - 512);
+  // The first connection was accepted: it is served.
+  ASSERT_FALSE(clients.empty());
+  ASSERT_TRUE(send_all(clients[0], "GET /api/v3/depth?symbol=BTCUSDT HTTP/1.1\r\nHost: x\r\n\r\n"));
+  char buf[512] = {};
+  const ssize_t n = ::recv(clients[0], buf, sizeof buf - 1, 0);
+  EXPECT_GT(n, 12);
+  EXPECT_TRUE(std::string_view(buf).starts_with("HTTP/1.1 200")) << buf;
+  for (const int fd : clients) ::close(fd);
+  EXPECT_TRUE(wait_until([&] { return server_->stats().open_sockets == 0; }));
+  EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
+  server_.reset();
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
 }
 
 // Lowers this process's descriptor limit so that the server's accept() fails with EMFILE.
