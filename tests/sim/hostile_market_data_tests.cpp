@@ -534,8 +534,13 @@ TEST_F(HostileMarketDataTest, ClientHangingUpWithQueuedFramesStallsNothing) {
       RawWs c("127.0.0.1", port(), "/stream?streams=btcusdt@trade", 4096);
       ASSERT_TRUE(c.ok());
       ASSERT_TRUE(wait_until([&] { return server_->stats().connections == 1; }));
-      const std::string payload = "\"" + std::string(8192, 'y') + "\"";
-      for (int i = 0; i < 200; ++i) ASSERT_TRUE(server_->publish("btcusdt@trade", payload));
+      // More than the sockets hold (the server's send buffer grows to a few MiB on loopback).
+      const std::string payload = "\"" + std::string(16 * 1024, 'y') + "\"";
+      for (int i = 0; i < 600; ++i) {
+        while (!server_->publish("btcusdt@trade", payload)) std::this_thread::sleep_for(1ms);
+        if (i % 8 == 7) std::this_thread::sleep_for(1ms);
+      }
+      std::this_thread::sleep_for(100ms);  // lets the server write until the socket is choked
     }  // hangs up
     EXPECT_TRUE(wait_until([&] { return server_->stats().connections == 0; }));
     EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
@@ -544,6 +549,33 @@ TEST_F(HostileMarketDataTest, ClientHangingUpWithQueuedFramesStallsNothing) {
     EXPECT_LT(Clock::now() - t0, 5s);
     EXPECT_GT(server_->stats().published, 0U);
   }
+}
+
+// A client whose socket is choked (it reads nothing) and that stops answering pings: the pong timeout
+// must close it although its socket never becomes writable again.
+TEST_F(HostileMarketDataTest, ChokedClientPastItsPongTimeoutIsClosed) {
+  MarketDataServerConfig config;
+  config.ping_interval_ms = 100;
+  config.pong_timeout_ms = 1500;
+  config.stop_timeout_ms = 30'000;
+  start(config);
+  RawWs c("127.0.0.1", port(), "/ws/btcusdt@trade", 4096);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(wait_until([&] { return server_->stats().connections == 1; }));
+  const std::string payload = "\"" + std::string(16 * 1024, 'z') + "\"";
+  for (int i = 0; i < 600; ++i) {  // ~10 MiB: far more than the sockets hold
+    while (!server_->publish("btcusdt@trade", payload)) std::this_thread::sleep_for(1ms);
+    if (i % 8 == 7) std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(wait_until([&] { return server_->stats().pong_timeouts >= 1; }));
+  EXPECT_TRUE(wait_until([&] { return server_->stats().connections == 0; }));
+  EXPECT_EQ(server_->stats().slow_disconnects, 0U);
+  EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
+  c.hang_up();
+  const auto t0 = Clock::now();
+  server_->stop();
+  EXPECT_LT(Clock::now() - t0, 5s);
+  EXPECT_GT(server_->stats().published, 0U);
 }
 
 // ---- 4. messages that say the wrong thing ----
