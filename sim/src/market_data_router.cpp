@@ -119,12 +119,14 @@ ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large
   if (too_large) {
     kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, kMsgTooLarge, false, 0});
     answer.reply = reply_;
+    answer.error = true;
     return answer;
   }
   const kb::ControlParse parse = parser_.parse(message);
   if (!parse.ok) {
     kb::encode_error_reply(reply_, parse.error);
     answer.reply = reply_;
+    answer.error = true;
     return answer;
   }
   const kb::ControlRequest& req = parse.request;
@@ -137,6 +139,7 @@ ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large
         if (held.size() + added_.size() >= kMaxStreams) {  // all or nothing
           kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, kMsgTooManyStreams, true, req.id});
           answer.reply = reply_;
+          answer.error = true;
           return answer;
         }
         added_.push_back(s);
@@ -156,6 +159,7 @@ ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large
       break;
     case kb::ControlMethod::kNone:  // parse() never answers ok with no method
       kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, "Invalid request", true, req.id});
+      answer.error = true;
       break;
   }
   answer.reply = reply_;

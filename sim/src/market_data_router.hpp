@@ -49,6 +49,7 @@ struct ControlAnswer {
   SubscriptionChange change = SubscriptionChange::kNone;
   std::span<const protocol::binance::StreamName> streams;
   std::string_view reply;  // the text frame to send back; never empty
+  bool error = false;      // the reply is an error (nothing was changed)
 };
 
 class MarketDataRouter {

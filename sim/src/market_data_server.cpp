@@ -207,6 +207,7 @@ struct MarketDataServer::Impl {
   std::atomic<std::uint64_t> rejected_upgrades{0};
   std::atomic<std::uint64_t> http_errors{0};
   std::atomic<std::uint64_t> oversized_messages{0};
+  std::atomic<std::uint64_t> control_errors{0};
   std::atomic<std::uint64_t> internal_errors{0};
 
   // ---- threads ----
@@ -683,6 +684,7 @@ int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_
   if (too_large) oversized_messages.fetch_add(1, std::memory_order_relaxed);
   const ControlAnswer answer = router.control(c.rx, too_large, c.streams);
   c.rx.clear();
+  if (answer.error) control_errors.fetch_add(1, std::memory_order_relaxed);
   switch (answer.change) {
     case SubscriptionChange::kAdd:
       for (const StreamName& s : answer.streams) subscribe(c, s);
@@ -909,6 +911,7 @@ MarketDataServerStats MarketDataServer::stats() const noexcept {
   s.rejected_upgrades = i.rejected_upgrades.load(std::memory_order_relaxed);
   s.http_errors = i.http_errors.load(std::memory_order_relaxed);
   s.oversized_messages = i.oversized_messages.load(std::memory_order_relaxed);
+  s.control_errors = i.control_errors.load(std::memory_order_relaxed);
   s.internal_errors = i.internal_errors.load(std::memory_order_relaxed);
   return s;
 }

@@ -140,7 +140,8 @@ void fuzz_control(MarketDataRouter& router, simdjson::dom::parser& checker, std:
       for (const kb::StreamName& s : a.streams) std::erase(held, s);
     }
     KEEL_FUZZ_CHECK(held.size() <= MarketDataRouter::kMaxStreams);
-    if (a.reply.starts_with(R"({"error")")) KEEL_FUZZ_CHECK(held == before);
+    KEEL_FUZZ_CHECK(a.error == a.reply.starts_with(R"({"error")"));
+    KEEL_FUZZ_CHECK(!a.error || (a.change == SubscriptionChange::kNone && held == before));
     // LIST answers exactly what is held, in order.
     const keel::sim::ControlAnswer list = router.control(R"({"method":"LIST_SUBSCRIPTIONS","id":1})", false, held);
     std::string expected;

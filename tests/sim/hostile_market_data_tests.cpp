@@ -590,6 +590,7 @@ TEST_F(HostileMarketDataTest, OversizedMessageIsAnsweredMessageTooLarge) {
   EXPECT_NE(reply->find("message too large"), std::string::npos) << *reply;
   EXPECT_EQ(reply->find("EOF"), std::string::npos) << *reply;
   EXPECT_EQ(server_->stats().oversized_messages, 1U);
+  EXPECT_EQ(server_->stats().control_errors, 1U);
   // The connection stays usable.
   ASSERT_TRUE(c.send_text(R"({"method":"LIST_SUBSCRIPTIONS","id":7})"));
   EXPECT_EQ(c.next_text(), R"({"result":[],"id":7})");
@@ -630,6 +631,16 @@ TEST_F(HostileMarketDataTest, SubscribePastTheStreamCapIsRefusedWhole) {
   const auto over = c.next_text();
   ASSERT_TRUE(over.has_value());
   EXPECT_TRUE(over->starts_with(R"({"error":{"code":2,)")) << *over;
+  EXPECT_EQ(server_->stats().control_errors, 2U);
+}
+
+TEST_F(HostileMarketDataTest, RefusedUpgradesAreCounted) {
+  start({});
+  EXPECT_FALSE(RawWs("127.0.0.1", port(), "/ws/BTCUSDT@trade").ok());
+  EXPECT_FALSE(RawWs("127.0.0.1", port(), "/elsewhere").ok());
+  EXPECT_FALSE(RawWs("127.0.0.1", port(), "/stream?streams=" + std::string(200, 'a')).ok());
+  EXPECT_TRUE(wait_until([&] { return server_->stats().rejected_upgrades == 3; }));
+  EXPECT_TRUE(wait_until([&] { return server_->stats().open_sockets == 0; }));
 }
 
 TEST_F(HostileMarketDataTest, DepthLimitOutOfRangeSaysSo) {

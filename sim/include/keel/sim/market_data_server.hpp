@@ -68,11 +68,12 @@ struct MarketDataServerStats {
   std::uint64_t pong_timeouts = 0;     // connections closed for not answering pings
   std::uint64_t connections = 0;       // WebSocket connections currently open
   std::uint64_t open_sockets = 0;      // TCP connections currently open (HTTP and WebSocket)
-  std::uint64_t refused_connections = 0;  // accepted and closed at once: max_connections reached
+  std::uint64_t refused_connections = 0;  // closed at once: max_connections reached (or lws refused it)
   std::uint64_t accept_errors = 0;     // accept() failures for lack of descriptors or memory
   std::uint64_t rejected_upgrades = 0;  // WebSocket handshakes refused (bad path or stream name)
   std::uint64_t http_errors = 0;        // REST requests answered 4xx
   std::uint64_t oversized_messages = 0;  // control messages over 64 KiB (answered with an error)
+  std::uint64_t control_errors = 0;      // control messages answered with an error (oversized included)
   std::uint64_t internal_errors = 0;    // connections closed because handling them threw
 };
 
