@@ -14,15 +14,18 @@ constexpr std::string_view kSpotDepthPath = "/api/v3/depth";
 constexpr std::string_view kFuturesDepthPath = "/fapi/v1/depth";
 
 constexpr std::string_view kNotFound = R"({"code":-1,"msg":"Not found."})";
-constexpr std::string_view kMethodNotAllowed = R"({"code":-1020,"msg":"This operation is not supported."})";
+constexpr std::string_view kMethodNotAllowed =
+    R"({"code":-1020,"msg":"This operation is not supported."})";
 constexpr std::string_view kNoSymbol =
     R"({"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."})";
 constexpr std::string_view kLimitIllegal =
     R"({"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."})";
-constexpr std::string_view kLimitOverflow = R"({"code":-1108,"msg":"Parameter 'limit' overflowed."})";
+constexpr std::string_view kLimitOverflow =
+    R"({"code":-1108,"msg":"Parameter 'limit' overflowed."})";
 constexpr std::string_view kInvalidSymbol = R"({"code":-1121,"msg":"Invalid symbol."})";
 
-constexpr std::string_view kMsgTooLarge = "Invalid request: message too large (more than 65536 bytes)";
+constexpr std::string_view kMsgTooLarge =
+    "Invalid request: message too large (more than 65536 bytes)";
 constexpr std::string_view kMsgTooManyStreams =
     "Invalid request: too many streams (at most 1024 per connection); nothing was subscribed";
 static_assert(MarketDataRouter::kMaxMessageBytes == 65536 && MarketDataRouter::kMaxStreams == 1024,
@@ -67,8 +70,10 @@ MarketDataRouter::MarketDataRouter(kb::Market market, DepthSnapshotProvider& pro
   added_.reserve(kMaxStreams);
 }
 
-HttpAnswer MarketDataRouter::http(HttpMethod method, std::string_view path, std::string_view query) {
-  const std::string_view depth_path = market_ == kb::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
+HttpAnswer MarketDataRouter::http(HttpMethod method, std::string_view path,
+                                  std::string_view query) {
+  const std::string_view depth_path =
+      market_ == kb::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
   if (path != depth_path) return {404, kNotFound};
   if (method != HttpMethod::kGet) return {405, kMethodNotAllowed};
   return depth(query);
@@ -83,11 +88,13 @@ HttpAnswer MarketDataRouter::depth(std::string_view query) {
     // Binance's grammar for the value is ^[0-9]{1,20}$; within it, a value that does not fit the
     // 32-bit count overflows.
     if (limit_text.empty() || limit_text.size() > 20 ||
-        !std::all_of(limit_text.begin(), limit_text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        !std::all_of(limit_text.begin(), limit_text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
       return {400, kLimitIllegal};
     }
     std::uint64_t value = 0;
-    const auto [ptr, ec] = std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), value);
+    const auto [ptr, ec] =
+        std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), value);
     if (ec != std::errc{} || ptr != limit_text.data() + limit_text.size() ||
         value > std::numeric_limits<std::uint32_t>::max()) {
       return {400, kLimitOverflow};
@@ -113,11 +120,13 @@ bool MarketDataRouter::ws_target(std::string_view path, std::string_view query, 
   return false;
 }
 
-ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large, std::span<const StreamName> held) {
+ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large,
+                                        std::span<const StreamName> held) {
   ControlAnswer answer;
   reply_.clear();
   if (too_large) {
-    kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, kMsgTooLarge, false, 0});
+    kb::encode_error_reply(reply_,
+                           kb::ControlError{kb::kErrInvalidRequest, kMsgTooLarge, false, 0});
     answer.reply = reply_;
     answer.error = true;
     return answer;
@@ -137,7 +146,8 @@ ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large
         if (std::find(held.begin(), held.end(), s) != held.end()) continue;
         if (std::find(added_.begin(), added_.end(), s) != added_.end()) continue;
         if (held.size() + added_.size() >= kMaxStreams) {  // all or nothing
-          kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, kMsgTooManyStreams, true, req.id});
+          kb::encode_error_reply(
+              reply_, kb::ControlError{kb::kErrInvalidRequest, kMsgTooManyStreams, true, req.id});
           answer.reply = reply_;
           answer.error = true;
           return answer;
@@ -158,7 +168,8 @@ ControlAnswer MarketDataRouter::control(std::string_view message, bool too_large
       kb::encode_list_result(reply_, held, req.id);
       break;
     case kb::ControlMethod::kNone:  // parse() never answers ok with no method
-      kb::encode_error_reply(reply_, kb::ControlError{kb::kErrInvalidRequest, "Invalid request", true, req.id});
+      kb::encode_error_reply(
+          reply_, kb::ControlError{kb::kErrInvalidRequest, "Invalid request", true, req.id});
       answer.error = true;
       break;
   }

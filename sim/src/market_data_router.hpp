@@ -1,13 +1,13 @@
 // MarketDataRouter: what the market-data server answers, with no socket in sight. The server hands
-// it a request's method, path and query (REST and WebSocket upgrades) or one complete WebSocket text
-// message and a connection's subscriptions; it returns the status and body, or the reply and the
-// subscription change to apply. libwebsockets glue lives in market_data_server.cpp; this is the part
-// fuzz_http_request drives with raw bytes.
+// it a request's method, path and query (REST and WebSocket upgrades) or one complete WebSocket
+// text message and a connection's subscriptions; it returns the status and body, or the reply and
+// the subscription change to apply. libwebsockets glue lives in market_data_server.cpp; this is the
+// part fuzz_http_request drives with raw bytes.
 //
-// Single-threaded (the server's service thread). Answers point into buffers the router owns and stay
-// valid until its next call. Buffers are reserved in the constructor; a request may still allocate
-// (a long query, a snapshot bigger than the reserve), so every function can throw std::bad_alloc
-// and the server catches it at its callback boundary.
+// Single-threaded (the server's service thread). Answers point into buffers the router owns and
+// stay valid until its next call. Buffers are reserved in the constructor; a request may still
+// allocate (a long query, a snapshot bigger than the reserve), so every function can throw
+// std::bad_alloc and the server catches it at its callback boundary.
 #pragma once
 
 #include <cstddef>
@@ -56,7 +56,8 @@ class MarketDataRouter {
  public:
   // Binance's per-connection stream cap and the largest control message read.
   static constexpr std::size_t kMaxStreams = protocol::binance::ControlParser::kMaxStreams;
-  static constexpr std::size_t kMaxMessageBytes = protocol::binance::ControlParser::kMaxMessageBytes;
+  static constexpr std::size_t kMaxMessageBytes =
+      protocol::binance::ControlParser::kMaxMessageBytes;
   // The REST depth limit: absent = 100, 0 = 1, above 5000 = 5000 (Binance truncates); a value with
   // more than 20 characters or a non-digit is "illegal characters" (-1100), one above 2^32-1
   // "overflowed" (-1108).
@@ -95,6 +96,7 @@ class MarketDataRouter {
 };
 
 // The value of argument `name` in a '&'-joined query ("a=1&b=2"): the first one; false when absent.
-[[nodiscard]] bool query_arg(std::string_view query, std::string_view name, std::string_view& value) noexcept;
+[[nodiscard]] bool query_arg(std::string_view query, std::string_view name,
+                             std::string_view& value) noexcept;
 
 }  // namespace keel::sim

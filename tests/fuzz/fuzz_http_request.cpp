@@ -1,6 +1,6 @@
-// Fuzzes the market-data server's request handling (sim/src/market_data_router.hpp), the socket-free
-// part of MarketDataServer: REST requests, WebSocket upgrade targets and control messages applied
-// to one connection's subscriptions.
+// Fuzzes the market-data server's request handling (sim/src/market_data_router.hpp), the
+// socket-free part of MarketDataServer: REST requests, WebSocket upgrade targets and control
+// messages applied to one connection's subscriptions.
 //
 // Input: the first byte picks the mode, the rest is the request.
 //  * 0 — REST: "<METHOD> <path>[?<query>]" (a missing space: the whole text is the path of a GET);
@@ -83,7 +83,8 @@ void fuzz_rest(MarketDataRouter& router, FuzzProvider& provider, simdjson::dom::
   split_target(target, path, query);
   const int calls_before = provider.calls;
   const keel::sim::HttpAnswer a = router.http(method, path, query);
-  const std::string_view depth_path = market == kb::Market::kFutures ? "/fapi/v1/depth" : "/api/v3/depth";
+  const std::string_view depth_path =
+      market == kb::Market::kFutures ? "/fapi/v1/depth" : "/api/v3/depth";
   KEEL_FUZZ_CHECK(a.status == 200 || a.status == 400 || a.status == 404 || a.status == 405);
   KEEL_FUZZ_CHECK(is_json(checker, a.body));
   const bool asked = provider.calls != calls_before;
@@ -116,10 +117,12 @@ void fuzz_control(MarketDataRouter& router, simdjson::dom::parser& checker, std:
                   std::uint8_t prefill) {
   static const std::vector<kb::StreamName> kPrefill = [] {
     std::vector<kb::StreamName> v;
-    for (int i = 0; i < 1020; ++i) v.push_back(kb::parse_stream_name("p" + std::to_string(i) + "usdt@trade").value());
+    for (int i = 0; i < 1020; ++i)
+      v.push_back(kb::parse_stream_name("p" + std::to_string(i) + "usdt@trade").value());
     return v;
   }();
-  std::vector<kb::StreamName> held(kPrefill.begin(), kPrefill.begin() + std::min<std::ptrdiff_t>(prefill * 4, 1020));
+  std::vector<kb::StreamName> held(kPrefill.begin(),
+                                   kPrefill.begin() + std::min<std::ptrdiff_t>(prefill * 4, 1020));
   for (int n = 0; n < 64 && !text.empty(); ++n) {
     const std::size_t nl = text.find('\n');
     const std::string_view message = text.substr(0, nl);
@@ -143,7 +146,8 @@ void fuzz_control(MarketDataRouter& router, simdjson::dom::parser& checker, std:
     KEEL_FUZZ_CHECK(a.error == a.reply.starts_with(R"({"error")"));
     KEEL_FUZZ_CHECK(!a.error || (a.change == SubscriptionChange::kNone && held == before));
     // LIST answers exactly what is held, in order.
-    const keel::sim::ControlAnswer list = router.control(R"({"method":"LIST_SUBSCRIPTIONS","id":1})", false, held);
+    const keel::sim::ControlAnswer list =
+        router.control(R"({"method":"LIST_SUBSCRIPTIONS","id":1})", false, held);
     std::string expected;
     kb::encode_list_result(expected, held, 1);
     KEEL_FUZZ_CHECK(list.change == SubscriptionChange::kNone && list.reply == expected);

@@ -1,10 +1,10 @@
-// MarketDataServer against hostile clients, on loopback: too many connections, descriptor exhaustion,
-// the bind address, clients that stop reading or hang up, and messages that say the wrong thing.
-// Every loop is bounded in count and in time; the only timing assertions are generous upper bounds.
-#include "keel/sim/market_data_server.hpp"
-
+// MarketDataServer against hostile clients, on loopback: too many connections, descriptor
+// exhaustion, the bind address, clients that stop reading or hang up, and messages that say the
+// wrong thing. Every loop is bounded in count and in time; the only timing assertions are generous
+// upper bounds.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -13,8 +13,6 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
@@ -30,13 +28,16 @@
 #include <thread>
 #include <vector>
 
+#include "keel/sim/market_data_server.hpp"
+
 namespace keel::sim {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr std::string_view kTrade = R"({"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"100.00","q":"1.0"})";
+constexpr std::string_view kTrade =
+    R"({"e":"trade","E":1,"s":"BTCUSDT","t":7,"p":"100.00","q":"1.0"})";
 
 class CountingProvider final : public DepthSnapshotProvider {
  public:
@@ -121,13 +122,14 @@ struct Reply {
 };
 
 // One request on a fresh connection; reads the status line, headers and a Content-Length body.
-Reply http_request(const char* host, std::uint16_t port, std::string_view method, const std::string& target,
-                   std::string_view body = {}) {
+Reply http_request(const char* host, std::uint16_t port, std::string_view method,
+                   const std::string& target, std::string_view body = {}) {
   Reply r;
   const int fd = connect_to(host, port);
   if (fd < 0) return r;
   std::string req = std::string(method) + " " + target + " HTTP/1.1\r\nHost: x\r\n";
-  if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!body.empty() || method == "POST")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "\r\n";
   req.append(body);
   if (send_all(fd, req)) {
@@ -158,7 +160,9 @@ Reply http_request(const char* host, std::uint16_t port, std::string_view method
   return r;
 }
 
-Reply get(std::uint16_t port, const std::string& target) { return http_request("127.0.0.1", port, "GET", target); }
+Reply get(std::uint16_t port, const std::string& target) {
+  return http_request("127.0.0.1", port, "GET", target);
+}
 
 // A WebSocket client over a raw socket: masked frames of any length, unmasked server frames.
 class RawWs {
@@ -166,14 +170,16 @@ class RawWs {
   RawWs(const char* host, std::uint16_t port, const std::string& path, int rcvbuf = 0)
       : fd_(connect_to(host, port, 5000, rcvbuf)) {
     if (fd_ < 0) return;
-    const std::string req = "GET " + path +
-                            " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    const std::string req =
+        "GET " + path +
+        " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
     if (!send_all(fd_, req)) return;
     // Read the handshake answer byte by byte so that no frame is consumed with it.
     std::string head;
     char ch = 0;
-    while (head.size() < 4096 && !head.ends_with("\r\n\r\n") && ::recv(fd_, &ch, 1, 0) == 1) head.push_back(ch);
+    while (head.size() < 4096 && !head.ends_with("\r\n\r\n") && ::recv(fd_, &ch, 1, 0) == 1)
+      head.push_back(ch);
     ok_ = head.starts_with("HTTP/1.1 101");
   }
   ~RawWs() { hang_up(); }
@@ -200,7 +206,8 @@ class RawWs {
     } else {
       frame.push_back(static_cast<char>(0x80U | 127U));
       for (int shift = 56; shift >= 0; shift -= 8) {
-        frame.push_back(static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> shift) & 0xffU));
+        frame.push_back(
+            static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> shift) & 0xffU));
       }
     }
     frame.append(reinterpret_cast<const char*>(mask), 4);
@@ -220,12 +227,14 @@ class RawWs {
       if (len == 126) {
         if (!fill(4)) return std::nullopt;
         header = 4;
-        len = (std::uint64_t{static_cast<unsigned char>(buf_[2])} << 8U) | static_cast<unsigned char>(buf_[3]);
+        len = (std::uint64_t{static_cast<unsigned char>(buf_[2])} << 8U) |
+              static_cast<unsigned char>(buf_[3]);
       } else if (len == 127) {
         if (!fill(10)) return std::nullopt;
         header = 10;
         len = 0;
-        for (std::size_t i = 2; i < 10; ++i) len = (len << 8U) | static_cast<unsigned char>(buf_[i]);
+        for (std::size_t i = 2; i < 10; ++i)
+          len = (len << 8U) | static_cast<unsigned char>(buf_[i]);
       }
       if (!fill(header + len)) return std::nullopt;
       std::string payload = buf_.substr(header, len);
@@ -316,7 +325,8 @@ TEST_F(HostileMarketDataTest, ThousandFiftyConnectionsAgainstTheDefaultCap) {
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
   rlimit high = old;
   high.rlim_cur = std::min<rlim_t>(old.rlim_max, 4096);
-  if (high.rlim_cur < 2200) GTEST_SKIP() << "needs 2,200 descriptors; the hard limit is " << old.rlim_max;
+  if (high.rlim_cur < 2200)
+    GTEST_SKIP() << "needs 2,200 descriptors; the hard limit is " << old.rlim_max;
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &high), 0);
   start({});
   std::vector<int> clients;
@@ -386,7 +396,8 @@ TEST_F(HostileMarketDataTest, DescriptorExhaustionBacksOffWithoutSpinningAndReco
   const ssize_t n = ::recv(client, buf, sizeof buf - 1, 0);
   ::close(client);
   ASSERT_GT(n, 12);
-  EXPECT_TRUE(std::string_view(buf, static_cast<std::size_t>(n)).starts_with("HTTP/1.1 200")) << buf;
+  EXPECT_TRUE(std::string_view(buf, static_cast<std::size_t>(n)).starts_with("HTTP/1.1 200"))
+      << buf;
   EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
 }
 
@@ -398,8 +409,8 @@ std::optional<std::string> non_loopback_ipv4() {
   if (::getifaddrs(&list) != 0) return std::nullopt;
   std::optional<std::string> found;
   for (ifaddrs* i = list; i != nullptr && !found; i = i->ifa_next) {
-    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET || (i->ifa_flags & IFF_LOOPBACK) != 0 ||
-        (i->ifa_flags & IFF_UP) == 0) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET ||
+        (i->ifa_flags & IFF_LOOPBACK) != 0 || (i->ifa_flags & IFF_UP) == 0) {
       continue;
     }
     char host[INET_ADDRSTRLEN] = {};
@@ -473,9 +484,9 @@ TEST_F(HostileMarketDataTest, BindsIpv6Loopback) {
 // ---- 3. clients that stop reading, then hang up ----
 
 // Clients upgrade, subscribe and never read (small receive buffers). Publishing is paced (a few
-// frames, then a pause) so that the server first writes until their sockets are choked, and only then
-// does a queue overflow: the state in which a close that waits for a writable socket never happens.
-// Racy by nature, so the scenario runs several times.
+// frames, then a pause) so that the server first writes until their sockets are choked, and only
+// then does a queue overflow: the state in which a close that waits for a writable socket never
+// happens. Racy by nature, so the scenario runs several times.
 TEST_F(HostileMarketDataTest, SlowClientsAreClosedForRealAndStopIsBounded) {
   constexpr int kRounds = 8;
   constexpr int kSlow = 3;
@@ -490,7 +501,8 @@ TEST_F(HostileMarketDataTest, SlowClientsAreClosedForRealAndStopIsBounded) {
     for (int i = 0; i < kSlow; ++i) {
       slow.push_back(std::make_unique<RawWs>("127.0.0.1", port(), "/ws", 4096));
       ASSERT_TRUE(slow.back()->ok());
-      ASSERT_TRUE(slow.back()->send_text(R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1})"));
+      ASSERT_TRUE(
+          slow.back()->send_text(R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":1})"));
     }
     // A client that subscribes, reads nothing and hangs up before it is closed.
     auto quitter = std::make_unique<RawWs>("127.0.0.1", port(), "/ws/btcusdt@trade", 4096);
@@ -501,8 +513,10 @@ TEST_F(HostileMarketDataTest, SlowClientsAreClosedForRealAndStopIsBounded) {
 
     const auto deadline = Clock::now() + 30s;
     int handed_over = 0;  // publish() refuses only when the hand-off queue is full: then it waits
-    for (int i = 0; i < 20'000 && server_->stats().slow_disconnects < kSlow && Clock::now() < deadline; ++i) {
-      for (int burst = 0; burst < 4; ++burst) handed_over += server_->publish("btcusdt@trade", payload) ? 1 : 0;
+    for (int i = 0;
+         i < 20'000 && server_->stats().slow_disconnects < kSlow && Clock::now() < deadline; ++i) {
+      for (int burst = 0; burst < 4; ++burst)
+        handed_over += server_->publish("btcusdt@trade", payload) ? 1 : 0;
       std::this_thread::sleep_for(1ms);
     }
     EXPECT_GT(handed_over, 0);
@@ -541,7 +555,7 @@ TEST_F(HostileMarketDataTest, ClientHangingUpWithQueuedFramesStallsNothing) {
         if (i % 8 == 7) std::this_thread::sleep_for(1ms);
       }
       std::this_thread::sleep_for(100ms);  // lets the server write until the socket is choked
-    }  // hangs up
+    }                                      // hangs up
     EXPECT_TRUE(wait_until([&] { return server_->stats().connections == 0; }));
     EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
     const auto t0 = Clock::now();
@@ -551,8 +565,8 @@ TEST_F(HostileMarketDataTest, ClientHangingUpWithQueuedFramesStallsNothing) {
   }
 }
 
-// A client whose socket is choked (it reads nothing) and that stops answering pings: the pong timeout
-// must close it although its socket never becomes writable again.
+// A client whose socket is choked (it reads nothing) and that stops answering pings: the pong
+// timeout must close it although its socket never becomes writable again.
 TEST_F(HostileMarketDataTest, ChokedClientPastItsPongTimeoutIsClosed) {
   MarketDataServerConfig config;
   config.ping_interval_ms = 100;
@@ -609,10 +623,12 @@ TEST_F(HostileMarketDataTest, SubscribePastTheStreamCapIsRefusedWhole) {
   start({});
   RawWs c("127.0.0.1", port(), "/ws");
   ASSERT_TRUE(c.ok());
-  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(0, 1000) + R"(],"id":1})"));
+  ASSERT_TRUE(
+      c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(0, 1000) + R"(],"id":1})"));
   EXPECT_EQ(c.next_text(), R"({"result":null,"id":1})");
   // 1,000 held + 30 new > 1,024: an error, and none of the 30 is applied.
-  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(990, 40) + R"(],"id":2})"));
+  ASSERT_TRUE(
+      c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(990, 40) + R"(],"id":2})"));
   const auto refused = c.next_text();
   ASSERT_TRUE(refused.has_value());
   EXPECT_TRUE(refused->starts_with(R"({"error":{"code":2,)")) << *refused;
@@ -625,7 +641,8 @@ TEST_F(HostileMarketDataTest, SubscribePastTheStreamCapIsRefusedWhole) {
   EXPECT_NE(list->find("s999usdt@trade"), std::string::npos);
   ASSERT_TRUE(server_->publish("s1000usdt@trade", kTrade));  // not subscribed: nothing arrives
   // Exactly up to the cap is fine (already-held streams do not count twice).
-  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(990, 34) + R"(],"id":4})"));
+  ASSERT_TRUE(
+      c.send_text(R"({"method":"SUBSCRIBE","params":[)" + stream_list(990, 34) + R"(],"id":4})"));
   EXPECT_EQ(c.next_text(), R"({"result":null,"id":4})");
   ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":["btcusdt@trade"],"id":5})"));
   const auto over = c.next_text();
@@ -666,8 +683,9 @@ TEST_F(HostileMarketDataTest, OtherMethodsThanGetAre405AndServeNothing) {
   start({});
   for (const std::string_view method : {"POST", "DELETE", "PUT"}) {
     SCOPED_TRACE(std::string(method));
-    const Reply r = http_request("127.0.0.1", port(), method, "/api/v3/depth?symbol=BTCUSDT&limit=5",
-                                 method == "POST" ? "symbol=BTCUSDT" : "");
+    const Reply r =
+        http_request("127.0.0.1", port(), method, "/api/v3/depth?symbol=BTCUSDT&limit=5",
+                     method == "POST" ? "symbol=BTCUSDT" : "");
     EXPECT_EQ(r.status, 405);
     EXPECT_EQ(r.body, R"({"code":-1020,"msg":"This operation is not supported."})");
     EXPECT_NE(r.head.find("allow: GET"), std::string::npos) << r.head;
