@@ -1,23 +1,39 @@
-// MarketDataServer: libwebsockets glue. Every function below except publish(), stats(), start()
-// and stop() runs on the service thread; they share no state with the producer except the
-// hand-off queue (under `mutex`) and the atomic counters. Handlers returning int follow lws's
-// callback convention: 0 keeps the connection, non-zero closes it.
+// MarketDataServer: libwebsockets glue. What a request is answered lives in MarketDataRouter
+// (market_data_router.hpp, socket-free); this file owns sockets, threads and buffers.
+//
+// Threads: the acceptor (accept_loop) owns the listening socket and hands accepted descriptors to
+// the service thread, which adopts them into lws; every other Impl function except publish(),
+// stats(), start() and stop() runs on the service thread. Shared with the other threads: the
+// hand-off queues (under `mutex` / `accept_mutex`) and the atomic counters. Handlers returning int
+// follow lws's callback convention: 0 keeps the connection, non-zero closes it. Nothing throws out of
+// service_callback: an exception closes the connection it came from and is counted.
 #include "keel/sim/market_data_server.hpp"
 
-#include "keel/protocol/binance/control.hpp"
-#include "keel/protocol/binance/encode.hpp"
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
-#include <charconv>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "keel/protocol/binance/encode.hpp"
+#include "market_data_router.hpp"
 
 namespace keel::sim {
 namespace {
@@ -28,6 +44,15 @@ using Clock = std::chrono::steady_clock;
 // Largest chunk handed to one lws_write(): the socket usually takes it whole; what it does not take
 // lws keeps and sends before the next writable callback.
 constexpr std::size_t kMaxWriteChunk = 64 * 1024;
+// Connections accepted per wake-up of the acceptor, and how long it waits before accepting again
+// after accept() failed for lack of descriptors (the pending connection stays queued, so polling the
+// listening socket at once would spin).
+constexpr int kAcceptBatch = 64;
+constexpr int kAcceptBackoffMs = 100;
+// Descriptors queued for adoption are bounded by max_connections; reserve up to this many.
+constexpr std::size_t kMaxReserve = 4096;
+// Marks a wsi the server adopted (lws_set_opaque_user_data), so that its destruction frees a slot.
+char kAdoptedTag = 0;
 
 // Appends the header of an unmasked, final WebSocket text frame (RFC 6455 5.2) with `len` payload
 // bytes. Frames are built in the connection's buffer and written with LWS_WRITE_RAW, so that one
@@ -66,7 +91,7 @@ struct Connection {
   bool touched = false;             // in Impl::touched (drain_published)
   std::string rx;                   // a control message being reassembled from fragments
   bool rx_overflow = false;         // the message being reassembled exceeds kMaxMessageBytes
-  bool close_pending = false;       // disconnect at the next writable callback
+  bool closing = false;             // being closed (doom()); nothing more is queued or read
   bool ping_pending = false;
   Clock::time_point last_pong;
 };
@@ -93,68 +118,118 @@ std::string canonical(const StreamName& name) {
   return key;
 }
 
-// Splits "a/b/c" and parses each name. False on any invalid or empty name, or too many.
-bool parse_stream_list(std::string_view text, std::vector<StreamName>& out) {
-  while (!text.empty()) {
-    const std::size_t slash = text.find('/');
-    const std::string_view item = text.substr(0, slash);
-    const auto parsed = protocol::binance::parse_stream_name(item);
-    if (!parsed.ok() || out.size() >= protocol::binance::ControlParser::kMaxStreams) return false;
-    if (std::find(out.begin(), out.end(), parsed.value()) == out.end()) out.push_back(parsed.value());
-    if (slash == std::string_view::npos) break;
-    text.remove_prefix(slash + 1);
-    if (text.empty()) return false;  // trailing '/'
-  }
+// Resolves a numeric address (no DNS) into `out`; false for anything else.
+bool numeric_address(const std::string& host, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+  addrinfo* res = nullptr;
+  const std::string service = std::to_string(port);
+  if (host.empty() || ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res) != 0 || res == nullptr) return false;
+  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+  len = res->ai_addrlen;
+  ::freeaddrinfo(res);
   return true;
 }
 
-constexpr std::string_view kSpotDepthPath = "/api/v3/depth";
-constexpr std::string_view kFuturesDepthPath = "/fapi/v1/depth";
-constexpr std::uint32_t kDefaultDepthLimit = 100;
-constexpr std::uint32_t kMaxDepthLimit = 5000;
+// A listening socket bound to exactly `addr`; -1 (errno set) on failure.
+int listen_on(const sockaddr_storage& addr, socklen_t len) {
+  const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  const int one = 1;
+  bool ok = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
+  ok = ok && ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) == 0;
+  ok = ok && ::listen(fd, SOMAXCONN) == 0;
+  if (!ok) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
 
 }  // namespace
 
 struct MarketDataServer::Impl {
-  Impl(const MarketDataServerConfig& cfg, DepthSnapshotProvider& prov) : config(cfg), provider(prov) {}
+  Impl(const MarketDataServerConfig& cfg, DepthSnapshotProvider& prov) : config(cfg), router(cfg.market, prov) {}
 
-  const MarketDataServerConfig& config;
-  DepthSnapshotProvider& provider;
+  // A copy: an abandoned service thread (stop() timed out) may outlive the server.
+  const MarketDataServerConfig config;
+  MarketDataRouter router;
   lws_context* context = nullptr;
-  std::thread thread;
-  std::atomic<bool> running{false};
-  std::atomic<bool> stopping{false};
+  lws_vhost* vhost = nullptr;
+  int listen_fd = -1;
+  int wake_fd = -1;  // eventfd: stop() → acceptor
+  std::thread service;
+  std::thread acceptor;
+  std::atomic<bool> running{false};   // publish() accepts (under `mutex`)
+  std::atomic<bool> stopping{false};  // both threads leave their loops
+  bool stop_called = false;           // stop()'s thread only
+
+  // stop() ↔ service thread: `released` once stop() no longer touches the context, `done` once the
+  // service thread has destroyed it.
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool released = false;
+  bool done = false;
 
   // Producer → service thread.
   std::mutex mutex;
   PendingBatch pending;   // guarded by mutex
   PendingBatch draining;  // service thread only
 
+  // Acceptor → service thread: accepted descriptors to adopt.
+  std::mutex accept_mutex;
+  std::vector<int> accepted;  // guarded by accept_mutex
+  std::vector<int> adopting;  // service thread only
+  std::atomic<std::size_t> live{0};  // accepted and not yet closed (queued or adopted)
+
   // Service thread only.
   std::unordered_map<lws*, std::unique_ptr<Connection>> connections;
   std::unordered_map<std::string, std::vector<Connection*>> subscribers;  // canonical name → conns
-  protocol::binance::ControlParser parser;
-  std::string scratch;
   std::string stream_key;                   // drain_published(): the stream being looked up
   std::string combined_prefix;              // … its {"stream":"…","data": prefix
   std::string combined_suffix;              // … and the closing }
   std::vector<Connection*> touched;         // … connections that were given frames
+  std::vector<StreamName> ws_streams;       // a handshake's initial streams
+  std::string http_path;
+  std::string http_query;
 
   std::atomic<std::uint64_t> published{0};
   std::atomic<std::uint64_t> publish_refused{0};
   std::atomic<std::uint64_t> slow_disconnects{0};
   std::atomic<std::uint64_t> pong_timeouts{0};
   std::atomic<std::uint64_t> open_connections{0};
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> accept_errors{0};
+  std::atomic<std::uint64_t> rejected_upgrades{0};
+  std::atomic<std::uint64_t> http_errors{0};
+  std::atomic<std::uint64_t> oversized_messages{0};
+  std::atomic<std::uint64_t> control_errors{0};
+  std::atomic<std::uint64_t> internal_errors{0};
+
+  // ---- threads ----
+  void accept_loop();
+  void service_loop();
+  void wake_acceptor() const;
+  void adopt_accepted();
+  void on_wsi_destroyed(lws* wsi);
 
   // ---- connection lifecycle ----
+  bool ws_request(lws* wsi, bool& combined);
   int on_established(lws* wsi);
   void on_closed(lws* wsi);
   void subscribe(Connection& c, const StreamName& name);
   void unsubscribe(Connection& c, const StreamName& name);
+  // Closes `c` for real, even when its client reads nothing (its socket is shut down, lws frees it
+  // at the next service pass). Safe while iterating `subscribers`: nothing is erased here.
+  void doom(Connection& c);
 
   // ---- outgoing ----
-  // Queues one text frame, head + body + tail, on `c` (or marks it for disconnection when its queue
-  // is full). Asks for a writable callback unless `defer_writable` (the caller then does).
+  // Queues one text frame, head + body + tail, on `c` (or closes it when its queue is full). Asks
+  // for a writable callback unless `defer_writable` (the caller then does).
   void enqueue(Connection& c, std::string_view head, std::string_view body = {}, std::string_view tail = {},
                bool defer_writable = false);
   void request_writable(Connection& c);
@@ -163,7 +238,6 @@ struct MarketDataServer::Impl {
 
   // ---- incoming ----
   int on_receive(Connection& c, const void* in, std::size_t len);
-  void handle_control(Connection& c);
   int on_timer(Connection& c);
 
   // ---- HTTP ----
@@ -177,35 +251,77 @@ struct MarketDataServer::Impl {
 
 namespace {
 
-bool parse_ws_request(lws* wsi, bool& combined, std::vector<StreamName>& streams);
+// Copies header `token` of `wsi` into `value`; empty when absent.
+void header(lws* wsi, lws_token_indexes token, std::string& value) {
+  value.clear();
+  const int n = lws_hdr_total_length(wsi, token);
+  if (n <= 0) return;
+  value.resize(static_cast<std::size_t>(n) + 1);
+  const int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
+  value.resize(copied < 0 ? 0 : static_cast<std::size_t>(copied));
+}
 
-int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
-  lws_context* ctx = lws_get_context(wsi);
-  auto* impl = ctx == nullptr ? nullptr : static_cast<MarketDataServer::Impl*>(lws_context_user(ctx));
-  if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
+// The URL arguments of `wsi`, decoded and joined with '&' (MarketDataRouter's query form).
+void query_of(lws* wsi, std::string& query) {
+  query.clear();
+  for (int i = 0;; ++i) {
+    const int n = lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n <= 0) break;
+    if (!query.empty()) query.push_back('&');
+    const std::size_t at = query.size();
+    query.resize(at + static_cast<std::size_t>(n) + 1);
+    const int copied = lws_hdr_copy_fragment(wsi, query.data() + at, n + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+    query.resize(at + (copied < 0 ? 0 : static_cast<std::size_t>(copied)));
+  }
+}
+
+// The method of an HTTP request and its path (decoded, without the query).
+HttpMethod method_of(lws* wsi, std::string& path) {
+  static constexpr std::pair<lws_token_indexes, HttpMethod> kMethods[] = {
+      {WSI_TOKEN_GET_URI, HttpMethod::kGet},       {WSI_TOKEN_POST_URI, HttpMethod::kPost},
+      {WSI_TOKEN_HEAD_URI, HttpMethod::kHead},     {WSI_TOKEN_PUT_URI, HttpMethod::kPut},
+      {WSI_TOKEN_DELETE_URI, HttpMethod::kDelete}, {WSI_TOKEN_PATCH_URI, HttpMethod::kPatch},
+      {WSI_TOKEN_OPTIONS_URI, HttpMethod::kOptions},
+  };
+  for (const auto& [token, method] : kMethods) {
+    if (lws_hdr_total_length(wsi, token) > 0) {
+      header(wsi, token, path);
+      return method;
+    }
+  }
+  path.clear();
+  return HttpMethod::kOther;
+}
+
+int dispatch(MarketDataServer::Impl& impl, lws* wsi, lws_callback_reasons reason, void* user, void* in,
+             std::size_t len) {
   auto find = [&]() -> Connection* {
-    const auto it = impl->connections.find(wsi);
-    return it == impl->connections.end() ? nullptr : it->second.get();
+    const auto it = impl.connections.find(wsi);
+    return it == impl.connections.end() ? nullptr : it->second.get();
   };
   switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: {
       // Refuse a bad path or stream name before the handshake is answered.
       bool combined = false;
-      std::vector<StreamName> streams;
-      return parse_ws_request(wsi, combined, streams) ? 0 : -1;
+      if (impl.ws_request(wsi, combined)) return 0;
+      impl.rejected_upgrades.fetch_add(1, std::memory_order_relaxed);
+      return -1;
     }
     case LWS_CALLBACK_ESTABLISHED:
-      return impl->on_established(wsi);
+      return impl.on_established(wsi);
     case LWS_CALLBACK_CLOSED:
-      impl->on_closed(wsi);
+      impl.on_closed(wsi);
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      impl.on_wsi_destroyed(wsi);
       return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE: {
       Connection* c = find();
-      return c == nullptr ? 0 : impl->on_writable(*c);
+      return c == nullptr ? 0 : impl.on_writable(*c);
     }
     case LWS_CALLBACK_RECEIVE: {
       Connection* c = find();
-      return c == nullptr ? 0 : impl->on_receive(*c, in, len);
+      return c == nullptr ? 0 : impl.on_receive(*c, in, len);
     }
     case LWS_CALLBACK_RECEIVE_PONG: {
       if (Connection* c = find()) c->last_pong = Clock::now();
@@ -213,15 +329,33 @@ int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in
     }
     case LWS_CALLBACK_TIMER: {
       Connection* c = find();
-      return c == nullptr ? 0 : impl->on_timer(*c);
+      return c == nullptr ? 0 : impl.on_timer(*c);
     }
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      impl->drain_published();
+      if (impl.stopping.load(std::memory_order_acquire)) return 0;
+      impl.adopt_accepted();
+      impl.drain_published();
       return 0;
     case LWS_CALLBACK_HTTP:
-      return impl->on_http(wsi, static_cast<const char*>(in));
+      return impl.on_http(wsi, static_cast<const char*>(in));
     default:
       return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+int service_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+  lws_context* ctx = lws_get_context(wsi);
+  auto* impl = ctx == nullptr ? nullptr : static_cast<MarketDataServer::Impl*>(lws_context_user(ctx));
+  if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
+  try {
+    return dispatch(*impl, wsi, reason, user, in, len);
+  } catch (...) {  // std::bad_alloc and friends: never into lws (C); drop what caused it
+    impl->internal_errors.fetch_add(1, std::memory_order_relaxed);
+    // Closing the cancel pipe's wsi would break the context: only a connection's callback closes.
+    return reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED || reason == LWS_CALLBACK_WSI_DESTROY ||
+                   reason == LWS_CALLBACK_CLOSED
+               ? 0
+               : -1;
   }
 }
 
@@ -230,56 +364,149 @@ const lws_protocols kProtocols[] = {
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
-// Copies header `token` of `wsi` into a string; empty when absent.
-std::string header(lws* wsi, lws_token_indexes token) {
-  const int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0) return {};
-  std::string value(static_cast<std::size_t>(n) + 1, '\0');
-  const int copied = lws_hdr_copy(wsi, value.data(), n + 1, token);
-  value.resize(copied < 0 ? 0 : static_cast<std::size_t>(copied));
-  return value;
-}
-
-// Copies the value of query argument `name_eq` ("symbol=") into `value`; false when absent.
-bool url_arg(lws* wsi, const char* name_eq, std::string& value) {
-  char buf[1024];
-  const char* v = lws_get_urlarg_by_name(wsi, name_eq, buf, static_cast<int>(sizeof buf));
-  if (v == nullptr) return false;
-  value.assign(v);
-  return true;
-}
-
-// The streams and format a WebSocket request asks for: "/ws", "/ws/<s>[/<s>…]" (raw) or
-// "/stream?streams=<s>[/<s>…]" (combined). False for any other path or an invalid stream name.
-bool parse_ws_request(lws* wsi, bool& combined, std::vector<StreamName>& streams) {
-  const std::string path = header(wsi, WSI_TOKEN_GET_URI);
-  const std::string_view p = path;
-  combined = false;
-  if (p == "/ws" || p == "/ws/") return true;  // raw, nothing yet (SUBSCRIBE later)
-  if (p.starts_with("/ws/")) return parse_stream_list(p.substr(4), streams);
-  if (p == "/stream" || p == "/stream/") {
-    combined = true;
-    std::string list;
-    return !url_arg(wsi, "streams=", list) || parse_stream_list(list, streams);
-  }
-  return false;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
+// Threads
+
+void MarketDataServer::Impl::wake_acceptor() const {
+  const std::uint64_t one = 1;
+  if (::write(wake_fd, &one, sizeof one) < 0) {
+    // EAGAIN only (the counter is saturated): the acceptor is being woken already.
+  }
+}
+
+void MarketDataServer::Impl::accept_loop() {
+  bool backoff = false;
+  while (!stopping.load(std::memory_order_acquire)) {
+    pollfd fds[2] = {{wake_fd, POLLIN, 0}, {listen_fd, POLLIN, 0}};
+    // While backing off, only the wake-up descriptor is watched, for kAcceptBackoffMs.
+    const int n = ::poll(fds, backoff ? 1 : 2, backoff ? kAcceptBackoffMs : -1);
+    if (stopping.load(std::memory_order_acquire)) break;
+    backoff = false;
+    if (n < 0) {
+      if (errno != EINTR) backoff = true;
+      continue;
+    }
+    if (n == 0 || fds[1].revents == 0) continue;
+    bool wake = false;
+    for (int i = 0; i < kAcceptBatch; ++i) {
+      const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection stays queued in the kernel; try again later.
+        accept_errors.fetch_add(1, std::memory_order_relaxed);
+        backoff = true;
+        break;
+      }
+      if (live.load(std::memory_order_acquire) >= config.max_connections) {
+        ::close(fd);  // refused: the client sees its connection closed at once
+        refused_connections.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      const int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // best effort
+      live.fetch_add(1, std::memory_order_acq_rel);
+      bool queued = false;
+      try {
+        const std::lock_guard lock(accept_mutex);
+        accepted.push_back(fd);  // capacity reserved in start() for caps up to kMaxReserve
+        queued = true;
+      } catch (const std::bad_alloc&) {
+        internal_errors.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (!queued) {
+        ::close(fd);
+        live.fetch_sub(1, std::memory_order_acq_rel);
+        continue;
+      }
+      wake = true;
+    }
+    if (wake) lws_cancel_service(context);
+  }
+}
+
+void MarketDataServer::Impl::adopt_accepted() {
+  {
+    const std::lock_guard lock(accept_mutex);
+    std::swap(adopting, accepted);
+  }
+  const auto type = static_cast<lws_adoption_type>(
+      LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP |
+      (config.tls_cert_path.empty() ? 0 : LWS_ADOPT_ALLOW_SSL));
+  for (const int fd : adopting) {
+    lws_sock_file_fd_type desc;
+    desc.sockfd = fd;
+    lws* wsi = lws_adopt_descriptor_vhost(vhost, type, desc, nullptr, nullptr);
+    if (wsi == nullptr) {  // lws closed the descriptor
+      live.fetch_sub(1, std::memory_order_acq_rel);
+      refused_connections.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    lws_set_opaque_user_data(wsi, &kAdoptedTag);
+  }
+  adopting.clear();
+}
+
+void MarketDataServer::Impl::on_wsi_destroyed(lws* wsi) {
+  if (lws_get_opaque_user_data(wsi) != &kAdoptedTag) return;
+  lws_set_opaque_user_data(wsi, nullptr);
+  live.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void MarketDataServer::Impl::service_loop() {
+  while (!stopping.load(std::memory_order_acquire)) {
+    if (lws_service(context, 0) < 0) break;
+  }
+  stopping.store(true, std::memory_order_release);
+  wake_acceptor();
+  if (acceptor.joinable()) acceptor.join();
+  {
+    // stop() may still be about to call lws_cancel_service(): wait until it has.
+    std::unique_lock lock(done_mutex);
+    done_cv.wait(lock, [this] { return released; });
+  }
+  // Single-threaded now: destroying here closes every connection (on_closed runs for each).
+  lws_context_destroy(context);
+  context = nullptr;
+  {
+    const std::lock_guard lock(accept_mutex);
+    for (const int fd : accepted) ::close(fd);
+    accepted.clear();
+  }
+  ::close(listen_fd);
+  listen_fd = -1;
+  {
+    const std::lock_guard lock(done_mutex);
+    done = true;
+  }
+  done_cv.notify_all();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Connection lifecycle
+
+bool MarketDataServer::Impl::ws_request(lws* wsi, bool& combined) {
+  header(wsi, WSI_TOKEN_GET_URI, http_path);
+  query_of(wsi, http_query);
+  return router.ws_target(http_path, http_query, combined, ws_streams);
+}
 
 int MarketDataServer::Impl::on_established(lws* wsi) {
   auto c = std::make_unique<Connection>();
   c->wsi = wsi;
   c->last_pong = Clock::now();
-  std::vector<StreamName> initial;
-  if (!parse_ws_request(wsi, c->combined, initial)) return -1;  // filtered before; defensive
+  if (!ws_request(wsi, c->combined)) return -1;  // filtered before; defensive
   Connection& ref = *c;
   connections.emplace(wsi, std::move(c));
-  for (const StreamName& s : initial) subscribe(ref, s);
   open_connections.fetch_add(1, std::memory_order_relaxed);
+  try {
+    for (const StreamName& s : ws_streams) subscribe(ref, s);
+  } catch (...) {
+    on_closed(wsi);  // lws may not report CLOSED for a connection refused here: forget it now
+    throw;
+  }
   if (config.ping_interval_ms > 0) lws_set_timer_usecs(wsi, ping_interval_us());
   return 0;
 }
@@ -309,39 +536,51 @@ void MarketDataServer::Impl::unsubscribe(Connection& c, const StreamName& name) 
   if (it->second.empty()) subscribers.erase(it);
 }
 
+void MarketDataServer::Impl::doom(Connection& c) {
+  if (c.closing) return;
+  c.closing = true;
+  c.out.clear();
+  c.out_head = 0;
+  c.out_ends.clear();
+  c.ends_head = 0;
+  c.rx.clear();
+  // A client that reads nothing never makes its socket writable, so a close that waits for a
+  // writable callback (or for lws to flush a close frame) would never come: shut the socket down,
+  // which wakes lws with an error on it, and have lws free the connection at once.
+  const lws_sockfd_type fd = lws_get_socket_fd(c.wsi);
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outgoing
 
 void MarketDataServer::Impl::request_writable(Connection& c) {
-  if (c.writable_requested) return;
+  if (c.writable_requested || c.closing) return;
   c.writable_requested = true;
   lws_callback_on_writable(c.wsi);
 }
 
 void MarketDataServer::Impl::enqueue(Connection& c, std::string_view head, std::string_view body,
                                      std::string_view tail, bool defer_writable) {
-  if (c.close_pending) return;
+  if (c.closing) return;
   if (c.out_ends.size() - c.ends_head >= config.connection_queue_capacity) {
     // A client that cannot keep up is dropped rather than buffered without bound.
-    c.close_pending = true;
-    c.out.clear();
-    c.out_head = 0;
-    c.out_ends.clear();
-    c.ends_head = 0;
     slow_disconnects.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    append_text_frame_header(c.out, head.size() + body.size() + tail.size());
-    c.out.append(head);
-    c.out.append(body);
-    c.out.append(tail);
-    c.out_ends.push_back(c.out.size());
+    doom(c);
+    return;
   }
+  append_text_frame_header(c.out, head.size() + body.size() + tail.size());
+  c.out.append(head);
+  c.out.append(body);
+  c.out.append(tail);
+  c.out_ends.push_back(c.out.size());
   if (!defer_writable) request_writable(c);
 }
 
 int MarketDataServer::Impl::on_writable(Connection& c) {
   c.writable_requested = false;
-  if (c.close_pending) return -1;
+  if (c.closing) return -1;
   const bool queued = c.ends_head < c.out_ends.size();
   if (c.ping_pending) {
     c.ping_pending = false;
@@ -401,6 +640,7 @@ void MarketDataServer::Impl::drain_published() {
     if (it == subscribers.end()) continue;
     bool wrapped = false;
     for (Connection* c : it->second) {
+      if (c->closing) continue;
       if (c->combined) {
         if (!wrapped) {
           wrapped = true;
@@ -431,61 +671,44 @@ void MarketDataServer::Impl::drain_published() {
 // Incoming
 
 int MarketDataServer::Impl::on_receive(Connection& c, const void* in, std::size_t len) {
-  if (c.rx_overflow || c.rx.size() + len > protocol::binance::ControlParser::kMaxMessageBytes) {
-    c.rx_overflow = true;  // keep nothing; the whole message gets the invalid-JSON reply
+  if (c.closing) return 0;
+  if (c.rx_overflow || c.rx.size() + len > MarketDataRouter::kMaxMessageBytes) {
+    c.rx_overflow = true;  // keep nothing of a message that is too large: it only gets an error
     c.rx.clear();
   } else {
     c.rx.append(static_cast<const char*>(in), len);
   }
   if (lws_is_final_fragment(c.wsi) == 0 || lws_remaining_packet_payload(c.wsi) != 0) return 0;
-  if (c.rx_overflow) {  // not JSON: parse() answers the invalid-JSON error
-    c.rx.clear();  // (clear + push_back: assign("{") trips a GCC 12 -O3 -Wrestrict false positive)
-    c.rx.push_back('{');
-  }
-  handle_control(c);
-  c.rx.clear();
+  const bool too_large = c.rx_overflow;
   c.rx_overflow = false;
+  if (too_large) oversized_messages.fetch_add(1, std::memory_order_relaxed);
+  const ControlAnswer answer = router.control(c.rx, too_large, c.streams);
+  c.rx.clear();
+  if (answer.error) control_errors.fetch_add(1, std::memory_order_relaxed);
+  switch (answer.change) {
+    case SubscriptionChange::kAdd:
+      for (const StreamName& s : answer.streams) subscribe(c, s);
+      break;
+    case SubscriptionChange::kRemove:
+      for (const StreamName& s : answer.streams) unsubscribe(c, s);
+      break;
+    case SubscriptionChange::kNone:
+      break;
+  }
+  enqueue(c, answer.reply);
   return 0;
 }
 
-void MarketDataServer::Impl::handle_control(Connection& c) {
-  const protocol::binance::ControlParse parse = parser.parse(c.rx);
-  scratch.clear();
-  if (!parse.ok) {
-    protocol::binance::encode_error_reply(scratch, parse.error);
-  } else {
-    const protocol::binance::ControlRequest& req = parse.request;
-    switch (req.method) {
-      case protocol::binance::ControlMethod::kSubscribe:
-        for (const StreamName& s : req.streams) {
-          if (c.streams.size() >= protocol::binance::ControlParser::kMaxStreams) break;
-          subscribe(c, s);
-        }
-        protocol::binance::encode_result_null(scratch, req.id);
-        break;
-      case protocol::binance::ControlMethod::kUnsubscribe:
-        for (const StreamName& s : req.streams) unsubscribe(c, s);
-        protocol::binance::encode_result_null(scratch, req.id);
-        break;
-      case protocol::binance::ControlMethod::kListSubscriptions:
-        protocol::binance::encode_list_result(scratch, c.streams, req.id);
-        break;
-      case protocol::binance::ControlMethod::kNone:
-        return;
-    }
-  }
-  enqueue(c, scratch);
-}
-
 int MarketDataServer::Impl::on_timer(Connection& c) {
+  if (c.closing) return 0;
   const auto silent = Clock::now() - c.last_pong;
   if (silent >= std::chrono::milliseconds(config.pong_timeout_ms)) {
     pong_timeouts.fetch_add(1, std::memory_order_relaxed);
-    c.close_pending = true;
-  } else {
-    c.ping_pending = true;
-    lws_set_timer_usecs(c.wsi, ping_interval_us());
+    doom(c);
+    return 0;
   }
+  c.ping_pending = true;
+  lws_set_timer_usecs(c.wsi, ping_interval_us());
   lws_callback_on_writable(c.wsi);
   return 0;
 }
@@ -498,45 +721,32 @@ int MarketDataServer::Impl::respond(lws* wsi, unsigned code, std::string_view bo
   unsigned char* start = headers + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = headers + sizeof headers - 1;
-  if (lws_add_http_common_headers(wsi, code, "application/json", body.size(), &p, end) != 0 ||
-      lws_finalize_write_http_header(wsi, start, &p, end) != 0) {
-    return 1;
+  if (lws_add_http_common_headers(wsi, code, "application/json", body.size(), &p, end) != 0) return -1;
+  if (code == HTTP_STATUS_METHOD_NOT_ALLOWED) {
+    static constexpr char kAllow[] = "GET";
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("allow:"),
+                                    reinterpret_cast<const unsigned char*>(kAllow), sizeof kAllow - 1, &p,
+                                    end) != 0) {
+      return -1;
+    }
   }
+  if (lws_finalize_write_http_header(wsi, start, &p, end) != 0) return -1;
   std::string buf(LWS_PRE, '\0');
   buf.append(body);
   auto* data = reinterpret_cast<unsigned char*>(buf.data()) + LWS_PRE;
-  if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) < static_cast<int>(body.size())) return 1;
+  if (lws_write(wsi, data, body.size(), LWS_WRITE_HTTP_FINAL) < static_cast<int>(body.size())) return -1;
   return lws_http_transaction_completed(wsi) != 0 ? -1 : 0;
 }
 
 int MarketDataServer::Impl::on_http(lws* wsi, const char* path) {
-  const std::string_view depth_path =
-      config.market == protocol::binance::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
-  if (path == nullptr || std::string_view(path) != depth_path) {
-    return respond(wsi, HTTP_STATUS_NOT_FOUND, R"({"code":-1,"msg":"Not found."})");
-  }
-  std::string symbol;
-  if (!url_arg(wsi, "symbol=", symbol) || symbol.empty()) {
-    return respond(wsi, HTTP_STATUS_BAD_REQUEST,
-                   R"({"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."})");
-  }
-  std::uint32_t limit = kDefaultDepthLimit;
-  std::string limit_text;
-  if (url_arg(wsi, "limit=", limit_text)) {
-    const char* first = limit_text.data();
-    const char* last = first + limit_text.size();
-    const auto [ptr, ec] = std::from_chars(first, last, limit);
-    if (ec != std::errc{} || ptr != last || limit_text.empty()) {
-      return respond(wsi, HTTP_STATUS_BAD_REQUEST,
-                     R"({"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."})");
-    }
-    limit = std::clamp<std::uint32_t>(limit, 1, kMaxDepthLimit);
-  }
-  scratch.clear();
-  if (!provider.depth_snapshot(symbol, limit, scratch)) {
-    return respond(wsi, HTTP_STATUS_BAD_REQUEST, R"({"code":-1121,"msg":"Invalid symbol."})");
-  }
-  return respond(wsi, HTTP_STATUS_OK, scratch);
+  const HttpMethod method = method_of(wsi, http_path);
+  if (http_path.empty() && path != nullptr) http_path.assign(path);
+  query_of(wsi, http_query);
+  const HttpAnswer answer = router.http(method, http_path, http_query);
+  if (answer.status >= 400) http_errors.fetch_add(1, std::memory_order_relaxed);
+  const int rc = respond(wsi, answer.status, answer.body);
+  // A refused method may carry a body this server never reads: answer, then close.
+  return method == HttpMethod::kGet ? rc : -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -557,11 +767,35 @@ Errc MarketDataServer::start() {
     return Errc::kInvalidArgument;
   }
   if (config_.tls_cert_path.empty() != config_.tls_key_path.empty()) return Errc::kInvalidArgument;
-  if (config_.publish_queue_capacity == 0 || config_.connection_queue_capacity == 0) {
+  if (config_.publish_queue_capacity == 0 || config_.connection_queue_capacity == 0 ||
+      config_.max_connections == 0) {
     return Errc::kInvalidArgument;
   }
+  sockaddr_storage addr{};
+  socklen_t addr_len = 0;
+  if (!numeric_address(config_.bind_address, config_.port, addr, addr_len)) return Errc::kInvalidArgument;
+
   auto impl = std::make_unique<Impl>(config_, provider_);
+  const std::size_t reserve = std::min(config_.max_connections, kMaxReserve);
+  impl->accepted.reserve(reserve);
+  impl->adopting.reserve(reserve);
   lws_set_log_level(LLL_ERR, nullptr);
+
+  impl->listen_fd = listen_on(addr, addr_len);
+  if (impl->listen_fd < 0) return Errc::kIo;
+  sockaddr_storage bound{};
+  socklen_t bound_len = sizeof bound;
+  char host[NI_MAXHOST] = {};
+  char serv[NI_MAXSERV] = {};
+  impl->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->wake_fd < 0 || ::getsockname(impl->listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) != 0 ||
+      ::getnameinfo(reinterpret_cast<const sockaddr*>(&bound), bound_len, host, sizeof host, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+    ::close(impl->listen_fd);
+    if (impl->wake_fd >= 0) ::close(impl->wake_fd);
+    return Errc::kIo;
+  }
+  const int bound_port = std::atoi(serv);
 
   lws_context_creation_info ctx_info;
   std::memset(&ctx_info, 0, sizeof ctx_info);
@@ -571,12 +805,16 @@ Errc MarketDataServer::start() {
   ctx_info.gid = -1;
   ctx_info.uid = -1;
   impl->context = lws_create_context(&ctx_info);
-  if (impl->context == nullptr) return Errc::kIo;
+  if (impl->context == nullptr) {
+    ::close(impl->listen_fd);
+    ::close(impl->wake_fd);
+    return Errc::kIo;
+  }
 
+  // The vhost listens nowhere: the acceptor owns the listening socket and lws adopts what it accepts.
   lws_context_creation_info vh_info;
   std::memset(&vh_info, 0, sizeof vh_info);
-  vh_info.port = config_.port;
-  vh_info.iface = config_.bind_address.c_str();
+  vh_info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   vh_info.protocols = kProtocols;
   vh_info.vhost_name = "keel-market-data";
   if (tls()) {
@@ -584,55 +822,76 @@ Errc MarketDataServer::start() {
     vh_info.ssl_cert_filepath = config_.tls_cert_path.c_str();
     vh_info.ssl_private_key_filepath = config_.tls_key_path.c_str();
   }
-  lws_vhost* vhost = lws_create_vhost(impl->context, &vh_info);
-  const int bound = vhost == nullptr ? -1 : lws_get_vhost_listen_port(vhost);
-  if (bound <= 0 || bound > 65535) {
+  impl->vhost = lws_create_vhost(impl->context, &vh_info);
+  if (impl->vhost == nullptr || bound_port <= 0 || bound_port > 65535) {
     lws_context_destroy(impl->context);
+    ::close(impl->listen_fd);
+    ::close(impl->wake_fd);
     return Errc::kIo;
   }
-  port_ = static_cast<std::uint16_t>(bound);
+  port_ = static_cast<std::uint16_t>(bound_port);
+  bound_address_ = host;
   impl_ = std::move(impl);
   impl_->running.store(true);
   Impl* raw = impl_.get();
-  raw->thread = std::thread([raw] {
-    while (!raw->stopping.load(std::memory_order_acquire)) {
-      if (lws_service(raw->context, 0) < 0) break;
-    }
-  });
+  raw->acceptor = std::thread([raw] { raw->accept_loop(); });
+  raw->service = std::thread([raw] { raw->service_loop(); });
   return Errc::kOk;
 }
 
 void MarketDataServer::stop() {
-  if (!impl_ || !impl_->running.exchange(false)) return;
-  impl_->stopping.store(true, std::memory_order_release);
-  lws_cancel_service(impl_->context);
-  if (impl_->thread.joinable()) impl_->thread.join();
-  // The service thread is gone: destroying here keeps lws single-threaded. It closes every
-  // connection (on_closed runs for each).
-  lws_context_destroy(impl_->context);
-  impl_->context = nullptr;
+  Impl* impl = impl_.get();
+  if (impl == nullptr || impl->stop_called) return;
+  impl->stop_called = true;
+  {
+    // After this no publish() touches the context.
+    const std::lock_guard lock(impl->mutex);
+    impl->running.store(false, std::memory_order_release);
+  }
+  impl->stopping.store(true, std::memory_order_release);
+  impl->wake_acceptor();
+  lws_cancel_service(impl->context);
+  bool done = false;
+  {
+    std::unique_lock lock(impl->done_mutex);
+    impl->released = true;
+    impl->done_cv.notify_all();
+    done = impl->done_cv.wait_for(lock, std::chrono::milliseconds(impl->config.stop_timeout_ms),
+                                  [impl] { return impl->done; });
+  }
+  if (done) {
+    impl->service.join();
+    ::close(impl->wake_fd);
+    impl->wake_fd = -1;
+    return;
+  }
+  // The service thread is stuck inside libwebsockets: abandon it with everything it uses rather than
+  // hang the caller (a SIGTERM handler, a test). Its counters are lost with it.
+  std::fprintf(stderr, "keel: market-data server did not stop within %u ms; abandoning its thread\n",
+               impl->config.stop_timeout_ms);
+  impl->service.detach();
+  [[maybe_unused]] Impl* const abandoned = impl_.release();  // leaked: the abandoned thread uses it
 }
 
 bool MarketDataServer::publish(std::string_view stream_name, std::string_view payload_json) {
   Impl* impl = impl_.get();
-  if (impl == nullptr || !impl->running.load(std::memory_order_acquire)) {
-    if (impl != nullptr) impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
+  if (impl == nullptr) return false;
+  const std::lock_guard lock(impl->mutex);
+  if (!impl->running.load(std::memory_order_acquire)) {
+    impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  bool wake = false;
-  {
-    const std::lock_guard lock(impl->mutex);
-    PendingBatch& q = impl->pending;
-    if (q.entries.size() >= config_.publish_queue_capacity) {
-      impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
-    wake = q.entries.empty();  // the service thread takes the whole queue at each wake-up
-    q.bytes.append(stream_name);
-    q.bytes.append(payload_json);
-    q.entries.push_back({static_cast<std::uint32_t>(stream_name.size()), static_cast<std::uint32_t>(payload_json.size())});
+  PendingBatch& q = impl->pending;
+  if (q.entries.size() >= impl->config.publish_queue_capacity) {
+    impl->publish_refused.fetch_add(1, std::memory_order_relaxed);
+    return false;
   }
+  const bool wake = q.entries.empty();  // the service thread takes the whole queue at each wake-up
+  q.bytes.append(stream_name);
+  q.bytes.append(payload_json);
+  q.entries.push_back({static_cast<std::uint32_t>(stream_name.size()), static_cast<std::uint32_t>(payload_json.size())});
   impl->published.fetch_add(1, std::memory_order_relaxed);
+  // Under the lock, so that stop() cannot destroy the context in between.
   if (wake) lws_cancel_service(impl->context);
   return true;
 }
@@ -640,11 +899,20 @@ bool MarketDataServer::publish(std::string_view stream_name, std::string_view pa
 MarketDataServerStats MarketDataServer::stats() const noexcept {
   MarketDataServerStats s;
   if (!impl_) return s;
-  s.published = impl_->published.load(std::memory_order_relaxed);
-  s.publish_refused = impl_->publish_refused.load(std::memory_order_relaxed);
-  s.slow_disconnects = impl_->slow_disconnects.load(std::memory_order_relaxed);
-  s.pong_timeouts = impl_->pong_timeouts.load(std::memory_order_relaxed);
-  s.connections = impl_->open_connections.load(std::memory_order_relaxed);
+  const Impl& i = *impl_;
+  s.published = i.published.load(std::memory_order_relaxed);
+  s.publish_refused = i.publish_refused.load(std::memory_order_relaxed);
+  s.slow_disconnects = i.slow_disconnects.load(std::memory_order_relaxed);
+  s.pong_timeouts = i.pong_timeouts.load(std::memory_order_relaxed);
+  s.connections = i.open_connections.load(std::memory_order_relaxed);
+  s.open_sockets = i.live.load(std::memory_order_relaxed);
+  s.refused_connections = i.refused_connections.load(std::memory_order_relaxed);
+  s.accept_errors = i.accept_errors.load(std::memory_order_relaxed);
+  s.rejected_upgrades = i.rejected_upgrades.load(std::memory_order_relaxed);
+  s.http_errors = i.http_errors.load(std::memory_order_relaxed);
+  s.oversized_messages = i.oversized_messages.load(std::memory_order_relaxed);
+  s.control_errors = i.control_errors.load(std::memory_order_relaxed);
+  s.internal_errors = i.internal_errors.load(std::memory_order_relaxed);
   return s;
 }
 

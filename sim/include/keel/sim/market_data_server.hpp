@@ -3,10 +3,13 @@
 // combined) with SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS control messages, and the REST depth
 // snapshot (GET /api/v3/depth in spot mode, /fapi/v1/depth in futures mode).
 //
-// Threads: start() creates the libwebsockets context and one service thread; every connection,
-// callback and the DepthSnapshotProvider run on that thread. publish() is called from one producer
-// thread and hands messages over through a bounded queue and lws_cancel_service(). stop() (or the
-// destructor) wakes the service thread, closes every connection and joins it.
+// Threads: start() binds the listening socket itself (exactly bind_address) and starts two threads:
+// an acceptor, which accepts, refuses connections beyond max_connections and backs off when the
+// process runs out of descriptors, and the libwebsockets service thread, which adopts the accepted
+// sockets; every connection, callback and the DepthSnapshotProvider run on the service thread.
+// publish() is called from one producer thread and hands messages over through a bounded queue and
+// lws_cancel_service(). stop() (or the destructor) wakes both threads, closes every connection and
+// returns within stop_timeout_ms whatever the clients do.
 //
 // start() sets libwebsockets' process-wide log level to errors only.
 // libwebsockets never appears in this header.
@@ -37,6 +40,8 @@ class DepthSnapshotProvider {
 
 struct MarketDataServerConfig {
   protocol::binance::Market market = protocol::binance::Market::kSpot;  // kSpot or kFutures
+  // A numeric IPv4 or IPv6 address ("127.0.0.1", "::1"; "0.0.0.0" / "::" = every interface). Host
+  // names are refused (kInvalidArgument).
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port (see MarketDataServer::port())
   // Both set ⇒ wss:// and https:// on the same port; both empty ⇒ plain ws/http.
@@ -49,6 +54,11 @@ struct MarketDataServerConfig {
   // WebSocket ping period and the silence (no pong) after which a connection is closed.
   std::uint32_t ping_interval_ms = 180'000;
   std::uint32_t pong_timeout_ms = 600'000;
+  // Open TCP connections (HTTP and WebSocket, TLS or not); one more is accepted and closed at once.
+  std::size_t max_connections = 512;
+  // stop() waits this long for the service thread; past it the thread and its context are abandoned
+  // (leaked, logged) so that shutdown never hangs.
+  std::uint32_t stop_timeout_ms = 5'000;
 };
 
 struct MarketDataServerStats {
@@ -57,6 +67,14 @@ struct MarketDataServerStats {
   std::uint64_t slow_disconnects = 0;  // connections closed because their queue was full
   std::uint64_t pong_timeouts = 0;     // connections closed for not answering pings
   std::uint64_t connections = 0;       // WebSocket connections currently open
+  std::uint64_t open_sockets = 0;      // TCP connections currently open (HTTP and WebSocket)
+  std::uint64_t refused_connections = 0;  // closed at once: max_connections reached (or lws refused it)
+  std::uint64_t accept_errors = 0;     // accept() failures for lack of descriptors or memory
+  std::uint64_t rejected_upgrades = 0;  // WebSocket handshakes refused (bad path or stream name)
+  std::uint64_t http_errors = 0;        // REST requests answered 4xx
+  std::uint64_t oversized_messages = 0;  // control messages over 64 KiB (answered with an error)
+  std::uint64_t control_errors = 0;      // control messages answered with an error (oversized included)
+  std::uint64_t internal_errors = 0;    // connections closed because handling them threw
 };
 
 class MarketDataServer {
@@ -67,15 +85,18 @@ class MarketDataServer {
   MarketDataServer(const MarketDataServer&) = delete;
   MarketDataServer& operator=(const MarketDataServer&) = delete;
 
-  // Binds and listens, then starts the service thread. kInvalidArgument for a bad configuration
-  // (market kNone, only one of cert/key), kIo when the port cannot be bound; Errc::kOk on success.
+  // Binds and listens, then starts the threads. kInvalidArgument for a bad configuration (market
+  // kNone, only one of cert/key, a bind_address that is not a numeric address, zero capacities),
+  // kIo when the address cannot be bound; Errc::kOk on success.
   // Call at most once.
   [[nodiscard]] Errc start();
-  // Closes every connection and joins the service thread. Idempotent; not from a callback.
+  // Closes every connection and stops the threads, in at most about stop_timeout_ms. Idempotent;
+  // not from a callback.
   void stop();
 
-  // The port actually bound (meaningful after a successful start()).
+  // The port and numeric address actually bound (meaningful after a successful start()).
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] const std::string& bound_address() const noexcept { return bound_address_; }
   [[nodiscard]] bool tls() const noexcept;
 
   // Delivers `payload_json` (one stream payload object) to every connection subscribed to
@@ -94,6 +115,7 @@ class MarketDataServer {
   MarketDataServerConfig config_;
   DepthSnapshotProvider& provider_;
   std::uint16_t port_ = 0;
+  std::string bound_address_;
   std::unique_ptr<Impl> impl_;
 };
 
