@@ -5,8 +5,12 @@
 // A new order is checked in this order; the first failure is its only report (150=8):
 //   unknown symbol, unknown account, invalid order (side/type/TIF none, post-only market order),
 //   price not positive, price off tick (limit orders), quantity not positive, quantity off lot,
-//   below minimum notional (limit orders: price · qty), duplicate ClOrdID (among the account's open
-//   orders), book full (only for a GTC limit order, which may rest; counted), post-only would cross.
+//   would overflow or below minimum notional (limit orders: price · qty, rules::check_notional),
+//   duplicate ClOrdID (among the account's open orders), book full and would overflow its level's
+//   total (only for a GTC limit order, which may rest; book full is counted), post-only would cross.
+// Money sums follow fixed_point.hpp's checked-arithmetic rule: a taker whose next fill would
+// overflow its Σ notional stops there and its remainder is cancelled (150=4,
+// CancelCause::kWouldOverflow) whatever its time in force.
 // An accepted order then gets: New; one Trade per fill at the resting price in price-time order
 // (the maker gets its own Trade right after the taker's); for IOC/market a Canceled for any
 // remainder; a GTC limit remainder rests. A FOK first checks that it can fill completely (orders of
@@ -121,8 +125,10 @@ class MatchingEngine {
   static std::uint64_t key_hash(AccountId account, const ClOrdId& id) noexcept {
     return OpenOrderIndex::hash(account, id.view());
   }
-  // Trades `t` against the opposite side while it crosses (self-trade prevention included).
-  void match(OrderBook& book, Taker& t) noexcept;
+  // Trades `t` against the opposite side while it crosses (self-trade prevention included). False
+  // when it stopped because the next fill would overflow t's Σ notional (the caller cancels the
+  // remainder with CancelCause::kWouldOverflow).
+  [[nodiscard]] bool match(OrderBook& book, Taker& t) noexcept;
   // Removes a resting order and reports 150=4; `request_id` is the cancel/replace request's id.
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;

@@ -7,6 +7,9 @@
 //  * Each level is an intrusive FIFO (prev/next slot indices) of its orders in time priority.
 //  * No table by venue order id: the engine finds orders through its (account, ClOrdID) index, and
 //    an id table would cost a cache miss per add and per remove once the book outgrows the caches.
+//  * Level totals and orders' cumulative sums are checked sums (fixed_point.hpp's rule); the engine
+//    refuses an order before it would overflow one (level_fits), so a failed sum here is a broken
+//    invariant and aborts.
 // The constructor allocates; no other member allocates.
 #pragma once
 
@@ -100,6 +103,12 @@ class OrderBook {
   [[nodiscard]] const PriceLevel* best(Side side) const noexcept;
   // Total quantity at `price` on `side` (0 when there is no such level).
   [[nodiscard]] Qty level_qty(Side side, Price price) const noexcept;
+  // Whether the level at `price` on `side` can take `qty` more after `leaving` has left it (an order
+  // that moves within the level) without its total overflowing int64 (fixed_point.hpp's rule: an
+  // order is refused before it rests, so level totals never overflow). O(1) while every order this
+  // book has held is small enough that capacity()+1 of them cannot overflow a level; otherwise one
+  // level look-up.
+  [[nodiscard]] bool level_fits(Side side, Price price, Qty qty, Qty leaving = {}) const noexcept;
 
  private:
   std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
@@ -122,6 +131,8 @@ class OrderBook {
   std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
   Slot free_head_ = kNoSlot;
   std::size_t order_count_ = 0;
+  std::int64_t max_leaves_ = 0;   // the largest leaves any order has rested with (only grows)
+  std::int64_t small_leaves_ = 0; // leaves up to this: capacity()+1 orders cannot overflow a level
 };
 
 }  // namespace keel::sim
