@@ -32,23 +32,26 @@ std::size_t lower_bound(const std::vector<PriceLevel>& levels, Worse worse) noex
 
 OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
     : instrument_(instrument),
-      pool_(capacity),
+      capacity_(capacity),
       small_leaves_(std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(capacity + 1)) {
+  pool_.reserve(capacity);
   bids_.reserve(capacity);
   asks_.reserve(capacity);
-  // Free list in slot order: slot 0 is handed out first. A freed slot goes back on the front, so the
-  // next add reuses the slot (and cache line) that the last remove touched.
-  for (std::size_t i = capacity; i-- > 0;) {
-    pool_[i].next = free_head_;
-    free_head_ = static_cast<Slot>(i);
-  }
 }
 
 Slot OrderBook::add(const RestingOrder& order, Qty& level_total) noexcept {
-  if (free_head_ == kNoSlot) return kNoSlot;
-  const Slot slot = free_head_;
-  free_head_ = pool_[slot].next;
-  pool_[slot] = order;
+  // A freed slot first (the front of the free list: the slot and cache line the last remove
+  // touched), else the next never-used slot in slot order.
+  Slot slot = free_head_;
+  if (slot != kNoSlot) {
+    free_head_ = pool_[slot].next;
+    pool_[slot] = order;
+  } else if (pool_.size() < capacity_) {
+    slot = static_cast<Slot>(pool_.size());
+    pool_.push_back(order);  // within the reserved capacity: no allocation
+  } else {
+    return kNoSlot;
+  }
   level_total = link_back(slot);
   ++order_count_;
   return slot;

@@ -11,6 +11,7 @@
 #include <toml++/toml.h>
 
 #include "keel/core/io/toml_reader.hpp"
+#include "keel/sim/matching_engine.hpp"
 
 namespace keel::sim {
 namespace {
@@ -99,6 +100,30 @@ void each_table(TableReader& top, std::string_view key, Fn&& fn) {
   }
 }
 
+// Every symbol's book reserves room for orders_per_book orders (and the open-order index for all of
+// them); pages are touched only as orders use them, but a venue whose books could fill must fit the
+// machine. Refuses what would reserve more than max_book_memory_mb, or more orders than the index's
+// 32-bit references hold, naming the figure and the keys.
+void check_book_memory(const SimConfig& c, std::string_view source_name) {
+  const std::size_t symbols = c.symbols.size();
+  const auto per_book = static_cast<std::size_t>(c.orders_per_book);
+  if (symbols > 0 && symbols > (OpenOrderIndex::kNoRef - 1) / per_book) {
+    throw ConfigError(fmt::format("{}: venue.orders_per_book: {} symbols × {} orders exceed the venue's {} order "
+                                  "references; lower venue.orders_per_book",
+                                  source_name, symbols, per_book, OpenOrderIndex::kNoRef - 1));
+  }
+  const std::size_t bytes = MatchingEngine::reserved_bytes(symbols, per_book);
+  const std::size_t mib = (bytes + (std::size_t{1} << 20) - 1) >> 20;
+  if (mib > static_cast<std::size_t>(c.max_book_memory_mb)) {
+    throw ConfigError(fmt::format(
+        "{}: venue.max_book_memory_mb: {} symbols × {} orders each (venue.orders_per_book) need {} MiB for "
+        "order books (about {} KiB per symbol), above the limit of {} MiB; lower venue.orders_per_book or "
+        "raise venue.max_book_memory_mb",
+        source_name, symbols, per_book, mib, MatchingEngine::reserved_bytes(1, per_book) >> 10,
+        c.max_book_memory_mb));
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(MarketKind kind) noexcept {
@@ -142,6 +167,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     r.read("store_dir", c.store_dir);
     read_fee(r, "maker_fee", c.maker_fee_millionths);
     read_fee(r, "taker_fee", c.taker_fee_millionths);
+    r.read("orders_per_book", c.orders_per_book, 1, std::int64_t{1} << 24);
+    r.read("max_book_memory_mb", c.max_book_memory_mb, 1, std::int64_t{1} << 24);
   });
   top.section("flow", [&](TableReader& r) {
     static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};
@@ -231,6 +258,7 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     throw ConfigError(fmt::format("{}: flow.captures: required when flow.kind = \"captures\" (the capture files)", source_name));
   if (c.flow != FlowKind::kNone && c.symbols.empty())
     throw ConfigError(fmt::format("{}: flow.kind: \"{}\" needs at least one [[symbol]]", source_name, to_string(c.flow)));
+  check_book_memory(c, source_name);
   c.synthetic.assets = static_cast<int>(std::max<std::size_t>(c.symbols.size(), 1));
   return c;
 }

@@ -22,6 +22,7 @@
 // Nothing here allocates after construction.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -56,6 +57,14 @@ class MatchingEngine {
   // its index, an asset id is out of range or the books would hold 2^32 − 1 orders or more in all
   // (start-up only).
   MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config, VenueListener& listener);
+
+  // Bytes an engine of `symbols` books of `orders_per_book` reserves for its books and open-order
+  // index: what it uses once every book has been full (pages are touched only as orders use them).
+  // The venue refuses a configuration above its memory limit with this figure.
+  [[nodiscard]] static std::size_t reserved_bytes(std::size_t symbols, std::size_t orders_per_book) noexcept {
+    return symbols * OrderBook::reserved_bytes(orders_per_book) +
+           OpenOrderIndex::reserved_bytes(std::max<std::size_t>(1, symbols * orders_per_book));
+  }
 
   // NewOrderSingle. Never allocates, never throws.
   void submit(const OrderRequest& request) noexcept;

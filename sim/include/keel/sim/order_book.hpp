@@ -1,6 +1,9 @@
 // One instrument's limit order book: book state only (no matching rules, no events).
 //
-//  * Orders live in a pool whose capacity is fixed at construction; a free list hands out slots.
+//  * Orders live in a pool whose capacity is fixed (and reserved) at construction; a free list of
+//    released slots hands out slots, then the next never-used slot. The pool's pages are touched
+//    only as orders first use them, so an idle book of capacity N costs address space, not N orders
+//    of memory (the order of slots handed out is the same as with a free list of all N).
 //  * Each side is a sorted array of price levels ordered worst → best, so the best level is at the
 //    back and the levels that change most (near the touch) are the cheapest to insert and erase:
 //    bids ascending by price, asks descending. levels(side) exposes that array.
@@ -59,9 +62,14 @@ class OrderBook {
   OrderBook(InstrumentId instrument, std::size_t capacity);
 
   [[nodiscard]] InstrumentId instrument() const noexcept { return instrument_; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return pool_.size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t order_count() const noexcept { return order_count_; }
-  [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot; }
+  [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot || pool_.size() < capacity_; }
+  // Bytes one book of `capacity` reserves at construction (its memory when every slot and level has
+  // been used): the figure behind the venue's start-up memory check.
+  [[nodiscard]] static std::size_t reserved_bytes(std::size_t capacity) noexcept {
+    return capacity * (sizeof(RestingOrder) + 2 * sizeof(PriceLevel));
+  }
 
   // Appends `order` (side, price > 0, leaves > 0) at the back of its price level, creating the
   // level. Returns its slot, or kNoSlot when the pool is exhausted. Order ids are the caller's to
@@ -126,7 +134,10 @@ class OrderBook {
   Qty unlink(Slot slot) noexcept;
 
   InstrumentId instrument_;
-  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;  // probed at random: huge pages
+  std::size_t capacity_;
+  // Probed at random: huge pages. Reserved for capacity_; size() = slots ever used (the high-water
+  // mark), so push_back never reallocates.
+  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;
   std::vector<PriceLevel> bids_;  // ascending price: best (highest) at the back
   std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
   Slot free_head_ = kNoSlot;
