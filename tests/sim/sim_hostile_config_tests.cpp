@@ -98,4 +98,53 @@ TEST(HostileSimConfig, IdleBooksDoNotTouchTheirReservedMemory) {
   EXPECT_TRUE(engine.book(0).has_free_slot());
 }
 
+// A CompID with "../" (or any character unsafe in a file name) put the FIX session store outside its
+// directory: only [A-Za-z0-9_.-], not starting with '.', at most 64 characters.
+TEST(HostileSimConfig, UnsafeCompIdsAreRefused) {
+  const std::string account = "[[account]]\ncomp_id = \"";
+  const std::vector<std::string> unsafe = {"../x", "a/b", ".hidden", "..", "A B", "A\\\\B", std::string(65, 'A')};
+  for (const std::string& bad : unsafe) {
+    SCOPED_TRACE(bad);
+    const std::string venue_msg = config_error("[venue]\ncomp_id = \"" + bad + "\"\n");
+    EXPECT_NE(venue_msg.find("venue.comp_id"), std::string::npos) << venue_msg;
+    EXPECT_NE(venue_msg.find("safe CompID"), std::string::npos) << venue_msg;
+    const std::string account_msg = config_error(account + bad + "\"\n");
+    EXPECT_NE(account_msg.find("account[0].comp_id"), std::string::npos) << account_msg;
+  }
+  EXPECT_EQ(config_error("[venue]\ncomp_id = \"KEEL-SIM_1.0\"\n" + account + "alice.2\"\n"), "");
+  EXPECT_EQ(config_error("[venue]\ncomp_id = \"" + std::string(64, 'V') + "\"\n"), "");
+}
+
+// A configuration error echoed a 10 MB value to stderr.
+TEST(HostileSimConfig, EchoedValuesAreCapped) {
+  const std::string big(10'000'000, '9');
+  for (const std::string& text : {"[venue]\nmaker_fee = \"" + big + "x\"\n", "[venue]\nmarket = \"" + big + "\"\n",
+                                  "[venue]\ncomp_id = \"" + big + "\"\n"}) {
+    const std::string msg = config_error(text);
+    ASSERT_FALSE(msg.empty());
+    EXPECT_LT(msg.size(), 400u) << msg.substr(0, 400);
+    EXPECT_NE(msg.find("bytes)"), std::string::npos) << msg.substr(0, 400);
+  }
+}
+
+// What the venue found only when it started (exit 1) is checked before: configuration errors.
+TEST(HostileSimConfig, EnvironmentChecksNameTheKey) {
+  SimConfig c;
+  c.tls_cert = "/nonexistent/keel.pem";
+  c.tls_key = "/nonexistent/keel.key";
+  EXPECT_THROW(check_sim_environment(c, "sim.toml"), ConfigError);
+  c = SimConfig{};
+  c.bind = "not-an-address";
+  try {
+    check_sim_environment(c, "sim.toml");
+    ADD_FAILURE() << "bad bind accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("venue.bind"), std::string::npos) << e.what();
+  }
+  c = SimConfig{};
+  c.store_dir = "/proc/keel-cannot-create";
+  EXPECT_THROW(check_sim_environment(c, "sim.toml"), ConfigError);
+  EXPECT_NO_THROW(check_sim_environment(SimConfig{}, "sim.toml"));
+}
+
 }  // namespace keel::sim

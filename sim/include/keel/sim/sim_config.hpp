@@ -87,6 +87,12 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
 // Reads and parses a file. Throws keel::ConfigError (also when the file cannot be read).
 SimConfig load_sim_config(const std::string& path);
 
+// The checks of a configuration against the machine, done before the venue starts so that they are
+// configuration errors (exit 78) rather than start-up failures: tls_cert / tls_key name readable
+// regular files, bind is an IP address or an existing network interface, store_dir (when set) is or
+// can be made a directory (it is created). Throws keel::ConfigError "source: venue.key: reason".
+void check_sim_environment(const SimConfig& config, std::string_view source_name);
+
 std::string_view to_string(MarketKind kind) noexcept;
 std::string_view to_string(FlowKind kind) noexcept;
 
