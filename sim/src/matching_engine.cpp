@@ -39,6 +39,10 @@ MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const Engin
     }
     books_.emplace_back(s.instrument.id, config.orders_per_book);
   }
+  if (reserved_bytes(symbols.size(), config.orders_per_book) <= config.prefault_bytes) {
+    for (OrderBook& book : books_) book.prefault();
+    open_.prefault();
+  }
 }
 
 RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash,

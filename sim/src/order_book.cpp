@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 namespace keel::sim {
@@ -37,6 +38,12 @@ OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
   pool_.reserve(capacity);
   bids_.reserve(capacity);
   asks_.reserve(capacity);
+}
+
+void OrderBook::prefault() noexcept {
+  // The reserved storage past size() holds no objects yet: raw bytes may be written to it.
+  auto* bytes = reinterpret_cast<unsigned char*>(pool_.data() + pool_.size());
+  std::memset(bytes, 0, (capacity_ - pool_.size()) * sizeof(RestingOrder));
 }
 
 Slot OrderBook::add(const RestingOrder& order, Qty& level_total) noexcept {

@@ -49,6 +49,11 @@ struct EngineConfig {
   std::size_t assets = 16;
   std::int64_t maker_fee_millionths = 0;   // 1000 = 0.1 %; negative = rebate
   std::int64_t taker_fee_millionths = 0;
+  // The books and the open-order index are touched at construction when they reserve at most this
+  // many bytes in all (reserved_bytes): a small venue then pays no first-touch page faults on its
+  // hot path, as before. Above it their pages are touched only as orders use them, so that many
+  // symbols cost memory in proportion to their orders, not to their capacity.
+  std::size_t prefault_bytes = std::size_t{256} << 20;
 };
 
 class MatchingEngine {

@@ -65,6 +65,9 @@ class OrderBook {
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t order_count() const noexcept { return order_count_; }
   [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot || pool_.size() < capacity_; }
+  // Touches every page of the order pool now (start-up work: no page fault when orders first use
+  // a slot later). Changes nothing observable.
+  void prefault() noexcept;
   // Bytes one book of `capacity` reserves at construction (its memory when every slot and level has
   // been used): the figure behind the venue's start-up memory check.
   [[nodiscard]] static std::size_t reserved_bytes(std::size_t capacity) noexcept {
