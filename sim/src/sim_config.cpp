@@ -25,7 +25,7 @@ using toml_reader::type_name;
 
 // CompIDs name the FIX session store's files (store_dir/<FIX.4.4-venue-account>.*): only a charset
 // that is safe in a file name, so that no CompID can reach outside the store ("../x", "/", NUL).
-constexpr std::size_t kMaxCompIdLength = 64;
+constexpr std::size_t kMaxCompIdLength = 32;  // protocol::fix::CompId holds 32 bytes
 void check_comp_id(TableReader& r, const std::string& id) {
   const bool safe_chars = std::all_of(id.begin(), id.end(), [](char ch) {
     return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||

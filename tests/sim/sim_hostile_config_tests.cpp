@@ -99,10 +99,10 @@ TEST(HostileSimConfig, IdleBooksDoNotTouchTheirReservedMemory) {
 }
 
 // A CompID with "../" (or any character unsafe in a file name) put the FIX session store outside its
-// directory: only [A-Za-z0-9_.-], not starting with '.', at most 64 characters.
+// directory: only [A-Za-z0-9_.-], not starting with '.', at most 32 characters (the FIX layer's CompID size).
 TEST(HostileSimConfig, UnsafeCompIdsAreRefused) {
   const std::string account = "[[account]]\ncomp_id = \"";
-  const std::vector<std::string> unsafe = {"../x", "a/b", ".hidden", "..", "A B", "A\\\\B", std::string(65, 'A')};
+  const std::vector<std::string> unsafe = {"../x", "a/b", ".hidden", "..", "A B", "A\\\\B", std::string(33, 'A')};
   for (const std::string& bad : unsafe) {
     SCOPED_TRACE(bad);
     const std::string venue_msg = config_error("[venue]\ncomp_id = \"" + bad + "\"\n");
@@ -112,7 +112,7 @@ TEST(HostileSimConfig, UnsafeCompIdsAreRefused) {
     EXPECT_NE(account_msg.find("account[0].comp_id"), std::string::npos) << account_msg;
   }
   EXPECT_EQ(config_error("[venue]\ncomp_id = \"KEEL-SIM_1.0\"\n" + account + "alice.2\"\n"), "");
-  EXPECT_EQ(config_error("[venue]\ncomp_id = \"" + std::string(64, 'V') + "\"\n"), "");
+  EXPECT_EQ(config_error("[venue]\ncomp_id = \"" + std::string(32, 'V') + "\"\n"), "");
 }
 
 // A configuration error echoed a 10 MB value to stderr.
