@@ -74,7 +74,7 @@ int backtest_command(const std::vector<std::string>& args) {
   for (const char* opt : {"--from", "--to"}) {
     const auto date = cmd.get(opt);
     if (!date) continue;
-    if (!parse_utc_date(*date)) throw UsageError(fmt::format("keel backtest: {} expects a UTC date YYYY-MM-DD, got {}", opt, *date));
+    if (!parse_utc_date(*date)) throw UsageError(fmt::format("keel backtest: {} expects a UTC date YYYY-MM-DD, got {}", opt, quote_for_message(*date)));
     (std::string_view(opt) == "--from" ? config.data.from : config.data.to) = *date;
   }
   if (const auto seed = cmd.get_u64("--seed")) {

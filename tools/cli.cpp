@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "keel/core/io/config.hpp"
+
 namespace keel::cli {
 
 Command::Command(std::string name, std::string synopsis, std::string description,
@@ -42,7 +44,7 @@ bool Command::parse(const std::vector<std::string>& args) {
       const OptionSpec* spec = nullptr;
       for (const auto& o : options_)
         if (o.name == key) spec = &o;
-      if (spec == nullptr) throw UsageError(fmt::format("keel {}: unknown option {}", name_, key));
+      if (spec == nullptr) throw UsageError(fmt::format("keel {}: unknown option {}", name_, clip_for_message(key)));
       if (values_.count(key)) throw UsageError(fmt::format("keel {}: {} given twice", name_, key));
       if (spec->value_name.empty()) {
         if (inline_value) throw UsageError(fmt::format("keel {}: {} takes no value", name_, key));
@@ -55,7 +57,7 @@ bool Command::parse(const std::vector<std::string>& args) {
       }
       continue;
     }
-    if (positional_.empty()) throw UsageError(fmt::format("keel {}: unexpected argument {}", name_, a));
+    if (positional_.empty()) throw UsageError(fmt::format("keel {}: unexpected argument {}", name_, clip_for_message(a)));
     positionals_.push_back(a);
   }
   for (const auto& o : options_)

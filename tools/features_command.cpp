@@ -27,7 +27,7 @@ std::optional<std::int64_t> date_option(const Command& cmd, const char* name) {
   const auto text = cmd.get(name);
   if (!text) return std::nullopt;
   const auto day = parse_utc_date(*text);
-  if (!day) throw UsageError(fmt::format("keel features: {} expects a UTC date YYYY-MM-DD, got {}", name, *text));
+  if (!day) throw UsageError(fmt::format("keel features: {} expects a UTC date YYYY-MM-DD, got {}", name, quote_for_message(*text)));
   return day;
 }
 

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     if (command == "sim") return sim_command(args);
     if (command == "version") return version_command(args);
     if (command == "config") return config_command(args);
-    std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+    std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", keel::clip_for_message(command).c_str(), kUsage);
     return kExitUsage;
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s\n(see keel %s --help)\n", e.what(), command.c_str());

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include <fmt/format.h>
@@ -89,7 +91,18 @@ int sim_command(const std::vector<std::string>& args) {
   if (cmd.has("--fix-port")) config.fix_port = port_option(cmd, "--fix-port");
   const std::uint64_t duration_s = cmd.has("--duration") ? *cmd.get_u64("--duration") : 0;
 
-  sim::Venue venue(config);
+  sim::check_sim_environment(config, cmd.has("--config") ? *cmd.get("--config") : "built-in sim config");
+  // The venue checks what the loader cannot (an asset pair it cannot split, no account, a symbol
+  // the wire format cannot carry) with std::invalid_argument: configuration errors, exit 78.
+  auto venue_ptr = [&] {
+    try {
+      return std::make_unique<sim::Venue>(config);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(fmt::format("{}: {}", cmd.has("--config") ? *cmd.get("--config") : "built-in sim config",
+                                    e.what()));
+    }
+  }();
+  sim::Venue& venue = *venue_ptr;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);

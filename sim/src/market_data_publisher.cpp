@@ -126,7 +126,7 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
     s.agg.trade_time_ms = ms;
   }
   s.agg.last_trade_id = t.trade_id;
-  s.agg.qty = s.agg.qty + t.qty;
+  s.agg.qty = saturating_add(s.agg.qty, t.qty);  // one taker's fills: ≤ its quantity
   s.agg.event_time_ms = ms;
 
   // The kline of the trade's minute (a trade in a later minute closes the one before).
@@ -146,12 +146,14 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
   k.close = t.price;
   k.high = std::max(k.high, t.price);
   k.low = std::min(k.low, t.price);
-  k.volume = k.volume + t.qty;
+  // Volumes sum over every order of the minute: statistics that saturate instead of wrapping
+  // (fixed_point.hpp's rule). A fill's own notional fits: the engine computed it.
+  k.volume = saturating_add(k.volume, t.qty);
   const Notional quote = t.price * t.qty;
-  k.quote_volume = k.quote_volume + quote;
+  k.quote_volume = saturating_add(k.quote_volume, quote);
   if (t.aggressor == Side::kBuy) {
-    k.taker_buy_volume = k.taker_buy_volume + t.qty;
-    k.taker_buy_quote_volume = k.taker_buy_quote_volume + quote;
+    k.taker_buy_volume = saturating_add(k.taker_buy_volume, t.qty);
+    k.taker_buy_quote_volume = saturating_add(k.taker_buy_quote_volume, quote);
   }
   ++k.trade_count;
   s.kline_dirty = true;

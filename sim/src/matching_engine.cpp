@@ -39,6 +39,10 @@ MatchingEngine::MatchingEngine(std::span<const VenueSymbol> symbols, const Engin
     }
     books_.emplace_back(s.instrument.id, config.orders_per_book);
   }
+  if (reserved_bytes(symbols.size(), config.orders_per_book) <= config.prefault_bytes) {
+    for (OrderBook& book : books_) book.prefault();
+    open_.prefault();
+  }
 }
 
 RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash,
@@ -50,8 +54,11 @@ RejectReason MatchingEngine::check_new(const OrderRequest& r, std::uint64_t hash
   const OpenOrder open = find_open(r.account, r.cl_ord_id, hash);
   if (open.found()) return RejectReason::kDuplicateClOrdId;
   where = open.probe;
-  if (r.type == OrderType::kLimit && r.tif == TimeInForce::kGtc && !books_[r.instrument].has_free_slot()) {
-    return RejectReason::kBookFull;
+  if (r.type == OrderType::kLimit && r.tif == TimeInForce::kGtc) {
+    const OrderBook& book = books_[r.instrument];
+    if (!book.has_free_slot()) return RejectReason::kBookFull;
+    // It may rest: its level's total must stay within int64 (fixed_point.hpp's rule).
+    if (!book.level_fits(r.side, r.price, r.qty)) return RejectReason::kWouldOverflow;
   }
   if (r.post_only && rules::would_cross(books_[r.instrument], r.side, false, r.price)) {
     return RejectReason::kPostOnlyWouldCross;
@@ -124,8 +131,13 @@ void MatchingEngine::submit(const OrderRequest& r) noexcept {
                         CancelCause::kFokUnfilled);
     return;
   }
-  match(book, t);
+  const bool overflowed = !match(book, t);
   if (!t.leaves().is_positive()) return;
+  if (overflowed) {
+    report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
+                        CancelCause::kWouldOverflow);
+    return;
+  }
   if (!t.market() && t.tif == TimeInForce::kGtc) {
     rest(book, t, hash, where);
     return;
@@ -179,8 +191,14 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
     cancel_resting(book, slot, r.ts, CancelCause::kReplacedBelowFilled, &r.cl_ord_id);
     return;
   }
-  if (!rules::meets_min_notional(ins, r.price, r.qty)) {
-    refuse(r, old.id, status, CxlRejReason::kOther, RejectReason::kBelowMinNotional);
+  if (const RejectReason why = rules::check_notional(ins, r.price, r.qty); why != RejectReason::kNone) {
+    refuse(r, old.id, status, CxlRejReason::kOther, why);
+    return;
+  }
+  // Its remainder may rest at the new price: that level's total must stay within int64 (the order's
+  // own leaves leave the level first when the price does not change).
+  if (!book.level_fits(old.side, r.price, r.qty - old.cum_qty, r.price == old.price ? old.leaves() : Qty{})) {
+    refuse(r, old.id, status, CxlRejReason::kOther, RejectReason::kWouldOverflow);
     return;
   }
   const bool crossing = rules::would_cross(book, old.side, false, r.price);
@@ -214,13 +232,19 @@ void MatchingEngine::replace(const ReplaceRequest& r) noexcept {
   }
   // A crossing price: the order leaves the book, trades like a new order, and its remainder rests.
   report_.level(r.ts, t.instrument, old.side, old.price, book.remove(slot));
-  match(book, t);
-  if (t.leaves().is_positive()) rest(book, t, new_hash, taken.probe);
+  const bool overflowed = !match(book, t);
+  if (!t.leaves().is_positive()) return;
+  if (overflowed) {
+    report_.order_event(t.ts, t.instrument, t, VenueExecType::kCanceled, OrdStatus::kCanceled,
+                        CancelCause::kWouldOverflow);
+    return;
+  }
+  rest(book, t, new_hash, taken.probe);
 }
 
 // ---- book mutations ----------------------------------------------------------------------------
 
-void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
+bool MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
   const Side maker_side = rules::opposite(t.side);
   const VenueSymbol& sym = symbols_[book.instrument()];
   while (t.leaves().is_positive()) {
@@ -242,8 +266,16 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     // fee_for divides a 128-bit product; a zero rate (the common configuration) needs none.
     const Notional taker_fee = config_.taker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.taker_fee_millionths);
     const Notional maker_fee = config_.maker_fee_millionths == 0 ? Notional{} : fee_for(notional, config_.maker_fee_millionths);
-    t.cum_qty += qty;
-    t.cum_notional += notional;
+    // Checked sums (fixed_point.hpp's rule): a fill that would overflow the taker's Σ notional is not
+    // made (the taker stops); one that would overflow the maker's (only a maker replaced from a
+    // higher price can get there) cancels the maker and matching goes on.
+    Notional maker_cum = maker.cum_notional;
+    if (!try_add(maker_cum, notional)) {
+      cancel_resting(book, slot, t.ts, CancelCause::kWouldOverflow, nullptr);
+      continue;
+    }
+    if (!try_add(t.cum_notional, notional)) return false;
+    t.cum_qty += qty;  // ≤ t.qty
     Qty level_total = book.fill(slot, qty, notional);
     report_.fill(t.ts, t.instrument, t, rules::live_status(t.cum_qty, t.leaves()), px, qty, false, taker_fee);
     report_.fill(t.ts, t.instrument, maker, rules::live_status(maker.cum_qty, maker.leaves()), px, qty,
@@ -259,6 +291,7 @@ void MatchingEngine::match(OrderBook& book, Taker& t) noexcept {
     }
     report_.level(t.ts, t.instrument, maker_side, px, level_total);
   }
+  return true;
 }
 
 void MatchingEngine::cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,

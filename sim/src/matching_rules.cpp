@@ -1,5 +1,7 @@
 #include "keel/sim/matching_rules.hpp"
 
+#include <algorithm>
+
 namespace keel::sim::rules {
 
 RejectReason check_order(const Instrument& instrument, const OrderRequest& r) noexcept {
@@ -14,7 +16,7 @@ RejectReason check_order(const Instrument& instrument, const OrderRequest& r) no
   if (limit && !instrument.price_on_tick(r.price)) return RejectReason::kPriceOffTick;
   if (!r.qty.is_positive()) return RejectReason::kQtyNotPositive;
   if (!instrument.qty_on_lot(r.qty)) return RejectReason::kQtyOffLot;
-  if (limit && !meets_min_notional(instrument, r.price, r.qty)) return RejectReason::kBelowMinNotional;
+  if (limit) return check_notional(instrument, r.price, r.qty);
   return RejectReason::kNone;
 }
 
@@ -31,6 +33,13 @@ bool meets_min_notional(const Instrument& instrument, Price price, Qty qty) noex
   return n.ok() && n.value() >= instrument.min_notional;
 }
 
+RejectReason check_notional(const Instrument& instrument, Price price, Qty qty) noexcept {
+  const auto n = notional(price, qty);
+  if (!n.ok() || n.value().raw() > kMaxOrderNotionalRaw) return RejectReason::kWouldOverflow;
+  if (n.value() < instrument.min_notional) return RejectReason::kBelowMinNotional;
+  return RejectReason::kNone;
+}
+
 bool crosses(Side side, bool market, Price limit, Price resting) noexcept {
   if (market) return true;
   return side == Side::kBuy ? resting <= limit : resting >= limit;
@@ -44,12 +53,16 @@ bool would_cross(const OrderBook& book, Side side, bool market, Price limit) noe
 bool can_fill_completely(const OrderBook& book, Side side, bool market, Price limit, AccountId account,
                          Qty qty) noexcept {
   Qty available;
+  Notional value;  // Σ notional of the fills that would take `available`, as matching sums it
   const auto levels = book.levels(opposite(side));
   for (auto it = levels.rbegin(); it != levels.rend() && crosses(side, market, limit, it->price); ++it) {
     for (Slot s = it->head; s != kNoSlot; s = book.order(s).next) {
       const RestingOrder& o = book.order(s);
       if (o.account == account) continue;
-      available += o.leaves();
+      const Qty take = std::min(o.leaves(), qty - available);  // available < qty here
+      const Result<Notional> n = notional(it->price, take);
+      if (!n.ok() || !try_add(value, n.value())) return false;
+      available += take;  // ≤ qty: no overflow
       if (available >= qty) return true;
     }
   }

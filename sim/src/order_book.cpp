@@ -1,7 +1,19 @@
 #include "keel/sim/order_book.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+
 namespace keel::sim {
 namespace {
+
+// A checked sum the engine's admission checks guarantee (order_book.hpp): failure is a broken
+// invariant, never a value to publish.
+template <class Tag>
+void add_or_abort(detail::Fixed<Tag>& acc, detail::Fixed<Tag> v) noexcept {
+  if (!try_add(acc, v)) std::abort();
+}
 
 // Index of the first level for which `worse` is false (`worse` is true on a prefix of `levels`).
 template <class Worse>
@@ -20,22 +32,33 @@ std::size_t lower_bound(const std::vector<PriceLevel>& levels, Worse worse) noex
 }  // namespace
 
 OrderBook::OrderBook(InstrumentId instrument, std::size_t capacity)
-    : instrument_(instrument), pool_(capacity) {
+    : instrument_(instrument),
+      capacity_(capacity),
+      small_leaves_(std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(capacity + 1)) {
+  pool_.reserve(capacity);
   bids_.reserve(capacity);
   asks_.reserve(capacity);
-  // Free list in slot order: slot 0 is handed out first. A freed slot goes back on the front, so the
-  // next add reuses the slot (and cache line) that the last remove touched.
-  for (std::size_t i = capacity; i-- > 0;) {
-    pool_[i].next = free_head_;
-    free_head_ = static_cast<Slot>(i);
-  }
+}
+
+void OrderBook::prefault() noexcept {
+  // The reserved storage past size() holds no objects yet: raw bytes may be written to it.
+  auto* bytes = reinterpret_cast<unsigned char*>(pool_.data() + pool_.size());
+  std::memset(bytes, 0, (capacity_ - pool_.size()) * sizeof(RestingOrder));
 }
 
 Slot OrderBook::add(const RestingOrder& order, Qty& level_total) noexcept {
-  if (free_head_ == kNoSlot) return kNoSlot;
-  const Slot slot = free_head_;
-  free_head_ = pool_[slot].next;
-  pool_[slot] = order;
+  // A freed slot first (the front of the free list: the slot and cache line the last remove
+  // touched), else the next never-used slot in slot order.
+  Slot slot = free_head_;
+  if (slot != kNoSlot) {
+    free_head_ = pool_[slot].next;
+    pool_[slot] = order;
+  } else if (pool_.size() < capacity_) {
+    slot = static_cast<Slot>(pool_.size());
+    pool_.push_back(order);  // within the reserved capacity: no allocation
+  } else {
+    return kNoSlot;
+  }
   level_total = link_back(slot);
   ++order_count_;
   return slot;
@@ -51,8 +74,8 @@ Qty OrderBook::remove(Slot slot) noexcept {
 
 Qty OrderBook::fill(Slot slot, Qty qty, Notional notional) noexcept {
   RestingOrder& o = pool_[slot];
-  o.cum_qty += qty;
-  o.cum_notional += notional;
+  add_or_abort(o.cum_qty, qty);
+  add_or_abort(o.cum_notional, notional);
   auto& levels = side_levels(o.side);
   const std::size_t i = level_of(levels, o.side, o.price);
   levels[i].total -= qty;
@@ -116,6 +139,12 @@ Qty OrderBook::level_qty(Side side, Price price) const noexcept {
   return found ? levels[i].total : Qty{};
 }
 
+bool OrderBook::level_fits(Side side, Price price, Qty qty, Qty leaving) const noexcept {
+  if (std::max(max_leaves_, qty.raw()) <= small_leaves_ && leaving.raw() >= 0) return true;
+  Qty total = level_qty(side, price);
+  return try_sub(total, leaving) && try_add(total, qty);
+}
+
 std::size_t OrderBook::locate(const std::vector<PriceLevel>& levels, Side side, Price price,
                               bool& found) const noexcept {
   // First index whose level is not worse than `price` (bids ascending, asks descending). Branch-free
@@ -148,7 +177,8 @@ Qty OrderBook::link_back(Slot slot) noexcept {
     pool_[level.tail].next = slot;
   }
   level.tail = slot;
-  level.total += o.leaves();
+  add_or_abort(level.total, o.leaves());
+  max_leaves_ = std::max(max_leaves_, o.leaves().raw());
   ++level.count;
   return level.total;
 }

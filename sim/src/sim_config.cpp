@@ -1,6 +1,10 @@
 #include "keel/sim/sim_config.hpp"
 
+#include <arpa/inet.h>
+#include <net/if.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -11,12 +15,28 @@
 #include <toml++/toml.h>
 
 #include "keel/core/io/toml_reader.hpp"
+#include "keel/sim/matching_engine.hpp"
 
 namespace keel::sim {
 namespace {
 
 using toml_reader::TableReader;
 using toml_reader::type_name;
+
+// CompIDs name the FIX session store's files (store_dir/<FIX.4.4-venue-account>.*): only a charset
+// that is safe in a file name, so that no CompID can reach outside the store ("../x", "/", NUL).
+constexpr std::size_t kMaxCompIdLength = 32;  // protocol::fix::CompId holds 32 bytes
+void check_comp_id(TableReader& r, const std::string& id) {
+  const bool safe_chars = std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+           ch == '.' || ch == '-';
+  });
+  if (!safe_chars || id.front() == '.' || id.size() > kMaxCompIdLength) {
+    r.fail(*r.take("comp_id"), "comp_id",
+           fmt::format("{} is not a safe CompID: 1 to {} characters of A-Z a-z 0-9 _ . -, not starting with '.'",
+                       quote_for_message(id), kMaxCompIdLength));
+  }
+}
 
 // A string key holding one of `names`: out = the matching enum value (unchanged when absent).
 template <class E, std::size_t N>
@@ -33,7 +53,7 @@ void read_enum(TableReader& r, std::string_view key, E& out, const std::string_v
   }
   std::string list;
   for (std::size_t i = 0; i < N; ++i) list += fmt::format("{}\"{}\"", i == 0 ? "" : ", ", names[i]);
-  r.fail(*n, key, fmt::format("\"{}\" is not one of {}", v, list));
+  r.fail(*n, key, fmt::format("{} is not one of {}", quote_for_message(v), list));
 }
 
 void read_port(TableReader& r, std::string_view key, std::uint16_t& out) {
@@ -48,7 +68,7 @@ ParsedDecimal parse_node_decimal(TableReader& r, const toml::node& n, std::strin
     r.fail(n, key, fmt::format("expected a decimal string, got {}", type_name(n.type())));
   const std::string& v = n.as_string()->get();
   const auto parsed = allow_negative ? parse_signed_decimal(v) : parse_decimal(v);
-  if (!parsed.ok()) r.fail(n, key, fmt::format("\"{}\" is not a valid decimal", v));
+  if (!parsed.ok()) r.fail(n, key, fmt::format("{} is not a valid decimal", quote_for_message(v)));
   return parsed.value();
 }
 
@@ -99,6 +119,30 @@ void each_table(TableReader& top, std::string_view key, Fn&& fn) {
   }
 }
 
+// Every symbol's book reserves room for orders_per_book orders (and the open-order index for all of
+// them); pages are touched only as orders use them, but a venue whose books could fill must fit the
+// machine. Refuses what would reserve more than max_book_memory_mb, or more orders than the index's
+// 32-bit references hold, naming the figure and the keys.
+void check_book_memory(const SimConfig& c, std::string_view source_name) {
+  const std::size_t symbols = c.symbols.size();
+  const auto per_book = static_cast<std::size_t>(c.orders_per_book);
+  if (symbols > 0 && symbols > (OpenOrderIndex::kNoRef - 1) / per_book) {
+    throw ConfigError(fmt::format("{}: venue.orders_per_book: {} symbols × {} orders exceed the venue's {} order "
+                                  "references; lower venue.orders_per_book",
+                                  source_name, symbols, per_book, OpenOrderIndex::kNoRef - 1));
+  }
+  const std::size_t bytes = MatchingEngine::reserved_bytes(symbols, per_book);
+  const std::size_t mib = (bytes + (std::size_t{1} << 20) - 1) >> 20;
+  if (mib > static_cast<std::size_t>(c.max_book_memory_mb)) {
+    throw ConfigError(fmt::format(
+        "{}: venue.max_book_memory_mb: {} symbols × {} orders each (venue.orders_per_book) need {} MiB for "
+        "order books (about {} KiB per symbol), above the limit of {} MiB; lower venue.orders_per_book or "
+        "raise venue.max_book_memory_mb",
+        source_name, symbols, per_book, mib, MatchingEngine::reserved_bytes(1, per_book) >> 10,
+        c.max_book_memory_mb));
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(MarketKind kind) noexcept {
@@ -129,6 +173,7 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     read_enum(r, "market", c.market, kMarkets);
     r.read("comp_id", c.comp_id);
     if (c.comp_id.empty()) r.fail(*r.take("comp_id"), "comp_id", "must not be empty");
+    check_comp_id(r, c.comp_id);
     read_port(r, "http_port", c.http_port);
     read_port(r, "fix_port", c.fix_port);
     r.read("tls_cert", c.tls_cert);
@@ -142,6 +187,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     r.read("store_dir", c.store_dir);
     read_fee(r, "maker_fee", c.maker_fee_millionths);
     read_fee(r, "taker_fee", c.taker_fee_millionths);
+    r.read("orders_per_book", c.orders_per_book, 1, std::int64_t{1} << 24);
+    r.read("max_book_memory_mb", c.max_book_memory_mb, 1, std::int64_t{1} << 24);
   });
   top.section("flow", [&](TableReader& r) {
     static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};
@@ -190,7 +237,7 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
   each_table(top, "symbol", [&](TableReader& r, const toml::node& t) {
     SimSymbol s;
     read_required_string(r, "name", s.name, t);
-    if (!names.insert(s.name).second) r.fail(*r.take("name"), "name", fmt::format("duplicate symbol \"{}\"", s.name));
+    if (!names.insert(s.name).second) r.fail(*r.take("name"), "name", fmt::format("duplicate symbol {}", quote_for_message(s.name)));
     const ParsedDecimal tick = read_positive(r, "tick_size", t);
     const ParsedDecimal lot = read_positive(r, "lot_size", t);
     const ParsedDecimal min_notional = read_decimal(r, "min_notional", false, false, t);
@@ -205,10 +252,11 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
   each_table(top, "account", [&](TableReader& r, const toml::node& t) {
     SimAccount a;
     read_required_string(r, "comp_id", a.comp_id, t);
+    check_comp_id(r, a.comp_id);
     if (a.comp_id == c.comp_id)
       r.fail(*r.take("comp_id"), "comp_id", "must differ from venue.comp_id");
     if (!comp_ids.insert(a.comp_id).second)
-      r.fail(*r.take("comp_id"), "comp_id", fmt::format("duplicate account \"{}\"", a.comp_id));
+      r.fail(*r.take("comp_id"), "comp_id", fmt::format("duplicate account {}", quote_for_message(a.comp_id)));
     r.read("password", a.password);
     if (const toml::node* b = r.take("balances")) {
       if (!b->is_table()) r.fail(*b, "balances", fmt::format("expected a table, got {}", type_name(b->type())));
@@ -231,13 +279,42 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     throw ConfigError(fmt::format("{}: flow.captures: required when flow.kind = \"captures\" (the capture files)", source_name));
   if (c.flow != FlowKind::kNone && c.symbols.empty())
     throw ConfigError(fmt::format("{}: flow.kind: \"{}\" needs at least one [[symbol]]", source_name, to_string(c.flow)));
+  check_book_memory(c, source_name);
   c.synthetic.assets = static_cast<int>(std::max<std::size_t>(c.symbols.size(), 1));
   return c;
 }
 
+void check_sim_environment(const SimConfig& c, std::string_view source_name) {
+  auto fail = [&](std::string_view key, const std::string& why) {
+    throw ConfigError(fmt::format("{}: venue.{}: {}", source_name, key, why));
+  };
+  for (const auto& [key, path] : {std::pair<std::string_view, const std::string&>{"tls_cert", c.tls_cert},
+                                  std::pair<std::string_view, const std::string&>{"tls_key", c.tls_key}}) {
+    if (path.empty()) continue;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+      fail(key, fmt::format("{} is not a readable file", quote_for_message(path)));
+    if (!std::ifstream(path, std::ios::binary)) fail(key, fmt::format("cannot read {}", quote_for_message(path)));
+  }
+  {
+    in6_addr v6{};
+    in_addr v4{};
+    const bool address = ::inet_pton(AF_INET, c.bind.c_str(), &v4) == 1 || ::inet_pton(AF_INET6, c.bind.c_str(), &v6) == 1;
+    if (!address && ::if_nametoindex(c.bind.c_str()) == 0)
+      fail("bind", fmt::format("{} is neither an IP address nor a network interface", quote_for_message(c.bind)));
+  }
+  if (!c.store_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(c.store_dir, ec);
+    if (ec || !std::filesystem::is_directory(c.store_dir, ec))
+      fail("store_dir", fmt::format("cannot create the directory {}: {}", quote_for_message(c.store_dir),
+                                    ec ? ec.message() : std::string("not a directory")));
+  }
+}
+
 SimConfig load_sim_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path));
+  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", clip_for_message(path)));
   std::ostringstream text;
   text << in.rdbuf();
   return parse_sim_config(text.str(), path);

@@ -182,6 +182,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     EngineConfig ec;
     ec.accounts = config.accounts.size() + 2;  // + the flow's maker and taker
     ec.assets = std::max<std::size_t>(assets.size(), 1);
+    ec.orders_per_book = static_cast<std::size_t>(config.orders_per_book);
     ec.maker_fee_millionths = config.maker_fee_millionths;
     ec.taker_fee_millionths = config.taker_fee_millionths;
     engine = std::make_unique<MatchingEngine>(symbols, ec, *this);

@@ -42,6 +42,7 @@ std::string_view to_text(CancelCause cause) noexcept {
     case CancelCause::kMarketRemainder: return "market order remainder canceled: no liquidity";
     case CancelCause::kSelfTrade: return "canceled by self-trade prevention";
     case CancelCause::kReplacedBelowFilled: return "replaced to a quantity at or below the filled quantity";
+    case CancelCause::kWouldOverflow: return "remainder canceled: the order would overflow its notional";
   }
   return "canceled";
 }

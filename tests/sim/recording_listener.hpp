@@ -43,6 +43,7 @@ inline std::string short_name(CancelCause c) {
     case CancelCause::kMarketRemainder: return "market";
     case CancelCause::kSelfTrade: return "stp";
     case CancelCause::kReplacedBelowFilled: return "replaced-below-filled";
+    case CancelCause::kWouldOverflow: return "overflow";
   }
   return "?";
 }

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "keel/core/io/config.hpp"
 #include "keel/core/primitives/clock.hpp"
 #include "keel/core/primitives/text_lines.hpp"
 
@@ -41,7 +42,8 @@ std::string describe(Errc e, std::string_view column, std::string_view text) {
   }
 }
 
-// Validation shared by both formats: prices positive, volume not negative, time increasing.
+// Validation shared by both formats: prices positive, low ≤ open, close ≤ high, volume not negative,
+// time increasing.
 void check_row(const BarRow& row, const BarSeries& series, std::string_view source, std::size_t line) {
   const Price* prices[] = {&row.open, &row.high, &row.low, &row.close};
   for (int i = 0; i < 4; ++i) {
@@ -49,6 +51,15 @@ void check_row(const BarRow& row, const BarSeries& series, std::string_view sour
       throw DataError(std::string(source), line,
                       fmt::format("{} price is not positive ({})", kColumn[i + 1], prices[i]->to_string()));
   }
+  // A bar's range holds its open and close (the real data in ../shared/data has no bar that breaks
+  // this; one that does would move fills, stops and features silently).
+  if (row.high < row.low)
+    throw DataError(std::string(source), line,
+                    fmt::format("high {} is below low {}", row.high.to_string(), row.low.to_string()));
+  if (row.open < row.low || row.open > row.high || row.close < row.low || row.close > row.high)
+    throw DataError(std::string(source), line,
+                    fmt::format("open {} or close {} is outside [low {}, high {}]", row.open.to_string(),
+                                row.close.to_string(), row.low.to_string(), row.high.to_string()));
   if (row.volume.raw() < 0) throw DataError(std::string(source), line, "volume is negative");
   if (row.open_time_ms > kMaxOpenTimeMs)
     throw DataError(std::string(source), line,
@@ -266,7 +277,7 @@ std::vector<std::string> read_symbols_file(const std::string& path) {
     std::string sym = line.substr(b, e - b + 1);
     for (const char c : sym)
       if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-        throw DataError(path, line_no, fmt::format("invalid symbol \"{}\"", sym));
+        throw DataError(path, line_no, fmt::format("invalid symbol {}", quote_for_message(sym)));
     if (!seen.insert(sym).second) throw DataError(path, line_no, fmt::format("duplicate symbol {}", sym));
     symbols.push_back(std::move(sym));
   }

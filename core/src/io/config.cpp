@@ -232,6 +232,7 @@ void validate_config(const KeelConfig& c) {
   if (s.gap_every_bars > 0 && s.gap_length_bars >= s.gap_every_bars)
     fail("synthetic.gap_length_bars", "must be shorter than synthetic.gap_every_bars (or no bar would be left)");
   if (!parse_utc_date(s.start).has_value()) fail("synthetic.start", "expected a UTC date \"YYYY-MM-DD\"");
+  if (const auto why = synthetic_span_error(s)) throw ConfigError(*why);
   if (s.assets < 1 || s.days < 1 || s.substeps < 1) fail("synthetic", "assets, days and substeps must be positive");
   if (s.price_decimals < 0 || s.price_decimals > 8 || s.qty_decimals < 0 || s.qty_decimals > 8)
     fail("synthetic", "price_decimals and qty_decimals must be within 0..8");
@@ -254,12 +255,59 @@ std::optional<std::int64_t> parse_utc_date(std::string_view s) noexcept {
   return days;
 }
 
+std::optional<std::string> synthetic_span_error(const SyntheticConfig& s) {
+  const auto start_day = parse_utc_date(s.start);
+  if (!start_day) return std::nullopt;  // refused as "expected a UTC date" by the caller
+  if (*start_day < 0) {
+    return fmt::format("synthetic.start: {} is before 1970-01-01 (bar times are nanoseconds since the epoch)",
+                       quote_for_message(s.start));
+  }
+  // The last bar closes at most a day after start + days; every bar time in ns must fit int64.
+  constexpr std::int64_t kNsPerDay = 86'400'000'000'000;
+  std::int64_t end_ns = 0;
+  if (!__builtin_mul_overflow(*start_day + s.days + 1, kNsPerDay, &end_ns)) return std::nullopt;
+  return fmt::format("synthetic.start: {} + {} days runs past 2262-04-11, the last date nanosecond timestamps "
+                     "hold; use an earlier start",
+                     quote_for_message(s.start), s.days);
+}
+
+namespace {
+constexpr std::size_t kShownBytes = 64;
+// The first kShownBytes of `value`, cut before a UTF-8 continuation byte.
+std::string_view shown_prefix(std::string_view value) {
+  std::size_t cut = kShownBytes;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return value.substr(0, cut);
+}
+}  // namespace
+
+std::string quote_for_message(std::string_view value) {
+  if (value.size() <= kShownBytes) return fmt::format("\"{}\"", value);
+  return fmt::format("\"{}\"… ({} bytes)", shown_prefix(value), value.size());
+}
+
+std::string clip_for_message(std::string_view value) {
+  if (value.size() <= kShownBytes) return std::string(value);
+  return fmt::format("{}… ({} bytes)", shown_prefix(value), value.size());
+}
+
+void check_secrets(const KeelConfig& c) {
+  if (!c.credentials.api_key.empty()) (void)read_secret(c.credentials.api_key, "credentials.api_key");
+  if (!c.credentials.api_secret.empty()) (void)read_secret(c.credentials.api_secret, "credentials.api_secret");
+}
+
 KeelConfig load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path));
+  if (!in) throw ConfigError(fmt::format("{}: cannot open config file", clip_for_message(path)));
   std::ostringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path);
+  KeelConfig c = parse_config(text.str(), path);
+  try {
+    check_secrets(c);
+  } catch (const ConfigError& e) {
+    throw ConfigError(fmt::format("{}: {}", path, e.what()));
+  }
+  return c;
 }
 
 std::string dump_config(const KeelConfig& c) {
@@ -355,25 +403,26 @@ std::string read_secret(std::string_view ref, std::string_view what) {
     const std::string name(ref.substr(4));
     const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
     if (v == nullptr || *v == '\0')
-      throw ConfigError(fmt::format("{}: environment variable {} is not set", what, name));
+      throw ConfigError(fmt::format("{}: environment variable {} is not set", what, clip_for_message(name)));
     return v;
   }
   if (ref.starts_with("file:")) {
     const std::string path(ref.substr(5));
     struct stat st {};
     if (path.empty() || ::stat(path.c_str(), &st) != 0)
-      throw ConfigError(fmt::format("{}: secret file {} does not exist", what, path));
-    if (!S_ISREG(st.st_mode)) throw ConfigError(fmt::format("{}: {} is not a regular file", what, path));
+      throw ConfigError(fmt::format("{}: secret file {} does not exist", what, clip_for_message(path)));
+    if (!S_ISREG(st.st_mode))
+      throw ConfigError(fmt::format("{}: {} is not a regular file", what, clip_for_message(path)));
     if ((st.st_mode & 0077) != 0)  // owner-only: no group or other permission bits
       throw ConfigError(fmt::format("{}: secret file {} is readable by others (mode {:o}); use chmod 600",
-                                    what, path, st.st_mode & 0777));
+                                    what, clip_for_message(path), st.st_mode & 0777));
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot read secret file {}", what, path));
+    if (!in) throw ConfigError(fmt::format("{}: cannot read secret file {}", what, clip_for_message(path)));
     std::ostringstream text;
     text << in.rdbuf();
     std::string s = text.str();
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    if (s.empty()) throw ConfigError(fmt::format("{}: secret file {} is empty", what, path));
+    if (s.empty()) throw ConfigError(fmt::format("{}: secret file {} is empty", what, clip_for_message(path)));
     return s;
   }
   throw ConfigError(fmt::format("{}: not a secret reference (use \"env:NAME\" or \"file:PATH\")", what));

@@ -245,6 +245,11 @@ Result<Notional> checked_add(Notional a, Notional b) noexcept {
   return Notional::from_raw(out);
 }
 
+bool order_notional_fits(Price price, Qty qty) noexcept {
+  const Result<Notional> n = multiply(price, qty);
+  return n.ok() && n.value().raw() <= kMaxOrderNotionalRaw && n.value().raw() >= -kMaxOrderNotionalRaw;
+}
+
 Result<Qty> checked_add(Qty a, Qty b) noexcept {
   std::int64_t out = 0;
   if (__builtin_add_overflow(a.raw(), b.raw(), &out)) return Errc::kOverflow;

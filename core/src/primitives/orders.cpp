@@ -60,7 +60,7 @@ std::string_view to_string(RejectReason v) noexcept {
     case RejectReason::kInsufficientBalance: return "insufficient balance";
     case RejectReason::kUnknownAccount: return "unknown account";
     case RejectReason::kTooLate: return "order already done";
-    case RejectReason::kWouldOverflow: return "quantity or notional too large";
+    case RejectReason::kWouldOverflow: return "order would overflow: quantity or notional too large";
     case RejectReason::kNone: break;
   }
   return "";

@@ -36,11 +36,11 @@ class Accounts {
   // pre-trade check, DECISIONS.md).
   void settle(AccountId buyer, AccountId seller, AssetId base, AssetId quote, Qty qty,
               Notional notional, Notional buyer_fee, Notional seller_fee) noexcept {
-    // Fees are a fraction of the notional, so notional ± fee stays far inside the int64 range.
-    deposit(buyer, quote, -(notional.raw() + buyer_fee.raw()));
+    // Fees are a fraction of the notional; the sum is still checked (fixed_point.hpp's rule).
+    deposit(buyer, quote, -saturating_add(notional, buyer_fee).raw());
     deposit(buyer, base, qty.raw());
     deposit(seller, base, -qty.raw());
-    deposit(seller, quote, notional.raw() - seller_fee.raw());
+    deposit(seller, quote, saturating_add(notional, -seller_fee).raw());
   }
 
  private:

@@ -12,6 +12,7 @@
 //  * <sym>@depth<5|10|20>@100ms  at the same flushes: the top of the published book;
 //  * <sym>@kline_1m    at a flush after a trade (the open kline) and once closed (x=true) at the
 //                      first flush at or after its close time; a minute without trades gets no kline.
+//                      Its volumes saturate at 2^63 − 1 raw instead of wrapping (fixed_point.hpp).
 // Event times ("E", "T") are venue time in milliseconds.
 //
 // The published book is the book as of the last diff: the REST snapshot (snapshot()) is taken from

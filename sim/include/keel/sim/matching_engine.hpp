@@ -5,8 +5,12 @@
 // A new order is checked in this order; the first failure is its only report (150=8):
 //   unknown symbol, unknown account, invalid order (side/type/TIF none, post-only market order),
 //   price not positive, price off tick (limit orders), quantity not positive, quantity off lot,
-//   below minimum notional (limit orders: price · qty), duplicate ClOrdID (among the account's open
-//   orders), book full (only for a GTC limit order, which may rest; counted), post-only would cross.
+//   would overflow or below minimum notional (limit orders: price · qty, rules::check_notional),
+//   duplicate ClOrdID (among the account's open orders), book full and would overflow its level's
+//   total (only for a GTC limit order, which may rest; book full is counted), post-only would cross.
+// Money sums follow fixed_point.hpp's checked-arithmetic rule: a taker whose next fill would
+// overflow its Σ notional stops there and its remainder is cancelled (150=4,
+// CancelCause::kWouldOverflow) whatever its time in force.
 // An accepted order then gets: New; one Trade per fill at the resting price in price-time order
 // (the maker gets its own Trade right after the taker's); for IOC/market a Canceled for any
 // remainder; a GTC limit remainder rests. A FOK first checks that it can fill completely (orders of
@@ -18,6 +22,7 @@
 // Nothing here allocates after construction.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -44,6 +49,11 @@ struct EngineConfig {
   std::size_t assets = 16;
   std::int64_t maker_fee_millionths = 0;   // 1000 = 0.1 %; negative = rebate
   std::int64_t taker_fee_millionths = 0;
+  // The books and the open-order index are touched at construction when they reserve at most this
+  // many bytes in all (reserved_bytes): a small venue then pays no first-touch page faults on its
+  // hot path, as before. Above it their pages are touched only as orders use them, so that many
+  // symbols cost memory in proportion to their orders, not to their capacity.
+  std::size_t prefault_bytes = std::size_t{256} << 20;
 };
 
 class MatchingEngine {
@@ -52,6 +62,14 @@ class MatchingEngine {
   // its index, an asset id is out of range or the books would hold 2^32 − 1 orders or more in all
   // (start-up only).
   MatchingEngine(std::span<const VenueSymbol> symbols, const EngineConfig& config, VenueListener& listener);
+
+  // Bytes an engine of `symbols` books of `orders_per_book` reserves for its books and open-order
+  // index: what it uses once every book has been full (pages are touched only as orders use them).
+  // The venue refuses a configuration above its memory limit with this figure.
+  [[nodiscard]] static std::size_t reserved_bytes(std::size_t symbols, std::size_t orders_per_book) noexcept {
+    return symbols * OrderBook::reserved_bytes(orders_per_book) +
+           OpenOrderIndex::reserved_bytes(std::max<std::size_t>(1, symbols * orders_per_book));
+  }
 
   // NewOrderSingle. Never allocates, never throws.
   void submit(const OrderRequest& request) noexcept;
@@ -121,8 +139,10 @@ class MatchingEngine {
   static std::uint64_t key_hash(AccountId account, const ClOrdId& id) noexcept {
     return OpenOrderIndex::hash(account, id.view());
   }
-  // Trades `t` against the opposite side while it crosses (self-trade prevention included).
-  void match(OrderBook& book, Taker& t) noexcept;
+  // Trades `t` against the opposite side while it crosses (self-trade prevention included). False
+  // when it stopped because the next fill would overflow t's Σ notional (the caller cancels the
+  // remainder with CancelCause::kWouldOverflow).
+  [[nodiscard]] bool match(OrderBook& book, Taker& t) noexcept;
   // Removes a resting order and reports 150=4; `request_id` is the cancel/replace request's id.
   void cancel_resting(OrderBook& book, Slot slot, std::int64_t ts, CancelCause cause,
                       const ClOrdId* request_id) noexcept;

@@ -15,7 +15,7 @@ namespace keel::sim::rules {
 
 // Static checks of a new order that need only its instrument, in order: invalid combination (side,
 // type or TIF missing; post-only market order), price ≤ 0, price off tick (limit orders), quantity
-// ≤ 0, quantity off lot, price·qty below the minimum notional (limit orders). kNone when it passes.
+// ≤ 0, quantity off lot, then for limit orders check_notional. kNone when it passes.
 [[nodiscard]] RejectReason check_order(const Instrument& instrument, const OrderRequest& request) noexcept;
 
 // Checks of a replace's new price and quantity, in order: price ≤ 0, off tick, quantity ≤ 0, off lot.
@@ -48,6 +48,11 @@ namespace keel::sim::rules {
 // price·qty ≥ the instrument's minimum notional (false when the product overflows).
 [[nodiscard]] bool meets_min_notional(const Instrument& instrument, Price price, Qty qty) noexcept;
 
+// The notional rule of a limit order (fixed_point.hpp "checked-arithmetic rule"): kWouldOverflow
+// when price·qty does not fit or exceeds kMaxOrderNotionalRaw, kBelowMinNotional when it is below
+// the instrument's minimum, else kNone.
+[[nodiscard]] RejectReason check_notional(const Instrument& instrument, Price price, Qty qty) noexcept;
+
 // Whether a taker on `side` (a market order when `market`, else limited to `limit`) may trade with a
 // resting order at `resting`.
 [[nodiscard]] bool crosses(Side side, bool market, Price limit, Price resting) noexcept;
@@ -56,7 +61,9 @@ namespace keel::sim::rules {
 [[nodiscard]] bool would_cross(const OrderBook& book, Side side, bool market, Price limit) noexcept;
 
 // Whether resting orders of other accounts that cross hold at least `qty` (FOK's all-or-nothing
-// check; orders of `account` would be cancelled by self-trade prevention, not filled).
+// check; orders of `account` would be cancelled by self-trade prevention, not filled) and the fills
+// that take it have a notional sum that fits (fixed_point.hpp's rule: a FOK never fills partly
+// because its Σ notional would overflow).
 [[nodiscard]] bool can_fill_completely(const OrderBook& book, Side side, bool market, Price limit,
                                        AccountId account, Qty qty) noexcept;
 

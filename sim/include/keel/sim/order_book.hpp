@@ -1,12 +1,18 @@
 // One instrument's limit order book: book state only (no matching rules, no events).
 //
-//  * Orders live in a pool whose capacity is fixed at construction; a free list hands out slots.
+//  * Orders live in a pool whose capacity is fixed (and reserved) at construction; a free list of
+//    released slots hands out slots, then the next never-used slot. The pool's pages are touched
+//    only as orders first use them, so an idle book of capacity N costs address space, not N orders
+//    of memory (the order of slots handed out is the same as with a free list of all N).
 //  * Each side is a sorted array of price levels ordered worst → best, so the best level is at the
 //    back and the levels that change most (near the touch) are the cheapest to insert and erase:
 //    bids ascending by price, asks descending. levels(side) exposes that array.
 //  * Each level is an intrusive FIFO (prev/next slot indices) of its orders in time priority.
 //  * No table by venue order id: the engine finds orders through its (account, ClOrdID) index, and
 //    an id table would cost a cache miss per add and per remove once the book outgrows the caches.
+//  * Level totals and orders' cumulative sums are checked sums (fixed_point.hpp's rule); the engine
+//    refuses an order before it would overflow one (level_fits), so a failed sum here is a broken
+//    invariant and aborts.
 // The constructor allocates; no other member allocates.
 #pragma once
 
@@ -56,9 +62,17 @@ class OrderBook {
   OrderBook(InstrumentId instrument, std::size_t capacity);
 
   [[nodiscard]] InstrumentId instrument() const noexcept { return instrument_; }
-  [[nodiscard]] std::size_t capacity() const noexcept { return pool_.size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] std::size_t order_count() const noexcept { return order_count_; }
-  [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot; }
+  [[nodiscard]] bool has_free_slot() const noexcept { return free_head_ != kNoSlot || pool_.size() < capacity_; }
+  // Touches every page of the order pool now (start-up work: no page fault when orders first use
+  // a slot later). Changes nothing observable.
+  void prefault() noexcept;
+  // Bytes one book of `capacity` reserves at construction (its memory when every slot and level has
+  // been used): the figure behind the venue's start-up memory check.
+  [[nodiscard]] static std::size_t reserved_bytes(std::size_t capacity) noexcept {
+    return capacity * (sizeof(RestingOrder) + 2 * sizeof(PriceLevel));
+  }
 
   // Appends `order` (side, price > 0, leaves > 0) at the back of its price level, creating the
   // level. Returns its slot, or kNoSlot when the pool is exhausted. Order ids are the caller's to
@@ -100,6 +114,12 @@ class OrderBook {
   [[nodiscard]] const PriceLevel* best(Side side) const noexcept;
   // Total quantity at `price` on `side` (0 when there is no such level).
   [[nodiscard]] Qty level_qty(Side side, Price price) const noexcept;
+  // Whether the level at `price` on `side` can take `qty` more after `leaving` has left it (an order
+  // that moves within the level) without its total overflowing int64 (fixed_point.hpp's rule: an
+  // order is refused before it rests, so level totals never overflow). O(1) while every order this
+  // book has held is small enough that capacity()+1 of them cannot overflow a level; otherwise one
+  // level look-up.
+  [[nodiscard]] bool level_fits(Side side, Price price, Qty qty, Qty leaving = {}) const noexcept;
 
  private:
   std::vector<PriceLevel>& side_levels(Side side) noexcept { return side == Side::kBuy ? bids_ : asks_; }
@@ -117,11 +137,16 @@ class OrderBook {
   Qty unlink(Slot slot) noexcept;
 
   InstrumentId instrument_;
-  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;  // probed at random: huge pages
+  std::size_t capacity_;
+  // Probed at random: huge pages. Reserved for capacity_; size() = slots ever used (the high-water
+  // mark), so push_back never reallocates.
+  std::vector<RestingOrder, LargePageAllocator<RestingOrder>> pool_;
   std::vector<PriceLevel> bids_;  // ascending price: best (highest) at the back
   std::vector<PriceLevel> asks_;  // descending price: best (lowest) at the back
   Slot free_head_ = kNoSlot;
   std::size_t order_count_ = 0;
+  std::int64_t max_leaves_ = 0;   // the largest leaves any order has rested with (only grows)
+  std::int64_t small_leaves_ = 0; // leaves up to this: capacity()+1 orders cannot overflow a level
 };
 
 }  // namespace keel::sim

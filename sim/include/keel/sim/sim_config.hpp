@@ -5,7 +5,9 @@
 //   [venue]  market = "spot" | "futures", comp_id, http_port, fix_port (0 = any free port), tls_cert,
 //            tls_key (both or neither), bind (default 127.0.0.1), store_dir (FIX store; "" = a fresh
 //            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
-//            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals)
+//            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals), orders_per_book
+//            (resting orders per symbol, default 65536), max_book_memory_mb (default 4096: start-up
+//            is refused when the books and open-order index of all symbols would reserve more)
 //   [flow]   kind = "none" | "synthetic" | "bars" | "captures", speed (1 = real time, N = ×N, 0 = as
 //            fast as possible), seed (the flow's RNG seed); the book the bar walk keeps: levels,
 //            spread_ticks, level_notional, depth_jitter, steps_per_bar, volume_fraction;
@@ -64,6 +66,8 @@ struct SimConfig {
   std::string store_dir;
   std::int64_t maker_fee_millionths = 0;
   std::int64_t taker_fee_millionths = 0;
+  std::int64_t orders_per_book = 1 << 16;     // resting orders per symbol (the engine's book capacity)
+  std::int64_t max_book_memory_mb = 4096;     // MiB all books and the open-order index may reserve
   FlowKind flow = FlowKind::kNone;
   double flow_speed = 1.0;       // venue seconds per wall second; 0 = as fast as possible
   std::uint64_t flow_seed = 42;  // RNG seed of seeded flows
@@ -84,6 +88,12 @@ struct SimConfig {
 SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_name);
 // Reads and parses a file. Throws keel::ConfigError (also when the file cannot be read).
 SimConfig load_sim_config(const std::string& path);
+
+// The checks of a configuration against the machine, done before the venue starts so that they are
+// configuration errors (exit 78) rather than start-up failures: tls_cert / tls_key name readable
+// regular files, bind is an IP address or an existing network interface, store_dir (when set) is or
+// can be made a directory (it is created). Throws keel::ConfigError "source: venue.key: reason".
+void check_sim_environment(const SimConfig& config, std::string_view source_name);
 
 std::string_view to_string(MarketKind kind) noexcept;
 std::string_view to_string(FlowKind kind) noexcept;

@@ -93,6 +93,7 @@ enum class CancelCause : std::uint8_t {
   kMarketRemainder = 4,     // market order: no more liquidity
   kSelfTrade = 5,           // self-trade prevention cancelled this resting order
   kReplacedBelowFilled = 6, // replace to a quantity at or below the filled quantity
+  kWouldOverflow = 7,       // the next fill would overflow the order's Σ notional (fixed_point.hpp)
 };
 
 // The core's order vocabulary for the venue's (FIX codes: keel::protocol::fix, fix_mapping.hpp).

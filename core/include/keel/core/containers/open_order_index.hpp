@@ -15,7 +15,7 @@
 // unless the table changed in between: the duplicate check and the insert are one probe.
 //
 // The capacity is fixed at construction, which is the only member that allocates: two tables of the
-// full size (2 · max_entries, a power of two). Only a power-of-two prefix of one of them is in use,
+// full size (2 · max_entries, a power of two), reserved but touched only as far as they are used. Only a power-of-two prefix of one of them is in use,
 // kept at most half full: an insert that would pass that doubles the prefix, rehashing into the
 // other table. So the probes of a venue with a few thousand open orders and room for millions stay
 // in a few tens of KB instead of spreading over MBs (a growth costs O(size) once; it never shrinks).
@@ -29,6 +29,7 @@
 #include <new>
 #include <stdexcept>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,30 @@ struct LargePageAllocator {
   }
 };
 
+// LargePageAllocator whose containers leave a trivially copyable element uninitialized when they
+// grow without a value (resize(n)): the pages of a big table are then touched only where it is
+// written, so a table sized for the worst case costs address space, not memory, until it fills.
+// The owner must write an element before reading it.
+template <class T>
+struct LazyPageAllocator : LargePageAllocator<T> {
+  using value_type = T;
+  LazyPageAllocator() noexcept = default;
+  template <class U>
+  LazyPageAllocator(const LazyPageAllocator<U>& /*other*/) noexcept {}  // NOLINT: rebinding
+  template <class U>
+  void construct(U* /*p*/) noexcept {
+    static_assert(std::is_trivially_copyable_v<U> && std::is_trivially_destructible_v<U>);
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  friend bool operator==(const LazyPageAllocator&, const LazyPageAllocator<U>&) noexcept {
+    return true;
+  }
+};
+
 class OpenOrderIndex {
  public:
   using Ref = std::uint32_t;
@@ -100,6 +125,28 @@ class OpenOrderIndex {
     }
     max_mask_ = static_cast<std::uint32_t>(n - 1);
     mask_ = std::min(max_mask_, kInitialSize - 1);
+    // Only the prefix in use is initialized (grow() clears the next one): the rest of both tables
+    // stays untouched address space until the index grows into it.
+    std::fill(control_[active_].begin(), control_[active_].begin() + std::ptrdiff_t{mask_} + 1, std::uint8_t{0});
+  }
+
+  // Bytes an index of max_entries reserves (both tables and their control bytes): its memory once
+  // it has grown to full size. Same rounding as the constructor.
+  [[nodiscard]] static std::size_t reserved_bytes(std::size_t max_entries) noexcept {
+    std::size_t n = 8;
+    while (n < 2 * max_entries) n *= 2;
+    return 2 * n * (sizeof(Entry) + 1);
+  }
+
+  // Touches every page of both tables now (start-up work, when the caller wants no page fault on
+  // its hot path later). Changes nothing observable.
+  void prefault() noexcept {
+    for (int t = 0; t < 2; ++t) {
+      // Only what is not in use: the buckets of the active prefix hold live entries.
+      const std::size_t from = t == static_cast<int>(active_) ? std::size_t{mask_} + 1 : 0;
+      std::fill(control_[t].begin() + static_cast<std::ptrdiff_t>(from), control_[t].end(), std::uint8_t{0});
+      std::fill(tables_[t].begin() + static_cast<std::ptrdiff_t>(from), tables_[t].end(), Entry{});
+    }
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -259,8 +306,9 @@ class OpenOrderIndex {
     ++version_;
   }
 
-  std::vector<Entry, LargePageAllocator<Entry>> tables_[2];
-  std::vector<std::uint8_t, LargePageAllocator<std::uint8_t>> control_[2];  // per bucket: 0 = empty, else fingerprint()
+  // Entries are read only where control_ says a bucket is used; both are written before read.
+  std::vector<Entry, LazyPageAllocator<Entry>> tables_[2];
+  std::vector<std::uint8_t, LazyPageAllocator<std::uint8_t>> control_[2];  // per bucket: 0 = empty, else fingerprint()
   std::uint32_t active_ = 0;  // the table in use
   std::uint32_t mask_ = 0;    // its size in use − 1
   std::uint32_t max_mask_ = 0;

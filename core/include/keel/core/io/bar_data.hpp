@@ -5,7 +5,8 @@
 //
 // Loading is start-up work (allocates, throws DataError). A bad file is refused with file, line and
 // reason: empty file, wrong header or column count, a value that is not a decimal (NaN/Inf
-// included), a non-positive price, a negative volume, or a timestamp that does not increase.
+// included), a non-positive price, a high below the low, an open or close outside [low, high], a
+// negative volume, or a timestamp that does not increase.
 // Gaps are real: no bar is invented; find_gaps() reports them.
 #pragma once
 

@@ -143,5 +143,21 @@ std::uint64_t config_hash(const KeelConfig& config);
 std::string read_secret(std::string_view reference, std::string_view what);
 // True when `reference` is empty or has the form read_secret() accepts.
 bool is_secret_reference(std::string_view reference) noexcept;
+// Resolves every secret reference of `config` (read_secret) and discards the values: what loading a
+// configuration file does, so that a world-readable or missing file, or an unset variable, is
+// refused at start-up as this header promises. Throws ConfigError naming the key. (Replaying a
+// journal's embedded configuration does not call it: a replay never uses the secrets.)
+void check_secrets(const KeelConfig& config);
+
+// Why the synthetic market's bars would not fit nanosecond timestamps (int64 ns since 1970 reach
+// 2262-04-11): "synthetic.start: …", or nullopt when start ≥ 1970-01-01 and start + days + 1 fits.
+std::optional<std::string> synthetic_span_error(const SyntheticConfig& synthetic);
+
+// A value as error messages echo it: quoted, and when longer than 64 bytes only its first 64 bytes
+// (cut at a UTF-8 character boundary) followed by "… (N bytes)", so a hostile 10 MB value never
+// floods a terminal or a log.
+std::string quote_for_message(std::string_view value);
+// The same without the quotes (for names and paths that messages show bare).
+std::string clip_for_message(std::string_view value);
 
 }  // namespace keel

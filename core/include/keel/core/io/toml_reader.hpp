@@ -135,7 +135,7 @@ class TableReader {
       (void)v;
       if (!seen_.count(std::string(k.str())))
         throw ConfigError(fmt::format("{}:{}: {}: unknown key", source_, k.source().begin.line,
-                                      full(k.str())));
+                                      clip_for_message(full(k.str()))));
     }
   }
 
@@ -170,6 +170,11 @@ inline void read_synthetic(TableReader& r, SyntheticConfig& s) {
   r.read("base_volume", s.base_volume, 0.0, 1e9);
   r.read("gap_every_bars", s.gap_every_bars, 0, std::numeric_limits<std::int32_t>::max());
   r.read("gap_length_bars", s.gap_length_bars, 1, 100'000);
+  if (const auto why = synthetic_span_error(s)) {
+    const toml::node* n = r.take("start");  // set: the default start fits with any days
+    if (n == nullptr) throw ConfigError(*why);
+    r.fail(*n, "start", why->substr(why->find(": ") + 2));
+  }
 }
 
 }  // namespace keel::toml_reader

@@ -10,10 +10,29 @@
 //  * Wire decimals are parsed straight into the mantissa (never through double). A decimal with more
 //    than 8 significant decimals, a sign, an exponent, NaN/Inf or anything else is an error.
 //  * There are no implicit conversions; to_double() exists for strategy mathematics only.
+//
+// The checked-arithmetic rule for money (one rule, written here; the simulator applies it):
+//  * Every product price·qty is computed with multiply() (or a path proven to give the same value
+//    or the same kOverflow); a bare operator* is for values already known to fit.
+//  * Every running sum of money (a level's total, an order's CumQty and Σ notional, a taker's
+//    Σ notional, balances, kline and aggTrade volumes) is summed with try_add(), checked_add() or,
+//    for statistics only, saturating_add() — never with a bare += on values a client controls.
+//  * What can be refused is refused before it is accepted, with RejectReason::kWouldOverflow:
+//    an order whose notional price·qty exceeds kMaxOrderNotional (half the int64 range) and an
+//    order that would make its price level's total overflow. Half the range is the margin that
+//    makes later sums of an accepted order safe: a fill's notional, rounded half-to-even, is at most
+//    twice its exact value, so all fills of an order at its own price (or better, for a buy) sum to
+//    less than 2 · kMaxOrderNotional < 2^63.
+//  * What depends on the book rather than on the order (a market or sell order sweeping many
+//    resting orders) is checked fill by fill with try_add(): a fill that would overflow an order's
+//    Σ notional is not made, and the order's remainder is cancelled with the reason "would overflow".
+//  * Statistics that sum over many orders (kline volumes, balances of a long replay) cannot be
+//    refused per order: they saturate at ±(2^63 − 1) instead of wrapping, and say so in their docs.
 #pragma once
 
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -110,6 +129,39 @@ Notional operator*(Price price, Qty qty) noexcept;
 // Checked sums for money: kOverflow instead of wrapping.
 [[nodiscard]] Result<Notional> checked_add(Notional a, Notional b) noexcept;
 [[nodiscard]] Result<Qty> checked_add(Qty a, Qty b) noexcept;
+
+// The largest notional (raw 10^-8) one order may have: half the int64 range, about 4.6e10 quote
+// units (see the rule at the top of this header).
+inline constexpr std::int64_t kMaxOrderNotionalRaw = std::numeric_limits<std::int64_t>::max() / 2;
+
+// The hot-path form of checked_add: acc += v and true, or acc unchanged and false when the sum does
+// not fit int64. Never allocates, never throws.
+template <class Tag>
+[[nodiscard]] constexpr bool try_add(detail::Fixed<Tag>& acc, detail::Fixed<Tag> v) noexcept {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(acc.raw(), v.raw(), &out)) return false;
+  acc = detail::Fixed<Tag>::from_raw(out);
+  return true;
+}
+// acc −= v and true, or acc unchanged and false when the difference does not fit int64.
+template <class Tag>
+[[nodiscard]] constexpr bool try_sub(detail::Fixed<Tag>& acc, detail::Fixed<Tag> v) noexcept {
+  std::int64_t out = 0;
+  if (__builtin_sub_overflow(acc.raw(), v.raw(), &out)) return false;
+  acc = detail::Fixed<Tag>::from_raw(out);
+  return true;
+}
+// a + b clamped to [−(2^63 − 1), 2^63 − 1]: for statistics only (see the rule above).
+template <class Tag>
+[[nodiscard]] constexpr detail::Fixed<Tag> saturating_add(detail::Fixed<Tag> a, detail::Fixed<Tag> b) noexcept {
+  std::int64_t out = 0;
+  if (__builtin_add_overflow(a.raw(), b.raw(), &out)) {
+    out = b.raw() > 0 ? std::numeric_limits<std::int64_t>::max() : -std::numeric_limits<std::int64_t>::max();
+  }
+  return detail::Fixed<Tag>::from_raw(out);
+}
+// Whether price·qty is a notional one order may have (fits and ≤ kMaxOrderNotionalRaw in magnitude).
+[[nodiscard]] bool order_notional_fits(Price price, Qty qty) noexcept;
 
 // Strategy mathematics (double) into fixed point — the only conversions in that direction.
 // price_from_double: the nearest multiple of 10^-8, ties to even; kNotANumber for NaN/Inf,
