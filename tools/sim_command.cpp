@@ -126,8 +126,25 @@ int sim_command(const std::vector<std::string>& args) {
                  stderr);
     }
   }
+  // What hostile or broken clients cost (docs/SECURITY.md), read before the ports close.
+  const sim::FixAcceptorStats fix = venue.fix_stats();
+  const sim::MarketDataServerStats md = venue.market_data_stats();
   venue.stop();
   std::fputs(fmt::format("keel sim: stopped ({} flow actions applied)\n", venue.flow_actions()).c_str(), stderr);
+  std::fputs(fmt::format("keel sim: fix: {} connections accepted, {} refused, {} logons, {} logons refused, {} logon "
+                         "timeouts, {} closed before logon for junk, {} garbled messages, {} closed for not reading, "
+                         "{} session errors\n",
+                         fix.accepted, fix.refused_connections, fix.logons, fix.logon_refusals, fix.logon_timeouts,
+                         fix.prelogon_overflows, fix.garbled_messages, fix.outbound_overflows, fix.session_errors)
+                 .c_str(),
+             stderr);
+  std::fputs(fmt::format("keel sim: http: {} connections refused, {} accept errors, {} slow clients closed, {} pong "
+                         "timeouts, {} upgrades refused, {} requests answered 4xx, {} control errors, {} internal "
+                         "errors\n",
+                         md.refused_connections, md.accept_errors, md.slow_disconnects, md.pong_timeouts,
+                         md.rejected_upgrades, md.http_errors, md.control_errors, md.internal_errors)
+                 .c_str(),
+             stderr);
   return kExitOk;
 }
 

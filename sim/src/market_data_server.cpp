@@ -139,6 +139,9 @@ int listen_on(const sockaddr_storage& addr, socklen_t len) {
   if (fd < 0) return -1;
   const int one = 1;
   bool ok = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
+  // "::" means every IPv6 address and not IPv4 as well, as on the FIX port: bind exactly what the
+  // config says (docs/SECURITY.md).
+  if (addr.ss_family == AF_INET6) ok = ok && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0;
   ok = ok && ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) == 0;
   ok = ok && ::listen(fd, SOMAXCONN) == 0;
   if (!ok) {

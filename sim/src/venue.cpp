@@ -193,7 +193,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     fc.comp_id = config.comp_id;
     fc.port = config.fix_port;
     fc.bind_address = config.bind;
-    fc.limits.max_connections = config.max_fix_connections;
+    fc.limits.max_connections = static_cast<std::size_t>(config.max_fix_connections);
     fc.store_dir = config.store_dir.empty() ? fresh_store_dir() : config.store_dir;
     if (config.store_dir.empty()) owned_store_dir = fc.store_dir;
     for (const auto& a : config.accounts) fc.accounts.push_back({a.comp_id, a.password});
@@ -205,6 +205,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     MarketDataServerConfig mc;
     mc.market = market;
     mc.bind_address = config.bind;
+    mc.max_connections = static_cast<std::size_t>(config.max_http_connections);
     mc.port = config.http_port;
     mc.tls_cert_path = config.tls_cert;
     mc.tls_key_path = config.tls_key;
@@ -659,14 +660,15 @@ std::string Venue::ready_line() const {
     if (address.find(':') != std::string::npos) address = "[" + address + "]";
     return address + ":" + std::to_string(port);
   };
-  return "ready http=" + scheme + "://" + host_port(impl_->config.bind, http_port()) +
+  return "ready http=" + scheme + "://" + host_port(impl_->md_server->bound_address(), http_port()) +
          " fix=" + host_port(impl_->acceptor->bound_address(), fix_port());
 }
 
 std::size_t Venue::descriptors_needed(const SimConfig& config) noexcept {
   constexpr std::size_t kPerAccount = 4;  // FileStore: body, header, seqnums, session
   constexpr std::size_t kReserve = 64;    // listeners, epoll/event fds, data files, libraries, stdio
-  return config.accounts.size() * kPerAccount + config.max_fix_connections + config.max_http_connections + kReserve;
+  return config.accounts.size() * kPerAccount + static_cast<std::size_t>(config.max_fix_connections) +
+         static_cast<std::size_t>(config.max_http_connections) + kReserve;
 }
 
 std::vector<std::string> Venue::security_warnings(const SimConfig& config) {
@@ -681,6 +683,8 @@ std::vector<std::string> Venue::security_warnings(const SimConfig& config) {
   return warnings;
 }
 bool Venue::is_logged_on(std::string_view comp_id) const { return impl_->acceptor->is_logged_on(comp_id); }
+FixAcceptorStats Venue::fix_stats() const noexcept { return impl_->acceptor->stats(); }
+MarketDataServerStats Venue::market_data_stats() const noexcept { return impl_->md_server->stats(); }
 
 FlowAccounts Venue::house_accounts(const SimConfig& config) noexcept {
   const auto n = static_cast<AccountId>(config.accounts.size());

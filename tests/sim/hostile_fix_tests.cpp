@@ -471,6 +471,19 @@ SimConfig venue_config(const std::string& bind, bool with_password) {
   return parse_sim_config(toml, "hostile.toml");
 }
 
+// Item 1 through the venue: [venue] max_fix_connections caps the FIX port.
+TEST(HostileVenueTest, FixConnectionCapComesFromTheConfig) {
+  SimConfig config = venue_config("127.0.0.1", true);
+  config.max_fix_connections = 2;
+  Venue venue(config);
+  venue.start();
+  std::vector<std::unique_ptr<RawFixClient>> clients;
+  for (int i = 0; i < 6; ++i) clients.push_back(std::make_unique<RawFixClient>(venue.fix_port()));
+  EXPECT_TRUE(eventually([&] { return venue.fix_stats().refused_connections >= 4; }))
+      << venue.fix_stats().refused_connections;
+  EXPECT_EQ(venue.fix_stats().accepted, 2u);
+}
+
 // Item 10: every run left /tmp/keel_sim_fix_<pid>_<n> behind.
 TEST(HostileVenueTest, TemporaryFixStoreIsRemovedWithTheVenue) {
   namespace fs = std::filesystem;

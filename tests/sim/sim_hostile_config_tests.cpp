@@ -133,18 +133,35 @@ TEST(HostileSimConfig, EnvironmentChecksNameTheKey) {
   c.tls_cert = "/nonexistent/keel.pem";
   c.tls_key = "/nonexistent/keel.key";
   EXPECT_THROW(check_sim_environment(c, "sim.toml"), ConfigError);
-  c = SimConfig{};
-  c.bind = "not-an-address";
-  try {
-    check_sim_environment(c, "sim.toml");
-    ADD_FAILURE() << "bad bind accepted";
-  } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("venue.bind"), std::string::npos) << e.what();
+  // The bind address is a numeric literal, checked when the file is parsed (file:line).
+  for (const char* bad : {"not-an-address", "localhost", "eth0", "", "127.0.0.1:80"}) {
+    const std::string msg = config_error(std::string("[venue]\nbind = \"") + bad + "\"\n");
+    EXPECT_NE(msg.find(":2: venue.bind"), std::string::npos) << bad << ": " << msg;
   }
   c = SimConfig{};
   c.store_dir = "/proc/keel-cannot-create";
   EXPECT_THROW(check_sim_environment(c, "sim.toml"), ConfigError);
   EXPECT_NO_THROW(check_sim_environment(SimConfig{}, "sim.toml"));
+}
+
+}  // namespace keel::sim
+
+namespace keel::sim {
+
+TEST(HostileSimConfig, ConnectionCapsAreReadAndBounded) {
+  const SimConfig c = parse_sim_config("[venue]\nmax_fix_connections = 3\nmax_http_connections = 7\n", "sim.toml");
+  EXPECT_EQ(c.max_fix_connections, 3);
+  EXPECT_EQ(c.max_http_connections, 7);
+  for (const char* bad : {"max_fix_connections = 0", "max_http_connections = 0", "max_fix_connections = 70000",
+                          "max_http_connections = \"many\""}) {
+    std::string msg;
+    try {
+      (void)parse_sim_config(std::string("[venue]\n") + bad + "\n", "sim.toml");
+    } catch (const ConfigError& e) {
+      msg = e.what();
+    }
+    EXPECT_NE(msg.find("sim.toml:2: venue.max_"), std::string::npos) << bad << ": " << msg;
+  }
 }
 
 }  // namespace keel::sim

@@ -40,7 +40,7 @@ class DepthSnapshotProvider {
 
 struct MarketDataServerConfig {
   protocol::binance::Market market = protocol::binance::Market::kSpot;  // kSpot or kFutures
-  // A numeric IPv4 or IPv6 address ("127.0.0.1", "::1"; "0.0.0.0" / "::" = every interface). Host
+  // A numeric IPv4 or IPv6 address ("127.0.0.1", "::1"; "0.0.0.0" = every IPv4 interface, "::" = every IPv6 one, IPv6 only). Host
   // names are refused (kInvalidArgument).
   std::string bind_address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port (see MarketDataServer::port())

@@ -3,7 +3,8 @@
 // duplicate symbols or accounts are keel::ConfigError "file:line: key.path: reason".
 //
 //   [venue]  market = "spot" | "futures", comp_id, http_port, fix_port (0 = any free port), tls_cert,
-//            tls_key (both or neither), bind (default 127.0.0.1), store_dir (FIX store; "" = a fresh
+//            tls_key (both or neither), bind (a numeric IPv4/IPv6 address both ports bind exactly;
+//            default 127.0.0.1), max_fix_connections (64), max_http_connections (512), store_dir (FIX store; "" = a fresh
 //            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
 //            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals), orders_per_book
 //            (resting orders per symbol, default 65536), max_book_memory_mb (default 4096: start-up
@@ -61,8 +62,8 @@ struct SimConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string bind = "127.0.0.1";
-  std::uint32_t max_fix_connections = 64;   // open FIX connections; more are refused and counted
-  std::uint32_t max_http_connections = 512; // open HTTP/WebSocket connections; more are refused
+  int max_fix_connections = 64;    // open FIX connections; more are refused and counted
+  int max_http_connections = 512;  // open HTTP/WebSocket connections; more are refused and counted
   std::string store_dir;
   std::int64_t maker_fee_millionths = 0;
   std::int64_t taker_fee_millionths = 0;
@@ -91,8 +92,8 @@ SimConfig load_sim_config(const std::string& path);
 
 // The checks of a configuration against the machine, done before the venue starts so that they are
 // configuration errors (exit 78) rather than start-up failures: tls_cert / tls_key name readable
-// regular files, bind is an IP address or an existing network interface, store_dir (when set) is or
-// can be made a directory (it is created). Throws keel::ConfigError "source: venue.key: reason".
+// regular files, store_dir (when set) is or can be made a directory (it is created). (bind is checked
+// when the file is parsed: a numeric address.) Throws keel::ConfigError "source: venue.key: reason".
 void check_sim_environment(const SimConfig& config, std::string_view source_name);
 
 std::string_view to_string(MarketKind kind) noexcept;

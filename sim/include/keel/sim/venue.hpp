@@ -37,6 +37,8 @@
 
 #include "keel/core/primitives/events.hpp"
 #include "keel/protocol/binance/symbol_format.hpp"
+#include "keel/sim/fix_acceptor.hpp"
+#include "keel/sim/market_data_server.hpp"
 #include "keel/sim/order_flow.hpp"
 #include "keel/sim/sim_config.hpp"
 
@@ -86,6 +88,9 @@ class Venue {
 
   // The engine's book of `symbol`, best first; empty for an unknown symbol. Locks the engine.
   [[nodiscard]] std::vector<protocol::binance::Level> book_side(std::string_view symbol, Side side) const;
+  // The FIX port's and the market-data port's counters (connections refused, logons refused, …).
+  [[nodiscard]] FixAcceptorStats fix_stats() const noexcept;
+  [[nodiscard]] MarketDataServerStats market_data_stats() const noexcept;
   // Market-data messages the server refused for a moment (hand-off queue full) and were retried.
   [[nodiscard]] std::uint64_t publish_retries() const;
   // ExecutionReports and OrderCancelRejects the FIX acceptor refused to send (each is also logged to
