@@ -40,14 +40,13 @@ using protocol::fix::FixText;
 // Quote assets recognised in symbol names even when no account holds them.
 constexpr std::string_view kKnownQuotes[] = {"USDT", "USDC", "BUSD", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR"};
 
-// 127.0.0.0/8, ::1 and IPv4-mapped loopback; anything else (0.0.0.0, ::, an interface) is not.
+// 127.0.0.0/8 and ::1; anything else (0.0.0.0, ::, an interface address) is not.
 bool is_loopback_address(const std::string& address) {
   in_addr v4{};
   if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6{};
   if (::inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;
+    return IN6_IS_ADDR_LOOPBACK(&v6);
   }
   return false;
 }

@@ -79,6 +79,22 @@ TEST(FixFramer, BadChecksumLengthOrTrailerDropsTheMessageAndResyncs) {
   }
 }
 
+// Nested headers whose BodyLengths all end at one well-formed trailer with a wrong checksum: the
+// frame is dropped whole, so the inner headers are never checksummed one by one (quadratic work).
+TEST(FixFramer, WrongChecksumDropsTheWholeFrameNotOneByte) {
+  std::string inner;
+  for (int i = 0; i < 200; ++i) inner += "8=FIX.4.4\x01" "9=1\x01";
+  const std::string head = "8=FIX.4.4\x01" "9=" + std::to_string(inner.size() + 1) + "\x01";
+  std::string frame = head + inner + "\x01" "10=000\x01";
+  if (fix_checksum(std::string_view(frame).substr(0, frame.size() - 7)) == 0) frame[frame.size() - 2] = '1';
+  FixFramer f(1 << 20);
+  f.append(frame + kOrder);
+  const auto out = drain(f);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], kOrder);
+  EXPECT_EQ(f.counters().garbled_messages, 1u);
+}
+
 TEST(FixFramer, OversizeBodyLengthIsNotWaitedFor) {
   FixFramer f(100);
   f.append("8=FIX.4.4\x01" "9=101\x01" + std::string(50, 'a'));
@@ -127,6 +143,19 @@ TEST(LogonGate, EveryRefusalReason) {
   const std::string bad_seq = fix_message({{35, "A"}, {49, "BOB"}, {56, "KEELSIM"}, {34, "-1"},
                                            {52, fix_utc_now()}, {108, "30"}});
   EXPECT_EQ(check_logon(bad_seq, "KEELSIM", accounts).refusal, LogonRefusal::kBadMsgSeqNum);
+  EXPECT_EQ(check_logon(fix_message({{35, "A"}, {49, "BOB"}, {56, "KEELSIM"}, {34, "1"}, {52, fix_utc_now()},
+                                     {108, "30"}, {141, "N"}, {10141, "x"}}),
+                        "KEELSIM", accounts).refusal,
+            LogonRefusal::kNone);
+  // QuickFIX reads "0108" as tag 108: a tag with a leading zero would slip past the gate's checks.
+  const std::string zero = "8=FIX.4.4\x01" "9=5\x01" "35=A\x01" "49=BOB\x01" "0108=abc\x01";
+  EXPECT_EQ(check_logon(zero, "KEELSIM", accounts).refusal, LogonRefusal::kMalformedTag);
+  // Unknown accounts and wrong passwords read the same, and only an authenticated client is told more.
+  EXPECT_EQ(describe(LogonRefusal::kUnknownCompId), describe(LogonRefusal::kWrongPassword));
+  EXPECT_FALSE(check_logon(logon("ALICE", {{108, "30"}}), "KEELSIM", accounts).authenticated);
+  EXPECT_TRUE(check_logon(logon("BOB", {{108, "x"}}), "KEELSIM", accounts).authenticated);
+  EXPECT_FALSE(check_logon(logon("ALICE", {{108, "30"}, {554, "secret"}}), "OTHER", accounts).refusal ==
+               LogonRefusal::kNone);
   std::string fix42 = logon("BOB", {{108, "30"}});
   fix42.replace(2, 7, "FIX.4.2");
   EXPECT_EQ(check_logon(fix42, "KEELSIM", accounts).refusal, LogonRefusal::kBadBeginString);
@@ -141,7 +170,7 @@ TEST(LogonGate, RefusalLogoutIsAWellFormedMessage) {
   EXPECT_EQ(find_field(out[0], 35), std::optional<std::string_view>("5"));
   EXPECT_EQ(find_field(out[0], 56), std::optional<std::string_view>("BOB"));
   EXPECT_EQ(find_field(out[0], 34), std::optional<std::string_view>("7"));
-  EXPECT_EQ(find_field(out[0], 58), std::optional<std::string_view>("wrong or missing password"));
+  EXPECT_EQ(find_field(out[0], 58), std::optional<std::string_view>("unknown account or wrong password"));
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ constexpr int kBeginSeqNoTag = 7;
 constexpr int kEndSeqNoTag = 16;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr int kReadsPerWakeup = 4;  // fairness: one busy client cannot starve the others
+constexpr int kAcceptsPerWakeup = 64;
 constexpr auto kAcceptPause = std::chrono::milliseconds(100);  // out of descriptors: retry after this
 
 FIX::SessionID session_id(const std::string& venue, const std::string& account) {
@@ -97,7 +98,11 @@ class Application final : public FIX::Application {
       // ResendRequest asks for [BeginSeqNo ≥ 1, EndSeqNo] with EndSeqNo 0 = "to the end".
       const std::string begin = msg.isSetField(kBeginSeqNoTag) ? msg.getField(kBeginSeqNoTag) : "";
       const std::string end = msg.isSetField(kEndSeqNoTag) ? msg.getField(kEndSeqNoTag) : "";
-      if (!fix_net::is_plain_int_in(begin, 1, 2'147'483'647)) throw FIX::IncorrectTagValue(kBeginSeqNoTag);
+      // BeginSeqNo must name a message already sent (QuickFIX would answer a range beyond it with a
+      // SequenceReset whose MsgSeqNum is the client's number).
+      FIX::Session* session = FIX::Session::lookupSession(id);
+      const int next_sender = session != nullptr ? session->getExpectedSenderNum() : 2'147'483'647;
+      if (!fix_net::is_plain_int_in(begin, 1, next_sender - 1)) throw FIX::IncorrectTagValue(kBeginSeqNoTag);
       if (!fix_net::is_plain_int_in(end, 0, 2'147'483'647)) throw FIX::IncorrectTagValue(kEndSeqNoTag);
       if (end != "0" && std::stoll(end) < std::stoll(begin)) throw FIX::IncorrectTagValue(kEndSeqNoTag);
     }
@@ -228,6 +233,7 @@ struct FixAcceptor::Impl {
   std::unordered_map<FixConnection*, std::unique_ptr<FixConnection>> connections;  // network thread
   fix_net::FixNetCounters counters;
   fix_net::FixLimits limits;
+  std::uint64_t connection_serial = 0;  // accept order, for eviction
   bool accept_paused = false;  // out of descriptors: the listener is not watched until then
   std::chrono::steady_clock::time_point accept_paused_until;
   // Tags for the epoll data pointer of the two non-connection descriptors.
@@ -341,8 +347,23 @@ struct FixAcceptor::Impl {
 
   // ---- network thread ----
 
+  // At the connection cap, a connection that has not logged on yet makes room for a new one (the
+  // oldest goes): silent sockets cannot lock the accounts out by filling the cap. Logged-on
+  // connections are never evicted. False when every connection is logged on.
+  bool evict_oldest_before_logon() {
+    FixConnection* oldest = nullptr;
+    for (const auto& [key, c] : connections) {
+      if (!c->logged_on() && (oldest == nullptr || c->serial() < oldest->serial())) oldest = key;
+    }
+    if (oldest == nullptr) return false;
+    close_connection(oldest);
+    counters.evicted_before_logon.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
   void accept_all() {
-    for (;;) {
+    // Bounded per wakeup: a connect flood must not keep the thread from the logged-on sessions.
+    for (int accepted = 0; accepted < kAcceptsPerWakeup; ++accepted) {
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -365,7 +386,7 @@ struct FixAcceptor::Impl {
         }
         return;  // EAGAIN, or an error the next readiness will retry
       }
-      if (connections.size() >= config.limits.max_connections) {
+      if (connections.size() >= config.limits.max_connections && !evict_oldest_before_logon()) {
         ::close(fd);
         counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -373,7 +394,8 @@ struct FixAcceptor::Impl {
       const int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto connection = std::make_unique<FixConnection>(fd, table, limits, counters,
-                                                        fix_net::LoopHooks{epoll_fd, wake_fd}, monotonic_seconds());
+                                                        fix_net::LoopHooks{epoll_fd, wake_fd}, monotonic_seconds(),
+                                                        ++connection_serial);
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.ptr = connection.get();
@@ -563,6 +585,7 @@ FixAcceptorStats FixAcceptor::stats() const noexcept {
   s.garbled_messages = get(c.garbled_messages);
   s.outbound_overflows = get(c.outbound_overflows);
   s.session_errors = get(c.session_errors);
+  s.evicted_before_logon = get(c.evicted_before_logon);
   s.open_connections = s.accepted - get(c.closed);
   return s;
 }

@@ -6,18 +6,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace keel::sim::fix_net {
 
 FixConnection::FixConnection(int fd, SessionTable& table, const FixLimits& limits, FixNetCounters& counters,
-                             LoopHooks hooks, std::int64_t opened_at_s)
+                             LoopHooks hooks, std::int64_t opened_at_s, std::uint64_t serial)
     : fd_(fd),
       table_(table),
       limits_(limits),
       counters_(counters),
       hooks_(hooks),
       opened_at_s_(opened_at_s),
+      serial_(serial),
       framer_(limits.max_message_bytes) {}
 
 FixConnection::~FixConnection() {
@@ -41,6 +43,30 @@ void FixConnection::publish_framer_counts() {
 }
 
 bool FixConnection::on_input(std::string_view bytes) {
+  if (slot_ == nullptr) {
+    // Before Logon the framer gets at most max_prelogon_bytes in all; what follows the Logon in the
+    // same read is framed once the session is bound.
+    const std::size_t room = limits_.max_prelogon_bytes - std::min(prelogon_bytes_, limits_.max_prelogon_bytes);
+    const std::string_view head = bytes.substr(0, room);
+    prelogon_bytes_ += head.size();
+    bytes.remove_prefix(head.size());
+    if (!frame(head)) return false;
+    if (slot_ == nullptr) {
+      // Only a Logon is expected: anything that is not one (garbage, a garbled frame), or no whole
+      // Logon within max_prelogon_bytes, ends the connection instead of being buffered.
+      const FramerCounters& c = framer_.counters();
+      if (!bytes.empty() || prelogon_bytes_ >= limits_.max_prelogon_bytes || c.garbage_bytes > 0 ||
+          c.garbled_messages > 0) {
+        counters_.prelogon_overflows.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      }
+      return true;
+    }
+  }
+  return frame(bytes);
+}
+
+bool FixConnection::frame(std::string_view bytes) {
   framer_.append(bytes);
   while (!close_requested() && framer_.next(message_) == FrameStatus::kMessage) {
     if (slot_ == nullptr) {
@@ -50,17 +76,7 @@ bool FixConnection::on_input(std::string_view bytes) {
     }
   }
   publish_framer_counts();
-  if (close_requested()) return false;
-  if (slot_ == nullptr) {
-    // Before Logon only a Logon is expected: anything that is not one, or a Logon that does not
-    // arrive in max_prelogon_bytes, ends the connection instead of being buffered.
-    const FramerCounters& c = framer_.counters();
-    if (c.garbage_bytes + framer_.buffered() > limits_.max_prelogon_bytes || c.garbled_messages > 0) {
-      counters_.prelogon_overflows.fetch_add(1, std::memory_order_relaxed);
-      return false;
-    }
-  }
-  return true;
+  return !close_requested();
 }
 
 bool FixConnection::handle_first_message(const std::string& message) {
@@ -74,9 +90,11 @@ bool FixConnection::handle_first_message(const std::string& message) {
   if (verdict.refusal != LogonRefusal::kNone) {
     counters_.logon_refusals.fetch_add(1, std::memory_order_relaxed);
     counters_.refusals_by_reason[static_cast<std::size_t>(verdict.refusal)].fetch_add(1, std::memory_order_relaxed);
-    // The Logout takes the next sequence number without using it: a refused Logon changes nothing.
+    // A refused Logon changes nothing: the Logout is not stored and uses up no sequence number. It
+    // carries the session's next number only to a client that authenticated (so a stranger learns
+    // nothing about the account), 1 otherwise.
     int seq = 1;
-    if (slot != nullptr) {
+    if (slot != nullptr && verdict.authenticated) {
       try {
         seq = slot->session->getExpectedSenderNum();
       } catch (const std::exception&) {
@@ -98,6 +116,8 @@ bool FixConnection::handle_first_message(const std::string& message) {
   if (slot_ != nullptr && slot_->session->isLoggedOn()) {
     counters_.logons.fetch_add(1, std::memory_order_relaxed);
   } else {
+    // Past the gate but refused by the session itself (e.g. MsgSeqNum lower than expected).
+    counters_.logon_refusals.fetch_add(1, std::memory_order_relaxed);
     request_close();
   }
   return !close_requested();
@@ -174,7 +194,7 @@ bool FixConnection::write_pending_locked() {
   if (out_sent_ == out_.size()) {
     out_.clear();
     out_sent_ = 0;
-  } else if (out_sent_ >= 64 * 1024) {
+  } else if (out_sent_ >= 64 * 1024 && out_sent_ * 2 >= out_.size()) {
     out_.erase(0, out_sent_);
     out_sent_ = 0;
   }

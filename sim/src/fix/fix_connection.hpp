@@ -35,7 +35,7 @@ namespace keel::sim::fix_net {
 struct FixLimits {
   std::size_t max_message_bytes = 64 * 1024;
   std::size_t max_prelogon_bytes = 4 * 1024;
-  std::size_t max_outbound_bytes = 4 * 1024 * 1024;
+  std::size_t max_outbound_bytes = 16 * 1024 * 1024;
   int logon_timeout_s = 10;
 };
 
@@ -52,6 +52,7 @@ struct FixNetCounters {
   std::atomic<std::uint64_t> garbled_messages{0};
   std::atomic<std::uint64_t> outbound_overflows{0};
   std::atomic<std::uint64_t> session_errors{0};  // exceptions QuickFIX threw on a client's message
+  std::atomic<std::uint64_t> evicted_before_logon{0};  // made room at the cap for a newer connection
   std::array<std::atomic<std::uint64_t>, kLogonRefusalCount> refusals_by_reason{};
 };
 
@@ -79,7 +80,7 @@ class FixConnection final : public FIX::Responder {
  public:
   // Takes ownership of `fd` (non-blocking, registered for EPOLLIN with this as its data pointer).
   FixConnection(int fd, SessionTable& table, const FixLimits& limits, FixNetCounters& counters,
-                LoopHooks hooks, std::int64_t opened_at_s);
+                LoopHooks hooks, std::int64_t opened_at_s, std::uint64_t serial);
   ~FixConnection() override;  // closes the descriptor; close_session() must have run
   FixConnection(const FixConnection&) = delete;
   FixConnection& operator=(const FixConnection&) = delete;
@@ -98,12 +99,15 @@ class FixConnection final : public FIX::Responder {
   [[nodiscard]] bool close_requested() const noexcept { return close_requested_.load(std::memory_order_acquire); }
   [[nodiscard]] int fd() const noexcept { return fd_; }
   [[nodiscard]] bool logged_on() const noexcept { return slot_ != nullptr; }
+  [[nodiscard]] std::uint64_t serial() const noexcept { return serial_; }  // accept order
 
   // FIX::Responder: any thread, under the session's lock.
   bool send(const std::string& message) override;
   void disconnect() override;
 
  private:
+  // Frames `bytes` and handles every whole message; false when the connection must close.
+  bool frame(std::string_view bytes);
   bool handle_first_message(const std::string& message);
   void deliver(const std::string& message);
   void request_close() noexcept;
@@ -119,10 +123,12 @@ class FixConnection final : public FIX::Responder {
   FixNetCounters& counters_;
   LoopHooks hooks_;
   std::int64_t opened_at_s_;
+  std::uint64_t serial_;
   FixFramer framer_;
   FramerCounters published_{};  // framer counts already added to counters_
   SessionSlot* slot_ = nullptr;  // the bound session; network thread only
   std::string message_;          // scratch for framed messages
+  std::size_t prelogon_bytes_ = 0;  // bytes handed to the framer before the Logon
 
   std::mutex out_mutex_;
   std::string out_;             // bytes not yet written, from out_sent_

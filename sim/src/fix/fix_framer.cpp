@@ -126,7 +126,11 @@ FrameStatus FixFramer::next(std::string& out) {
     }
     const unsigned declared = static_cast<unsigned>((t[3] - '0') * 100 + (t[4] - '0') * 10 + (t[5] - '0'));
     if (declared != fix_checksum(view.substr(0, trailer))) {
-      garbled(false);
+      // The frame is well formed and only its checksum is wrong: drop all of it. Resuming one byte
+      // further would let a crafted buffer of nested headers cost a checksum pass per byte.
+      ++counters_.garbled_messages;
+      start_ += total;
+      skip_to_next_begin(start_);
       continue;
     }
     out.assign(view.data(), total);

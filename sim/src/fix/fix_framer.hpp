@@ -4,9 +4,10 @@
 // checksum over everything before the "10=" field. The framer never hands out anything else:
 //   * bytes before a "8=" that starts a message are garbage: discarded and counted, never buffered
 //     beyond the few bytes that could be the start of the next "8=";
-//   * a message whose BodyLength is not plain digits, is larger than `max_message_bytes`, whose
-//     trailer is not where BodyLength says or whose checksum is wrong is garbled: its "8=" is dropped
-//     and framing resumes at the next "8=" (FIX: garbled messages are ignored, not answered);
+//   * a message whose BodyLength is not plain digits, is larger than `max_message_bytes` or whose
+//     trailer is not where BodyLength says is garbled: its "8=" is dropped and framing resumes at the
+//     next "8=" (FIX: garbled messages are ignored, not answered); a well-formed frame with a wrong
+//     checksum is dropped whole. Each byte is checksummed at most once, whatever the input;
 //   * the framer keeps at most `max_message_bytes` + one read's worth of bytes.
 // The connection decides what garbage means (before Logon it closes; after, it counts and goes on).
 // Single-threaded; no locks.

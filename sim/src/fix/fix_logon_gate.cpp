@@ -66,13 +66,14 @@ std::string_view describe(LogonRefusal refusal) noexcept {
     case LogonRefusal::kNotLogon: return "first message must be a Logon";
     case LogonRefusal::kBadBeginString: return "BeginString must be FIX.4.4";
     case LogonRefusal::kRepeatedTag: return "Logon repeats a header or logon field";
-    case LogonRefusal::kUnknownCompId: return "unknown SenderCompID";
+    case LogonRefusal::kMalformedTag: return "Logon has a tag that is not a plain number";
+    case LogonRefusal::kUnknownCompId: return "unknown account or wrong password";
     case LogonRefusal::kWrongTargetCompId: return "TargetCompID is not this venue";
     case LogonRefusal::kBadMsgSeqNum: return "MsgSeqNum must be a plain positive integer";
     case LogonRefusal::kBadSendingTime: return "SendingTime missing, malformed or more than 120 s off";
     case LogonRefusal::kBadHeartBtInt: return "HeartBtInt must be a plain integer from 1 to 3600";
     case LogonRefusal::kBadResetSeqNumFlag: return "ResetSeqNumFlag must be Y or N";
-    case LogonRefusal::kWrongPassword: return "wrong or missing password";
+    case LogonRefusal::kWrongPassword: return "unknown account or wrong password";
     case LogonRefusal::kAlreadyLoggedOn: return "account is already logged on";
   }
   return "refused";
@@ -118,22 +119,30 @@ LogonVerdict check_logon(std::string_view message, std::string_view venue_comp_i
   if (find_field(message, 8) != std::optional<std::string_view>("FIX.4.4")) {
     return refuse(LogonRefusal::kBadBeginString);
   }
+  bool canonical = true;
+  for_each_field(message, [&](std::string_view tag, std::string_view) {
+    canonical = !tag.empty() && tag.size() <= 9 && tag[0] != '0' && is_plain_int_in(tag, 1, 999'999'999);
+    return canonical;
+  });
+  if (!canonical) return refuse(LogonRefusal::kMalformedTag);
   for (const int tag : {8, 9, 35, 49, 56, 34, 52, 108, 141, 553, 554}) {
     if (count_field(message, tag) > 1) return refuse(LogonRefusal::kRepeatedTag);
   }
+  // Authenticate before judging anything else: an unauthenticated client learns nothing about the
+  // venue beyond "unknown account or wrong password".
   const std::string_view sender = find_field(message, 49).value_or(std::string_view{});
   for (std::size_t i = 0; i < accounts.size(); ++i) {
     if (!sender.empty() && accounts[i].comp_id == sender) verdict.account = static_cast<int>(i);
   }
   if (verdict.account < 0) return refuse(LogonRefusal::kUnknownCompId);
-  if (find_field(message, 56) != std::optional<std::string_view>(venue_comp_id)) {
-    return refuse(LogonRefusal::kWrongTargetCompId);
-  }
-  // Authenticate before judging anything else, so an unauthenticated client learns nothing more.
   const LogonAccount& account = accounts[static_cast<std::size_t>(verdict.account)];
   if (!account.password.empty()) {
     const std::optional<std::string_view> password = find_field(message, 554);
     if (!password || !same_secret(*password, account.password)) return refuse(LogonRefusal::kWrongPassword);
+  }
+  verdict.authenticated = true;
+  if (find_field(message, 56) != std::optional<std::string_view>(venue_comp_id)) {
+    return refuse(LogonRefusal::kWrongTargetCompId);
   }
   if (!is_plain_int_in(find_field(message, 34).value_or(""), 1, 2'147'483'647)) {
     return refuse(LogonRefusal::kBadMsgSeqNum);

@@ -6,11 +6,12 @@
 // and only a Logon that passes reaches the session. A refused Logon changes nothing: it is answered
 // with a Logout that is not stored (and does not use up a sequence number) and the connection closes.
 //
-// What a Logon must carry (VENUE.md "Orders: FIX 4.4"; docs/SECURITY.md):
-//   8=FIX.4.4, 35=A, 49 = a configured account, 56 = the venue's CompID, 34 = a plain positive
-//   integer, 52 = a UTC timestamp within kMaxLatencySeconds of now, 108 = a plain integer in
-//   [1, kMaxHeartBtInt], 141 absent or Y/N, 554 = the account's password when it has one; none of
-//   these tags may appear twice.
+// What a Logon must carry (VENUE.md "Orders: FIX 4.4"; docs/SECURITY.md), checked in this order:
+//   8=FIX.4.4, 35=A, every tag a plain number (no leading zero), none of the header and logon tags
+//   twice; 49 = a configured account and 554 = its password when it has one (an unknown account and
+//   a wrong password get the same answer, so accounts cannot be enumerated); then 56 = the venue's
+//   CompID, 34 = a plain positive integer, 52 = a UTC timestamp within kMaxLatencySeconds of the
+//   system clock, 108 = a plain integer in [1, kMaxHeartBtInt], 141 absent or Y/N.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +38,9 @@ enum class LogonRefusal : std::uint8_t {
   kBadResetSeqNumFlag,
   kWrongPassword,     // missing or wrong 554
   kAlreadyLoggedOn,   // the account has a connection already (decided by the caller)
+  kMalformedTag,      // a tag that is not a plain number without leading zeros (QuickFIX reads "0108" as 108)
 };
-inline constexpr int kLogonRefusalCount = 12;
+inline constexpr int kLogonRefusalCount = 13;
 
 // The reason as sent in the refusal Logout's Text (58).
 [[nodiscard]] std::string_view describe(LogonRefusal refusal) noexcept;
@@ -57,7 +59,8 @@ struct LogonAccount {
 
 struct LogonVerdict {
   LogonRefusal refusal = LogonRefusal::kNone;
-  int account = -1;  // index into the accounts span when refusal is kNone (or a known CompID)
+  int account = -1;            // index into the accounts span once 49 names a configured account
+  bool authenticated = false;  // the account and its password checked out (then only formats failed)
 };
 
 // Checks a whole, framed message (FixFramer output) as a connection's first message.

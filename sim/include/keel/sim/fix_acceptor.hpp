@@ -43,10 +43,11 @@ struct FixAccount {
 
 // What one client can make the acceptor hold. Defaults suit a co-located venue with a few accounts.
 struct FixAcceptorLimits {
-  std::size_t max_connections = 64;              // open TCP connections; more are refused
+  std::size_t max_connections = 64;              // open TCP connections; at the cap the oldest
+                                                 // one not logged on makes room, else refused
   std::size_t max_message_bytes = 64 * 1024;     // BodyLength above this: the message is dropped
   std::size_t max_prelogon_bytes = 4 * 1024;     // input before a Logon; more closes the connection
-  std::size_t max_outbound_bytes = 4 * 1024 * 1024;  // unread output per connection; more closes it
+  std::size_t max_outbound_bytes = 16 * 1024 * 1024;  // unread output per connection; more closes it
   int logon_timeout_s = 10;                      // a connection must log on within this
 };
 
@@ -63,6 +64,7 @@ struct FixAcceptorStats {
   std::uint64_t garbled_messages = 0;     // framed messages dropped (length, trailer, checksum)
   std::uint64_t outbound_overflows = 0;   // closed for not reading their messages
   std::uint64_t session_errors = 0;       // exceptions from the session layer, caught
+  std::uint64_t evicted_before_logon = 0; // closed at the cap to make room (had not logged on yet)
 };
 
 struct FixAcceptorConfig {
@@ -75,7 +77,9 @@ struct FixAcceptorConfig {
 };
 
 // Receives decoded order messages. Calls come from the FIX library's network thread, one at a time;
-// a handler may call FixAcceptor::send_* from inside a call. It must not throw.
+// a handler may call FixAcceptor::send_* from inside a call. It must not throw. on_logon and
+// on_logout run under the session's lock: they must not wait for a lock that a thread holds while it
+// calls send_* (that thread waits for the session's lock: deadlock).
 class FixOrderHandler {
  public:
   virtual ~FixOrderHandler() = default;
