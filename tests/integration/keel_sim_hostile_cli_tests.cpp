@@ -3,16 +3,21 @@
 // select() used to abort at ~260 accounts), and an account without a password that the bind address
 // exposes beyond loopback is warned about on stderr.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "child_process.hpp"
 #include "raw_fix_client.hpp"
+#include "raw_http_client.hpp"
 
 namespace {
 
@@ -79,6 +84,55 @@ TEST(KeelSimHostile, PasswordlessAccountBeyondLoopbackIsWarned) {
   const std::string err = sim.rest_of_stderr();
   EXPECT_NE(err.find("WARNING: account A0 has no password"), std::string::npos) << err;
   std::filesystem::remove(config);
+}
+
+// Item 6 as an operator sees it: a WebSocket client that never reads (and, in every other round,
+// hangs up later) while the venue publishes as fast as it can; REST keeps answering and SIGTERM
+// ends keel sim in bounded time. Several rounds: the original hang was intermittent.
+TEST(KeelSimHostile, SigtermEndsTheVenueWhateverWebSocketClientsDo) {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("keel_sim_hostile_ws_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[venue]\ncomp_id = \"KEELSIM\"\n[flow]\nkind = \"synthetic\"\nspeed = 0\n"
+                      << "[[symbol]]\nname = \"SYN000USDT\"\ntick_size = \"0.0001\"\nlot_size = \"0.001\"\n"
+                      << "min_notional = \"5\"\n[[account]]\ncomp_id = \"ALICE\"\nbalances = { USDT = \"1000\" }\n";
+  for (int round = 0; round < 4; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    Child sim({"sim", "--config", path.string()});
+    const std::string ready = sim.read_line(60s);
+    ASSERT_NE(ready.rfind("ready ", 0), std::string::npos) << ready << sim.rest_of_stderr();
+    const std::size_t at = ready.find("http=http://127.0.0.1:");
+    ASSERT_NE(at, std::string::npos) << ready;
+    const auto http_port = static_cast<std::uint16_t>(std::stoi(ready.substr(at + 22)));
+    {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      const int small = 4096;
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(http_port);
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+      const std::string upgrade =
+          "GET /stream?streams=syn000usdt@trade/syn000usdt@depth@100ms/syn000usdt@bookTicker HTTP/1.1\r\n"
+          "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+      ASSERT_EQ(::send(fd, upgrade.data(), upgrade.size(), MSG_NOSIGNAL), static_cast<ssize_t>(upgrade.size()));
+      std::this_thread::sleep_for(1500ms);  // it never reads: its socket and the venue's queue fill
+      const keel::test::HttpReply depth = keel::test::http_get(http_port, "/api/v3/depth?symbol=SYN000USDT&limit=5");
+      EXPECT_EQ(depth.status, 200) << "REST must keep answering";
+      if (round % 2 == 1) {
+        ::close(fd);  // hangs up with frames still queued
+        std::this_thread::sleep_for(500ms);
+      }
+      const auto t0 = std::chrono::steady_clock::now();
+      sim.signal(SIGTERM);
+      EXPECT_EQ(sim.wait_exit(30s), 0);
+      EXPECT_LT(std::chrono::steady_clock::now() - t0, 15s);
+      if (round % 2 == 0) ::close(fd);
+    }
+    EXPECT_NE(sim.rest_of_stderr().find("keel sim: http:"), std::string::npos);
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace
