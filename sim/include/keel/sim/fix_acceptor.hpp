@@ -76,7 +76,7 @@ struct FixAcceptorConfig {
   std::string store_dir;             // FileStore directory (created if missing); required
 };
 
-// Receives decoded order messages. Calls come from the FIX library's network thread, one at a time;
+// Receives decoded order messages. Calls come from the acceptor's network thread, one at a time;
 // a handler may call FixAcceptor::send_* from inside a call. It must not throw. on_logon and
 // on_logout run under the session's lock: they must not wait for a lock that a thread holds while it
 // calls send_* (that thread waits for the session's lock: deadlock).

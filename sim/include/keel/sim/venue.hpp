@@ -16,7 +16,7 @@
 // per wall second; speed 0 applies the flow's actions as fast as the market-data consumer takes them
 // (venue time jumps to each action), and once the flow has ended venue time runs on in real time.
 //
-// Threads: the FIX library's threads call in; one driver thread applies delayed client requests
+// Threads: the FIX acceptor's network thread calls in; one driver thread applies delayed client requests
 // (order_entry_us > 0), flow actions and depth flushes, and is the server's only publisher. One mutex
 // serialises the engine, so every request is matched to completion before the next starts; the
 // reports a request produces are sent in order after the engine is released, under a second mutex
