@@ -362,6 +362,7 @@ void BM_WsPublish(benchmark::State& state) {
   NoSnapshots provider;
   MarketDataServerConfig config;
   config.connection_queue_capacity = kMessages + 1024;
+  config.connection_queue_bytes = kMessages * 1024;  // every frame is under 1 KiB: never a slow disconnect
   MarketDataServer server(config, provider);
   if (server.start() != keel::Errc::kOk) return state.SkipWithError("server start failed");
 

@@ -54,6 +54,11 @@ constexpr std::size_t kMaxReserve = 4096;
 // Marks a wsi the server adopted (lws_set_opaque_user_data), so that its destruction frees a slot.
 char kAdoptedTag = 0;
 
+// Bytes of the header append_text_frame_header() writes for `len` payload bytes.
+constexpr std::size_t text_frame_header_size(std::size_t len) noexcept {
+  return len < 126 ? 2 : len <= 0xffff ? 4 : 10;
+}
+
 // Appends the header of an unmasked, final WebSocket text frame (RFC 6455 5.2) with `len` payload
 // bytes. Frames are built in the connection's buffer and written with LWS_WRITE_RAW, so that one
 // send() carries many of them.
@@ -87,6 +92,9 @@ struct Connection {
   std::size_t out_head = 0;
   std::vector<std::size_t> out_ends;
   std::size_t ends_head = 0;
+  // Bytes of the frames waiting (config.connection_queue_bytes bounds it). Derived, not counted, so
+  // that it stays exact on every path: writes advance out_head, compaction and doom() reset both.
+  [[nodiscard]] std::size_t queued_bytes() const noexcept { return out.size() - out_head; }
   bool writable_requested = false;  // lws_callback_on_writable() asked since the last callback
   bool touched = false;             // in Impl::touched (drain_published)
   std::string rx;                   // a control message being reassembled from fragments
@@ -231,8 +239,9 @@ struct MarketDataServer::Impl {
   void doom(Connection& c);
 
   // ---- outgoing ----
-  // Queues one text frame, head + body + tail, on `c` (or closes it when its queue is full). Asks
-  // for a writable callback unless `defer_writable` (the caller then does).
+  // Queues one text frame, head + body + tail, on `c` (or closes it when the frame would take its
+  // queue past connection_queue_capacity frames or connection_queue_bytes bytes). Asks for a
+  // writable callback unless `defer_writable` (the caller then does).
   void enqueue(Connection& c, std::string_view head, std::string_view body = {}, std::string_view tail = {},
                bool defer_writable = false);
   void request_writable(Connection& c);
@@ -567,13 +576,17 @@ void MarketDataServer::Impl::request_writable(Connection& c) {
 void MarketDataServer::Impl::enqueue(Connection& c, std::string_view head, std::string_view body,
                                      std::string_view tail, bool defer_writable) {
   if (c.closing) return;
-  if (c.out_ends.size() - c.ends_head >= config.connection_queue_capacity) {
-    // A client that cannot keep up is dropped rather than buffered without bound.
+  const std::size_t len = head.size() + body.size() + tail.size();
+  const std::size_t frame_bytes = text_frame_header_size(len) + len;
+  if (c.out_ends.size() - c.ends_head >= config.connection_queue_capacity ||
+      c.queued_bytes() + frame_bytes > config.connection_queue_bytes) {
+    // A client that cannot keep up (or asks for more than it reads) is dropped rather than buffered
+    // without bound.
     slow_disconnects.fetch_add(1, std::memory_order_relaxed);
     doom(c);
     return;
   }
-  append_text_frame_header(c.out, head.size() + body.size() + tail.size());
+  append_text_frame_header(c.out, len);
   c.out.append(head);
   c.out.append(body);
   c.out.append(tail);
@@ -771,7 +784,7 @@ Errc MarketDataServer::start() {
   }
   if (config_.tls_cert_path.empty() != config_.tls_key_path.empty()) return Errc::kInvalidArgument;
   if (config_.publish_queue_capacity == 0 || config_.connection_queue_capacity == 0 ||
-      config_.max_connections == 0) {
+      config_.connection_queue_bytes == 0 || config_.max_connections == 0) {
     return Errc::kInvalidArgument;
   }
   sockaddr_storage addr{};

@@ -572,6 +572,7 @@ TEST_F(HostileMarketDataTest, ChokedClientPastItsPongTimeoutIsClosed) {
   config.ping_interval_ms = 100;
   config.pong_timeout_ms = 1500;
   config.stop_timeout_ms = 30'000;
+  config.connection_queue_bytes = 64U << 20U;  // the ~10 MiB below must choke it, not overflow it
   start(config);
   RawWs c("127.0.0.1", port(), "/ws/btcusdt@trade", 4096);
   ASSERT_TRUE(c.ok());
@@ -590,6 +591,46 @@ TEST_F(HostileMarketDataTest, ChokedClientPastItsPongTimeoutIsClosed) {
   server_->stop();
   EXPECT_LT(Clock::now() - t0, 5s);
   EXPECT_GT(server_->stats().published, 0U);
+}
+
+// A client that subscribes to the most streams it may and then asks LIST_SUBSCRIPTIONS (a ~24 KB
+// answer each) again and again without reading: its queue is bounded in bytes, not only in frames,
+// and the client is closed like a slow one long before its frames could reach the frame cap.
+TEST_F(HostileMarketDataTest, ClientAskingMoreThanItReadsIsClosedAtTheByteBudget) {
+  EXPECT_EQ(MarketDataServerConfig{}.connection_queue_bytes, 8U << 20U);
+  MarketDataServerConfig zero;
+  zero.connection_queue_bytes = 0;
+  EXPECT_EQ(MarketDataServer(zero, provider_).start(), Errc::kInvalidArgument);
+
+  MarketDataServerConfig config;
+  config.connection_queue_bytes = 1U << 20U;
+  config.stop_timeout_ms = 30'000;
+  start(config);
+  RawWs c("127.0.0.1", port(), "/ws", 4096);
+  ASSERT_TRUE(c.ok());
+  std::string params;
+  for (int i = 0; i < 1024; ++i) {
+    if (!params.empty()) params.push_back(',');
+    params += "\"s" + std::to_string(i) + "usdt@depth@100ms\"";
+  }
+  ASSERT_TRUE(c.send_text(R"({"method":"SUBSCRIBE","params":[)" + params + R"(],"id":1})"));
+  // Far more than the byte budget plus what both sockets hold: 4,000 answers are ~95 MB, and only
+  // 4,000 frames (the frame cap, 65,536, is never reached).
+  const auto deadline = Clock::now() + 30s;
+  int sent = 0;
+  while (sent < 4000 && server_->stats().slow_disconnects == 0 && Clock::now() < deadline) {
+    if (!c.send_text(R"({"method":"LIST_SUBSCRIPTIONS","id":2})")) break;  // closed, or not read
+    ++sent;
+  }
+  EXPECT_TRUE(wait_until([&] { return server_->stats().slow_disconnects >= 1; })) << sent << " sent";
+  EXPECT_TRUE(wait_until([&] { return server_->stats().connections == 0; }));
+  EXPECT_TRUE(peer_closed(c.fd()));
+  // Another client is served as before.
+  EXPECT_EQ(get(port(), "/api/v3/depth?symbol=BTCUSDT").status, 200);
+  RawWs other("127.0.0.1", port(), "/ws");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(other.send_text(R"({"method":"LIST_SUBSCRIPTIONS","id":3})"));
+  EXPECT_EQ(other.next_text(), R"({"result":[],"id":3})");
 }
 
 // ---- 4. messages that say the wrong thing ----

@@ -51,6 +51,9 @@ struct MarketDataServerConfig {
   std::size_t publish_queue_capacity = 65536;
   // Frames waiting for one connection; a connection that would exceed this is disconnected.
   std::size_t connection_queue_capacity = 65536;
+  // Bytes of frames (headers included) waiting for one connection; a connection that would exceed
+  // this is closed like a slow client (slow_disconnects), whatever its frame count.
+  std::size_t connection_queue_bytes = 8 * 1024 * 1024;
   // WebSocket ping period and the silence (no pong) after which a connection is closed.
   std::uint32_t ping_interval_ms = 180'000;
   std::uint32_t pong_timeout_ms = 600'000;
@@ -64,7 +67,7 @@ struct MarketDataServerConfig {
 struct MarketDataServerStats {
   std::uint64_t published = 0;        // accepted by publish()
   std::uint64_t publish_refused = 0;  // publish() returned false (queue full or not running)
-  std::uint64_t slow_disconnects = 0;  // connections closed because their queue was full
+  std::uint64_t slow_disconnects = 0;  // connections closed because their queue was full (frames or bytes)
   std::uint64_t pong_timeouts = 0;     // connections closed for not answering pings
   std::uint64_t connections = 0;       // WebSocket connections currently open
   std::uint64_t open_sockets = 0;      // TCP connections currently open (HTTP and WebSocket)
@@ -86,7 +89,7 @@ class MarketDataServer {
   MarketDataServer& operator=(const MarketDataServer&) = delete;
 
   // Binds and listens, then starts the threads. kInvalidArgument for a bad configuration (market
-  // kNone, only one of cert/key, a bind_address that is not a numeric address, zero capacities),
+  // kNone, only one of cert/key, a bind_address that is not a numeric address, zero capacities or byte budget),
   // kIo when the address cannot be bound; Errc::kOk on success.
   // Call at most once.
   [[nodiscard]] Errc start();
