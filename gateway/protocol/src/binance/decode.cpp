@@ -118,28 +118,40 @@ FrameKind kind_of(StreamKind k) noexcept {
   return FrameKind::kNone;
 }
 
+}  // namespace
+
 // True when every string, object and array in `text` is closed, in order, and nothing but
-// whitespace follows the first complete value.
-bool balanced(std::string_view text) noexcept {
+// whitespace follows the first complete value. Strings are skipped with memchr (most of a Binance
+// frame's bytes are inside its decimal strings); everything else is judged byte by byte.
+bool detail::balanced(std::string_view text) noexcept {
   constexpr std::size_t kMaxDepth = 64;
   char stack[kMaxDepth];
   std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
   bool done = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      if (!in_string && depth == 0) done = true;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    const char c = *p;
+    if (c == '"') {
+      if (done) return false;
+      // The closing quote: the next '"' not escaped by an odd run of backslashes.
+      const char* q = p + 1;
+      for (;;) {
+        q = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+        if (q == nullptr) return false;  // unclosed string
+        std::size_t backslashes = 0;
+        for (const char* b = q; b > p + 1 && b[-1] == '\\'; --b) ++backslashes;
+        if (backslashes % 2 == 0) break;
+        ++q;
+      }
+      p = q + 1;
+      if (depth == 0) done = true;
       continue;
     }
+    ++p;
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
     if (done) return false;
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
+    if (c == '{' || c == '[') {
       if (depth == kMaxDepth) return false;
       stack[depth++] = c == '{' ? '}' : ']';
     } else if (c == '}' || c == ']') {
@@ -149,10 +161,8 @@ bool balanced(std::string_view text) noexcept {
       done = true;  // a bare scalar; simdjson judges it
     }
   }
-  return !in_string && depth == 0;
+  return depth == 0;
 }
-
-}  // namespace
 
 std::string_view to_string(DecodeError e) noexcept {
   switch (e) {
@@ -274,7 +284,7 @@ struct Decoder::Impl {
     if (frame.size() > capacity) return DecodeError::kTooLarge;
     // On-demand reads only the fields keel uses; this one pass rejects a truncated or unbalanced
     // frame even when those fields came before the cut.
-    if (!balanced(frame)) return DecodeError::kJson;
+    if (!detail::balanced(frame)) return DecodeError::kJson;
     std::memcpy(input.get(), frame.data(), frame.size());
     std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
     od::document doc;

@@ -104,6 +104,12 @@ struct Frame {
 };
 static_assert(std::is_trivially_copyable_v<Frame>);
 
+namespace detail {
+// The decoder's structural pre-pass (exposed for its tests): every string, object and array
+// closed, in order, and nothing but whitespace after the first complete value.
+[[nodiscard]] bool balanced(std::string_view text) noexcept;
+}  // namespace detail
+
 class Decoder {
  public:
   static constexpr std::size_t kDefaultMaxFrameBytes = 1 << 20;
