@@ -131,11 +131,12 @@ int sim_command(const std::vector<std::string>& args) {
   const sim::MarketDataServerStats md = venue.market_data_stats();
   venue.stop();
   std::fputs(fmt::format("keel sim: stopped ({} flow actions applied)\n", venue.flow_actions()).c_str(), stderr);
-  std::fputs(fmt::format("keel sim: fix: {} connections accepted, {} refused, {} logons, {} logons refused, {} logon "
-                         "timeouts, {} closed before logon for junk, {} garbled messages, {} closed for not reading, "
-                         "{} session errors\n",
-                         fix.accepted, fix.refused_connections, fix.logons, fix.logon_refusals, fix.logon_timeouts,
-                         fix.prelogon_overflows, fix.garbled_messages, fix.outbound_overflows, fix.session_errors)
+  std::fputs(fmt::format("keel sim: fix: {} connections accepted, {} refused, {} evicted before logon, {} logons, {} "
+                         "logons refused, {} logon timeouts, {} closed before logon for junk, {} garbled messages, {} "
+                         "closed for not reading, {} session errors\n",
+                         fix.accepted, fix.refused_connections, fix.evicted_before_logon, fix.logons,
+                         fix.logon_refusals, fix.logon_timeouts, fix.prelogon_overflows, fix.garbled_messages,
+                         fix.outbound_overflows, fix.session_errors)
                  .c_str(),
              stderr);
   std::fputs(fmt::format("keel sim: http: {} connections refused, {} accept errors, {} slow clients closed, {} pong "
