@@ -9,8 +9,6 @@
 // service_callback: an exception closes the connection it came from and is counted.
 #include "keel/sim/market_data_server.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -34,6 +32,7 @@
 
 #include "keel/protocol/binance/encode.hpp"
 #include "market_data_router.hpp"
+#include "tcp_listener.hpp"
 
 namespace keel::sim {
 namespace {
@@ -124,41 +123,6 @@ std::string canonical(const StreamName& name) {
   std::string key;
   protocol::binance::append_stream_name(key, name);
   return key;
-}
-
-// Resolves a numeric address (no DNS) into `out`; false for anything else.
-bool numeric_address(const std::string& host, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-  addrinfo* res = nullptr;
-  const std::string service = std::to_string(port);
-  if (host.empty() || ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res) != 0 || res == nullptr) return false;
-  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
-  len = res->ai_addrlen;
-  ::freeaddrinfo(res);
-  return true;
-}
-
-// A listening socket bound to exactly `addr`; -1 (errno set) on failure.
-int listen_on(const sockaddr_storage& addr, socklen_t len) {
-  const int fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  const int one = 1;
-  bool ok = ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0;
-  // "::" means every IPv6 address and not IPv4 as well, as on the FIX port: bind exactly what the
-  // config says (docs/SECURITY.md).
-  if (addr.ss_family == AF_INET6) ok = ok && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0;
-  ok = ok && ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), len) == 0;
-  ok = ok && ::listen(fd, SOMAXCONN) == 0;
-  if (!ok) {
-    const int saved = errno;
-    ::close(fd);
-    errno = saved;
-    return -1;
-  }
-  return fd;
 }
 
 }  // namespace
@@ -787,9 +751,7 @@ Errc MarketDataServer::start() {
       config_.connection_queue_bytes == 0 || config_.max_connections == 0) {
     return Errc::kInvalidArgument;
   }
-  sockaddr_storage addr{};
-  socklen_t addr_len = 0;
-  if (!numeric_address(config_.bind_address, config_.port, addr, addr_len)) return Errc::kInvalidArgument;
+  if (!net::is_numeric_address(config_.bind_address)) return Errc::kInvalidArgument;
 
   auto impl = std::make_unique<Impl>(config_, provider_);
   const std::size_t reserve = std::min(config_.max_connections, kMaxReserve);
@@ -797,21 +759,15 @@ Errc MarketDataServer::start() {
   impl->adopting.reserve(reserve);
   lws_set_log_level(LLL_ERR, nullptr);
 
-  impl->listen_fd = listen_on(addr, addr_len);
-  if (impl->listen_fd < 0) return Errc::kIo;
-  sockaddr_storage bound{};
-  socklen_t bound_len = sizeof bound;
-  char host[NI_MAXHOST] = {};
-  char serv[NI_MAXSERV] = {};
+  const net::TcpListener listener = net::listen_tcp(config_.bind_address, config_.port, SOMAXCONN);
+  if (listener.fd < 0) return Errc::kIo;
+  impl->listen_fd = listener.fd;
   impl->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->wake_fd < 0 || ::getsockname(impl->listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len) != 0 ||
-      ::getnameinfo(reinterpret_cast<const sockaddr*>(&bound), bound_len, host, sizeof host, serv, sizeof serv,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+  if (impl->wake_fd < 0) {
     ::close(impl->listen_fd);
-    if (impl->wake_fd >= 0) ::close(impl->wake_fd);
     return Errc::kIo;
   }
-  const int bound_port = std::atoi(serv);
+  const int bound_port = listener.port;
 
   lws_context_creation_info ctx_info;
   std::memset(&ctx_info, 0, sizeof ctx_info);
@@ -846,7 +802,7 @@ Errc MarketDataServer::start() {
     return Errc::kIo;
   }
   port_ = static_cast<std::uint16_t>(bound_port);
-  bound_address_ = host;
+  bound_address_ = listener.address;
   impl_ = std::move(impl);
   impl_->running.store(true);
   Impl* raw = impl_.get();

@@ -1,7 +1,5 @@
 #include "keel/sim/sim_config.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -15,16 +13,11 @@
 
 #include "keel/core/io/toml_reader.hpp"
 #include "keel/sim/matching_engine.hpp"
+#include "tcp_listener.hpp"
 
 namespace keel::sim {
 namespace {
 
-// The ports bind exactly this address (docs/SECURITY.md): a numeric IPv4 or IPv6 literal.
-bool is_numeric_address(const std::string& text) {
-  in_addr v4{};
-  in6_addr v6{};
-  return ::inet_pton(AF_INET, text.c_str(), &v4) == 1 || ::inet_pton(AF_INET6, text.c_str(), &v6) == 1;
-}
 
 using toml_reader::TableReader;
 using toml_reader::type_name;
@@ -189,7 +182,7 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
       r.fail(*r.take(set), set, "tls_cert and tls_key must be set together");
     }
     r.read("bind", c.bind);
-    if (!is_numeric_address(c.bind)) {
+    if (!net::is_numeric_address(c.bind)) {  // both ports bind exactly this (docs/SECURITY.md)
       r.fail(*r.take("bind"), "bind",
              "must be a numeric IPv4 or IPv6 address (127.0.0.1, ::1; 0.0.0.0 or :: for every interface)");
     }

@@ -1,7 +1,5 @@
 #include "keel/sim/venue.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,6 +27,7 @@
 #include "keel/sim/market_data_server.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue_types.hpp"
+#include "tcp_listener.hpp"
 
 namespace keel::sim {
 namespace {
@@ -39,17 +38,6 @@ using protocol::fix::FixText;
 
 // Quote assets recognised in symbol names even when no account holds them.
 constexpr std::string_view kKnownQuotes[] = {"USDT", "USDC", "BUSD", "FDUSD", "TUSD", "BTC", "ETH", "BNB", "EUR"};
-
-// 127.0.0.0/8 and ::1; anything else (0.0.0.0, ::, an interface address) is not.
-bool is_loopback_address(const std::string& address) {
-  in_addr v4{};
-  if (::inet_pton(AF_INET, address.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6{};
-  if (::inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
-    return IN6_IS_ADDR_LOOPBACK(&v6);
-  }
-  return false;
-}
 
 std::string fresh_store_dir() {
   static std::atomic<int> counter{0};
@@ -672,7 +660,7 @@ std::size_t Venue::descriptors_needed(const SimConfig& config) noexcept {
 
 std::vector<std::string> Venue::security_warnings(const SimConfig& config) {
   std::vector<std::string> warnings;
-  if (is_loopback_address(config.bind)) return warnings;
+  if (net::is_loopback_address(config.bind)) return warnings;
   for (const SimAccount& a : config.accounts) {
     if (!a.password.empty()) continue;
     warnings.push_back("WARNING: account " + a.comp_id + " has no password and the FIX port listens on " +

@@ -4,7 +4,6 @@
 // it queues output without bound.
 #include "keel/sim/fix_acceptor.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,6 +24,7 @@
 #include <utility>
 
 #include "fix_connection.hpp"
+#include "tcp_listener.hpp"
 #include "keel/protocol/fix/fix_codec.hpp"
 #include "keel/protocol/fix/quickfix.hpp"
 
@@ -156,32 +156,10 @@ class Application final : public FIX::Application {
   FixOrderHandler& handler_;
 };
 
-// The socket address of a numeric IPv4 or IPv6 literal; false when it is neither.
-bool parse_address(const std::string& text, std::uint16_t port, sockaddr_storage& out, socklen_t& len) {
-  std::memset(&out, 0, sizeof out);
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
-  if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    len = sizeof(sockaddr_in);
-    return true;
-  }
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
 void validate(const FixAcceptorConfig& config) {
   if (config.comp_id.empty()) throw std::invalid_argument("FIX acceptor: empty venue comp_id");
   if (config.store_dir.empty()) throw std::invalid_argument("FIX acceptor: empty store_dir");
-  sockaddr_storage addr{};
-  socklen_t len = 0;
-  if (!parse_address(config.bind_address, 0, addr, len)) {
+  if (!net::is_numeric_address(config.bind_address)) {
     throw std::invalid_argument("FIX acceptor: bind address \"" + config.bind_address.substr(0, 64) +
                                 "\" is not a numeric IPv4 or IPv6 address");
   }
@@ -299,34 +277,15 @@ struct FixAcceptor::Impl {
   }
 
   void open_listener() {
-    sockaddr_storage addr{};
-    socklen_t len = 0;
-    parse_address(config.bind_address, config.port, addr, len);
-    listen_fd = ::socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (listen_fd < 0) throw std::runtime_error(std::string("FIX acceptor: socket(): ") + std::strerror(errno));
-    const int one = 1;
-    ::setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    // "::" means every IPv6 address, not IPv4 as well: bind exactly what the config says.
-    if (addr.ss_family == AF_INET6) ::setsockopt(listen_fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (::bind(listen_fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listen_fd, 128) != 0) {
+    const net::TcpListener listener = net::listen_tcp(config.bind_address, config.port, 128);
+    if (listener.fd < 0) {
       const std::string why = std::strerror(errno);
       throw std::runtime_error("FIX acceptor: cannot bind " + config.bind_address + ":" +
                                std::to_string(config.port) + ": " + why);
     }
-    sockaddr_storage bound{};
-    socklen_t bound_len = sizeof bound;
-    ::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
-    char text[INET6_ADDRSTRLEN] = {};
-    if (bound.ss_family == AF_INET6) {
-      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&bound);
-      ::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
-      port = ntohs(v6->sin6_port);
-    } else {
-      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&bound);
-      ::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
-      port = ntohs(v4->sin_port);
-    }
-    bound_address = text;
+    listen_fd = listener.fd;
+    port = listener.port;
+    bound_address = listener.address;
 
     epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
