@@ -33,34 +33,18 @@
 
 #include "fuzz_check.hpp"
 #include "keel/sim/fix_acceptor.hpp"
+#include "raw_fix_client.hpp"
 
 namespace {
 
 using namespace keel::sim;
 
-std::string utc_now() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d:%02d:%02d.000", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
+using keel::test::fix_frame;
 
-std::string frame(std::string_view body) {
-  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + "\x01";
-  msg.append(body);
-  unsigned sum = 0;
-  for (const char c : msg) sum += static_cast<unsigned char>(c);
-  char trailer[16];
-  std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
-  return msg + trailer;
-}
+std::string utc_now() { return keel::test::fix_utc_now(); }
 
 std::string logon() {
-  return frame("35=A\x01" "49=BOB\x01" "56=KEELSIM\x01" "34=1\x01" "52=" + utc_now() +
+  return fix_frame("35=A\x01" "49=BOB\x01" "56=KEELSIM\x01" "34=1\x01" "52=" + utc_now() +
                "\x01" "98=0\x01" "108=30\x01" "141=Y\x01");
 }
 
@@ -188,7 +172,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::size_t bar = input.find('|', pos);
         std::string body(input.substr(pos, bar == std::string_view::npos ? input.npos : bar - pos));
         for (std::size_t at; (at = body.find("52=NOW")) != std::string::npos;) body.replace(at + 3, 3, utc_now());
-        bytes += frame(body);
+        bytes += fix_frame(body);
         if (bar == std::string_view::npos) break;
         pos = bar + 1;
       }

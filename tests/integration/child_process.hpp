@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,6 +17,25 @@
 namespace keel::test {
 
 using namespace std::chrono_literals;
+
+// `keel ARGS` run to completion through the shell, stdin from /dev/null: its exit code and its
+// stdout and stderr together.
+struct Outcome {
+  int exit_code = -1;
+  std::string output;
+};
+
+inline Outcome run_keel(const std::string& args) {
+  const std::string cmd = std::string(KEEL_PROGRAM) + " " + args + " 2>&1 </dev/null";
+  Outcome o;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return o;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.output.append(buf, n);
+  const int status = ::pclose(p);
+  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
 
 // A child process with its stdout (and optionally stderr) on pipes.
 class Child {

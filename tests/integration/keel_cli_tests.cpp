@@ -9,26 +9,14 @@
 #include <sstream>
 
 #include "../unit/test_support.hpp"
+#include "child_process.hpp"
 #include "keel/core/primitives/rng.hpp"
 
 namespace {
 
-struct Outcome {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using keel::test::Outcome;
 
-Outcome run(const std::string& args) {
-  const std::string cmd = std::string(KEEL_PROGRAM) + " " + args + " 2>&1";
-  Outcome o;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return o;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) o.output.append(buf, n);
-  const int status = ::pclose(p);
-  o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
+Outcome run(const std::string& args) { return keel::test::run_keel(args); }
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);

@@ -38,17 +38,23 @@ inline std::string fix_utc_now() {
   return buf;
 }
 
-// A whole message: 8 and 9 and 10 are computed; `fields` follow in the order given (header fields
-// included: the caller writes 35, 49, 56, 34, 52 as it likes).
-inline std::string fix_message(const FixFields& fields) {
-  std::string body;
-  for (const auto& [tag, value] : fields) body += std::to_string(tag) + "=" + value + '\x01';
-  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + '\x01' + body;
+// A whole message around `body` (everything between BodyLength and CheckSum): 8, 9 and 10 computed.
+inline std::string fix_frame(std::string_view body) {
+  std::string msg = "8=FIX.4.4\x01" "9=" + std::to_string(body.size()) + '\x01';
+  msg.append(body);
   unsigned sum = 0;
   for (const char c : msg) sum += static_cast<unsigned char>(c);
   char trailer[16];
   std::snprintf(trailer, sizeof trailer, "10=%03u\x01", sum % 256);
   return msg + trailer;
+}
+
+// A whole message: 8 and 9 and 10 are computed; `fields` follow in the order given (header fields
+// included: the caller writes 35, 49, 56, 34, 52 as it likes).
+inline std::string fix_message(const FixFields& fields) {
+  std::string body;
+  for (const auto& [tag, value] : fields) body += std::to_string(tag) + "=" + value + '\x01';
+  return fix_frame(body);
 }
 
 // The value of the first `tag` field of a raw message; "<absent>" when missing.
