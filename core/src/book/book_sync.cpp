@@ -18,6 +18,8 @@ void BookSync::start_diff_only() noexcept {
   diff_only_start_ = true;
 }
 
+void BookSync::invalidate() noexcept { go_stale(); }
+
 bool BookSync::older_than_book(const DepthDiff& d) const noexcept {
   if (first_after_snapshot_ && venue_ == DepthVenue::kFutures) return d.final_id < last_final_;
   return d.final_id <= last_final_;

@@ -14,6 +14,7 @@ std::size_t event_size(EventKind kind) noexcept {
     case EventKind::kControl: return sizeof(Control);
     case EventKind::kSignal: return sizeof(Signal);
     case EventKind::kAdvice: return sizeof(Advice);
+    case EventKind::kFeedHealth: return sizeof(FeedHealth);
     case EventKind::kNone: break;
   }
   return 0;

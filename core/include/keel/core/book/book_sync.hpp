@@ -85,9 +85,17 @@ class BookSync {
                               std::span<const PriceQty> asks) noexcept;
   // Switches to diff-only mode (no snapshot will come): the next diff starts the book.
   void start_diff_only() noexcept;
+  // The caller knows the book missed diffs (a lost connection, updates it could not pass on): the
+  // book is cleared and stale at once, as on a gap (not counted as one); it waits for a snapshot, or
+  // in diff-only mode restarts from the next diff.
+  void invalidate() noexcept;
 
   // Synced (or diff-only and linked) and not crossed: the book may be used.
-  [[nodiscard]] bool usable() const noexcept { return state_ == State::kLive && !book_.crossed(); }
+  // (In diff-only mode a book waiting for its first diff — at the start, after a gap or invalidate()
+  // — is not usable.)
+  [[nodiscard]] bool usable() const noexcept {
+    return state_ == State::kLive && !diff_only_start_ && !book_.crossed();
+  }
   [[nodiscard]] bool needs_snapshot() const noexcept { return state_ == State::kAwaitingSnapshot; }
   [[nodiscard]] bool diff_only() const noexcept { return diff_only_; }
   [[nodiscard]] bool crossed() const noexcept { return book_.crossed(); }

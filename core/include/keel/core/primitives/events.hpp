@@ -34,8 +34,9 @@ enum class EventKind : std::uint8_t {
   kControl = 8,
   kSignal = 9,
   kAdvice = 10,
+  kFeedHealth = 11,
 };
-inline constexpr std::uint8_t kMaxEventKind = 10;
+inline constexpr std::uint8_t kMaxEventKind = 11;
 
 
 // Header flags (bit set).
@@ -77,7 +78,9 @@ struct BookTop {
 };
 
 // One price level of a depth message; a message becomes several, the last flagged kFlagEndOfBatch.
-// qty == 0 removes the level.
+// qty == 0 removes the level. The gateway sends only what its book sync applied (core/book/
+// book_replica.hpp has the contract): diffs as they link, and after a (re)sync the whole book as
+// one batch flagged kFlagSnapshot (side kNone, price 0 = an empty book).
 struct BookLevel {
   EventHeader header{.kind = EventKind::kBookLevel};
   std::uint64_t seq = 0;       // final update id of the message (Binance `u`)
@@ -149,6 +152,7 @@ enum class ControlKind : std::uint8_t {
   kStrategyUpdate = 5, // value = an update id the strategy defines, real / real2 its arguments
   kEndOfData = 6,     // the source has no more events
   kTradingState = 7,  // value = TradingState (risk/trading_state.hpp): active, reducing, halted
+  kBookState = 8,     // header.instrument's order book: value = BookState (book/book_replica.hpp)
 };
 
 // header.subtype = ControlKind.
@@ -189,6 +193,20 @@ struct Advice {
   double confidence = 0.0;
 };
 
+// A market-data connection's health, sent by the gateway's feed on a fixed wall-clock period (and on
+// every connect / disconnect). header.subtype = connection id (0..255), header.detail = 1 while
+// the connection is up. Counters are totals since the feed started (saturating at 2^32 − 1).
+struct FeedHealth {
+  EventHeader header{.kind = EventKind::kFeedHealth};
+  std::int64_t last_message_age_us = -1;  // since the connection's last message; −1 = none yet
+  std::uint32_t messages_per_s = 0;       // over the last period
+  std::uint32_t reconnects = 0;
+  std::uint32_t gaps = 0;                 // depth continuity breaks, all symbols
+  std::uint32_t resyncs = 0;
+  std::uint32_t stale_books = 0;          // books not usable right now
+  std::uint32_t malformed = 0;            // frames refused by the decoder
+};
+
 // Everything the core reads from an input ring: one 64-byte slot. Value-initialise (`Event e{};`)
 // to zero all 64 bytes, then assign one member.
 union Event {
@@ -205,6 +223,7 @@ union Event {
   Control control;
   Signal signal;
   Advice advice;
+  FeedHealth feed_health;
 };
 
 // What leaves the core: one request to a venue. client_order_id is the request's ClOrdID sequence,
@@ -242,6 +261,7 @@ KEEL_EVENT_CHECKS(Timer, true);
 KEEL_EVENT_CHECKS(Control, false);
 KEEL_EVENT_CHECKS(Signal, false);
 KEEL_EVENT_CHECKS(Advice, false);
+KEEL_EVENT_CHECKS(FeedHealth, true);
 KEEL_EVENT_CHECKS(OrderCommand, true);
 static_assert(sizeof(Event) == 64 && std::is_trivially_copyable_v<Event>);
 #undef KEEL_EVENT_CHECKS

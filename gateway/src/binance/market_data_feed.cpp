@@ -1,0 +1,550 @@
+#include "keel/gateway/binance/market_data_feed.hpp"
+
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+namespace keel::gateway::binance {
+
+namespace {
+
+constexpr std::int64_t kNanosPerMs = 1'000'000;
+
+// Milliseconds since the epoch to nanoseconds; false when it does not fit (a hostile "E").
+bool ms_to_ns(std::int64_t ms, std::int64_t& ns) noexcept {
+  if (ms < 0 || ms > std::numeric_limits<std::int64_t>::max() / kNanosPerMs) return false;
+  ns = ms * kNanosPerMs;
+  return true;
+}
+
+// Codes LogOnce keeps beside the DecodeErrors (0..10).
+constexpr std::uint8_t kLogUnknownSymbol = 20;
+constexpr std::uint8_t kLogDropped = 22;
+constexpr std::uint8_t kLogGap = 23;
+
+struct SymbolState {
+  SymbolState(std::string symbol, book::DepthVenue market, const book::BookSync::Limits& limits)
+      : name(std::move(symbol)), sync(market, limits) {}
+  std::string name;
+  book::BookSync sync;
+  bool replica_live = false;     // the core's replica was told kLive and nothing since broke it
+  bool stale_owed = false;       // the core must hear kStale, the sink had no room yet
+  bool synced = false;           // a snapshot brought the book in step at least once
+  bool has_diff_stream = false;  // depthUpdate frames arrive for this symbol
+  bool snapshot_requested = false;
+  bool have_trade = false, have_agg = false, have_ticker = false, have_kline = false, have_partial = false;
+  std::uint64_t last_trade_id = 0, last_agg_id = 0, last_ticker_u = 0, last_partial_u = 0;
+  std::int64_t last_kline_time = 0;
+};
+
+}  // namespace
+
+struct MarketDataFeed::Impl {
+  Impl(const MarketDataFeedConfig& c, EventSink& s, FeedListener* l)
+      : config(c), sink(s), listener(l), decoder(c.max_frame_bytes, c.max_frame_levels) {
+    limits.max_levels = c.book_levels;
+    limits.buffer_diffs = c.buffer_diffs;
+    if (c.book_levels == 0 || c.max_frame_levels == 0) throw std::invalid_argument("book levels must be positive");
+    symbols.reserve(c.max_symbols);
+    for (const std::string& name : c.symbols) {
+      if (add_symbol(name) == kNone) throw std::invalid_argument("bad or duplicate symbol: " + name);
+    }
+    const std::size_t most = 2 * std::max(c.book_levels, c.max_frame_levels) + 4;
+    events.reserve(most);
+    bids.reserve(c.max_frame_levels);
+    asks.reserve(c.max_frame_levels);
+    log_line.reserve(256);
+  }
+
+  static constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+  std::size_t add_symbol(std::string_view name) {
+    if (name.empty() || name.size() > bn::Symbol::kCapacity || symbols.size() >= config.max_symbols ||
+        by_name.contains(name))
+      return kNone;
+    for (char c : name)
+      if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return kNone;
+    symbols.push_back(std::make_unique<SymbolState>(std::string(name), config.market, limits));
+    if (config.diff_only) symbols.back()->sync.start_diff_only();
+    by_name.emplace(std::string(name), symbols.size() - 1);
+    return symbols.size() - 1;
+  }
+
+  std::size_t find(std::string_view name) const noexcept {
+    const auto it = by_name.find(name);
+    return it == by_name.end() ? kNone : it->second;
+  }
+
+  void log(bn::FrameKind kind, std::uint8_t code, std::string_view what, std::string_view frame) {
+    if (listener == nullptr) return;
+    try {
+      if (once.first(kind, code, what, stats.frames, frame, log_line)) listener->on_log(log_line);
+    } catch (...) {  // a log line that cannot be had is not worth a frame
+    }
+  }
+
+  void malformed(bn::FrameKind kind, bn::DecodeError err, std::string_view what, std::string_view frame) {
+    ++stats.kinds[static_cast<std::size_t>(kind)].malformed;
+    ++stats.errors[static_cast<std::size_t>(err)];
+    log(kind, static_cast<std::uint8_t>(err), what, frame);
+  }
+
+  EventHeader header(EventKind kind, std::size_t sym, std::int64_t ts_exchange, std::int64_t ts_local) const noexcept {
+    EventHeader h;
+    h.kind = kind;
+    h.instrument = static_cast<InstrumentId>(sym);
+    h.ts_exchange = ts_exchange;
+    h.ts_local = ts_local;
+    return h;
+  }
+
+  bool publish() noexcept {
+    if (events.empty()) return true;
+    if (!sink.publish(events)) {
+      stats.events_dropped += events.size();
+      return false;
+    }
+    stats.events += events.size();
+    return true;
+  }
+
+  void push_state(std::size_t sym, book::BookState state, std::int64_t ts_exchange, std::int64_t ts_local) {
+    Control c;
+    c.header = header(EventKind::kControl, sym, ts_exchange, ts_local);
+    c.header.subtype = static_cast<std::uint8_t>(ControlKind::kBookState);
+    c.value = static_cast<std::int64_t>(state);
+    c.seq = symbols[sym]->sync.last_update_id();
+    events.push_back(to_event(c));
+  }
+
+  // The whole book as one snapshot batch, then kLive (book_replica.hpp).
+  void push_snapshot_batch(std::size_t sym, std::int64_t ts_exchange, std::int64_t ts_local) {
+    const book::L2Book& b = symbols[sym]->sync.book();
+    const std::uint64_t u = symbols[sym]->sync.last_update_id();
+    BookLevel level;
+    level.header = header(EventKind::kBookLevel, sym, ts_exchange, ts_local);
+    level.header.flags = kFlagSnapshot;
+    level.seq = u;
+    level.first_seq = u;
+    for (Side side : {Side::kBuy, Side::kSell}) {
+      for (std::size_t i = 0; i < b.depth(side); ++i) {
+        const book::PriceQty pq = b.level(side, i);
+        level.side = side;
+        level.price = pq.price;
+        level.qty = pq.qty;
+        events.push_back(to_event(level));
+      }
+    }
+    if (events.empty() || events.back().header.kind != EventKind::kBookLevel) {
+      level.side = Side::kNone;  // an empty book: one "no level" event
+      level.price = Price{};
+      level.qty = Qty{};
+      events.push_back(to_event(level));
+    }
+    events.back().header.flags |= kFlagEndOfBatch;
+    push_state(sym, book::BookState::kLive, ts_exchange, ts_local);
+  }
+
+  // The sink refused a depth batch: the book the core holds missed it. Invalidate ours too and owe
+  // the core a kStale, delivered before anything else of this feed.
+  void lost_depth(std::size_t sym, std::string_view frame) {
+    SymbolState& s = *symbols[sym];
+    s.sync.invalidate();
+    if (s.replica_live) owe_stale(s);
+    s.replica_live = false;
+    log(bn::FrameKind::kDepthUpdate, kLogDropped, "no room in the core's ring: the book is stale and resyncs", frame);
+    request_snapshot(sym);
+  }
+
+  void owe_stale(SymbolState& s) noexcept {
+    if (s.stale_owed) return;
+    s.stale_owed = true;
+    ++stale_owed_count;
+  }
+
+  void pay_stale_debts(std::int64_t ts_local) {
+    for (std::size_t i = 0; i < symbols.size() && stale_owed_count > 0; ++i) {
+      SymbolState& s = *symbols[i];
+      if (!s.stale_owed) continue;
+      events.clear();
+      push_state(i, book::BookState::kStale, 0, ts_local);
+      if (!publish()) return;
+      s.stale_owed = false;
+      --stale_owed_count;
+    }
+  }
+
+  void request_snapshot(std::size_t sym) {
+    SymbolState& s = *symbols[sym];
+    if (config.diff_only) return;
+    s.snapshot_requested = true;
+    if (listener != nullptr) listener->on_snapshot_needed(sym);
+  }
+
+  // Publishes `events` for a depth change of `sym`; on a refusal the book goes stale.
+  void publish_depth(std::size_t sym, std::string_view frame) {
+    if (!publish()) lost_depth(sym, frame);
+  }
+
+  void applied(std::size_t sym) {
+    if (listener != nullptr) listener->on_book_applied(sym, symbols[sym]->sync.book(), symbols[sym]->sync.last_update_id());
+  }
+
+  void on_depth(std::size_t sym, std::int64_t ts_exchange, std::int64_t ts_local, std::string_view frame) {
+    SymbolState& s = *symbols[sym];
+    s.has_diff_stream = true;
+    const bn::DepthFrame& d = f.depth;
+    bids.clear();
+    asks.clear();
+    for (const bn::Level& l : d.bids) bids.push_back({l.price, l.qty});
+    for (const bn::Level& l : d.asks) asks.push_back({l.price, l.qty});
+    const book::DepthDiff diff{d.first_update_id, d.final_update_id, d.prev_final_update_id, bids, asks};
+    const book::DiffOutcome outcome = s.sync.on_diff(diff);
+    events.clear();
+    switch (outcome) {
+      case book::DiffOutcome::kApplied: {
+        const bool starts = !s.replica_live;  // diff-only: the first diff starts the book
+        if (starts) {
+          push_snapshot_batch(sym, ts_exchange, ts_local);
+        } else {
+          BookLevel level;
+          level.header = header(EventKind::kBookLevel, sym, ts_exchange, ts_local);
+          level.seq = d.final_update_id;
+          level.first_seq = d.first_update_id;
+          level.side = Side::kBuy;
+          for (const book::PriceQty& l : bids) {
+            level.price = l.price;
+            level.qty = l.qty;
+            events.push_back(to_event(level));
+          }
+          level.side = Side::kSell;
+          for (const book::PriceQty& l : asks) {
+            level.price = l.price;
+            level.qty = l.qty;
+            events.push_back(to_event(level));
+          }
+          if (!events.empty()) events.back().header.flags |= kFlagEndOfBatch;
+        }
+        if (!publish()) {
+          lost_depth(sym, frame);
+          return;
+        }
+        if (starts) s.replica_live = true;
+        applied(sym);
+        return;
+      }
+      case book::DiffOutcome::kBuffered:
+        if (!s.snapshot_requested) request_snapshot(sym);
+        return;
+      case book::DiffOutcome::kDropped:
+        ++stats.kinds[static_cast<std::size_t>(bn::FrameKind::kDepthUpdate)].duplicates;
+        return;
+      case book::DiffOutcome::kGap:
+        log(bn::FrameKind::kDepthUpdate, kLogGap, "gap in the update ids: the book is stale and resyncs", frame);
+        if (s.replica_live) push_state(sym, book::BookState::kStale, ts_exchange, ts_local);
+        s.replica_live = false;
+        if (config.diff_only) {
+          push_snapshot_batch(sym, ts_exchange, ts_local);  // BookSync restarted from this diff
+          if (publish()) {
+            s.replica_live = true;
+            applied(sym);
+          } else {
+            lost_depth(sym, frame);
+          }
+          return;
+        }
+        if (!publish()) owe_stale(s);
+        request_snapshot(sym);
+        return;
+    }
+  }
+
+  MarketDataFeedConfig config;
+  EventSink& sink;
+  FeedListener* listener;
+  bn::Decoder decoder;
+  bn::Frame f;
+  book::BookSync::Limits limits;
+  std::vector<std::unique_ptr<SymbolState>> symbols;
+  std::map<std::string, std::size_t, std::less<>> by_name;
+  std::vector<Event> events;
+  std::vector<book::PriceQty> bids, asks;
+  FrameStats stats;
+  LogOnce once;
+  std::string log_line;
+  std::size_t stale_owed_count = 0;
+};
+
+MarketDataFeed::MarketDataFeed(const MarketDataFeedConfig& config, EventSink& sink, FeedListener* listener)
+    : impl_(std::make_unique<Impl>(config, sink, listener)) {}
+MarketDataFeed::~MarketDataFeed() = default;
+
+void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_ns) noexcept {
+  Impl& m = *impl_;
+  ++m.stats.frames;
+  m.stats.bytes += frame.size();
+  if (m.stale_owed_count > 0) m.pay_stale_debts(receive_time_ns);
+  const bn::DecodeError err = m.decoder.decode(frame, m.f, m.config.kinds);
+  const bn::FrameKind kind = m.f.kind;
+  if (err == bn::DecodeError::kUnknownKind) {
+    ++m.stats.unknown_kinds;
+    ++m.stats.errors[static_cast<std::size_t>(err)];
+    m.log(bn::FrameKind::kNone, static_cast<std::uint8_t>(err), "unknown event kind", frame);
+    return;
+  }
+  if (err != bn::DecodeError::kNone) {
+    m.malformed(err == bn::DecodeError::kTooLarge ? bn::FrameKind::kNone : kind, err, bn::to_string(err), frame);
+    return;
+  }
+  const auto k = static_cast<std::size_t>(kind);
+  if ((m.config.kinds & bn::kinds_bit(kind)) == 0) {
+    ++m.stats.kinds[k].not_wanted;
+    return;
+  }
+  std::string_view name = m.f.symbol.view();
+  std::size_t sym = Impl::kNone;
+  if (name.empty()) {
+    if (m.symbols.size() == 1) sym = 0;  // a raw partial-depth frame names no symbol: the only one
+  } else {
+    sym = m.find(name);
+    if (sym == Impl::kNone && m.config.learn_symbols) {
+      try {
+        sym = m.add_symbol(name);
+      } catch (...) {
+        sym = Impl::kNone;
+      }
+    }
+  }
+  if (sym == Impl::kNone) {
+    ++m.stats.kinds[k].unknown_symbol;
+    m.log(kind, kLogUnknownSymbol, "unknown symbol", frame);
+    return;
+  }
+  SymbolState& s = *m.symbols[sym];
+  m.events.clear();
+  std::int64_t ts_exchange = 0;
+  switch (kind) {
+    case bn::FrameKind::kTrade:
+    case bn::FrameKind::kAggTrade: {
+      const bn::TradeFrame& t = m.f.trade;
+      std::int64_t trade_ns = 0;
+      if (!ms_to_ns(t.event_time_ms, ts_exchange) || !ms_to_ns(t.trade_time_ms, trade_ns) ||
+          !t.price.is_positive() || !t.qty.is_positive()) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time, price or quantity out of range", frame);
+        return;
+      }
+      const bool agg = kind == bn::FrameKind::kAggTrade;
+      bool& have = agg ? s.have_agg : s.have_trade;
+      std::uint64_t& last = agg ? s.last_agg_id : s.last_trade_id;
+      if (have && t.id <= last) {
+        ++m.stats.kinds[k].duplicates;
+        return;
+      }
+      Trade e;
+      e.header = m.header(EventKind::kTrade, sym, ts_exchange, receive_time_ns);
+      e.seq = t.id;
+      e.price = t.price;
+      e.qty = t.qty;
+      e.trade_time = trade_ns;
+      e.aggressor = t.buyer_is_maker ? Side::kSell : Side::kBuy;
+      m.events.push_back(to_event(e));
+      if (m.publish()) {
+        have = true;
+        last = t.id;
+      }
+      break;
+    }
+    case bn::FrameKind::kBookTicker: {
+      const bn::BookTickerFrame& t = m.f.book_ticker;
+      if (!ms_to_ns(t.event_time_ms, ts_exchange) || !t.bid_price.is_positive() || !t.ask_price.is_positive()) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time or price out of range", frame);
+        return;
+      }
+      if (s.have_ticker && t.update_id <= s.last_ticker_u) {
+        ++m.stats.kinds[k].duplicates;
+        return;
+      }
+      BookTop e;
+      e.header = m.header(EventKind::kBookTop, sym, ts_exchange, receive_time_ns);
+      e.seq = t.update_id;
+      e.bid_price = t.bid_price;
+      e.bid_qty = t.bid_qty;
+      e.ask_price = t.ask_price;
+      e.ask_qty = t.ask_qty;
+      m.events.push_back(to_event(e));
+      if (m.publish()) {
+        s.have_ticker = true;
+        s.last_ticker_u = t.update_id;
+      }
+      break;
+    }
+    case bn::FrameKind::kKline: {
+      const bn::KlineMsg& kl = m.f.kline;
+      std::int64_t open_ns = 0;
+      if (!ms_to_ns(kl.event_time_ms, ts_exchange) || !ms_to_ns(kl.open_time_ms, open_ns)) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
+        return;
+      }
+      if (s.have_kline && kl.event_time_ms <= s.last_kline_time) {
+        ++m.stats.kinds[k].duplicates;
+        return;
+      }
+      s.have_kline = true;
+      s.last_kline_time = kl.event_time_ms;
+      if (!kl.closed) {
+        ++m.stats.kline_updates;
+        break;
+      }
+      if (!kl.low.is_positive() || kl.high < kl.low || kl.open < kl.low || kl.open > kl.high || kl.close < kl.low ||
+          kl.close > kl.high) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "kline prices out of order", frame);
+        return;
+      }
+      Bar e;
+      e.header = m.header(EventKind::kBar, sym, open_ns, receive_time_ns);
+      e.open = kl.open;
+      e.high = kl.high;
+      e.low = kl.low;
+      e.close = kl.close;
+      e.volume = kl.volume;
+      m.events.push_back(to_event(e));
+      (void)m.publish();
+      break;
+    }
+    case bn::FrameKind::kDepthUpdate: {
+      const bn::DepthFrame& d = m.f.depth;
+      if (d.event_time_ms != 0 && !ms_to_ns(d.event_time_ms, ts_exchange)) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
+        return;
+      }
+      m.on_depth(sym, ts_exchange, receive_time_ns, frame);
+      break;
+    }
+    case bn::FrameKind::kPartialDepth: {
+      const bn::DepthFrame& d = m.f.depth;
+      if (d.event_time_ms != 0 && !ms_to_ns(d.event_time_ms, ts_exchange)) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
+        return;
+      }
+      if (s.has_diff_stream) break;  // the diff stream keeps this book; a partial book is not mixed in
+      if (s.have_partial && d.final_update_id <= s.last_partial_u) {
+        ++m.stats.kinds[k].duplicates;
+        return;
+      }
+      m.bids.clear();
+      m.asks.clear();
+      for (const bn::Level& l : d.bids) m.bids.push_back({l.price, l.qty});
+      for (const bn::Level& l : d.asks) m.asks.push_back({l.price, l.qty});
+      s.sync.invalidate();
+      (void)s.sync.on_snapshot(d.final_update_id, m.bids, m.asks);  // an empty buffer: always kSynced
+      m.events.clear();
+      m.push_snapshot_batch(sym, ts_exchange, receive_time_ns);
+      if (m.publish()) {
+        s.replica_live = true;
+        s.have_partial = true;
+        s.last_partial_u = d.final_update_id;
+        m.applied(sym);
+      } else {
+        m.lost_depth(sym, frame);
+      }
+      break;
+    }
+    case bn::FrameKind::kNone:
+      break;
+  }
+  ++m.stats.kinds[k].decoded;
+}
+
+bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view body, std::int64_t receive_time_ns,
+                                            book::SnapshotOutcome& outcome) noexcept {
+  Impl& m = *impl_;
+  outcome = book::SnapshotOutcome::kGap;
+  if (symbol >= m.symbols.size()) return bn::DecodeError::kBadSymbol;
+  bn::DecodeError err = m.decoder.decode(body, m.f, bn::kinds_bit(bn::FrameKind::kPartialDepth));
+  if (err == bn::DecodeError::kNone && m.f.kind != bn::FrameKind::kPartialDepth) err = bn::DecodeError::kUnknownKind;
+  SymbolState& s = *m.symbols[symbol];
+  if (err != bn::DecodeError::kNone) {
+    m.log(bn::FrameKind::kPartialDepth, static_cast<std::uint8_t>(err), "REST depth snapshot refused", body);
+    m.request_snapshot(symbol);
+    return err;
+  }
+  m.bids.clear();
+  m.asks.clear();
+  for (const bn::Level& l : m.f.depth.bids) m.bids.push_back({l.price, l.qty});
+  for (const bn::Level& l : m.f.depth.asks) m.asks.push_back({l.price, l.qty});
+  s.snapshot_requested = false;
+  outcome = s.sync.on_snapshot(m.f.depth.final_update_id, m.bids, m.asks);
+  if (outcome != book::SnapshotOutcome::kSynced) {
+    m.request_snapshot(symbol);
+    return err;
+  }
+  s.synced = true;
+  std::int64_t ts_exchange = 0;
+  if (!ms_to_ns(m.f.depth.event_time_ms, ts_exchange)) ts_exchange = 0;
+  m.events.clear();
+  if (s.stale_owed) {  // the snapshot batch clears the replica anyway: the debt is paid with it
+    s.stale_owed = false;
+    --m.stale_owed_count;
+  }
+  m.push_snapshot_batch(symbol, ts_exchange, receive_time_ns);
+  if (m.publish()) {
+    s.replica_live = true;
+    m.applied(symbol);
+  } else {
+    m.lost_depth(symbol, body);
+  }
+  return err;
+}
+
+void MarketDataFeed::on_connection_lost(std::int64_t now_ns) noexcept {
+  Impl& m = *impl_;
+  for (std::size_t i = 0; i < m.symbols.size(); ++i) {
+    SymbolState& s = *m.symbols[i];
+    if (!s.has_diff_stream && !s.replica_live) continue;
+    s.sync.invalidate();
+    if (s.replica_live) {
+      m.events.clear();
+      m.push_state(i, book::BookState::kStale, 0, now_ns);
+      if (!m.publish()) m.owe_stale(s);
+    }
+    s.replica_live = false;
+    s.have_partial = false;
+    m.request_snapshot(i);
+  }
+}
+
+std::size_t MarketDataFeed::symbol_count() const noexcept { return impl_->symbols.size(); }
+std::string_view MarketDataFeed::symbol(std::size_t i) const noexcept { return impl_->symbols[i]->name; }
+std::size_t MarketDataFeed::find_symbol(std::string_view symbol) const noexcept {
+  const std::size_t i = impl_->find(symbol);
+  return i == Impl::kNone ? impl_->symbols.size() : i;
+}
+const book::BookSync& MarketDataFeed::book_sync(std::size_t i) const noexcept { return impl_->symbols[i]->sync; }
+bool MarketDataFeed::synced(std::size_t i) const noexcept { return impl_->symbols[i]->synced; }
+bool MarketDataFeed::needs_snapshot(std::size_t i) const noexcept { return impl_->symbols[i]->sync.needs_snapshot(); }
+const FrameStats& MarketDataFeed::stats() const noexcept { return impl_->stats; }
+
+book::SyncCounters MarketDataFeed::book_totals() const noexcept {
+  book::SyncCounters t;
+  for (const auto& s : impl_->symbols) {
+    const book::SyncCounters& c = s->sync.counters();
+    t.applied += c.applied;
+    t.dropped += c.dropped;
+    t.buffered += c.buffered;
+    t.gaps += c.gaps;
+    t.resyncs += c.resyncs;
+    t.snapshots_refused += c.snapshots_refused;
+    t.buffer_overflows += c.buffer_overflows;
+    t.crossed_updates += c.crossed_updates;
+  }
+  return t;
+}
+
+std::uint32_t MarketDataFeed::stale_books() const noexcept {
+  std::uint32_t n = 0;
+  for (const auto& s : impl_->symbols)
+    if ((s->has_diff_stream || s->have_partial) && !s->sync.usable()) ++n;
+  return n;
+}
+
+}  // namespace keel::gateway::binance
