@@ -12,6 +12,7 @@ int replay_command(const std::vector<std::string>& args);
 int convert_command(const std::vector<std::string>& args);
 int features_command(const std::vector<std::string>& args);
 int sim_command(const std::vector<std::string>& args);
+int feed_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 
 }  // namespace keel::cli

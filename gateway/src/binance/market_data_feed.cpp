@@ -65,9 +65,16 @@ struct MarketDataFeed::Impl {
     for (char c : name)
       if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return kNone;
     symbols.push_back(std::make_unique<SymbolState>(std::string(name), config.market, limits));
-    if (config.diff_only) symbols.back()->sync.start_diff_only();
+    if (diff_only(name)) symbols.back()->sync.start_diff_only();
     by_name.emplace(std::string(name), symbols.size() - 1);
     return symbols.size() - 1;
+  }
+
+  bool diff_only(std::string_view name) const noexcept {
+    if (!config.diff_only) return false;
+    for (const std::string& s : config.snapshot_symbols)
+      if (s == name) return false;
+    return true;
   }
 
   std::size_t find(std::string_view name) const noexcept {
@@ -176,9 +183,38 @@ struct MarketDataFeed::Impl {
 
   void request_snapshot(std::size_t sym) {
     SymbolState& s = *symbols[sym];
-    if (config.diff_only) return;
+    if (s.sync.diff_only()) return;
     s.snapshot_requested = true;
     if (listener != nullptr) listener->on_snapshot_needed(sym);
+  }
+
+  // Seeds `sym`'s book from a snapshot (bids / asks already in the scratch vectors) by Binance's
+  // rules and tells the core. `whole_book`: a partial book replaces whatever was there (buffered
+  // diffs included); otherwise it is the snapshot a diff-kept book waits for.
+  book::SnapshotOutcome seed(std::size_t sym, std::uint64_t last_update_id, bool whole_book, std::int64_t ts_exchange,
+                             std::int64_t ts_local, std::string_view frame) {
+    SymbolState& s = *symbols[sym];
+    if (whole_book) s.sync.invalidate();
+    s.snapshot_requested = false;
+    const book::SnapshotOutcome outcome = s.sync.on_snapshot(last_update_id, bids, asks);
+    if (outcome != book::SnapshotOutcome::kSynced) {
+      request_snapshot(sym);
+      return outcome;
+    }
+    if (!whole_book) s.synced = true;
+    events.clear();
+    if (s.stale_owed) {  // the snapshot batch clears the replica anyway: the debt is paid with it
+      s.stale_owed = false;
+      --stale_owed_count;
+    }
+    push_snapshot_batch(sym, ts_exchange, ts_local);
+    if (publish()) {
+      s.replica_live = true;
+      applied(sym);
+    } else {
+      lost_depth(sym, frame);
+    }
+    return outcome;
   }
 
   // Publishes `events` for a depth change of `sym`; on a refusal the book goes stale.
@@ -426,8 +462,11 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
         return;
       }
-      if (s.has_diff_stream) break;  // the diff stream keeps this book; a partial book is not mixed in
-      if (s.have_partial && d.final_update_id <= s.last_partial_u) {
+      // A book kept by diffs takes this object only as the snapshot it waits for (a REST snapshot
+      // recorded in a capture); otherwise it is a partial book that replaces the last one.
+      const bool waits = s.has_diff_stream && s.sync.needs_snapshot();
+      if (s.has_diff_stream && !waits) break;
+      if (!waits && s.have_partial && d.final_update_id <= s.last_partial_u) {
         ++m.stats.kinds[k].duplicates;
         return;
       }
@@ -435,17 +474,10 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
       m.asks.clear();
       for (const bn::Level& l : d.bids) m.bids.push_back({l.price, l.qty});
       for (const bn::Level& l : d.asks) m.asks.push_back({l.price, l.qty});
-      s.sync.invalidate();
-      (void)s.sync.on_snapshot(d.final_update_id, m.bids, m.asks);  // an empty buffer: always kSynced
-      m.events.clear();
-      m.push_snapshot_batch(sym, ts_exchange, receive_time_ns);
-      if (m.publish()) {
-        s.replica_live = true;
+      (void)m.seed(sym, d.final_update_id, !waits, ts_exchange, receive_time_ns, frame);
+      if (!waits) {
         s.have_partial = true;
         s.last_partial_u = d.final_update_id;
-        m.applied(sym);
-      } else {
-        m.lost_depth(sym, frame);
       }
       break;
     }
@@ -462,7 +494,6 @@ bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view
   if (symbol >= m.symbols.size()) return bn::DecodeError::kBadSymbol;
   bn::DecodeError err = m.decoder.decode(body, m.f, bn::kinds_bit(bn::FrameKind::kPartialDepth));
   if (err == bn::DecodeError::kNone && m.f.kind != bn::FrameKind::kPartialDepth) err = bn::DecodeError::kUnknownKind;
-  SymbolState& s = *m.symbols[symbol];
   if (err != bn::DecodeError::kNone) {
     m.log(bn::FrameKind::kPartialDepth, static_cast<std::uint8_t>(err), "REST depth snapshot refused", body);
     m.request_snapshot(symbol);
@@ -472,27 +503,9 @@ bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view
   m.asks.clear();
   for (const bn::Level& l : m.f.depth.bids) m.bids.push_back({l.price, l.qty});
   for (const bn::Level& l : m.f.depth.asks) m.asks.push_back({l.price, l.qty});
-  s.snapshot_requested = false;
-  outcome = s.sync.on_snapshot(m.f.depth.final_update_id, m.bids, m.asks);
-  if (outcome != book::SnapshotOutcome::kSynced) {
-    m.request_snapshot(symbol);
-    return err;
-  }
-  s.synced = true;
   std::int64_t ts_exchange = 0;
   if (!ms_to_ns(m.f.depth.event_time_ms, ts_exchange)) ts_exchange = 0;
-  m.events.clear();
-  if (s.stale_owed) {  // the snapshot batch clears the replica anyway: the debt is paid with it
-    s.stale_owed = false;
-    --m.stale_owed_count;
-  }
-  m.push_snapshot_batch(symbol, ts_exchange, receive_time_ns);
-  if (m.publish()) {
-    s.replica_live = true;
-    m.applied(symbol);
-  } else {
-    m.lost_depth(symbol, body);
-  }
+  outcome = m.seed(symbol, m.f.depth.final_update_id, false, ts_exchange, receive_time_ns, body);
   return err;
 }
 

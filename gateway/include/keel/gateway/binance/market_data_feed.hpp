@@ -8,7 +8,9 @@
 //   kline, closed ("x")    → Bar       (ts_exchange = open time); open klines are counted only
 //   depthUpdate            → BookLevel per applied level (book_replica.hpp has the contract),
 //                            Control kBookState kStale on a gap, a snapshot batch + kLive on a (re)sync
-//   depth<N> (partial)     → a snapshot batch + kLive, for a symbol that has no diff stream
+//   depth<N> (partial)     → a snapshot batch + kLive, for a symbol that has no diff stream;
+//   {"lastUpdateId",…}       for a symbol whose diff-kept book waits for a snapshot, the same object
+//                            (a REST snapshot recorded in a capture) seeds it by Binance's rules
 //
 // Every event carries ts_exchange (the frame's E, else T, else 0 — spot bookTicker has no time) and
 // ts_local (the receive time). Malformed frames, unknown kinds and unknown symbols are counted per
@@ -64,7 +66,8 @@ struct MarketDataFeedConfig {
   std::vector<std::string> symbols;  // upper case; symbol i is instrument i
   bool learn_symbols = false;        // symbols first seen in frames are added (up to max_symbols)
   std::size_t max_symbols = 256;
-  bool diff_only = false;            // no snapshot will come: books start from the first diff
+  bool diff_only = false;            // no snapshot will come: books start from the first diff…
+  std::vector<std::string> snapshot_symbols;  // …except these, which wait for one (keel feed)
   std::size_t book_levels = 1000;    // per side: the feed's books and the core's replicas alike
   std::size_t buffer_diffs = 1024;   // diffs kept per symbol while waiting for a snapshot
   std::size_t max_frame_bytes = bn::Decoder::kDefaultMaxFrameBytes;
