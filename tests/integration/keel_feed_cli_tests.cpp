@@ -1,0 +1,211 @@
+// `keel feed` end to end: the shared spot capture's --books lines equal a naive book built here
+// from the same frames (an independent string parse, std::map book), line by line; a REST snapshot
+// seeds its symbol's book by Binance's rules; bad frames are counted and the run goes on; a broken
+// or missing capture is refused with its exit code.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "keel/core/io/capture.hpp"
+#include "../unit/test_support.hpp"
+
+namespace keel {
+namespace {
+
+using test::run_keel;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string l; std::getline(ss, l);) out.push_back(l);
+  return out;
+}
+std::string_view field(std::string_view obj, std::string_view key) {
+  const std::string pattern = "\"" + std::string(key) + "\":";
+  const std::size_t at = obj.find(pattern);
+  if (at == std::string_view::npos) return {};
+  std::size_t b = at + pattern.size();
+  if (obj[b] == '"') return obj.substr(b + 1, obj.find('"', b + 1) - b - 1);
+  std::size_t e = b;
+  while (e < obj.size() && obj[e] != ',' && obj[e] != '}') ++e;
+  return obj.substr(b, e - b);
+}
+// Decimal text → units of 1e-8 and back, in the shortest exact form ("0.3513", "6195").
+std::int64_t raw_of(std::string_view d) {
+  std::int64_t u = 0, f = 0;
+  int n = 0;
+  bool point = false;
+  for (char c : d) {
+    if (c == '.') point = true;
+    else if (!point) u = u * 10 + (c - '0');
+    else if (n < 8) f = f * 10 + (c - '0'), ++n;
+  }
+  for (; n < 8; ++n) f *= 10;
+  return u * 100'000'000 + f;
+}
+std::string text_of(std::int64_t raw) {
+  std::string s = std::to_string(raw / 100'000'000);
+  std::string frac = std::to_string(raw % 100'000'000);
+  frac = std::string(8 - frac.size(), '0') + frac;
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return frac.empty() ? s : s + "." + frac;
+}
+using Levels = std::vector<std::pair<std::int64_t, std::int64_t>>;
+Levels levels(std::string_view obj, std::string_view key) {
+  Levels out;
+  const std::string pattern = "\"" + std::string(key) + "\":[";
+  std::size_t at = obj.find(pattern);
+  if (at == std::string_view::npos) return out;
+  at += pattern.size();
+  while (obj[at] == '[') {
+    const std::size_t p0 = at + 2, p1 = obj.find('"', p0);
+    const std::size_t q0 = obj.find('"', p1 + 1) + 1, q1 = obj.find('"', q0);
+    out.emplace_back(raw_of(obj.substr(p0, p1 - p0)), raw_of(obj.substr(q0, q1 - q0)));
+    at = obj.find(']', q1) + 1;
+    if (obj[at] == ',') ++at;
+  }
+  return out;
+}
+struct NaiveBook {
+  std::map<std::int64_t, std::int64_t, std::greater<>> bids;
+  std::map<std::int64_t, std::int64_t> asks;
+  void apply(const Levels& b, const Levels& a) {
+    for (auto [p, q] : b) q == 0 ? (void)bids.erase(p) : (void)(bids[p] = q);
+    for (auto [p, q] : a) q == 0 ? (void)asks.erase(p) : (void)(asks[p] = q);
+  }
+  template <class M>
+  static std::string side(const M& m, std::size_t depth) {
+    std::string s = "[";
+    std::size_t i = 0;
+    for (auto it = m.begin(); it != m.end() && i < depth; ++it, ++i)
+      s += (i ? ",[\"" : "[\"") + text_of(it->first) + "\",\"" + text_of(it->second) + "\"]";
+    return s + "]";
+  }
+  std::string line(std::uint64_t seq, std::string_view symbol, std::uint64_t u, std::size_t depth) const {
+    return "{\"seq\":" + std::to_string(seq) + ",\"symbol\":\"" + std::string(symbol) + "\",\"u\":" + std::to_string(u) +
+           ",\"bids\":" + side(bids, depth) + ",\"asks\":" + side(asks, depth) + "}";
+  }
+};
+std::string_view payload(std::string_view frame) {
+  const std::size_t d = frame.find("\"data\":");
+  return d == std::string_view::npos ? frame : frame.substr(d + 7);
+}
+
+class KeelFeed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keel_feed_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(KeelFeed, BooksLinesEqualANaiveBookAfterEveryDiff) {
+  const std::string capture = test::shared_data("binance-ws/spot-capture.txt");
+  const auto o = run_keel("feed " + capture + " --books " + path("books.jsonl") + " --depth 5 --out " + path("out"));
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("0 malformed"), std::string::npos) << o.output;
+  const std::vector<std::string> got = lines_of(slurp(path("books.jsonl")));
+  // The expected lines, from the capture's depth diffs applied to naive books.
+  const Capture cap = load_capture_file(capture);
+  std::map<std::string, NaiveBook, std::less<>> books;
+  std::vector<std::string> want;
+  for (const CaptureRecord& r : cap.records) {
+    const std::string_view d = payload(r.frame);
+    if (field(d, "e") != "depthUpdate") continue;
+    NaiveBook& b = books[std::string(field(d, "s"))];
+    b.apply(levels(d, "b"), levels(d, "a"));
+    want.push_back(b.line(want.size() + 1, field(d, "s"), std::stoull(std::string(field(d, "u"))), 5));
+  }
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], want[i]) << "line " << i + 1;
+  const std::string summary = slurp(path("out/summary.json"));
+  EXPECT_NE(summary.find("\"frames\": 265"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"malformed\": 0,"), std::string::npos);
+  EXPECT_NE(summary.find("\"depthUpdate\": {\"decoded\": 177,"), std::string::npos);
+  EXPECT_NE(summary.find("\"synced\": false"), std::string::npos);  // diff-only: never synced
+  EXPECT_GT(std::filesystem::file_size(path("out/journal.bin")), 32u);
+}
+
+// One symbol's frames; a REST snapshot taken at diff k (the naive book then) seeds the book; from
+// there the lines follow the diffs, the first one being the sync itself.
+TEST_F(KeelFeed, ARestSnapshotSeedsTheBookByBinancesRules) {
+  const Capture cap = load_capture_file(test::shared_data("binance-ws/spot-capture.txt"));
+  std::ofstream one(path("one.txt"));
+  NaiveBook naive;
+  std::vector<std::pair<std::uint64_t, NaiveBook>> after;  // (u, book) after each diff
+  for (const CaptureRecord& r : cap.records) {
+    const std::string_view d = payload(r.frame);
+    if (field(d, "s") != "NKNUSDT") continue;
+    one << r.receive_time_ns / 1000 << ' ' << r.frame << '\n';
+    if (field(d, "e") == "depthUpdate") {
+      naive.apply(levels(d, "b"), levels(d, "a"));
+      after.emplace_back(std::stoull(std::string(field(d, "u"))), naive);
+    }
+  }
+  one.close();
+  ASSERT_GT(after.size(), 20u);
+  const std::size_t k = 10;
+  const NaiveBook& snap = after[k].second;
+  std::string body = "{\"lastUpdateId\":" + std::to_string(after[k].first) + ",\"bids\":" + NaiveBook::side(snap.bids, 1000) +
+                     ",\"asks\":" + NaiveBook::side(snap.asks, 1000) + "}";
+  std::ofstream(path("snap.json")) << body;
+  const auto o = run_keel("feed " + path("one.txt") + " --snapshot " + path("snap.json") + " --books " + path("b.jsonl") +
+                          " --depth 1000 --out " + path("out"));
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("(1 synced by a snapshot)"), std::string::npos) << o.output;
+  const std::vector<std::string> got = lines_of(slurp(path("b.jsonl")));
+  ASSERT_EQ(got.size(), after.size() - k);  // the sync, then every diff after k
+  for (std::size_t i = 0; i < got.size(); ++i)
+    ASSERT_EQ(got[i], after[k + i].second.line(i + 1, "NKNUSDT", after[k + i].first, 1000)) << "line " << i + 1;
+  EXPECT_NE(slurp(path("out/summary.json")).find("\"synced\": true"), std::string::npos);
+}
+
+TEST_F(KeelFeed, BadFramesAreCountedAndTheRunGoesOn) {
+  std::ofstream c(path("bad.txt"));
+  c << "1700000000000000 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":1,\"p\":\"NaN\",\"q\":\"1\",\"T\":1,\"m\":true}}\n";
+  c << "1700000000000001 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":2,\"p\":\"1e999\",\"q\":\"1\",\"T\":1,\"m\":true}}\n";
+  // truncated: not JSON, so not classified either (counted as "unclassified")
+  c << "1700000000000002 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":3,\"p\":\"1\"\n";
+  c << "1700000000000003 {\"stream\":\"btcusdt@ticker\",\"data\":{\"e\":\"24hrTicker\",\"E\":1,\"s\":\"BTCUSDT\"}}\n";
+  c << "1700000000000004 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":4,\"p\":\"99999999999999999999999\",\"q\":\"1\",\"T\":1,\"m\":true}}\n";
+  c << "1700000000000005 {\"stream\":\"btcusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":5,\"p\":\"2.5\",\"q\":\"1\",\"T\":1,\"m\":true}}\n";
+  c.close();
+  const auto o = run_keel("feed " + path("bad.txt") + " --out " + path("out"));
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  EXPECT_NE(o.output.find("4 malformed, 1 unknown kinds"), std::string::npos) << o.output;
+  EXPECT_NE(o.output.find("logged once"), std::string::npos) << o.output;
+  const std::string summary = slurp(path("out/summary.json"));
+  EXPECT_NE(summary.find("\"trade\": {\"decoded\": 1, \"malformed\": 3,"), std::string::npos) << summary;
+}
+
+TEST_F(KeelFeed, ABrokenOrMissingCaptureIsRefused) {
+  std::ofstream(path("broken.txt")) << "1700000000000000 {}\nnot a capture line\n";
+  const auto bad = run_keel("feed " + path("broken.txt"));
+  EXPECT_EQ(bad.exit_code, 65) << bad.output;
+  EXPECT_NE(bad.output.find("broken.txt:2"), std::string::npos) << bad.output;
+  const auto missing = run_keel("feed " + path("nope.txt"));
+  EXPECT_EQ(missing.exit_code, 66) << missing.output;
+  const auto usage = run_keel("feed " + test::shared_data("binance-ws/spot-capture.txt") + " --market options");
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
+}
+
+}  // namespace
+}  // namespace keel
