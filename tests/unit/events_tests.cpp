@@ -38,6 +38,7 @@ void for_each_event_struct(F&& f) {
   f(Control{});
   f(Signal{});
   f(Advice{});
+  f(FeedHealth{});
 }
 
 }  // namespace
@@ -89,5 +90,5 @@ TEST(Events, ToEventIsCanonical) {
     }
     with_tail += sizeof event < sizeof(Event) ? 1 : 0;
   });
-  EXPECT_EQ(with_tail, 4);  // the test must exercise some tails
+  EXPECT_EQ(with_tail, 5);  // the test must exercise some tails (FeedHealth is one)
 }

@@ -31,6 +31,8 @@ Engine::Engine(const EngineConfig& config)
       portfolio_(config.instrument_count, config.initial_cash),
       commands_(config.command_ring) {
   batch_members_.reserve(config.instrument_count);
+  if (config.book_levels > 0)
+    books_ = std::make_unique<book::BookReplicas>(config.instrument_count, config.book_levels);
 }
 
 void Engine::set_strategy(Strategy* strategy, Sizer* sizer) noexcept {
@@ -73,7 +75,15 @@ void Engine::on_event(const Event& event) noexcept {
       else ++stats_.ignored_events;
       break;
     case EventKind::kControl:
-      on_control(event.control);
+      if (static_cast<ControlKind>(event.header.subtype) == ControlKind::kBookState) on_book_event(event);
+      else on_control(event.control);
+      break;
+    case EventKind::kBookLevel:
+      on_book_event(event);
+      break;
+    case EventKind::kFeedHealth:
+      if (strategy_ != nullptr) strategy_->on_feed_health(event.feed_health);
+      else ++stats_.ignored_events;
       break;
     default:
       ++stats_.ignored_events;
@@ -99,6 +109,22 @@ void Engine::finish() noexcept {
   if (batch_open_) close_bar_time();
   finished_ = true;
   if (strategy_ != nullptr) strategy_->on_finish();
+}
+
+void Engine::on_book_event(const Event& event) noexcept {
+  if (books_ == nullptr) {
+    ++stats_.ignored_events;
+    return;
+  }
+  const InstrumentId id = event.header.instrument;
+  if (id >= instruments_.size()) {
+    ++stats_.rejected_events;
+    return;
+  }
+  (void)books_->on_event(event);
+  // The strategy hears of a book once it is whole again: at a batch's end, or a state change.
+  const bool complete = event.header.kind == EventKind::kControl || (event.header.flags & kFlagEndOfBatch) != 0;
+  if (complete && strategy_ != nullptr) strategy_->on_book(id, *books_);
 }
 
 void Engine::on_control(const Control& control) noexcept {
@@ -225,6 +251,7 @@ RiskExposure Engine::exposure(InstrumentId instrument) const noexcept {
   x.working_sell = oms_.working(instrument, Side::kSell).to_double();
   x.gross_exposure = portfolio_.gross_exposure();
   x.open_orders = oms_.open_orders();
+  x.book_stale = books_ != nullptr && !books_->usable(instrument);
   return x;
 }
 

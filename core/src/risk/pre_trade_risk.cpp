@@ -31,6 +31,7 @@ std::string_view to_string(RiskReject r) noexcept {
     case RiskReject::kMaxGrossExposure: return "max_gross_exposure";
     case RiskReject::kMaxOpenOrders: return "max_open_orders";
     case RiskReject::kRateLimit: return "rate_limit";
+    case RiskReject::kBookStale: return "book_stale";
   }
   return "";
 }
@@ -116,6 +117,7 @@ RiskReject PreTradeRisk::evaluate(const OrderCommand& c, const RiskExposure& x, 
   const bool reduces = opposite && qty + same_side_working <= std::fabs(x.position);
   if (kill_switch_ && !reduces) return RiskReject::kKillSwitch;
   if (state_ == TradingState::kReducing && !reduces) return RiskReject::kReducingOnly;
+  if (x.book_stale && !reduces) return RiskReject::kBookStale;
   if (!(x.reference_price > 0.0)) return RiskReject::kNoReferencePrice;
   if (limits_.max_order_qty > 0.0 && qty > limits_.max_order_qty) return RiskReject::kMaxOrderQty;
   const double price = c.type == OrderType::kLimit ? c.price.to_double() : x.reference_price;

@@ -12,12 +12,18 @@
 // log return); every OrderCommand that entered the output ring (its 48 canonical bytes); every
 // ExecReport consumed (its 64 bytes); and whatever the strategy adds (DOLPHIN: trades and equity).
 //
+// Order books (EngineConfig::book_levels > 0): BookLevel and Control kBookState events rebuild one
+// L2Book per instrument (book/book_replica.hpp); the strategy hears on_book() after every complete
+// update or state change, and risk lets only reducing orders through for an instrument whose book
+// is not usable (stale, not yet synced, crossed). FeedHealth events go to the strategy.
+//
 // Contract: on_event() never allocates, never blocks and never reads the wall clock (its time is
 // the events' time). Bad input (unknown instrument, non-positive price, time going backwards, an
 // invalid report) is counted and dropped, never fed to the strategy math.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "keel/core/engine/strategy.hpp"
@@ -59,6 +65,7 @@ struct EngineConfig {
   std::size_t oms_capacity = 4096;
   Nanos ack_timeout = 5 * kNanosPerSecond;  // a request unanswered this long becomes Unknown
   std::size_t command_ring = 1024;
+  std::size_t book_levels = 0;  // per side; 0 = no order books kept (BookLevel events are ignored)
   Notional initial_cash;
 };
 
@@ -93,12 +100,15 @@ class Engine final : public OrderEntry {
   [[nodiscard]] std::uint64_t digest() const noexcept { return digest_.value(); }
   [[nodiscard]] const OrderManager& oms() const noexcept { return oms_; }
   [[nodiscard]] const PreTradeRisk& risk() const noexcept { return risk_; }
+  // The order books (null when book_levels is 0).
+  [[nodiscard]] const book::BookReplicas* books() const noexcept { return books_.get(); }
 
  private:
   void on_bar(const Bar& bar) noexcept;
   void close_bar_time() noexcept;
   void on_report(const ExecReport& report) noexcept;
   void on_control(const Control& control) noexcept;
+  void on_book_event(const Event& event) noexcept;
   void on_market_price(InstrumentId instrument, Price price) noexcept;
   bool emit(const OrderCommand& command) noexcept;
   void send_status_queries() noexcept;
@@ -119,6 +129,7 @@ class Engine final : public OrderEntry {
   OrderManager oms_;
   Portfolio portfolio_;
   SpscRing<OrderCommand> commands_;
+  std::unique_ptr<book::BookReplicas> books_;
   Nanos batch_close_time_ = 0;
   SimClock clock_;
   EngineStats stats_;

@@ -10,6 +10,7 @@
 #include <limits>
 #include <span>
 
+#include "keel/core/book/book_replica.hpp"
 #include "keel/core/oms/order_manager.hpp"
 #include "keel/core/portfolio/portfolio.hpp"
 #include "keel/core/primitives/clock.hpp"
@@ -114,6 +115,11 @@ class Strategy {
   virtual void on_trade(const Trade& /*trade*/) noexcept {}
   virtual void on_book_top(const BookTop& /*top*/) noexcept {}
   virtual void on_timer(const Timer& /*timer*/) noexcept {}
+  // The engine keeps order books: `instrument`'s book after a complete update, a (re)sync or a
+  // state change (books.usable(instrument) says whether it may be used).
+  virtual void on_book(InstrumentId /*instrument*/, const book::BookReplicas& /*books*/) noexcept {}
+  // A market-data connection's health (FeedHealth events from the gateway).
+  virtual void on_feed_health(const FeedHealth& /*health*/) noexcept {}
   // A report the OMS took in (applied, or applied out of order), with the order after it. Duplicate,
   // invalid and unknown-order reports are counted by the OMS and not passed on: a fill reaches the
   // strategy once.

@@ -3,7 +3,8 @@
 //
 // Checks, in this order; the first failure is the verdict (and counted by reason):
 //   new orders and replaces: trading state (halted: nothing; kill switch or reducing: only orders
-//   that reduce the position) → quantity and price valid → max order qty → max order notional → price band
+//   that reduce the position) → the instrument's order book usable (when the engine keeps books:
+//   a stale, unsynced or crossed book lets only reducing orders through) → quantity and price valid → max order qty → max order notional → price band
 //   around the reference (last trade, mid, or bar close) → max position → max gross exposure →
 //   max open orders → rate limit (token bucket on event time; only an order that passed everything
 //   else takes a token).
@@ -39,8 +40,9 @@ enum class RiskReject : std::uint8_t {
   kMaxGrossExposure = 10,
   kMaxOpenOrders = 11,
   kRateLimit = 12,
+  kBookStale = 13,          // the engine keeps order books and this instrument's is not usable
 };
-inline constexpr std::size_t kRiskRejectCount = 13;
+inline constexpr std::size_t kRiskRejectCount = 14;
 std::string_view to_string(RiskReject r) noexcept;
 
 // What the risk check reads about the book of the core at the moment of the order.
@@ -51,6 +53,7 @@ struct RiskExposure {
   double working_sell = 0.0;
   double gross_exposure = 0.0;   // Σ |position| · reference over all instruments (quote)
   int open_orders = 0;
+  bool book_stale = false;       // the engine keeps books and this one is stale, unsynced or crossed
 };
 
 class PreTradeRisk {
