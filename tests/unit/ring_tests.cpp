@@ -166,3 +166,19 @@ TEST(SpscRing, BatchedPublicationAcrossThreads) {
   producer.join();
   EXPECT_EQ(bad, 0u);
 }
+
+// producer_free() is exact when the consumer is quiet, so a batch goes in whole or not at all.
+TEST(SpscRing, ProducerFreeCountsStagedAndUnconsumed) {
+  keel::SpscRing<int> ring(7);
+  EXPECT_EQ(ring.producer_free(), 7u);
+  ASSERT_TRUE(ring.try_stage(1));
+  ASSERT_TRUE(ring.try_stage(2));
+  EXPECT_EQ(ring.producer_free(), 5u);
+  ring.publish();
+  int v = 0;
+  ASSERT_TRUE(ring.try_pop(v));
+  EXPECT_EQ(ring.producer_free(), 6u);
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(ring.try_push(i));
+  EXPECT_EQ(ring.producer_free(), 0u);
+  EXPECT_FALSE(ring.try_stage(9));
+}

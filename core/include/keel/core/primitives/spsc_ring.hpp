@@ -74,6 +74,13 @@ class SpscRing {
     return true;
   }
 
+  // Producer. How many more elements try_stage() would take now (at least; the consumer may free
+  // more meanwhile). Lets a producer publish a batch whole or not at all.
+  [[nodiscard]] std::size_t producer_free() noexcept {
+    head_cache_ = head_.load(std::memory_order_acquire);
+    return mask_ - ((staged_tail_ - head_cache_) & mask_);
+  }
+
   // Producer. Makes every staged element visible to the consumer.
   void publish() noexcept { tail_.store(staged_tail_, std::memory_order_release); }
 
