@@ -188,20 +188,18 @@ struct MarketDataFeed::Impl {
     if (listener != nullptr) listener->on_snapshot_needed(sym);
   }
 
-  // Seeds `sym`'s book from a snapshot (bids / asks already in the scratch vectors) by Binance's
-  // rules and tells the core. `whole_book`: a partial book replaces whatever was there (buffered
-  // diffs included); otherwise it is the snapshot a diff-kept book waits for.
-  book::SnapshotOutcome seed(std::size_t sym, std::uint64_t last_update_id, bool whole_book, std::int64_t ts_exchange,
+  // Seeds `sym`'s book from a snapshot or a partial book (bids / asks already in the scratch vectors)
+  // by Binance's rules (the buffered diffs that follow it applied) and tells the core.
+  book::SnapshotOutcome seed(std::size_t sym, std::uint64_t last_update_id, std::int64_t ts_exchange,
                              std::int64_t ts_local, std::string_view frame) {
     SymbolState& s = *symbols[sym];
-    if (whole_book) s.sync.invalidate();
     s.snapshot_requested = false;
     const book::SnapshotOutcome outcome = s.sync.on_snapshot(last_update_id, bids, asks);
     if (outcome != book::SnapshotOutcome::kSynced) {
       request_snapshot(sym);
       return outcome;
     }
-    if (!whole_book) s.synced = true;
+    s.synced = true;
     events.clear();
     if (s.stale_owed) {  // the snapshot batch clears the replica anyway: the debt is paid with it
       s.stale_owed = false;
@@ -474,7 +472,7 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
       m.asks.clear();
       for (const bn::Level& l : d.bids) m.bids.push_back({l.price, l.qty});
       for (const bn::Level& l : d.asks) m.asks.push_back({l.price, l.qty});
-      (void)m.seed(sym, d.final_update_id, !waits, ts_exchange, receive_time_ns, frame);
+      (void)m.seed(sym, d.final_update_id, ts_exchange, receive_time_ns, frame);
       if (!waits) {
         s.have_partial = true;
         s.last_partial_u = d.final_update_id;
@@ -505,7 +503,7 @@ bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view
   for (const bn::Level& l : m.f.depth.asks) m.asks.push_back({l.price, l.qty});
   std::int64_t ts_exchange = 0;
   if (!ms_to_ns(m.f.depth.event_time_ms, ts_exchange)) ts_exchange = 0;
-  outcome = m.seed(symbol, m.f.depth.final_update_id, false, ts_exchange, receive_time_ns, body);
+  outcome = m.seed(symbol, m.f.depth.final_update_id, ts_exchange, receive_time_ns, body);
   return err;
 }
 

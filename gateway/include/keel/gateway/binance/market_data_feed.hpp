@@ -75,12 +75,6 @@ struct MarketDataFeedConfig {
   bn::FrameKinds kinds = bn::kAllFrameKinds;  // others are counted as not wanted
 };
 
-struct SymbolBookStats {
-  book::SyncCounters sync;
-  bool usable = false;
-  bool synced = false;  // brought in step by a snapshot at least once (false in diff-only mode)
-};
-
 class MarketDataFeed {
  public:
   // Throws std::invalid_argument for a bad symbol or too many, std::bad_alloc.
