@@ -13,6 +13,7 @@ int convert_command(const std::vector<std::string>& args);
 int features_command(const std::vector<std::string>& args);
 int sim_command(const std::vector<std::string>& args);
 int feed_command(const std::vector<std::string>& args);
+int record_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 
 }  // namespace keel::cli

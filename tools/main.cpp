@@ -24,6 +24,7 @@ constexpr const char* kUsage =
     "  convert    convert bar files into a journal\n"
     "  features   compute the eigenvalue signal (lam_w, v_w, vel_div) of bar files into a CSV\n"
     "  sim        run the exchange simulator (WebSocket market data, REST depth, FIX orders)\n"
+    "  record     record live Binance-format market data (books synced) into a capture and a journal\n"
     "  feed       run the Binance decoder and order-book mirror over a capture file\n"
     "  config     print the effective configuration (every setting, defaults included) as TOML\n"
     "  version    print the version and build facts\n"
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
     if (command == "features") return features_command(args);
     if (command == "sim") return sim_command(args);
     if (command == "feed") return feed_command(args);
+    if (command == "record") return record_command(args);
     if (command == "version") return version_command(args);
     if (command == "config") return config_command(args);
     std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", keel::clip_for_message(command).c_str(), kUsage);

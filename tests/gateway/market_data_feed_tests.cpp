@@ -396,6 +396,7 @@ TEST(MarketDataFeed, BadFramesAreCountedLoggedOnceAndNeverPublished) {
       R"({"e":"trade","E":1700000000000,"s":"BTCUSDT","t":12,"p":"100.5","q":"2","T":1700000000000,)",  // truncated
       R"({"e":"trade","E":99999999999999999,"s":"BTCUSDT","t":12,"p":"100.5","q":"2","T":1,"m":true})",  // E beyond ns
       R"({"e":"trade","E":1700000000000,"s":"BTCUSDT","t":12,"p":"0","q":"2","T":1700000000000,"m":true})",
+      R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":1,"u":2,"b":[["0","1"]],"a":[]})",  // price 0 (found by fuzz_market_data_feed)
       R"([1,2,3])",
       R"(not json at all)",
       std::string("\x00\x01\x02\xff", 4),

@@ -188,6 +188,22 @@ struct MarketDataFeed::Impl {
     if (listener != nullptr) listener->on_snapshot_needed(sym);
   }
 
+  // Copies a depth message's levels into the scratch vectors; false when a price is not positive
+  // (the decoder accepts "0"; a book level at price 0 is malformed and must not reach the mirror).
+  bool copy_levels(const bn::DepthFrame& d) noexcept {
+    bids.clear();
+    asks.clear();
+    for (const bn::Level& l : d.bids) {
+      if (!l.price.is_positive()) return false;
+      bids.push_back({l.price, l.qty});
+    }
+    for (const bn::Level& l : d.asks) {
+      if (!l.price.is_positive()) return false;
+      asks.push_back({l.price, l.qty});
+    }
+    return true;
+  }
+
   // Seeds `sym`'s book from a snapshot or a partial book (bids / asks already in the scratch vectors)
   // by Binance's rules (the buffered diffs that follow it applied) and tells the core.
   book::SnapshotOutcome seed(std::size_t sym, std::uint64_t last_update_id, std::int64_t ts_exchange,
@@ -224,14 +240,11 @@ struct MarketDataFeed::Impl {
     if (listener != nullptr) listener->on_book_applied(sym, symbols[sym]->sync.book(), symbols[sym]->sync.last_update_id());
   }
 
+  // A depthUpdate whose levels copy_levels() accepted.
   void on_depth(std::size_t sym, std::int64_t ts_exchange, std::int64_t ts_local, std::string_view frame) {
     SymbolState& s = *symbols[sym];
     s.has_diff_stream = true;
     const bn::DepthFrame& d = f.depth;
-    bids.clear();
-    asks.clear();
-    for (const bn::Level& l : d.bids) bids.push_back({l.price, l.qty});
-    for (const bn::Level& l : d.asks) asks.push_back({l.price, l.qty});
     const book::DepthDiff diff{d.first_update_id, d.final_update_id, d.prev_final_update_id, bids, asks};
     const book::DiffOutcome outcome = s.sync.on_diff(diff);
     events.clear();
@@ -451,6 +464,10 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
         return;
       }
+      if (!m.copy_levels(d)) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "a depth level with a zero price", frame);
+        return;
+      }
       m.on_depth(sym, ts_exchange, receive_time_ns, frame);
       break;
     }
@@ -468,10 +485,10 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         ++m.stats.kinds[k].duplicates;
         return;
       }
-      m.bids.clear();
-      m.asks.clear();
-      for (const bn::Level& l : d.bids) m.bids.push_back({l.price, l.qty});
-      for (const bn::Level& l : d.asks) m.asks.push_back({l.price, l.qty});
+      if (!m.copy_levels(d)) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "a depth level with a zero price", frame);
+        return;
+      }
       (void)m.seed(sym, d.final_update_id, ts_exchange, receive_time_ns, frame);
       if (!waits) {
         s.have_partial = true;
@@ -497,10 +514,12 @@ bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view
     m.request_snapshot(symbol);
     return err;
   }
-  m.bids.clear();
-  m.asks.clear();
-  for (const bn::Level& l : m.f.depth.bids) m.bids.push_back({l.price, l.qty});
-  for (const bn::Level& l : m.f.depth.asks) m.asks.push_back({l.price, l.qty});
+  if (!m.copy_levels(m.f.depth)) {
+    m.log(bn::FrameKind::kPartialDepth, static_cast<std::uint8_t>(bn::DecodeError::kBadDecimal),
+          "REST depth snapshot refused: a level with a zero price", body);
+    m.request_snapshot(symbol);
+    return bn::DecodeError::kBadDecimal;
+  }
   std::int64_t ts_exchange = 0;
   if (!ms_to_ns(m.f.depth.event_time_ms, ts_exchange)) ts_exchange = 0;
   outcome = m.seed(symbol, m.f.depth.final_update_id, ts_exchange, receive_time_ns, body);
