@@ -1,6 +1,8 @@
 #include "keel/gateway/ws_client.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
@@ -78,6 +80,7 @@ struct WsConn {
   bool closing = false;   // we asked libwebsockets to close it
   bool retiring = false;  // the old primary of a completed handover
   std::string close_reason;
+  std::string tls_error;  // OpenSSL's reason for refusing the server's certificate
   std::int64_t started_ns = 0;
   std::int64_t opened_ns = 0;
   std::int64_t last_data_ns = 0;
@@ -103,6 +106,7 @@ struct WsConn {
     closing = false;
     retiring = false;
     close_reason.clear();
+    tls_error.clear();
     got_data = false;
     resub_json.clear();
     resub_id = 0;
@@ -123,6 +127,7 @@ struct HttpConn {
   int status = 0;
   std::string path;
   std::string body;
+  std::string tls_error;
   std::int64_t started_ns = 0;
 };
 
@@ -341,8 +346,15 @@ void WsClient::Impl::conn_gone(WsConn& c, std::string_view lws_reason) {
   if (why.empty()) why = was_open ? "connection closed by the peer" : "connection failed";
   reason.assign(ws_origin);
   reason += ": ";
-  reason += why;
-  if (!c.closing && !was_open && ws_url.tls && mentions_tls(why)) {
+  if (!c.tls_error.empty()) {
+    reason += c.tls_error;
+    reason += " (";
+    reason += why;
+    reason += ")";
+  } else {
+    reason += why;
+  }
+  if (!c.closing && !was_open && ws_url.tls && (!c.tls_error.empty() || mentions_tls(why))) {
     counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
     if (!tls_logged.exchange(true)) std::fprintf(stderr, "keel: feed: %s\n", reason.c_str());
   }
@@ -530,6 +542,7 @@ void WsClient::Impl::start_http(HttpConn& h, HttpRequest& r, std::int64_t now) {
   h.status = 0;
   h.path = rest_url.path + r.path;
   h.body.clear();
+  h.tls_error.clear();
   h.started_ns = now;
   counters.http_requests.fetch_add(1, std::memory_order_relaxed);
   lws_client_connect_info ci;
@@ -582,6 +595,18 @@ void WsClient::Impl::drain_inbox(std::int64_t now) {
     }
     reconnect = std::exchange(reconnect_in, false);
   }
+  // A request heavier than the whole budget could never be sent: answer it now rather than let it
+  // block the queue behind it.
+  for (auto it = http_wait.begin(); it != http_wait.end();) {
+    if (it->weight <= weights.budget()) {
+      ++it;
+      continue;
+    }
+    const std::uint64_t id = it->id;
+    it = http_wait.erase(it);
+    counters.http_failures.fetch_add(1, std::memory_order_relaxed);
+    handler.on_http_response(id, 0, "weight exceeds rest_weight_per_minute");
+  }
   if (reconnect) {
     WsConn& p = conns[primary];
     if (p.state != WsConn::State::kIdle) {
@@ -623,13 +648,6 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
   }
   while (!http_wait.empty()) {
     HttpRequest& r = http_wait.front();
-    if (r.weight > weights.budget()) {
-      const std::uint64_t id = r.id;
-      http_wait.pop_front();
-      counters.http_failures.fetch_add(1, std::memory_order_relaxed);
-      handler.on_http_response(id, 0, "weight exceeds rest_weight_per_minute");
-      continue;
-    }
     HttpConn* free_slot = nullptr;
     for (HttpConn& h : http) {
       if (!h.busy) {
@@ -689,6 +707,24 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
                                     ? std::string_view(static_cast<const char*>(in), len > 0 ? len : std::strlen(static_cast<const char*>(in)))
                                     : std::string_view{};
 
+  if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION) {
+    // Keep OpenSSL's reason for a certificate it refuses: libwebsockets' connection error only says
+    // "connect SSL err 1". The decision itself stays OpenSSL's (return 0).
+    if (len == 0 && user != nullptr) {
+      auto* store = static_cast<X509_STORE_CTX*>(user);
+      const int err = X509_STORE_CTX_get_error(store);
+      std::string& why = *static_cast<SlotKind*>(tag) == SlotKind::kWs ? static_cast<WsConn*>(tag)->tls_error
+                                                                       : static_cast<HttpConn*>(tag)->tls_error;
+      if (why.empty()) {
+        why = "certificate verify failed: ";
+        why += X509_verify_cert_error_string(err);
+        why += " (depth ";
+        why += std::to_string(X509_STORE_CTX_get_error_depth(store));
+        why += ")";
+      }
+    }
+    return 0;
+  }
   if (*static_cast<SlotKind*>(tag) == SlotKind::kWs) {
     auto& c = *static_cast<WsConn*>(tag);
     if (c.wsi != nullptr && c.wsi != wsi) return 0;  // a previous connection of this slot
@@ -739,9 +775,18 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
     case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
       impl->finish_http(h, h.status, h.body);
       return 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      impl->finish_http(h, 0, text.empty() ? std::string_view("connection failed") : text);
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+      std::string why = impl->rest_origin + ": ";
+      if (!h.tls_error.empty()) {
+        why += h.tls_error;
+        if (impl->rest_url.tls) impl->counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+        why += " (";
+      }
+      why += text.empty() ? std::string_view("connection failed") : text;
+      if (!h.tls_error.empty()) why += ")";
+      impl->finish_http(h, 0, why);
       return 0;
+    }
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
     case LWS_CALLBACK_WSI_DESTROY:
       impl->finish_http(h, 0, "connection closed before the response was complete");
