@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../support/tls_cert.hpp"
+#include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/protocol/binance/control.hpp"
 #include "keel/sim/market_data_server.hpp"
 
@@ -699,6 +700,58 @@ TEST_F(WsClientTest, PlannedReconnectLosesNoMessage) {
     }
   }
   EXPECT_EQ(client.stats().stale_reconnects, 0U);
+}
+
+// Counts the feed thread's heap allocations between two frames of a steady stream.
+class CountingHandler final : public FeedHandler {
+ public:
+  static constexpr std::uint64_t kWarm = 50;
+  static constexpr std::uint64_t kSteady = 1000;
+  void on_frame(std::string_view text, std::int64_t, std::uint32_t) noexcept override {
+    const std::uint64_t n = ++frames_;
+    if (text.size() > 1000) large_.fetch_add(1);
+    if (n == kWarm) at_warm_ = thread_allocation_counts().allocations;
+    if (n == kWarm + kSteady) {
+      steady_allocations_.store(thread_allocation_counts().allocations - at_warm_);
+      done_.store(true);
+    }
+  }
+  std::atomic<std::uint64_t> frames_{0};
+  std::atomic<std::uint64_t> large_{0};
+  std::atomic<std::uint64_t> steady_allocations_{0};
+  std::atomic<bool> done_{false};
+
+ private:
+  std::uint64_t at_warm_ = 0;  // feed thread only
+};
+
+TEST_F(WsClientTest, NoAllocationPerFrameAfterWarmUp) {
+  if (!allocation_hooks_installed()) GTEST_SKIP() << "allocation hooks not linked";
+  sim::MarketDataServerConfig config;
+  config.connection_queue_bytes = 512u << 20;  // the burst below must not count as a slow client
+  start_server(config);
+  CountingHandler handler;
+  WsClient client(client_config(true, {"btcusdt@trade"}), handler);
+  ASSERT_EQ(client.start(), Errc::kOk) << client.error();
+  ASSERT_TRUE(wait_for([&] {
+    EXPECT_TRUE(server_->publish("btcusdt@trade", trade(0)));
+    std::this_thread::sleep_for(milliseconds(20));
+    return handler.frames_.load() > 0;
+  }));
+  // Small messages (handed over in place) and 100-KB ones (reassembled from libwebsockets' 64-KB
+  // pieces into the connection's buffer), interleaved.
+  const std::string large = "\"" + std::string(100'000, 'x') + "\"";
+  const std::string small = trade(1);
+  for (std::uint64_t i = 0; i < CountingHandler::kWarm + CountingHandler::kSteady + 10; ++i) {
+    while (!server_->publish("btcusdt@trade", i % 4 == 0 ? std::string_view(large) : std::string_view(small))) {
+      std::this_thread::yield();
+    }
+  }
+  ASSERT_TRUE(wait_for([&] { return handler.done_.load(); }, milliseconds(30'000)))
+      << handler.frames_.load() << " frames, server slow disconnects " << server_->stats().slow_disconnects;
+  EXPECT_GT(handler.large_.load(), 200U);
+  EXPECT_EQ(handler.steady_allocations_.load(), 0U);
+  EXPECT_EQ(client.stats().oversize_frames, 0U);
 }
 
 TEST(WsClientConfigTest, BadConfigurationIsRefusedWithItsName) {
