@@ -354,6 +354,27 @@ TEST_F(WsClientTest, ServerRestartReconnectsAndResubscribes) {
   EXPECT_EQ(s.control_errors, 0U);
 }
 
+TEST_F(WsClientTest, PingsBothWays) {
+  // The venue pings every 50 ms and drops a connection that leaves a ping unanswered for 300 ms;
+  // the client pings every 50 ms (paced with its control messages: at most 5 per second in spot).
+  sim::MarketDataServerConfig server_config;
+  server_config.ping_interval_ms = 50;
+  server_config.pong_timeout_ms = 300;
+  start_server(server_config);
+  Recorder rec;
+  WsClientConfig config = client_config(true, {"btcusdt@trade"});
+  config.ping_interval_ms = 50;
+  WsClient client(config, rec);
+  ASSERT_EQ(client.start(), Errc::kOk) << client.error();
+  ASSERT_TRUE(wait_for([&] { return !rec.connected().empty(); }));
+  std::this_thread::sleep_for(milliseconds(1000));
+  EXPECT_GE(client.stats().pings_sent, 3U);
+  EXPECT_EQ(server_->stats().pong_timeouts, 0U);
+  EXPECT_EQ(client.stats().disconnects, 0U);
+  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(1), wrapped("btcusdt@trade", trade(1))));
+  EXPECT_EQ(client.stats().connects, 1U);
+}
+
 TEST_F(WsClientTest, StaleFeedIsReconnected) {
   start_server();
   Recorder rec;
