@@ -1,6 +1,9 @@
 #include "keel/gateway/ws_client.hpp"
 
 #include <libwebsockets.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
@@ -52,6 +55,26 @@ bool mentions_tls(std::string_view reason) noexcept {
   for (const char c : reason) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return lower.find("tls") != std::string::npos || lower.find("ssl") != std::string::npos ||
          lower.find("cert") != std::string::npos || lower.find("verif") != std::string::npos;
+}
+
+// Certificates in a PEM file; -1 when it cannot be opened.
+int count_pem_certificates(const std::string& path) {
+  BIO* bio = BIO_new_file(path.c_str(), "r");
+  if (bio == nullptr) {
+    ERR_clear_error();
+    return -1;
+  }
+  int n = 0;
+  STACK_OF(X509_INFO)* infos = PEM_X509_INFO_read_bio(bio, nullptr, nullptr, nullptr);
+  if (infos != nullptr) {
+    for (int i = 0; i < sk_X509_INFO_num(infos); ++i) {
+      if (sk_X509_INFO_value(infos, i)->x509 != nullptr) ++n;
+    }
+    sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  return n;
 }
 
 struct ControlRequest {
@@ -841,9 +864,10 @@ Errc WsClient::start() {
     return fail("rest_weight_per_minute: must be 1..1000000");
   }
   if (!config_.ca_file.empty()) {
-    std::FILE* f = std::fopen(config_.ca_file.c_str(), "r");
-    if (f == nullptr) return fail("ca_file: cannot read `" + config_.ca_file + "`");
-    std::fclose(f);
+    // libwebsockets only logs a CA file it cannot load and goes on without it: check it here.
+    const int certs = count_pem_certificates(config_.ca_file);
+    if (certs < 0) return fail("ca_file: cannot read `" + config_.ca_file + "`");
+    if (certs == 0) return fail("ca_file: no PEM certificate in `" + config_.ca_file + "`");
   }
 
   auto impl = std::make_unique<Impl>(config_, handler_);

@@ -850,6 +850,22 @@ TEST(WsClientConfigTest, BadConfigurationIsRefusedWithItsName) {
     EXPECT_NE(client.error().find("ca_file"), std::string::npos) << client.error();
   }
   {
+    const auto bad = std::filesystem::temp_directory_path() / ("keel_ws_client_bad_ca_" + std::to_string(::getpid()));
+    {
+      std::FILE* f = std::fopen(bad.c_str(), "w");
+      ASSERT_NE(f, nullptr);
+      std::fputs("not a certificate\n", f);
+      std::fclose(f);
+    }
+    WsClientConfig c;
+    c.url = "wss://127.0.0.1:9000";
+    c.ca_file = bad.string();
+    WsClient client(c, rec);
+    EXPECT_EQ(client.start(), Errc::kInvalidArgument);
+    EXPECT_NE(client.error().find("no PEM certificate"), std::string::npos) << client.error();
+    std::filesystem::remove(bad);
+  }
+  {
     WsClientConfig c;
     c.url = "ws://127.0.0.1:9000";
     WsClient client(c, rec);
