@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <limits>
 #include <new>
 #include <vector>
 
@@ -216,5 +217,129 @@ void encode_error_reply(std::string& out, const ControlError& error) {
   }
   out.push_back('}');
 }
+
+}  // namespace keel::protocol::binance
+
+// ---- The client side ----
+
+namespace keel::protocol::binance {
+
+void encode_control_request(std::string& out, ControlMethod method, std::span<const std::string> streams,
+                            std::uint64_t id) {
+  put(out, "{\"method\":\"");
+  switch (method) {
+    case ControlMethod::kSubscribe: put(out, "SUBSCRIBE"); break;
+    case ControlMethod::kUnsubscribe: put(out, "UNSUBSCRIBE"); break;
+    case ControlMethod::kListSubscriptions: put(out, "LIST_SUBSCRIPTIONS"); break;
+    case ControlMethod::kNone: break;
+  }
+  out.push_back('"');
+  if (method != ControlMethod::kListSubscriptions) {
+    put(out, ",\"params\":[");
+    bool first = true;
+    for (const std::string& s : streams) {
+      if (!first) out.push_back(',');
+      first = false;
+      out.push_back('"');
+      put_escaped(out, s);
+      out.push_back('"');
+    }
+    out.push_back(']');
+  }
+  put(out, ",\"id\":");
+  put_int(out, id);
+  out.push_back('}');
+}
+
+bool looks_like_control_reply(std::string_view frame) noexcept {
+  std::size_t i = 0;
+  const auto skip_ws = [&] {
+    while (i < frame.size() && (frame[i] == ' ' || frame[i] == '\t' || frame[i] == '\n' || frame[i] == '\r')) ++i;
+  };
+  skip_ws();
+  if (i >= frame.size() || frame[i] != '{') return false;
+  ++i;
+  skip_ws();
+  const std::string_view rest = frame.substr(i);
+  return rest.starts_with("\"result\"") || rest.starts_with("\"error\"") || rest.starts_with("\"id\"");
+}
+
+struct ControlReplyDecoder::Impl {
+  simdjson::dom::parser parser;
+  std::unique_ptr<char[]> input;  // kMaxMessageBytes + SIMDJSON_PADDING
+  std::vector<std::string_view> streams;
+
+  Impl() : input(new char[kMaxMessageBytes + simdjson::SIMDJSON_PADDING]) {
+    streams.reserve(kMaxStreams);
+    if (parser.allocate(kMaxMessageBytes) != simdjson::SUCCESS) throw std::bad_alloc();
+    // As in ControlParser: grow the document once, to the largest input, so decode() never does.
+    std::memset(input.get(), ' ', kMaxMessageBytes);
+    input[0] = '{';
+    input[1] = '}';
+    std::memset(input.get() + kMaxMessageBytes, 0, simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    if (parser.parse(input.get(), kMaxMessageBytes, false).get(root) != simdjson::SUCCESS) throw std::bad_alloc();
+  }
+
+  Result<ControlReply> decode(std::string_view frame) noexcept {
+    if (frame.size() > kMaxMessageBytes) return Errc::kOverflow;
+    std::memcpy(input.get(), frame.data(), frame.size());
+    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
+    simdjson::dom::element root;
+    if (parser.parse(input.get(), frame.size(), false).get(root) != simdjson::SUCCESS) return Errc::kGarbage;
+    simdjson::dom::object obj;
+    if (root.get_object().get(obj) != simdjson::SUCCESS) return Errc::kGarbage;
+
+    ControlReply reply;
+    simdjson::dom::element id_el;
+    if (obj["id"].get(id_el) != simdjson::SUCCESS) return Errc::kGarbage;
+    if (id_el.is_null()) {
+      reply.has_id = false;
+    } else if (id_el.get_uint64().get(reply.id) == simdjson::SUCCESS) {
+      reply.has_id = true;
+    } else {
+      return Errc::kGarbage;
+    }
+
+    simdjson::dom::element result_el;
+    simdjson::dom::element error_el;
+    const bool has_result = obj["result"].get(result_el) == simdjson::SUCCESS;
+    const bool has_error = obj["error"].get(error_el) == simdjson::SUCCESS;
+    if (has_result == has_error) return Errc::kGarbage;
+
+    if (has_error) {
+      simdjson::dom::object err;
+      if (error_el.get_object().get(err) != simdjson::SUCCESS) return Errc::kGarbage;
+      std::int64_t code = 0;
+      if (err["code"].get_int64().get(code) != simdjson::SUCCESS) return Errc::kGarbage;
+      if (code < std::numeric_limits<int>::min() || code > std::numeric_limits<int>::max()) return Errc::kGarbage;
+      if (err["msg"].get_string().get(reply.error_msg) != simdjson::SUCCESS) return Errc::kGarbage;
+      reply.kind = ControlReplyKind::kError;
+      reply.error_code = static_cast<int>(code);
+      return reply;
+    }
+    if (result_el.is_null()) {
+      reply.kind = ControlReplyKind::kResultNull;
+      return reply;
+    }
+    simdjson::dom::array arr;
+    if (result_el.get_array().get(arr) != simdjson::SUCCESS) return Errc::kGarbage;
+    streams.clear();
+    for (simdjson::dom::element item : arr) {
+      std::string_view name;
+      if (item.get_string().get(name) != simdjson::SUCCESS) return Errc::kGarbage;
+      if (streams.size() == kMaxStreams) return Errc::kOverflow;
+      streams.push_back(name);
+    }
+    reply.kind = ControlReplyKind::kResultList;
+    reply.streams = std::span<const std::string_view>(streams);
+    return reply;
+  }
+};
+
+ControlReplyDecoder::ControlReplyDecoder() : impl_(std::make_unique<Impl>()) {}
+ControlReplyDecoder::~ControlReplyDecoder() = default;
+
+Result<ControlReply> ControlReplyDecoder::decode(std::string_view frame) noexcept { return impl_->decode(frame); }
 
 }  // namespace keel::protocol::binance

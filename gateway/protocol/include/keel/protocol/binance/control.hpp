@@ -1,5 +1,6 @@
 // Binance market-data control messages (SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS): the parser
-// a server uses and the replies it sends.
+// a server uses and the replies it sends; the requests a client sends and the decoder of the replies
+// it gets.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "keel/protocol/binance/stream_name.hpp"
 
@@ -63,5 +65,50 @@ class ControlParser {
 void encode_result_null(std::string& out, std::uint64_t id);
 void encode_list_result(std::string& out, std::span<const StreamName> streams, std::uint64_t id);
 void encode_error_reply(std::string& out, const ControlError& error);
+
+// ---- The client side ----
+
+// Appends {"method":"SUBSCRIBE"|"UNSUBSCRIBE","params":["a","b"],"id":n} (or LIST_SUBSCRIPTIONS
+// without params). Stream names are written as given, JSON-escaped: the venue judges them.
+void encode_control_request(std::string& out, ControlMethod method, std::span<const std::string> streams,
+                            std::uint64_t id);
+
+enum class ControlReplyKind : std::uint8_t { kNone = 0, kResultNull = 1, kResultList = 2, kError = 3 };
+
+struct ControlReply {
+  ControlReplyKind kind = ControlReplyKind::kNone;
+  bool has_id = false;  // false: "id":null (the venue could not read the request's id)
+  std::uint64_t id = 0;
+  int error_code = 0;                          // kError
+  std::string_view error_msg;                  // kError; valid until the next decode
+  std::span<const std::string_view> streams;   // kResultList; valid until the next decode
+};
+
+// True when `frame` is shaped like a reply to a control message rather than market data: a JSON
+// object whose first key is "result", "error" or "id". Market-data frames (raw payloads and combined
+// {"stream":…} wrappers) never start with these keys. Cheap: looks at the first key only.
+[[nodiscard]] bool looks_like_control_reply(std::string_view frame) noexcept;
+
+// Decodes the venue's reply to a control message: {"result":null,"id":n}, {"result":["a",…],"id":n},
+// {"error":{"code":c,"msg":"…"},"id":n|null}, keys in any order. kGarbage for anything else (bad
+// JSON, missing or mistyped fields, an id that is not an unsigned integer or null, both or neither of
+// result and error), kOverflow for a reply over kMaxMessageBytes or a list over kMaxStreams entries.
+// Owns its simdjson parser, sized in the constructor: decode() never allocates and never throws.
+class ControlReplyDecoder {
+ public:
+  static constexpr std::size_t kMaxMessageBytes = 64 * 1024;
+  static constexpr std::size_t kMaxStreams = ControlParser::kMaxStreams;
+
+  ControlReplyDecoder();
+  ~ControlReplyDecoder();
+  ControlReplyDecoder(const ControlReplyDecoder&) = delete;
+  ControlReplyDecoder& operator=(const ControlReplyDecoder&) = delete;
+
+  [[nodiscard]] Result<ControlReply> decode(std::string_view frame) noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace keel::protocol::binance
