@@ -161,6 +161,7 @@ TEST(MirrorOb, StaleCrossedOneSidedOrUnattachedBooksGiveNoData) {
   EXPECT_FALSE(src.placement(0, pl));
   EXPECT_EQ(src.assets_with_data(), 0u);
   EXPECT_EQ(src.market_multiplier(-1), 1.0);
+  EXPECT_FALSE(src.market_placement(pl)) << "no asset with data: the source is stale as a whole";
   src.set_usable(0, true);
   ASSERT_TRUE(src.on_bar_close(4));
   EXPECT_FALSE(src.signal(0, s)) << "warming up again after the resync";
@@ -254,6 +255,14 @@ TEST(MirrorOb, MacroRecordAndMarketMultiplierByHand) {
   EXPECT_NEAR(src.market_imbalance(), 1.0 / 35.0, kTol);
   EXPECT_NEAR(src.market_multiplier(1), 1.0 + 0.5 / 35.0, kTol);
   EXPECT_NEAR(src.market_multiplier(-1), 1.0 - 0.5 / 35.0, kTol);
+
+  // Market placement: means over assets 0–2. Depth quality D_t / mean(D): 5/7.5, 7/8.5, 12/11.
+  // Fill: spread 0.01 on 100.005 ≈ 1 bp → spread term 1; levels 1 + 1 → level = D/2, touch = D/2 →
+  // queue 1/2 for every book.
+  ObPlacement market;
+  ASSERT_TRUE(src.market_placement(market));
+  EXPECT_NEAR(market.depth_quality, (5.0 / 7.5 + 7.0 / 8.5 + 12.0 / 11.0) / 3.0, kTol);
+  EXPECT_NEAR(market.fill_probability, 0.5, kTol);
 
   // Bar 3: asset 0 → 5 + 1 = 6 (velocity +0.2), asset 1 → 3 + 5 = 8 (+1/7), asset 2 unchanged (0).
   // Thinning share 0 ≤ 0.10 and building share 2/3 ≥ 0.50 → calm (−1); no cascade.

@@ -7,8 +7,8 @@
 namespace keel::dolphin {
 
 void validate(const MirrorObParams& p) {
-  const auto window = [](std::size_t w, const char* name) {
-    if (w == 0 || w > MirrorOrderBookSource::kMaxWindow)
+  const auto window = [](int w, const char* name) {
+    if (w < 1 || w > MirrorOrderBookSource::kMaxWindow)
       throw std::invalid_argument(std::string("order-book mirror: ") + name + " must be 1.." +
                                   std::to_string(MirrorOrderBookSource::kMaxWindow));
   };
@@ -31,7 +31,14 @@ void validate(const MirrorObParams& p) {
 
 MirrorOrderBookSource::MirrorOrderBookSource(std::size_t assets, const MirrorObParams& params) : p_(params) {
   validate(p_);
-  history_ = std::max({p_.imbalance_ma_bars, p_.persistence_bars, p_.velocity_bars + 1, p_.depth_mean_bars});
+  const auto size = [](int w) { return static_cast<std::size_t>(w); };
+  levels_ = size(p_.levels);
+  ma_bars_ = size(p_.imbalance_ma_bars);
+  persistence_bars_ = size(p_.persistence_bars);
+  velocity_bars_ = size(p_.velocity_bars);
+  depth_mean_bars_ = size(p_.depth_mean_bars);
+  min_samples_ = size(p_.min_samples);
+  history_ = std::max({ma_bars_, persistence_bars_, velocity_bars_ + 1, depth_mean_bars_});
   assets_.resize(assets);
   ring_.resize(assets * history_);
 }
@@ -131,8 +138,8 @@ bool MirrorOrderBookSource::on_bar_close(Nanos ts) noexcept {
 void MirrorOrderBookSource::update(std::size_t asset, const book::L2Book& book) noexcept {
   Asset& a = assets_[asset];
   // Top levels of each side (sizes as doubles: a sum of int64 quantities could overflow).
-  const std::size_t nb = std::min(p_.levels, book.depth(Side::kBuy));
-  const std::size_t na = std::min(p_.levels, book.depth(Side::kSell));
+  const std::size_t nb = std::min(levels_, book.depth(Side::kBuy));
+  const std::size_t na = std::min(levels_, book.depth(Side::kSell));
   double bid = 0.0, ask = 0.0;
   for (std::size_t i = 0; i < nb; ++i) bid += book.level(Side::kBuy, i).qty.to_double();
   for (std::size_t i = 0; i < na; ++i) ask += book.level(Side::kSell, i).qty.to_double();
@@ -146,17 +153,17 @@ void MirrorOrderBookSource::update(std::size_t asset, const book::L2Book& book) 
   s.depth = depth;
   a.head = (a.head + 1) % history_;
   a.count = std::min(a.count + 1, history_);
-  a.has_data = a.count >= p_.min_samples;
+  a.has_data = a.count >= min_samples_;
   if (!a.has_data) return;
 
   // imbalance_ma5: oldest to newest.
-  const std::size_t m = std::min(a.count, p_.imbalance_ma_bars);
+  const std::size_t m = std::min(a.count, ma_bars_);
   double sum = 0.0;
   for (std::size_t k = m; k-- > 0;) sum += sample(asset, k).imbalance;
   const double ma = sum / static_cast<double>(m);
 
   // Persistence: share of the last N samples with the MA's sign (strict signs; a zero MA has none).
-  const std::size_t np = std::min(a.count, p_.persistence_bars);
+  const std::size_t np = std::min(a.count, persistence_bars_);
   std::size_t same = 0;
   for (std::size_t k = np; k-- > 0;) {
     const double x = sample(asset, k).imbalance;
@@ -166,13 +173,13 @@ void MirrorOrderBookSource::update(std::size_t asset, const book::L2Book& book) 
 
   // Withdrawal velocity over L bars.
   double velocity = 0.0;
-  if (a.count > p_.velocity_bars) {
-    const double before = sample(asset, p_.velocity_bars).depth;
+  if (a.count > velocity_bars_) {
+    const double before = sample(asset, velocity_bars_).depth;
     velocity = (depth - before) / before;
   }
 
   // Depth quality against the rolling mean (the current sample included).
-  const std::size_t nd = std::min(a.count, p_.depth_mean_bars);
+  const std::size_t nd = std::min(a.count, depth_mean_bars_);
   double depth_sum = 0.0;
   for (std::size_t k = nd; k-- > 0;) depth_sum += sample(asset, k).depth;
   const double mean_depth = depth_sum / static_cast<double>(nd);
@@ -206,6 +213,20 @@ bool MirrorOrderBookSource::signal(std::size_t asset, ObSignal& out) const noexc
 bool MirrorOrderBookSource::placement(std::size_t asset, ObPlacement& out) const noexcept {
   if (asset >= assets_.size() || !assets_[asset].has_data) return false;
   out = assets_[asset].placement;
+  return true;
+}
+
+bool MirrorOrderBookSource::market_placement(ObPlacement& out) const noexcept {
+  if (with_data_ == 0) return false;
+  double depth = 0.0, fill = 0.0;
+  for (const Asset& a : assets_) {
+    if (!a.has_data) continue;
+    depth += a.placement.depth_quality;
+    fill += a.placement.fill_probability;
+  }
+  const double n = static_cast<double>(with_data_);
+  out.depth_quality = depth / n;
+  out.fill_probability = fill / n;
   return true;
 }
 

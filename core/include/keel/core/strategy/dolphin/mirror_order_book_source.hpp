@@ -48,14 +48,15 @@
 
 namespace keel::dolphin {
 
-// Every number of the mirror source (config section proposal: [dolphin.order_book.mirror]).
+// Every number of the mirror source (proposed config section: [dolphin.order_book]). Windows are
+// int, as config_keys.hpp's visitor reads integers.
 struct MirrorObParams {
-  std::size_t levels = 5;              // top levels per side summed (imbalance, depth)
-  std::size_t imbalance_ma_bars = 5;   // the bible's imbalance_ma5
-  std::size_t persistence_bars = 10;   // N of imbalance_persistence
-  std::size_t velocity_bars = 1;       // L of withdrawal_velocity
-  std::size_t depth_mean_bars = 20;    // rolling mean of depth_quality
-  std::size_t min_samples = 5;         // consecutive usable bar closes before an asset has data
+  int levels = 5;              // top levels per side summed (imbalance, depth)
+  int imbalance_ma_bars = 5;   // the bible's imbalance_ma5
+  int persistence_bars = 10;   // N of imbalance_persistence
+  int velocity_bars = 1;       // L of withdrawal_velocity
+  int depth_mean_bars = 20;    // rolling mean of depth_quality
+  int min_samples = 5;         // consecutive usable bar closes before an asset has data
   double spread_ref_bps = 5.0;         // spreads up to this leave the spread term at 1
   double cascade_velocity = -0.40;     // withdrawal_velocity < → asset counted in cascade_count
   double stress_velocity = -0.20;      // withdrawal_velocity < → asset thinning (regime +1 share)
@@ -74,7 +75,7 @@ void validate(const MirrorObParams& params);
 
 class MirrorOrderBookSource final : public OrderBookSource {
  public:
-  static constexpr std::size_t kMaxWindow = 4096;
+  static constexpr int kMaxWindow = 4096;
 
   // `assets` is the engine's asset count (asset i = the symbols file's i-th symbol). Allocates every
   // buffer; throws std::invalid_argument (validate) or std::bad_alloc.
@@ -99,6 +100,11 @@ class MirrorOrderBookSource final : public OrderBookSource {
   bool placement(std::size_t asset, ObPlacement& out) const noexcept override;
   ObMacro macro() const noexcept override { return macro_; }
   double market_multiplier(int direction) const noexcept override;
+
+  // The market-wide placement for the survival stack's Cat3 (score = min(depth_quality,
+  // fill_probability), bible §11): the means over the assets with data, in asset order. False when
+  // no asset has data — the source is then stale as a whole (SurvivalInputs::ob_stale).
+  bool market_placement(ObPlacement& out) const noexcept;
 
   // Diagnostics.
   [[nodiscard]] std::size_t assets() const noexcept { return assets_.size(); }
@@ -129,6 +135,12 @@ class MirrorOrderBookSource final : public OrderBookSource {
   void update(std::size_t asset, const book::L2Book& book) noexcept;
 
   MirrorObParams p_;
+  std::size_t levels_ = 0;       // p_.levels as a size
+  std::size_t ma_bars_ = 0;
+  std::size_t persistence_bars_ = 0;
+  std::size_t velocity_bars_ = 0;
+  std::size_t depth_mean_bars_ = 0;
+  std::size_t min_samples_ = 0;
   std::size_t history_ = 0;      // ring length per asset
   std::vector<Asset> assets_;
   std::vector<Sample> ring_;     // assets × history_
