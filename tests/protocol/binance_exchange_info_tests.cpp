@@ -85,6 +85,21 @@ TEST(ExchangeInfo, RoundTripSpotAndFutures) {
   }
 }
 
+TEST(ExchangeInfo, NamesAreEscapedAndRoundTrip) {
+  std::vector<SymbolRules> v{rules("A\"B\\C", "A\"", "B\x01", "0.1", "1")};
+  ExchangeInfo info;
+  info.symbols = v;
+  std::string wire;
+  encode_exchange_info(wire, Market::kSpot, info);
+  EXPECT_NE(wire.find(R"("symbol":"A\"B\\C")"), std::string::npos) << wire;
+  EXPECT_NE(wire.find(R"("quoteAsset":"B\u0001")"), std::string::npos) << wire;
+  ExchangeInfoDecoder d;
+  ExchangeInfo got;
+  ASSERT_TRUE(d.decode(wire, got).ok());
+  ASSERT_EQ(got.symbols.size(), 1u);
+  EXPECT_TRUE(got.symbols[0] == v[0]);
+}
+
 TEST(ExchangeInfo, SpotWritesEightDecimalsFuturesTheShortestForm) {
   const auto v = sample_rules(Market::kSpot);
   ExchangeInfo info;

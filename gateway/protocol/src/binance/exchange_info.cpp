@@ -67,9 +67,10 @@ namespace {
 
 using namespace detail;
 
+// Names are escaped, so that whatever the decoder accepted (any valid UTF-8) round-trips.
 void put_name(std::string& out, const Symbol& name) {
   out.push_back('"');
-  out.append(name.view());
+  put_escaped(out, name.view());
   out.push_back('"');
 }
 

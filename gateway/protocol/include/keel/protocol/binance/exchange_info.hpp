@@ -97,8 +97,8 @@ struct ExchangeInfo {
 // unless info.request_weight_per_minute is non-zero) and one entry per symbol with PRICE_FILTER,
 // LOT_SIZE and the minimum-notional filter (spot "NOTIONAL", futures "MIN_NOTIONAL"). Futures adds
 // "pair", "contractType":"PERPETUAL", "marginAsset" and the precisions. Symbols and asset names are
-// written as given: they must be non-empty plain ASCII without quotes or backslashes (then the
-// decoder gives back exactly `info`'s symbols). Never throws except std::bad_alloc while `out` grows.
+// JSON-escaped; non-empty valid UTF-8 names decode back exactly (encode → decode gives `info`'s
+// symbols). Never throws except std::bad_alloc while `out` grows.
 void encode_exchange_info(std::string& out, Market market, const ExchangeInfo& info);
 
 enum class ExchangeInfoError : std::uint8_t {
