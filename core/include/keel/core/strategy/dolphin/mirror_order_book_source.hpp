@@ -11,7 +11,7 @@
 //                         samples exist. Negative = the book is thinning.                (§9.1)
 //   depth_quality         D_t / mean(D over the last `depth_mean_bars` samples, D_t included):
 //                         ~1 normal, > 1 deeper than usual, < 1 thinner                  (§9.3)
-//   fill_probability      spread term × queue term, in (0, 1]:                           (§9.3)
+//   fill_probability      spread term × queue term, in (0, 1):                           (§9.3)
 //                           spread term = min(1, spread_ref_bps / spread_bps), spread in bps of mid
 //                           queue term  = 1 / (1 + touch / level), touch = mean of the two best
 //                           levels' quantities, level = D / (levels counted on both sides)
