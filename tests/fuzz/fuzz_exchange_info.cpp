@@ -62,8 +62,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         want.price_precision = -1;
         want.quantity_precision = -1;
       } else {
-        if (want.price_precision < 0) want.price_precision = static_cast<std::int8_t>(keel::decimals_of(want.tick_size.raw()));
-        if (want.quantity_precision < 0) want.quantity_precision = static_cast<std::int8_t>(keel::decimals_of(want.step_size.raw()));
+        if (want.price_precision < 0)
+          want.price_precision = static_cast<std::int8_t>(keel::decimals_of(want.tick_size.raw()));
+        if (want.quantity_precision < 0)
+          want.quantity_precision =
+              static_cast<std::int8_t>(keel::decimals_of(want.step_size.raw()));
       }
       KEEL_FUZZ_CHECK(out.symbols[i] == want);
     }

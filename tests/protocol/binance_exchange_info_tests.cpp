@@ -16,9 +16,15 @@ using namespace keel::protocol::binance;
 
 namespace {
 
-Price px(const char* s) { return Price::parse(s).value(); }
-Qty qty(const char* s) { return Qty::parse(s).value(); }
-Notional notional(const char* s) { return Notional::parse(s).value(); }
+Price px(const char* s) {
+  return Price::parse(s).value();
+}
+Qty qty(const char* s) {
+  return Qty::parse(s).value();
+}
+Notional notional(const char* s) {
+  return Notional::parse(s).value();
+}
 
 Symbol name(std::string_view s) {
   Symbol out;
@@ -27,8 +33,8 @@ Symbol name(std::string_view s) {
   return out;
 }
 
-SymbolRules rules(std::string_view sym, std::string_view base, std::string_view quote, const char* tick,
-                  const char* step) {
+SymbolRules rules(std::string_view sym, std::string_view base, std::string_view quote,
+                  const char* tick, const char* step) {
   SymbolRules r;
   r.symbol = name(sym);
   r.base_asset = name(base);
@@ -108,11 +114,14 @@ TEST(ExchangeInfo, SpotWritesEightDecimalsFuturesTheShortestForm) {
   encode_exchange_info(spot, Market::kSpot, info);
   encode_exchange_info(futures, Market::kFutures, info);
   EXPECT_NE(spot.find(R"("tickSize":"0.01000000")"), std::string::npos) << spot;
-  EXPECT_NE(spot.find(R"("rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000)"),
-            std::string::npos);
+  EXPECT_NE(
+      spot.find(
+          R"("rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000)"),
+      std::string::npos);
   EXPECT_NE(futures.find(R"("tickSize":"0.01")"), std::string::npos) << futures;
   EXPECT_NE(futures.find(R"("contractType":"PERPETUAL")"), std::string::npos);
-  EXPECT_NE(futures.find(R"("pricePrecision":2,"quantityPrecision":5)"), std::string::npos) << futures;
+  EXPECT_NE(futures.find(R"("pricePrecision":2,"quantityPrecision":5)"), std::string::npos)
+      << futures;
   EXPECT_NE(futures.find(R"("limit":2400)"), std::string::npos);
 }
 
@@ -208,7 +217,8 @@ TEST(ExchangeInfo, DecodesASpotResponseInBinanceShape) {
 }
 
 // A USD-M futures response in Binance's shape (values invented).
-constexpr std::string_view kFuturesSample = R"({"timezone":"UTC","serverTime":1764806400999,"futuresType":"U_MARGINED",
+constexpr std::string_view kFuturesSample =
+    R"({"timezone":"UTC","serverTime":1764806400999,"futuresType":"U_MARGINED",
 "rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":2400},
 {"rateLimitType":"ORDERS","interval":"MINUTE","intervalNum":1,"limit":1200},
 {"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":300}],
@@ -272,16 +282,20 @@ TEST(ExchangeInfo, UnknownStatusIsOtherNotAnError) {
 // A one-symbol spot body whose symbol object is `symbol_json`.
 std::string with_symbol(std::string_view symbol_json) {
   std::string body = R"({"timezone":"UTC","serverTime":1,"rateLimits":[],"symbols":[)";
-  body += R"({"symbol":"AAAUSDT","status":"TRADING","baseAsset":"AAA","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"100","tickSize":"0.01"},{"filterType":"LOT_SIZE","minQty":"1","maxQty":"10","stepSize":"1"}]},)";
+  body +=
+      R"({"symbol":"AAAUSDT","status":"TRADING","baseAsset":"AAA","quoteAsset":"USDT","filters":[{"filterType":"PRICE_FILTER","minPrice":"0.01","maxPrice":"100","tickSize":"0.01"},{"filterType":"LOT_SIZE","minQty":"1","maxQty":"10","stepSize":"1"}]},)";
   body += symbol_json;
   body += "]}";
   return body;
 }
 
-constexpr const char* kPrice = R"({"filterType":"PRICE_FILTER","minPrice":"0.1","maxPrice":"100","tickSize":"0.1"})";
-constexpr const char* kLot = R"({"filterType":"LOT_SIZE","minQty":"1","maxQty":"10","stepSize":"1"})";
+constexpr const char* kPrice =
+    R"({"filterType":"PRICE_FILTER","minPrice":"0.1","maxPrice":"100","tickSize":"0.1"})";
+constexpr const char* kLot =
+    R"({"filterType":"LOT_SIZE","minQty":"1","maxQty":"10","stepSize":"1"})";
 
-std::string symbol_json(std::string_view price_filter, std::string_view lot_filter, std::string_view extra = "") {
+std::string symbol_json(std::string_view price_filter, std::string_view lot_filter,
+                        std::string_view extra = "") {
   std::string s = R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"BAD","quoteAsset":"USDT")";
   s += extra;
   s += R"(,"filters":[)";
@@ -300,44 +314,71 @@ struct BadCase {
 
 TEST(ExchangeInfo, EachMalformedSymbolIsATypedErrorNamingSymbolAndField) {
   auto price = [](std::string_view min, std::string_view max, std::string_view tick) {
-    return std::string(R"({"filterType":"PRICE_FILTER","minPrice":)") + std::string(min) + R"(,"maxPrice":)" +
-           std::string(max) + R"(,"tickSize":)" + std::string(tick) + "}";
+    return std::string(R"({"filterType":"PRICE_FILTER","minPrice":)") + std::string(min) +
+           R"(,"maxPrice":)" + std::string(max) + R"(,"tickSize":)" + std::string(tick) + "}";
   };
   auto lot = [](std::string_view min, std::string_view max, std::string_view step) {
-    return std::string(R"({"filterType":"LOT_SIZE","minQty":)") + std::string(min) + R"(,"maxQty":)" +
-           std::string(max) + R"(,"stepSize":)" + std::string(step) + "}";
+    return std::string(R"({"filterType":"LOT_SIZE","minQty":)") + std::string(min) +
+           R"(,"maxQty":)" + std::string(max) + R"(,"stepSize":)" + std::string(step) + "}";
   };
   const std::vector<BadCase> cases = {
-      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", "0.1"), kLot)), ExchangeInfoError::kWrongType, "tickSize"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", R"("NaN")"), kLot)), ExchangeInfoError::kBadDecimal, "tickSize"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("inf")", R"("0.1")"), kLot)), ExchangeInfoError::kBadDecimal, "maxPrice"},
-      {with_symbol(symbol_json(price(R"("-0.1")", R"("100")", R"("0.1")"), kLot)), ExchangeInfoError::kBadDecimal, "minPrice"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("1e5")", R"("0.1")"), kLot)), ExchangeInfoError::kBadDecimal, "maxPrice"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", R"("0.000000001")"), kLot)), ExchangeInfoError::kBadDecimal, "tickSize"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("99999999999999999999")", R"("0.1")"), kLot)), ExchangeInfoError::kBadDecimal, "maxPrice"},
-      {with_symbol(symbol_json(price(R"("0.1")", R"("")", R"("0.1")"), kLot)), ExchangeInfoError::kBadDecimal, "maxPrice"},
-      {with_symbol(symbol_json(price(R"("0.1")", "null", R"("0.1")"), kLot)), ExchangeInfoError::kWrongType, "maxPrice"},
-      {with_symbol(symbol_json(kPrice, lot(R"("1")", R"("10")", R"("0")"))), ExchangeInfoError::kBadFilter, "stepSize"},
-      {with_symbol(symbol_json(kPrice, lot(R"("11")", R"("10")", R"("1")"))), ExchangeInfoError::kBadFilter, "minQty"},
-      {with_symbol(symbol_json(price(R"("200")", R"("100")", R"("0.1")"), kLot)), ExchangeInfoError::kBadFilter, "minPrice"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", "0.1"), kLot)),
+       ExchangeInfoError::kWrongType, "tickSize"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", R"("NaN")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "tickSize"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("inf")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "maxPrice"},
+      {with_symbol(symbol_json(price(R"("-0.1")", R"("100")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "minPrice"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("1e5")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "maxPrice"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("100")", R"("0.000000001")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "tickSize"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("99999999999999999999")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "maxPrice"},
+      {with_symbol(symbol_json(price(R"("0.1")", R"("")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadDecimal, "maxPrice"},
+      {with_symbol(symbol_json(price(R"("0.1")", "null", R"("0.1")"), kLot)),
+       ExchangeInfoError::kWrongType, "maxPrice"},
+      {with_symbol(symbol_json(kPrice, lot(R"("1")", R"("10")", R"("0")"))),
+       ExchangeInfoError::kBadFilter, "stepSize"},
+      {with_symbol(symbol_json(kPrice, lot(R"("11")", R"("10")", R"("1")"))),
+       ExchangeInfoError::kBadFilter, "minQty"},
+      {with_symbol(symbol_json(price(R"("200")", R"("100")", R"("0.1")"), kLot)),
+       ExchangeInfoError::kBadFilter, "minPrice"},
       {with_symbol(symbol_json(kPrice, "")), ExchangeInfoError::kMissingFilter, "LOT_SIZE"},
       {with_symbol(symbol_json("", kLot)), ExchangeInfoError::kMissingFilter, "PRICE_FILTER"},
-      {with_symbol(symbol_json(R"({"filterType":"LOT_SIZE","minQty":"1","stepSize":"1"})", kPrice)), ExchangeInfoError::kMissingField, "maxQty"},
-      {with_symbol(symbol_json(R"({"minQty":"1"})", kPrice)), ExchangeInfoError::kMissingField, "filterType"},
-      {with_symbol(symbol_json(R"("PRICE_FILTER")", kLot)), ExchangeInfoError::kNotObject, "filters"},
-      {with_symbol(symbol_json(kPrice, kLot, R"(,"pricePrecision":9)")), ExchangeInfoError::kOutOfRange, "pricePrecision"},
-      {with_symbol(symbol_json(kPrice, kLot, R"(,"quantityPrecision":"3")")), ExchangeInfoError::kWrongType, "quantityPrecision"},
-      {with_symbol(symbol_json(kPrice, R"({"filterType":"MIN_NOTIONAL","notional":5},)" + std::string(kLot))), ExchangeInfoError::kWrongType, "notional"},
-      {with_symbol(R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"BAD","quoteAsset":"USDT","filters":{}})"), ExchangeInfoError::kWrongType, "filters"},
-      {with_symbol(R"({"symbol":"BADUSDT","baseAsset":"BAD","quoteAsset":"USDT","filters":[]})"), ExchangeInfoError::kMissingField, "status"},
-      {with_symbol(R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"","quoteAsset":"USDT","filters":[]})"), ExchangeInfoError::kBadName, "baseAsset"},
-      {with_symbol(R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"BAD","quoteAsset":7,"filters":[]})"), ExchangeInfoError::kWrongType, "quoteAsset"},
+      {with_symbol(symbol_json(R"({"filterType":"LOT_SIZE","minQty":"1","stepSize":"1"})", kPrice)),
+       ExchangeInfoError::kMissingField, "maxQty"},
+      {with_symbol(symbol_json(R"({"minQty":"1"})", kPrice)), ExchangeInfoError::kMissingField,
+       "filterType"},
+      {with_symbol(symbol_json(R"("PRICE_FILTER")", kLot)), ExchangeInfoError::kNotObject,
+       "filters"},
+      {with_symbol(symbol_json(kPrice, kLot, R"(,"pricePrecision":9)")),
+       ExchangeInfoError::kOutOfRange, "pricePrecision"},
+      {with_symbol(symbol_json(kPrice, kLot, R"(,"quantityPrecision":"3")")),
+       ExchangeInfoError::kWrongType, "quantityPrecision"},
+      {with_symbol(symbol_json(
+           kPrice, R"({"filterType":"MIN_NOTIONAL","notional":5},)" + std::string(kLot))),
+       ExchangeInfoError::kWrongType, "notional"},
+      {with_symbol(
+           R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"BAD","quoteAsset":"USDT","filters":{}})"),
+       ExchangeInfoError::kWrongType, "filters"},
+      {with_symbol(R"({"symbol":"BADUSDT","baseAsset":"BAD","quoteAsset":"USDT","filters":[]})"),
+       ExchangeInfoError::kMissingField, "status"},
+      {with_symbol(
+           R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"","quoteAsset":"USDT","filters":[]})"),
+       ExchangeInfoError::kBadName, "baseAsset"},
+      {with_symbol(
+           R"({"symbol":"BADUSDT","status":"TRADING","baseAsset":"BAD","quoteAsset":7,"filters":[]})"),
+       ExchangeInfoError::kWrongType, "quoteAsset"},
   };
   ExchangeInfoDecoder d;
   for (const BadCase& c : cases) {
     ExchangeInfo info;
     const ExchangeInfoFault fault = d.decode(c.body, info);
-    EXPECT_EQ(fault.error, c.error) << to_string(fault.error) << " " << fault.field << "\n" << c.body;
+    EXPECT_EQ(fault.error, c.error) << to_string(fault.error) << " " << fault.field << "\n"
+                                    << c.body;
     EXPECT_EQ(fault.field, c.field) << c.body;
     EXPECT_EQ(fault.symbol.view(), "BADUSDT") << c.body;
     EXPECT_EQ(fault.symbol_index, 1) << c.body;
@@ -351,25 +392,36 @@ TEST(ExchangeInfo, TopLevelErrors) {
       {"42", ExchangeInfoError::kNotObject, ""},
       {"{", ExchangeInfoError::kJson, ""},
       {R"({"serverTime":1,"rateLimits":[],"symbols":[]} x)", ExchangeInfoError::kJson, ""},
-      {R"({"serverTime":NaN,"rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType, "serverTime"},
+      {R"({"serverTime":NaN,"rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType,
+       "serverTime"},
       {R"({"rateLimits":[],"symbols":[]})", ExchangeInfoError::kMissingField, "serverTime"},
-      {R"({"serverTime":"1","rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType, "serverTime"},
-      {R"({"serverTime":1.5,"rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType, "serverTime"},
-      {R"({"serverTime":99999999999999999999999,"rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType, "serverTime"},
+      {R"({"serverTime":"1","rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType,
+       "serverTime"},
+      {R"({"serverTime":1.5,"rateLimits":[],"symbols":[]})", ExchangeInfoError::kWrongType,
+       "serverTime"},
+      {R"({"serverTime":99999999999999999999999,"rateLimits":[],"symbols":[]})",
+       ExchangeInfoError::kWrongType, "serverTime"},
       {R"({"serverTime":1,"symbols":[]})", ExchangeInfoError::kMissingField, "rateLimits"},
-      {R"({"serverTime":1,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":-5}],"symbols":[]})", ExchangeInfoError::kOutOfRange, "limit"},
-      {R"({"serverTime":1,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":"1","limit":5}],"symbols":[]})", ExchangeInfoError::kWrongType, "intervalNum"},
-      {R"({"serverTime":1,"rateLimits":[7],"symbols":[]})", ExchangeInfoError::kNotObject, "rateLimits"},
+      {R"({"serverTime":1,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":-5}],"symbols":[]})",
+       ExchangeInfoError::kOutOfRange, "limit"},
+      {R"({"serverTime":1,"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":"1","limit":5}],"symbols":[]})",
+       ExchangeInfoError::kWrongType, "intervalNum"},
+      {R"({"serverTime":1,"rateLimits":[7],"symbols":[]})", ExchangeInfoError::kNotObject,
+       "rateLimits"},
       {R"({"serverTime":1,"rateLimits":[]})", ExchangeInfoError::kMissingField, "symbols"},
-      {R"({"serverTime":1,"rateLimits":[],"symbols":{}})", ExchangeInfoError::kWrongType, "symbols"},
-      {R"({"serverTime":1,"rateLimits":[],"symbols":["BTCUSDT"]})", ExchangeInfoError::kNotObject, "symbols"},
-      {R"({"serverTime":1,"rateLimits":[],"symbols":[{"symbol":"ABCDEFGHIJKLMNOPQRSTUVWXYZ","status":"TRADING"}]})", ExchangeInfoError::kBadName, "symbol"},
+      {R"({"serverTime":1,"rateLimits":[],"symbols":{}})", ExchangeInfoError::kWrongType,
+       "symbols"},
+      {R"({"serverTime":1,"rateLimits":[],"symbols":["BTCUSDT"]})", ExchangeInfoError::kNotObject,
+       "symbols"},
+      {R"({"serverTime":1,"rateLimits":[],"symbols":[{"symbol":"ABCDEFGHIJKLMNOPQRSTUVWXYZ","status":"TRADING"}]})",
+       ExchangeInfoError::kBadName, "symbol"},
   };
   ExchangeInfoDecoder d;
   for (const BadCase& c : cases) {
     ExchangeInfo info;
     const ExchangeInfoFault fault = d.decode(c.body, info);
-    EXPECT_EQ(fault.error, c.error) << to_string(fault.error) << " " << fault.field << "\n" << c.body;
+    EXPECT_EQ(fault.error, c.error) << to_string(fault.error) << " " << fault.field << "\n"
+                                    << c.body;
     if (!c.field.empty()) {
       EXPECT_EQ(fault.field, c.field) << c.body;
     }
@@ -425,7 +477,9 @@ TEST(ExchangeInfo, DecodeDoesNotAllocate) {
 }
 
 TEST(RestWeight, SpotDepthByLimit) {
-  const auto w = [](std::uint32_t limit) { return rest_weight(Market::kSpot, RestEndpoint::kDepth, limit); };
+  const auto w = [](std::uint32_t limit) {
+    return rest_weight(Market::kSpot, RestEndpoint::kDepth, limit);
+  };
   EXPECT_EQ(w(0), 5u);  // not sent: default 100
   EXPECT_EQ(w(1), 5u);
   EXPECT_EQ(w(100), 5u);
@@ -439,13 +493,15 @@ TEST(RestWeight, SpotDepthByLimit) {
 }
 
 TEST(RestWeight, FuturesDepthByLimit) {
-  const auto w = [](std::uint32_t limit) { return rest_weight(Market::kFutures, RestEndpoint::kDepth, limit); };
+  const auto w = [](std::uint32_t limit) {
+    return rest_weight(Market::kFutures, RestEndpoint::kDepth, limit);
+  };
   EXPECT_EQ(w(0), 10u);  // not sent: default 500
   for (std::uint32_t l : {5u, 10u, 20u, 50u}) EXPECT_EQ(w(l), 2u) << l;
   EXPECT_EQ(w(100), 5u);
   EXPECT_EQ(w(500), 10u);
   EXPECT_EQ(w(1000), 20u);
-  EXPECT_EQ(w(7), 2u);      // not a valid limit: charged as the next valid one
+  EXPECT_EQ(w(7), 2u);  // not a valid limit: charged as the next valid one
   EXPECT_EQ(w(101), 10u);
   EXPECT_EQ(w(5000), 20u);
 }

@@ -20,8 +20,12 @@ namespace kb = keel::protocol::binance;
 
 namespace {
 
-Price px(const char* s) { return Price::parse(s).value(); }
-Qty qty(const char* s) { return Qty::parse(s).value(); }
+Price px(const char* s) {
+  return Price::parse(s).value();
+}
+Qty qty(const char* s) {
+  return Qty::parse(s).value();
+}
 
 class ListingProvider final : public DepthSnapshotProvider {
  public:
@@ -77,14 +81,15 @@ TEST(ExchangeInfoRouter, AProviderWithoutListingAnswers404) {
 SimConfig config(bool futures) {
   std::string text = futures ? "[venue]\nmarket = \"futures\"\n" : "";
   text +=
-      "[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional = \"5\"\n"
+      "[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional "
+      "= \"5\"\n"
       "[[symbol]]\nname = \"ETHBTC\"\ntick_size = \"0.000001\"\nlot_size = \"0.0001\"\n"
       "[[account]]\ncomp_id = \"ALICE\"\n";
   return parse_sim_config(text, "exchange_info_test.toml");
 }
 
-kb::ExchangeInfo get_info(std::uint16_t port, const std::string& target, kb::ExchangeInfoDecoder& decoder,
-                          std::string& body) {
+kb::ExchangeInfo get_info(std::uint16_t port, const std::string& target,
+                          kb::ExchangeInfoDecoder& decoder, std::string& body) {
   const test::HttpReply reply = test::http_get(port, target);
   EXPECT_EQ(reply.status, 200) << reply.body;
   body = reply.body;
@@ -132,11 +137,13 @@ TEST_P(VenueExchangeInfo, ServesItsInstrumentsOverLoopback) {
     EXPECT_EQ(eth.price_precision, 6);
     EXPECT_EQ(eth.quantity_precision, 4);
     // Futures has no symbol argument: the whole listing.
-    EXPECT_EQ(get_info(venue.http_port(), path + "?symbol=ETHBTC", decoder, body).symbols.size(), 2u);
+    EXPECT_EQ(get_info(venue.http_port(), path + "?symbol=ETHBTC", decoder, body).symbols.size(),
+              2u);
     EXPECT_EQ(test::http_get(venue.http_port(), "/api/v3/exchangeInfo").status, 404);
   } else {
     EXPECT_EQ(btc.price_precision, -1);
-    const kb::ExchangeInfo one = get_info(venue.http_port(), path + "?symbol=ETHBTC", decoder, body);
+    const kb::ExchangeInfo one =
+        get_info(venue.http_port(), path + "?symbol=ETHBTC", decoder, body);
     ASSERT_EQ(one.symbols.size(), 1u);
     EXPECT_TRUE(one.symbols[0] == eth);
     const test::HttpReply unknown = test::http_get(venue.http_port(), path + "?symbol=NOPE");
@@ -148,6 +155,8 @@ TEST_P(VenueExchangeInfo, ServesItsInstrumentsOverLoopback) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SpotAndFutures, VenueExchangeInfo, ::testing::Values(false, true),
-                         [](const auto& p) { return p.param ? std::string("Futures") : std::string("Spot"); });
+                         [](const auto& p) {
+                           return p.param ? std::string("Futures") : std::string("Spot");
+                         });
 
 }  // namespace

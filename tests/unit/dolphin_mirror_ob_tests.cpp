@@ -20,8 +20,12 @@ namespace {
 
 constexpr double kTol = 1e-12;
 
-Price px(const char* s) { return Price::parse(s).value(); }
-Qty qty(const char* s) { return Qty::parse(s).value(); }
+Price px(const char* s) {
+  return Price::parse(s).value();
+}
+Qty qty(const char* s) {
+  return Qty::parse(s).value();
+}
 
 // Replaces the book's contents: bids and asks as (price, qty) text pairs, best first.
 void fill(L2Book& b, std::vector<std::pair<const char*, const char*>> bids,
@@ -53,7 +57,8 @@ TEST(MirrorOb, PerAssetSignalAndPlacementByHand) {
   // imb = (4 − 2)/6 = 1/3, D = 6. ma = 1/3; persistence 1/1; velocity 0 (one sample);
   // dq = 6/6 = 1. Spread 0.02 on mid 100.01 = 1.9998 bps ≤ 5 → spread term 1; touch (3+1)/2 = 2,
   // level 6/4 = 1.5, queue 1/(1 + 2/1.5) = 3/7.
-  fill(book, {{"100.00", "3"}, {"99.99", "1"}, {"99.98", "50"}}, {{"100.02", "1"}, {"100.03", "1"}});
+  fill(book, {{"100.00", "3"}, {"99.99", "1"}, {"99.98", "50"}},
+       {{"100.02", "1"}, {"100.03", "1"}});
   ASSERT_TRUE(src.on_bar_close(1'000));
   ASSERT_TRUE(src.signal(0, s));
   ASSERT_TRUE(src.placement(0, pl));
@@ -66,7 +71,8 @@ TEST(MirrorOb, PerAssetSignalAndPlacementByHand) {
   // Bar 2: asks 4 + 2 = 6, bids 4: imb = −2/10 = −0.2, D = 10. ma = (1/3 − 0.2)/2 = 1/15 > 0;
   // persistence: of [1/3, −0.2] one is positive → 0.5; velocity (10 − 6)/6 = 2/3;
   // dq = 10 / ((6 + 10)/2) = 1.25; touch (3 + 4)/2 = 3.5, level 10/4 = 2.5 → queue 1/2.4 = 5/12.
-  fill(book, {{"100.00", "3"}, {"99.99", "1"}, {"99.98", "50"}}, {{"100.02", "4"}, {"100.03", "2"}});
+  fill(book, {{"100.00", "3"}, {"99.99", "1"}, {"99.98", "50"}},
+       {{"100.02", "4"}, {"100.03", "2"}});
   ASSERT_TRUE(src.on_bar_close(2'000));
   ASSERT_TRUE(src.signal(0, s));
   ASSERT_TRUE(src.placement(0, pl));
@@ -240,9 +246,9 @@ TEST(MirrorOb, MacroRecordAndMarketMultiplierByHand) {
   EXPECT_EQ(src.macro().regime_signal, 0);
   EXPECT_EQ(src.market_multiplier(1), 1.0);
 
-  // Bar 2: asset 0 → 4 + 1 = 5 (velocity −0.5: cascade and thinning; imb 0.6, ma (0 + 0.6)/2 = 0.3);
-  // asset 1 → 2 + 5 = 7 (velocity −0.3: thinning, not cascade; imb −3/7, ma −3/14);
-  // asset 2 → 6 + 6 = 12 (velocity +0.2: building; ma 0); asset 3 stale (excluded).
+  // Bar 2: asset 0 → 4 + 1 = 5 (velocity −0.5: cascade and thinning; imb 0.6, ma (0 + 0.6)/2 =
+  // 0.3); asset 1 → 2 + 5 = 7 (velocity −0.3: thinning, not cascade; imb −3/7, ma −3/14); asset 2 →
+  // 6 + 6 = 12 (velocity +0.2: building; ma 0); asset 3 stale (excluded).
   fill(books[0], {{"100", "4"}}, {{"100.01", "1"}});
   fill(books[1], {{"100", "2"}}, {{"100.01", "5"}});
   fill(books[2], {{"100", "6"}}, {{"100.01", "6"}});

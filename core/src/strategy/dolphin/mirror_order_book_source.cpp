@@ -25,11 +25,14 @@ void validate(const MirrorObParams& p) {
   share(p.stress_share, "stress_share");
   share(p.calm_share, "calm_share");
   share(p.calm_building_share, "calm_building_share");
-  if (!(p.spread_ref_bps > 0.0)) throw std::invalid_argument("order-book mirror: spread_ref_bps must be positive");
-  if (!(p.market_min <= p.market_max)) throw std::invalid_argument("order-book mirror: market_min > market_max");
+  if (!(p.spread_ref_bps > 0.0))
+    throw std::invalid_argument("order-book mirror: spread_ref_bps must be positive");
+  if (!(p.market_min <= p.market_max))
+    throw std::invalid_argument("order-book mirror: market_min > market_max");
 }
 
-MirrorOrderBookSource::MirrorOrderBookSource(std::size_t assets, const MirrorObParams& params) : p_(params) {
+MirrorOrderBookSource::MirrorOrderBookSource(std::size_t assets, const MirrorObParams& params)
+    : p_(params) {
   validate(p_);
   const auto size = [](int w) { return static_cast<std::size_t>(w); };
   levels_ = size(p_.levels);
@@ -80,7 +83,8 @@ void MirrorOrderBookSource::set_usable(std::size_t asset, bool usable) noexcept 
   if (asset < assets_.size()) assets_[asset].usable_flag = usable;
 }
 
-const MirrorOrderBookSource::Sample& MirrorOrderBookSource::sample(std::size_t asset, std::size_t back) const noexcept {
+const MirrorOrderBookSource::Sample& MirrorOrderBookSource::sample(
+    std::size_t asset, std::size_t back) const noexcept {
   const Asset& a = assets_[asset];
   const std::size_t pos = (a.head + history_ - 1 - back) % history_;
   return ring_[asset * history_ + pos];

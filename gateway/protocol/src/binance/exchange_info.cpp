@@ -116,7 +116,8 @@ void put_symbol_rules(std::string& out, Market market, const SymbolRules& s) {
     put_key(out, "pricePrecision");
     put_int(out, s.price_precision >= 0 ? int{s.price_precision} : decimals_of(s.tick_size.raw()));
     put_key(out, "quantityPrecision");
-    put_int(out, s.quantity_precision >= 0 ? int{s.quantity_precision} : decimals_of(s.step_size.raw()));
+    put_int(out,
+            s.quantity_precision >= 0 ? int{s.quantity_precision} : decimals_of(s.step_size.raw()));
     put(out, ",\"baseAssetPrecision\":8,\"quotePrecision\":8");
   } else {
     put(out, ",\"quotePrecision\":8,\"quoteAssetPrecision\":8");
@@ -166,8 +167,9 @@ void encode_exchange_info(std::string& out, Market market, const ExchangeInfo& i
   put_int(out, info.server_time_ms);
   if (futures) put(out, ",\"futuresType\":\"U_MARGINED\"");
   put(out, ",\"rateLimits\":[");
-  const std::uint32_t weight =
-      info.request_weight_per_minute != 0 ? info.request_weight_per_minute : weight_budget_per_minute(market);
+  const std::uint32_t weight = info.request_weight_per_minute != 0
+                                   ? info.request_weight_per_minute
+                                   : weight_budget_per_minute(market);
   put_rate_limit(out, true, "REQUEST_WEIGHT", "MINUTE", 1, weight);
   if (futures) {
     put_rate_limit(out, false, "ORDERS", "MINUTE", 1, 1200);
@@ -191,18 +193,30 @@ void encode_exchange_info(std::string& out, Market market, const ExchangeInfo& i
 
 std::string_view to_string(ExchangeInfoError e) noexcept {
   switch (e) {
-    case ExchangeInfoError::kNone: return "ok";
-    case ExchangeInfoError::kTooLarge: return "response too large";
-    case ExchangeInfoError::kJson: return "invalid JSON";
-    case ExchangeInfoError::kNotObject: return "not a JSON object";
-    case ExchangeInfoError::kMissingField: return "missing field";
-    case ExchangeInfoError::kWrongType: return "wrong field type";
-    case ExchangeInfoError::kBadDecimal: return "bad decimal";
-    case ExchangeInfoError::kBadName: return "bad symbol or asset name";
-    case ExchangeInfoError::kTooManySymbols: return "too many symbols";
-    case ExchangeInfoError::kMissingFilter: return "missing filter";
-    case ExchangeInfoError::kBadFilter: return "inconsistent filter";
-    case ExchangeInfoError::kOutOfRange: return "value out of range";
+    case ExchangeInfoError::kNone:
+      return "ok";
+    case ExchangeInfoError::kTooLarge:
+      return "response too large";
+    case ExchangeInfoError::kJson:
+      return "invalid JSON";
+    case ExchangeInfoError::kNotObject:
+      return "not a JSON object";
+    case ExchangeInfoError::kMissingField:
+      return "missing field";
+    case ExchangeInfoError::kWrongType:
+      return "wrong field type";
+    case ExchangeInfoError::kBadDecimal:
+      return "bad decimal";
+    case ExchangeInfoError::kBadName:
+      return "bad symbol or asset name";
+    case ExchangeInfoError::kTooManySymbols:
+      return "too many symbols";
+    case ExchangeInfoError::kMissingFilter:
+      return "missing filter";
+    case ExchangeInfoError::kBadFilter:
+      return "inconsistent filter";
+    case ExchangeInfoError::kOutOfRange:
+      return "value out of range";
   }
   return "unknown error";
 }
@@ -215,12 +229,17 @@ using E = ExchangeInfoError;
 
 E from(error_code e) noexcept {
   switch (e) {
-    case simdjson::SUCCESS: return E::kNone;
-    case simdjson::NO_SUCH_FIELD: return E::kMissingField;
+    case simdjson::SUCCESS:
+      return E::kNone;
+    case simdjson::NO_SUCH_FIELD:
+      return E::kMissingField;
     case simdjson::INCORRECT_TYPE:
-    case simdjson::NUMBER_ERROR: return E::kWrongType;
-    case simdjson::NUMBER_OUT_OF_RANGE: return E::kOutOfRange;
-    default: return E::kJson;
+    case simdjson::NUMBER_ERROR:
+      return E::kWrongType;
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return E::kOutOfRange;
+    default:
+      return E::kJson;
   }
 }
 
@@ -291,8 +310,8 @@ struct ExchangeInfoDecoder::Impl {
     return e;
   }
 
-#define KEEL_EI_TRY(field, expr)                                   \
-  do {                                                              \
+#define KEEL_EI_TRY(field, expr)                                                    \
+  do {                                                                              \
     if (const E keel_e_ = (expr); keel_e_ != E::kNone) return fail(keel_e_, field); \
   } while (false)
 
@@ -311,7 +330,8 @@ struct ExchangeInfoDecoder::Impl {
       KEEL_EI_TRY("intervalNum", from(o.find_field_unordered("intervalNum").get_int64().get(num)));
       KEEL_EI_TRY("limit", from(o.find_field_unordered("limit").get_int64().get(limit)));
       if (num <= 0) return fail(E::kOutOfRange, "intervalNum");
-      if (limit < 0 || limit > std::numeric_limits<std::uint32_t>::max()) return fail(E::kOutOfRange, "limit");
+      if (limit < 0 || limit > std::numeric_limits<std::uint32_t>::max())
+        return fail(E::kOutOfRange, "limit");
       if (type == "REQUEST_WEIGHT" && interval == "MINUTE" && num == 1)
         out.request_weight_per_minute = static_cast<std::uint32_t>(limit);
     }
@@ -418,7 +438,8 @@ struct ExchangeInfoDecoder::Impl {
   }
 
   E top_level(od::object& top, ExchangeInfo& out) noexcept {
-    KEEL_EI_TRY("serverTime", from(top.find_field_unordered("serverTime").get_int64().get(out.server_time_ms)));
+    KEEL_EI_TRY("serverTime",
+                from(top.find_field_unordered("serverTime").get_int64().get(out.server_time_ms)));
     if (const E e = rate_limits(top, out); e != E::kNone) return e;
     od::array arr;
     KEEL_EI_TRY("symbols", from(top.find_field_unordered("symbols").get_array().get(arr)));

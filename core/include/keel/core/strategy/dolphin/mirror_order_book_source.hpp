@@ -34,7 +34,8 @@
 // Contract: the constructor allocates (every buffer); nothing else does. Every other member is
 // noexcept. Deterministic: the result depends only on the books' contents at each call and the
 // order of the calls; `ts` (event time) only orders them (a bar close not later than the previous
-// one is ignored). Not thread-safe: the owner samples and the strategy reads on one thread (the core's).
+// one is ignored). Not thread-safe: the owner samples and the strategy reads on one thread (the
+// core's).
 #pragma once
 
 #include <cstddef>
@@ -51,21 +52,21 @@ namespace keel::dolphin {
 // Every number of the mirror source (proposed config section: [dolphin.order_book]). Windows are
 // int, as config_keys.hpp's visitor reads integers.
 struct MirrorObParams {
-  int levels = 5;              // top levels per side summed (imbalance, depth)
-  int imbalance_ma_bars = 5;   // the bible's imbalance_ma5
-  int persistence_bars = 10;   // N of imbalance_persistence
-  int velocity_bars = 1;       // L of withdrawal_velocity
-  int depth_mean_bars = 20;    // rolling mean of depth_quality
-  int min_samples = 5;         // consecutive usable bar closes before an asset has data
-  double spread_ref_bps = 5.0;         // spreads up to this leave the spread term at 1
-  double cascade_velocity = -0.40;     // withdrawal_velocity < → asset counted in cascade_count
-  double stress_velocity = -0.20;      // withdrawal_velocity < → asset thinning (regime +1 share)
-  double stress_share = 0.30;          // thinning share ≥ → regime_signal +1
-  double calm_share = 0.10;            // thinning share ≤ …
-  double calm_building_share = 0.50;   // … and building share (velocity > 0) ≥ → regime_signal −1
-  double market_gain = 0.50;           // raw multiplier 1 + gain·eff
-  double market_min = 0.85;            // the bible's −15% …
-  double market_max = 1.20;            // … and +20% (§9.4 OB-3); the engine clamps to [0.80, 1.20] again
+  int levels = 5;                   // top levels per side summed (imbalance, depth)
+  int imbalance_ma_bars = 5;        // the bible's imbalance_ma5
+  int persistence_bars = 10;        // N of imbalance_persistence
+  int velocity_bars = 1;            // L of withdrawal_velocity
+  int depth_mean_bars = 20;         // rolling mean of depth_quality
+  int min_samples = 5;              // consecutive usable bar closes before an asset has data
+  double spread_ref_bps = 5.0;      // spreads up to this leave the spread term at 1
+  double cascade_velocity = -0.40;  // withdrawal_velocity < → asset counted in cascade_count
+  double stress_velocity = -0.20;   // withdrawal_velocity < → asset thinning (regime +1 share)
+  double stress_share = 0.30;       // thinning share ≥ → regime_signal +1
+  double calm_share = 0.10;         // thinning share ≤ …
+  double calm_building_share = 0.50;  // … and building share (velocity > 0) ≥ → regime_signal −1
+  double market_gain = 0.50;          // raw multiplier 1 + gain·eff
+  double market_min = 0.85;           // the bible's −15% …
+  double market_max = 1.20;  // … and +20% (§9.4 OB-3); the engine clamps to [0.80, 1.20] again
 };
 
 // Throws std::invalid_argument when a window (levels, imbalance_ma_bars, persistence_bars,
@@ -77,8 +78,8 @@ class MirrorOrderBookSource final : public OrderBookSource {
  public:
   static constexpr int kMaxWindow = 4096;
 
-  // `assets` is the engine's asset count (asset i = the symbols file's i-th symbol). Allocates every
-  // buffer; throws std::invalid_argument (validate) or std::bad_alloc.
+  // `assets` is the engine's asset count (asset i = the symbols file's i-th symbol). Allocates
+  // every buffer; throws std::invalid_argument (validate) or std::bad_alloc.
   MirrorOrderBookSource(std::size_t assets, const MirrorObParams& params = {});
 
   // Attaches asset i's mirror; it must outlive this source (or be detached). The BookSync form
@@ -135,15 +136,15 @@ class MirrorOrderBookSource final : public OrderBookSource {
   void update(std::size_t asset, const book::L2Book& book) noexcept;
 
   MirrorObParams p_;
-  std::size_t levels_ = 0;       // p_.levels as a size
+  std::size_t levels_ = 0;  // p_.levels as a size
   std::size_t ma_bars_ = 0;
   std::size_t persistence_bars_ = 0;
   std::size_t velocity_bars_ = 0;
   std::size_t depth_mean_bars_ = 0;
   std::size_t min_samples_ = 0;
-  std::size_t history_ = 0;      // ring length per asset
+  std::size_t history_ = 0;  // ring length per asset
   std::vector<Asset> assets_;
-  std::vector<Sample> ring_;     // assets × history_
+  std::vector<Sample> ring_;  // assets × history_
   ObMacro macro_;
   double market_imbalance_ = 0.0;
   std::size_t with_data_ = 0;

@@ -33,8 +33,8 @@ namespace keel::protocol::binance {
 
 // A symbol's trading status. Spot: PRE_TRADING, TRADING, POST_TRADING, END_OF_DAY, HALT,
 // AUCTION_MATCH, BREAK; futures: PENDING_TRADING, TRADING, PRE_DELIVERING, DELIVERING, DELIVERED,
-// PRE_SETTLE, SETTLING, CLOSE. A status keel does not know decodes as kOther (Binance adds statuses;
-// only kTrading means "orders accepted").
+// PRE_SETTLE, SETTLING, CLOSE. A status keel does not know decodes as kOther (Binance adds
+// statuses; only kTrading means "orders accepted").
 enum class SymbolStatus : std::uint8_t {
   kNone = 0,
   kTrading = 1,
@@ -67,18 +67,17 @@ struct SymbolRules {
   AssetName base_asset;
   AssetName quote_asset;
   SymbolStatus status = SymbolStatus::kNone;
-  Price tick_size;  // PRICE_FILTER.tickSize (zero: no tick rule)
-  Price min_price;  // PRICE_FILTER.minPrice (zero: no minimum)
-  Price max_price;  // PRICE_FILTER.maxPrice (zero: no maximum)
-  Qty step_size;    // LOT_SIZE.stepSize (> 0)
-  Qty min_qty;      // LOT_SIZE.minQty
-  Qty max_qty;      // LOT_SIZE.maxQty (>= min_qty)
+  Price tick_size;        // PRICE_FILTER.tickSize (zero: no tick rule)
+  Price min_price;        // PRICE_FILTER.minPrice (zero: no minimum)
+  Price max_price;        // PRICE_FILTER.maxPrice (zero: no maximum)
+  Qty step_size;          // LOT_SIZE.stepSize (> 0)
+  Qty min_qty;            // LOT_SIZE.minQty
+  Qty max_qty;            // LOT_SIZE.maxQty (>= min_qty)
   Notional min_notional;  // NOTIONAL.minNotional / MIN_NOTIONAL (zero when the symbol has neither)
   // Futures only ("pricePrecision", "quantityPrecision"; Binance: "do not use as tickSize"); -1 in
   // spot. The encoder writes the decimals of tick_size / step_size when these are -1.
   std::int8_t price_precision = -1;
   std::int8_t quantity_precision = -1;
-
 };
 // Every field equal (names by their text).
 [[nodiscard]] bool operator==(const SymbolRules& a, const SymbolRules& b) noexcept;
@@ -89,7 +88,8 @@ struct ExchangeInfo {
   std::int64_t server_time_ms = 0;
   // rateLimits' REQUEST_WEIGHT per one MINUTE (0 when the response lists none).
   std::uint32_t request_weight_per_minute = 0;
-  std::span<const SymbolRules> symbols;  // decoded: into the decoder's storage, valid until its next decode()
+  std::span<const SymbolRules>
+      symbols;  // decoded: into the decoder's storage, valid until its next decode()
 };
 
 // Appends the exchangeInfo response for `market` (kSpot or kFutures) to `out`: "timezone":"UTC",
@@ -103,23 +103,25 @@ void encode_exchange_info(std::string& out, Market market, const ExchangeInfo& i
 
 enum class ExchangeInfoError : std::uint8_t {
   kNone = 0,
-  kTooLarge = 1,        // the body is longer than the decoder's max_bytes
-  kJson = 2,            // not valid JSON (truncated, bad syntax, nesting deeper than 64)
-  kNotObject = 3,       // the body, a symbol, a filter or a rate limit is not an object
-  kMissingField = 4,    // a required field is absent (`field` names it)
-  kWrongType = 5,       // a field has the wrong JSON type (e.g. a number where Binance writes a string)
-  kBadDecimal = 6,      // a decimal string parse_decimal refuses (sign, NaN, exponent, > 8 decimals, too big)
+  kTooLarge = 1,      // the body is longer than the decoder's max_bytes
+  kJson = 2,          // not valid JSON (truncated, bad syntax, nesting deeper than 64)
+  kNotObject = 3,     // the body, a symbol, a filter or a rate limit is not an object
+  kMissingField = 4,  // a required field is absent (`field` names it)
+  kWrongType = 5,  // a field has the wrong JSON type (e.g. a number where Binance writes a string)
+  kBadDecimal =
+      6,  // a decimal string parse_decimal refuses (sign, NaN, exponent, > 8 decimals, too big)
   kBadName = 7,         // a symbol or asset name that is empty or longer than Symbol holds
   kTooManySymbols = 8,  // more symbols than the decoder's max_symbols
   kMissingFilter = 9,   // a symbol without PRICE_FILTER or LOT_SIZE (`field` names the filter)
-  kBadFilter = 10,      // inconsistent values: stepSize zero, min above max (`field` names the value)
-  kOutOfRange = 11,     // an integer outside its domain (a precision outside 0..8, a negative limit)
+  kBadFilter = 10,   // inconsistent values: stepSize zero, min above max (`field` names the value)
+  kOutOfRange = 11,  // an integer outside its domain (a precision outside 0..8, a negative limit)
 };
 [[nodiscard]] std::string_view to_string(ExchangeInfoError e) noexcept;
 
 // What went wrong and where: the symbol being decoded (empty at the top level or before its
 // "symbol" field was read), its index in "symbols" (-1 at the top level) and the JSON field
-// ("tickSize", "status", "PRICE_FILTER", …; a static string, empty when no single field is to blame).
+// ("tickSize", "status", "PRICE_FILTER", …; a static string, empty when no single field is to
+// blame).
 struct ExchangeInfoFault {
   ExchangeInfoError error = ExchangeInfoError::kNone;
   Symbol symbol;

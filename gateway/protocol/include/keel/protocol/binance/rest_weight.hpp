@@ -9,7 +9,8 @@
 //  * spot exchangeInfo: weight 20 — the same docs, GET /api/v3/exchangeInfo.
 //  * futures depth: "5, 10, 20, 50 → 2; 100 → 5; 500 → 10; 1000 → 20", default limit 500 —
 //    developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Order-Book.
-//  * futures exchangeInfo: weight 1 — …/usds-margined-futures/market-data/rest-api/Exchange-Information.
+//  * futures exchangeInfo: weight 1 —
+//  …/usds-margined-futures/market-data/rest-api/Exchange-Information.
 //  * budgets: REQUEST_WEIGHT per MINUTE 6000 (spot) and 2400 (futures), as each market's
 //    exchangeInfo "rateLimits" lists it (the response is the authority at run time).
 #pragma once
@@ -28,9 +29,12 @@ inline constexpr std::uint32_t kFuturesWeightPerMinute = 2400;
 // The REQUEST_WEIGHT budget per minute of `market`; 0 for kNone.
 [[nodiscard]] constexpr std::uint32_t weight_budget_per_minute(Market market) noexcept {
   switch (market) {
-    case Market::kSpot: return kSpotWeightPerMinute;
-    case Market::kFutures: return kFuturesWeightPerMinute;
-    case Market::kNone: break;
+    case Market::kSpot:
+      return kSpotWeightPerMinute;
+    case Market::kFutures:
+      return kFuturesWeightPerMinute;
+    case Market::kNone:
+      break;
   }
   return 0;
 }
@@ -45,7 +49,8 @@ inline constexpr std::uint32_t kFuturesWeightPerMinute = 2400;
   if (market == Market::kNone) return 0;
   const bool spot = market == Market::kSpot;
   switch (endpoint) {
-    case RestEndpoint::kExchangeInfo: return spot ? 20 : 1;
+    case RestEndpoint::kExchangeInfo:
+      return spot ? 20 : 1;
     case RestEndpoint::kDepth:
       if (spot) {
         if (limit == 0 || limit <= 100) return 5;
@@ -58,7 +63,8 @@ inline constexpr std::uint32_t kFuturesWeightPerMinute = 2400;
       if (limit <= 100) return 5;
       if (limit <= 500) return 10;
       return 20;
-    case RestEndpoint::kNone: break;
+    case RestEndpoint::kNone:
+      break;
   }
   return 0;
 }
