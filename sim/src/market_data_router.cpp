@@ -12,6 +12,8 @@ using kb::StreamName;
 
 constexpr std::string_view kSpotDepthPath = "/api/v3/depth";
 constexpr std::string_view kFuturesDepthPath = "/fapi/v1/depth";
+constexpr std::string_view kSpotExchangeInfoPath = "/api/v3/exchangeInfo";
+constexpr std::string_view kFuturesExchangeInfoPath = "/fapi/v1/exchangeInfo";
 
 constexpr std::string_view kNotFound = R"({"code":-1,"msg":"Not found."})";
 constexpr std::string_view kMethodNotAllowed =
@@ -72,11 +74,20 @@ MarketDataRouter::MarketDataRouter(kb::Market market, DepthSnapshotProvider& pro
 
 HttpAnswer MarketDataRouter::http(HttpMethod method, std::string_view path,
                                   std::string_view query) {
-  const std::string_view depth_path =
-      market_ == kb::Market::kFutures ? kFuturesDepthPath : kSpotDepthPath;
-  if (path != depth_path) return {404, kNotFound};
+  const bool futures = market_ == kb::Market::kFutures;
+  const std::string_view depth_path = futures ? kFuturesDepthPath : kSpotDepthPath;
+  const std::string_view info_path = futures ? kFuturesExchangeInfoPath : kSpotExchangeInfoPath;
+  if (path != depth_path && path != info_path) return {404, kNotFound};
   if (method != HttpMethod::kGet) return {405, kMethodNotAllowed};
-  return depth(query);
+  return path == depth_path ? depth(query) : exchange_info(query);
+}
+
+HttpAnswer MarketDataRouter::exchange_info(std::string_view query) {
+  std::string_view symbol;
+  if (market_ == kb::Market::kFutures || !query_arg(query, "symbol", symbol)) symbol = {};
+  body_.clear();
+  if (provider_.exchange_info(symbol, body_)) return {200, body_};
+  return symbol.empty() ? HttpAnswer{404, kNotFound} : HttpAnswer{400, kInvalidSymbol};
 }
 
 HttpAnswer MarketDataRouter::depth(std::string_view query) {

@@ -68,8 +68,10 @@ class MarketDataRouter {
   MarketDataRouter(protocol::binance::Market market, DepthSnapshotProvider& provider);
 
   // A plain HTTP request. `path` is the decoded path without the query, `query` the decoded
-  // arguments joined with '&' ("symbol=BTCUSDT&limit=5"). Only GET on the depth path reaches the
-  // provider: another method there gets 405 (-1020), any other path 404.
+  // arguments joined with '&' ("symbol=BTCUSDT&limit=5"). Only GET on the market's depth or
+  // exchangeInfo path reaches the provider: another method there gets 405 (-1020), any other path
+  // 404. exchangeInfo: spot honours `symbol` (an unlisted one is -1121) and ignores other
+  // arguments; futures takes no arguments (as Binance's /fapi/v1/exchangeInfo).
   [[nodiscard]] HttpAnswer http(HttpMethod method, std::string_view path, std::string_view query);
 
   // A WebSocket upgrade: "/ws", "/ws/<s>[/<s>…]" (raw) or "/stream[?streams=<s>[/<s>…]]"
@@ -86,6 +88,7 @@ class MarketDataRouter {
 
  private:
   HttpAnswer depth(std::string_view query);
+  HttpAnswer exchange_info(std::string_view query);
 
   protocol::binance::Market market_;
   DepthSnapshotProvider& provider_;

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "keel/protocol/binance/exchange_info.hpp"
 #include "keel/protocol/fix/fix_messages.hpp"
 #include "keel/sim/fix_acceptor.hpp"
 #include "keel/sim/flow_factory.hpp"
@@ -91,6 +92,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   SimConfig config;
   std::vector<std::string> assets;  // sorted; AssetId = index
   std::vector<VenueSymbol> symbols;
+  // exchangeInfo's symbols, from the instrument config (read-only after construction).
+  std::vector<protocol::binance::SymbolRules> listing;
   FlowAccounts house;
   std::unique_ptr<MatchingEngine> engine;
   std::unique_ptr<FixAcceptor> acceptor;
@@ -163,6 +166,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       v.instrument.qty_decimals = s.qty_decimals;
       v.base = asset_id(parts[i].first);
       v.quote = asset_id(parts[i].second);
+      listing.push_back(listing_of(v.instrument, parts[i].first, parts[i].second));
       symbols.push_back(std::move(v));
     }
     house = house_accounts(config);
@@ -239,6 +243,56 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   }
   bool depth_snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) override {
     return publisher->snapshot(symbol, limit, out);
+  }
+  // serverTime is the venue's clock (Unix ms while no flow replays older data).
+  bool exchange_info(std::string_view symbol, std::string& out) override {
+    protocol::binance::ExchangeInfo info;
+    {
+      std::lock_guard lock(engine_mutex);
+      info.server_time_ms = now_locked(steady_ns()) / 1'000'000;
+    }
+    info.symbols = listing;
+    if (!symbol.empty()) {
+      const auto it = std::find_if(listing.begin(), listing.end(),
+                                   [&](const auto& r) { return r.symbol.view() == symbol; });
+      if (it == listing.end()) return false;
+      info.symbols = std::span<const protocol::binance::SymbolRules>(&*it, 1);
+    }
+    const protocol::binance::Market market = config.market == MarketKind::kFutures
+                                                 ? protocol::binance::Market::kFutures
+                                                 : protocol::binance::Market::kSpot;
+    protocol::binance::encode_exchange_info(out, market, info);
+    return true;
+  }
+
+  // One instrument's exchangeInfo entry. The matching rules check only that a price is positive and
+  // on the tick and a quantity positive and on the lot (and the notional), so the filter's ranges
+  // are one tick / lot up to the largest multiple of it that fixed point holds.
+  static protocol::binance::SymbolRules listing_of(const Instrument& instrument, std::string_view base,
+                                                   std::string_view quote) {
+    protocol::binance::SymbolRules r;
+    const auto copy_name = [](protocol::binance::Symbol& to, std::string_view from) {
+      if (from.empty() || from.size() > protocol::binance::Symbol::kCapacity)
+        throw std::invalid_argument("venue: symbol or asset name too long for exchangeInfo: " + std::string(from));
+      std::copy(from.begin(), from.end(), to.chars);
+      to.length = static_cast<std::uint8_t>(from.size());
+    };
+    copy_name(r.symbol, instrument.symbol);
+    copy_name(r.base_asset, base);
+    copy_name(r.quote_asset, quote);
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    const auto largest = [](std::int64_t step) { return step > 0 ? kMax - kMax % step : std::int64_t{0}; };
+    r.status = protocol::binance::SymbolStatus::kTrading;
+    r.tick_size = instrument.tick_size;
+    r.min_price = instrument.tick_size;
+    r.max_price = Price::from_raw(largest(instrument.tick_size.raw()));
+    r.step_size = instrument.lot_size;
+    r.min_qty = instrument.lot_size;
+    r.max_qty = Qty::from_raw(largest(instrument.lot_size.raw()));
+    r.min_notional = instrument.min_notional;
+    r.price_precision = static_cast<std::int8_t>(std::clamp(instrument.price_decimals, 0, kDecimals));
+    r.quantity_precision = static_cast<std::int8_t>(std::clamp(instrument.qty_decimals, 0, kDecimals));
+    return r;
   }
 
   [[nodiscard]] AssetId asset_id(std::string_view name) const {

@@ -1,7 +1,8 @@
 // The simulator's market-data endpoint (VENUE.md "Endpoints" and "Market data"): one TCP port that
 // serves Binance-style WebSocket streams (/ws/<stream>[/<stream>…] raw, /stream?streams=a/b/c
-// combined) with SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS control messages, and the REST depth
-// snapshot (GET /api/v3/depth in spot mode, /fapi/v1/depth in futures mode).
+// combined) with SUBSCRIBE / UNSUBSCRIBE / LIST_SUBSCRIPTIONS control messages, the REST depth
+// snapshot (GET /api/v3/depth in spot mode, /fapi/v1/depth in futures mode) and the REST exchange
+// information (GET /api/v3/exchangeInfo, /fapi/v1/exchangeInfo).
 //
 // Threads: start() binds the listening socket itself (exactly bind_address) and starts two threads:
 // an acceptor, which accepts, refuses connections beyond max_connections and backs off when the
@@ -28,7 +29,8 @@
 
 namespace keel::sim {
 
-// Answers the REST depth snapshot. Called on the server's service thread only.
+// Answers the REST requests: the depth snapshot and the exchange information. Called on the
+// server's service thread only.
 class DepthSnapshotProvider {
  public:
   virtual ~DepthSnapshotProvider() = default;
@@ -36,6 +38,13 @@ class DepthSnapshotProvider {
   // most `limit` levels per side to `out` and returns true; returns false (leaving `out` as it was)
   // for a symbol the venue does not list.
   virtual bool depth_snapshot(std::string_view symbol, std::uint32_t limit, std::string& out) = 0;
+  // Appends the exchangeInfo response (protocol::binance::encode_exchange_info) to `out` and
+  // returns true: every listed symbol when `symbol` is empty, else only that one. Returns false
+  // (leaving `out` as it was) for a symbol the venue does not list; with an empty `symbol`, false
+  // means this provider serves no exchange information (the default), answered 404.
+  virtual bool exchange_info([[maybe_unused]] std::string_view symbol, [[maybe_unused]] std::string& out) {
+    return false;
+  }
 };
 
 struct MarketDataServerConfig {
