@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -96,5 +98,19 @@ void apply_bar_file_options(const Command& cmd, const std::string& command, Keel
     config.data.bar_interval_ms = static_cast<std::int64_t>(*n);
   }
 }
+
+namespace {
+std::atomic<bool> g_stop_requested{false};
+extern "C" void keel_cli_on_stop_signal(int /*signal*/) { g_stop_requested.store(true); }
+}  // namespace
+
+void install_stop_signals() {
+  g_stop_requested.store(false);
+  std::signal(SIGINT, keel_cli_on_stop_signal);
+  std::signal(SIGTERM, keel_cli_on_stop_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+bool stop_requested() noexcept { return g_stop_requested.load(); }
 
 }  // namespace keel::cli

@@ -60,4 +60,9 @@ class Command {
 // Throws UsageError for an interval outside 1 ms … 7 days.
 void apply_bar_file_options(const Command& cmd, const std::string& command, KeelConfig& config);
 
+// SIGINT / SIGTERM ask a long-running command (sim, record) to stop; SIGPIPE is ignored (a peer
+// that went away is an error on the socket, not a dead process).
+void install_stop_signals();
+[[nodiscard]] bool stop_requested() noexcept;
+
 }  // namespace keel::cli

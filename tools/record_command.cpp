@@ -26,9 +26,6 @@ namespace keel::cli {
 
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
@@ -173,9 +170,7 @@ int record_command(const std::vector<std::string>& args) {
   if (books) books->set_feed(&session.feed());  // symbol names only: fixed at construction
   if (session.start() != Errc::kOk) throw UsageError("keel record: " + session.error());
 
-  g_stop.store(false);
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  install_stop_signals();
   const auto started = std::chrono::steady_clock::now();
   auto next_status = started;
   std::uint64_t consumed = 0;
@@ -191,7 +186,7 @@ int record_command(const std::vector<std::string>& args) {
     consumed += n;
     return n;
   };
-  while (!g_stop.load()) {
+  while (!stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
     if (duration && now - started >= std::chrono::seconds(*duration)) break;
     if (drain() == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
@@ -209,8 +204,6 @@ int record_command(const std::vector<std::string>& args) {
   }
   session.stop();
   drain();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
   if (log.status_line) std::fputs("\r\033[K", stderr);
 
   const gwb::MarketDataFeed& feed = session.feed();

@@ -18,8 +18,6 @@
 namespace keel::cli {
 namespace {
 
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
 
 // The built-in venue when no --config is given: four synthetic USDT pairs moved by the correlated
 // synthetic market (1-minute bars) in real time, two client accounts.
@@ -103,9 +101,7 @@ int sim_command(const std::vector<std::string>& args) {
     }
   }();
   sim::Venue& venue = *venue_ptr;
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
-  std::signal(SIGPIPE, SIG_IGN);
+  install_stop_signals();
   venue.start();
   for (const std::string& warning : sim::Venue::security_warnings(config)) {
     std::fputs((warning + "\n").c_str(), stderr);
@@ -115,7 +111,7 @@ int sim_command(const std::vector<std::string>& args) {
 
   const auto started = std::chrono::steady_clock::now();
   bool reported_end = false;
-  while (!g_stop.load()) {
+  while (!stop_requested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (duration_s > 0 && std::chrono::steady_clock::now() - started >= std::chrono::seconds(duration_s)) break;
     if (!reported_end && config.flow != sim::FlowKind::kNone && venue.flow_finished()) {
