@@ -42,10 +42,10 @@ struct WsClientConfig {
   // the base path.
   std::string url;
   bool combined = true;  // /stream?streams=a/b (frames wrapped as {"stream":…,"data":…}) or /ws/a
-  std::vector<std::string>
-      streams;  // canonical stream names ("btcusdt@depth@100ms"), checked by start()
-  Market market =
-      Market::kSpot;  // control messages: 5 per second spot, 10 futures (per connection)
+  // Canonical stream names ("btcusdt@depth@100ms"), checked by start().
+  std::vector<std::string> streams;
+  // Control messages: at most 5 per second spot, 10 futures (per connection).
+  Market market = Market::kSpot;
   // http(s)://host[:port][/base] for REST; empty: the host and port of `url` with http / https.
   std::string rest_url;
   std::string ca_file;     // PEM CA bundle for wss / https; empty: the system's default bundle
@@ -58,11 +58,11 @@ struct WsClientConfig {
   // After this long on one connection, open a second one with the same subscriptions and close the
   // first only once the second delivers data (Binance closes connections after 24 h).
   std::int64_t planned_reconnect_after_ms = 23LL * 3600 * 1000;
-  std::size_t max_frame_bytes = std::size_t{1}
-                                << 20;  // a larger message closes the connection (counted)
-  int connect_timeout_ms =
-      5'000;                     // TCP + TLS + upgrade (or a REST response) must finish within this
-  int http_timeout_ms = 10'000;  // a REST request must be answered within this once sent
+  // A larger message closes the connection (counted).
+  std::size_t max_frame_bytes = std::size_t{1} << 20;
+  // TCP + TLS + upgrade (or a REST response) must finish within this.
+  int connect_timeout_ms = 5'000;
+  int http_timeout_ms = 10'000;        // a REST request must be answered within this once sent
   int rest_weight_per_minute = 6'000;  // spot 6000, futures 2400: never exceeded in any 60-s window
 };
 
@@ -72,9 +72,9 @@ struct WsClientStats {
   std::uint64_t bytes = 0;        // their bytes
   std::uint64_t connects = 0;     // upgrades completed
   std::uint64_t disconnects = 0;  // open connections lost or closed (handover closes included)
-  std::uint64_t connect_failures =
-      0;                         // attempts that never opened (refused, TLS, upgrade timeout, …)
-  std::uint64_t reconnects = 0;  // connection attempts after the first
+  // Attempts that never opened (refused, TLS, upgrade timeout, …).
+  std::uint64_t connect_failures = 0;
+  std::uint64_t reconnects = 0;          // connection attempts after the first
   std::uint64_t stale_reconnects = 0;    // closed by the stale-feed watchdog
   std::uint64_t planned_reconnects = 0;  // handovers completed (old connection closed)
   std::uint64_t oversize_frames = 0;     // messages over max_frame_bytes (connection closed)
