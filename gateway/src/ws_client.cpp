@@ -31,9 +31,9 @@ namespace {
 namespace kb = protocol::binance;
 
 constexpr const char* kProtocolName = "keel-feed";
-constexpr lws_usec_t kTickUs = 10'000;           // the feed thread's timer period
-constexpr std::size_t kRxChunk = 64 * 1024;      // libwebsockets' receive buffer (one callback's bytes)
-constexpr std::size_t kMaxHttpInFlight = 4;      // REST requests on the wire at once
+constexpr lws_usec_t kTickUs = 10'000;       // the feed thread's timer period
+constexpr std::size_t kRxChunk = 64 * 1024;  // libwebsockets' receive buffer (one callback's bytes)
+constexpr std::size_t kMaxHttpInFlight = 4;  // REST requests on the wire at once
 constexpr std::size_t kMaxHttpBody = 64u << 20;  // a larger REST body fails the request
 constexpr int kStopTimeoutMs = 2'000;
 constexpr std::string_view kPingPayload = "keel";
@@ -48,11 +48,14 @@ std::int64_t real_ns() noexcept {
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
-constexpr std::int64_t ms_to_ns(std::int64_t ms) noexcept { return ms * 1'000'000; }
+constexpr std::int64_t ms_to_ns(std::int64_t ms) noexcept {
+  return ms * 1'000'000;
+}
 
 bool mentions_tls(std::string_view reason) noexcept {
   std::string lower;
-  for (const char c : reason) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (const char c : reason)
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return lower.find("tls") != std::string::npos || lower.find("ssl") != std::string::npos ||
          lower.find("cert") != std::string::npos || lower.find("verif") != std::string::npos;
 }
@@ -93,7 +96,8 @@ struct HttpRequest {
 
 enum class SlotKind : std::uint8_t { kWs = 1, kHttp = 2 };
 
-// A WebSocket connection slot. Two exist: the primary and, during a planned handover, its successor.
+// A WebSocket connection slot. Two exist: the primary and, during a planned handover, its
+// successor.
 struct WsConn {
   SlotKind kind = SlotKind::kWs;
   enum class State : std::uint8_t { kIdle = 0, kConnecting = 1, kOpen = 2 };
@@ -187,10 +191,10 @@ struct WsClient::Impl {
   bool done = false;
 
   struct Counters {
-    std::atomic<std::uint64_t> frames{0}, bytes{0}, connects{0}, disconnects{0}, connect_failures{0},
-        reconnects{0}, stale_reconnects{0}, planned_reconnects{0}, oversize_frames{0}, binary_frames{0},
-        tls_failures{0}, upgrade_timeouts{0}, control_sent{0}, control_errors{0}, pings_sent{0},
-        http_requests{0}, http_failures{0}, weight_waits{0};
+    std::atomic<std::uint64_t> frames{0}, bytes{0}, connects{0}, disconnects{0},
+        connect_failures{0}, reconnects{0}, stale_reconnects{0}, planned_reconnects{0},
+        oversize_frames{0}, binary_frames{0}, tls_failures{0}, upgrade_timeouts{0}, control_sent{0},
+        control_errors{0}, pings_sent{0}, http_requests{0}, http_failures{0}, weight_waits{0};
   } counters;
   std::atomic<bool> tls_logged{false};
 
@@ -205,7 +209,7 @@ struct WsClient::Impl {
   std::vector<std::string> subscribed;  // the subscription set
   WsConn conns[2];
   int primary = 0;
-  bool ever_connected = false;   // an attempt was made (reconnects counts the later ones)
+  bool ever_connected = false;       // an attempt was made (reconnects counts the later ones)
   std::int64_t reconnect_at_ns = 0;  // primary idle: connect at this time
   std::int64_t planned_at_ns = 0;    // open primary: start a handover at this time
   std::uint32_t next_conn_id = 0;
@@ -241,7 +245,9 @@ struct WsClient::Impl {
   void start_http(HttpConn& h, HttpRequest& r, std::int64_t now);
   void finish_http(HttpConn& h, int status, std::string_view body);
   [[nodiscard]] int successor() const { return 1 - primary; }
-  [[nodiscard]] bool handover_active() const { return conns[successor()].state != WsConn::State::kIdle; }
+  [[nodiscard]] bool handover_active() const {
+    return conns[successor()].state != WsConn::State::kIdle;
+  }
   std::string build_path(WsConn& c, std::uint64_t resub_id);
 };
 
@@ -300,8 +306,9 @@ void WsClient::Impl::connect(int slot, std::int64_t now) {
   c.state = WsConn::State::kConnecting;
   c.started_ns = now;
   c.pacer.set_rate(config.market == Market::kFutures ? 10 : 5);
-  const std::uint64_t resub_id =
-      (!config.combined && subscribed.size() > 1) ? next_request_id.fetch_add(1, std::memory_order_relaxed) : 0;
+  const std::uint64_t resub_id = (!config.combined && subscribed.size() > 1)
+                                     ? next_request_id.fetch_add(1, std::memory_order_relaxed)
+                                     : 0;
   c.path = build_path(c, resub_id);
   if (slot == primary) {
     if (ever_connected) counters.reconnects.fetch_add(1, std::memory_order_relaxed);
@@ -365,7 +372,8 @@ void WsClient::Impl::conn_gone(WsConn& c, std::string_view lws_reason) {
   const bool was_primary = &c == &conns[primary];
   const bool retiring = c.retiring;
   const std::uint32_t id = c.id;
-  std::string_view why = c.closing && !c.close_reason.empty() ? std::string_view(c.close_reason) : lws_reason;
+  std::string_view why =
+      c.closing && !c.close_reason.empty() ? std::string_view(c.close_reason) : lws_reason;
   if (why.empty()) why = was_open ? "connection closed by the peer" : "connection failed";
   reason.assign(ws_origin);
   reason += ": ";
@@ -395,7 +403,8 @@ void WsClient::Impl::conn_gone(WsConn& c, std::string_view lws_reason) {
       if (next.state != WsConn::State::kIdle) {
         // The successor of an unfinished handover takes over at once.
         primary = successor();
-        if (next.state == WsConn::State::kOpen) planned_at_ns = next.opened_ns + ms_to_ns(config.planned_reconnect_after_ms);
+        if (next.state == WsConn::State::kOpen)
+          planned_at_ns = next.opened_ns + ms_to_ns(config.planned_reconnect_after_ms);
       } else {
         reconnect_at_ns = now + ms_to_ns(backoff.next_delay_ms());
       }
@@ -446,7 +455,8 @@ int WsClient::Impl::on_receive(WsConn& c, lws* wsi, const char* in, std::size_t 
   }
   if (!c.rx_skip) {
     const std::size_t remaining = lws_remaining_packet_payload(wsi);
-    if (c.rx_len + len > config.max_frame_bytes || c.rx_len + len + remaining > config.max_frame_bytes) {
+    if (c.rx_len + len > config.max_frame_bytes ||
+        c.rx_len + len + remaining > config.max_frame_bytes) {
       counters.oversize_frames.fetch_add(1, std::memory_order_relaxed);
       close_conn(c, "message larger than max_frame_bytes");
     } else {
@@ -475,8 +485,8 @@ void WsClient::Impl::deliver(WsConn& c, std::string_view text, std::int64_t t) {
   if (&c == &conns[primary]) backoff.reset();
   if (!stopping.load(std::memory_order_relaxed)) handler.on_frame(text, t, c.id);
   // A successor that delivers data with its whole subscription set in place replaces the primary.
-  if (&c == &conns[successor()] && c.state == WsConn::State::kOpen && !c.closing && !c.resub_unsent &&
-      !c.resub_waiting) {
+  if (&c == &conns[successor()] && c.state == WsConn::State::kOpen && !c.closing &&
+      !c.resub_unsent && !c.resub_waiting) {
     promote_successor(now);
   }
 }
@@ -485,7 +495,8 @@ void WsClient::Impl::on_reply(WsConn& c, std::string_view text) {
   const Result<kb::ControlReply> r = replies.decode(text);
   if (!r.ok()) {
     counters.control_errors.fetch_add(1, std::memory_order_relaxed);
-    if (!stopping.load(std::memory_order_relaxed)) handler.on_control_reply(0, false, "unreadable control reply");
+    if (!stopping.load(std::memory_order_relaxed))
+      handler.on_control_reply(0, false, "unreadable control reply");
     return;
   }
   const kb::ControlReply& reply = r.value();
@@ -500,14 +511,17 @@ void WsClient::Impl::on_reply(WsConn& c, std::string_view text) {
     if (ok) {
       for (const std::string& s : it->streams) {
         const auto at = std::find(subscribed.begin(), subscribed.end(), s);
-        if (it->method == kb::ControlMethod::kSubscribe && at == subscribed.end()) subscribed.push_back(s);
-        if (it->method == kb::ControlMethod::kUnsubscribe && at != subscribed.end()) subscribed.erase(at);
+        if (it->method == kb::ControlMethod::kSubscribe && at == subscribed.end())
+          subscribed.push_back(s);
+        if (it->method == kb::ControlMethod::kUnsubscribe && at != subscribed.end())
+          subscribed.erase(at);
       }
     }
     inflight.erase(it);
   }
   if (!stopping.load(std::memory_order_relaxed)) {
-    handler.on_control_reply(reply.has_id ? reply.id : 0, ok, ok ? std::string_view{} : reply.error_msg);
+    handler.on_control_reply(reply.has_id ? reply.id : 0, ok,
+                             ok ? std::string_view{} : reply.error_msg);
   }
 }
 
@@ -517,7 +531,8 @@ void WsClient::Impl::on_reply(WsConn& c, std::string_view text) {
 bool WsClient::Impl::wants_write(const WsConn& c, std::int64_t now) const {
   if (c.state != WsConn::State::kOpen || c.closing) return false;
   if (c.resub_unsent) return true;
-  if (config.ping_interval_ms > 0 && now - c.last_ping_ns >= ms_to_ns(config.ping_interval_ms)) return true;
+  if (config.ping_interval_ms > 0 && now - c.last_ping_ns >= ms_to_ns(config.ping_interval_ms))
+    return true;
   return &c == &conns[primary] && !handover_active() && !pending.empty();
 }
 
@@ -529,7 +544,8 @@ int WsClient::Impl::on_writeable(WsConn& c, lws* wsi) {
   bool user = false;
   if (c.resub_unsent) {
     text = c.resub_json;
-  } else if (config.ping_interval_ms > 0 && now - c.last_ping_ns >= ms_to_ns(config.ping_interval_ms)) {
+  } else if (config.ping_interval_ms > 0 &&
+             now - c.last_ping_ns >= ms_to_ns(config.ping_interval_ms)) {
     text = kPingPayload;
     kind = LWS_WRITE_PING;
   } else {
@@ -538,7 +554,8 @@ int WsClient::Impl::on_writeable(WsConn& c, lws* wsi) {
   }
   if (tx.size() < LWS_PRE + text.size()) tx.resize(LWS_PRE + text.size());
   std::memcpy(tx.data() + LWS_PRE, text.data(), text.size());
-  if (lws_write(wsi, tx.data() + LWS_PRE, text.size(), kind) < static_cast<int>(text.size())) return -1;
+  if (lws_write(wsi, tx.data() + LWS_PRE, text.size(), kind) < static_cast<int>(text.size()))
+    return -1;
   c.pacer.sent(now);
   if (kind == LWS_WRITE_PING) {
     c.last_ping_ns = now;
@@ -648,7 +665,8 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
   WsConn& p = conns[primary];
   if (p.state == WsConn::State::kIdle && now >= reconnect_at_ns) connect(primary, now);
   for (WsConn& c : conns) {
-    if (c.state == WsConn::State::kConnecting && !c.closing && now - c.started_ns > ms_to_ns(config.connect_timeout_ms)) {
+    if (c.state == WsConn::State::kConnecting && !c.closing &&
+        now - c.started_ns > ms_to_ns(config.connect_timeout_ms)) {
       counters.upgrade_timeouts.fetch_add(1, std::memory_order_relaxed);
       close_conn(c, "no WebSocket upgrade within connect_timeout_ms");
     } else if (c.state == WsConn::State::kOpen && !c.closing && !c.retiring &&
@@ -656,7 +674,8 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
       if (&c == &conns[primary]) counters.stale_reconnects.fetch_add(1, std::memory_order_relaxed);
       close_conn(c, "stale feed: no data within stale_after_ms");
     }
-    if (wants_write(c, now) && c.pacer.ready(now) && c.wsi != nullptr) lws_callback_on_writable(c.wsi);
+    if (wants_write(c, now) && c.pacer.ready(now) && c.wsi != nullptr)
+      lws_callback_on_writable(c.wsi);
   }
   WsConn& q = conns[primary];
   if (q.state == WsConn::State::kOpen && !q.closing && !handover_active() && now >= planned_at_ns) {
@@ -665,7 +684,9 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
 
   // REST: start what the budget and the slots allow, in order; time out what hangs.
   for (HttpConn& h : http) {
-    if (h.busy && now - h.started_ns > ms_to_ns(static_cast<std::int64_t>(config.connect_timeout_ms) + config.http_timeout_ms)) {
+    if (h.busy &&
+        now - h.started_ns > ms_to_ns(static_cast<std::int64_t>(config.connect_timeout_ms) +
+                                      config.http_timeout_ms)) {
       finish_http(h, 0, "timeout");
     }
   }
@@ -726,9 +747,11 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
   }
   void* tag = lws_get_opaque_user_data(wsi);
   if (tag == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
-  const std::string_view text = in != nullptr && reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR
-                                    ? std::string_view(static_cast<const char*>(in), len > 0 ? len : std::strlen(static_cast<const char*>(in)))
-                                    : std::string_view{};
+  const std::string_view text =
+      in != nullptr && reason == LWS_CALLBACK_CLIENT_CONNECTION_ERROR
+          ? std::string_view(static_cast<const char*>(in),
+                             len > 0 ? len : std::strlen(static_cast<const char*>(in)))
+          : std::string_view{};
 
   if (reason == LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION) {
     // Keep OpenSSL's reason for a certificate it refuses: libwebsockets' connection error only says
@@ -736,8 +759,9 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
     if (len == 0 && user != nullptr) {
       auto* store = static_cast<X509_STORE_CTX*>(user);
       const int err = X509_STORE_CTX_get_error(store);
-      std::string& why = *static_cast<SlotKind*>(tag) == SlotKind::kWs ? static_cast<WsConn*>(tag)->tls_error
-                                                                       : static_cast<HttpConn*>(tag)->tls_error;
+      std::string& why = *static_cast<SlotKind*>(tag) == SlotKind::kWs
+                             ? static_cast<WsConn*>(tag)->tls_error
+                             : static_cast<HttpConn*>(tag)->tls_error;
       if (why.empty()) {
         why = "certificate verify failed: ";
         why += X509_verify_cert_error_string(err);
@@ -775,7 +799,8 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
   }
 
   auto& h = *static_cast<HttpConn*>(tag);
-  if (!h.busy || (h.wsi != nullptr && h.wsi != wsi)) return lws_callback_http_dummy(wsi, reason, user, in, len);
+  if (!h.busy || (h.wsi != nullptr && h.wsi != wsi))
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
   switch (reason) {
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
       h.wsi = wsi;
@@ -824,9 +849,12 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
 // ---------------------------------------------------------------------------------------------
 // The public face
 
-WsClient::WsClient(WsClientConfig config, FeedHandler& handler) : config_(std::move(config)), handler_(handler) {}
+WsClient::WsClient(WsClientConfig config, FeedHandler& handler)
+    : config_(std::move(config)), handler_(handler) {}
 
-WsClient::~WsClient() { stop(); }
+WsClient::~WsClient() {
+  stop();
+}
 
 Errc WsClient::start() {
   if (impl_) {
@@ -838,27 +866,35 @@ Errc WsClient::start() {
     return Errc::kInvalidArgument;
   };
   const Result<net::Url> ws = net::parse_url(config_.url);
-  if (!ws.ok() || !ws.value().websocket) return fail("url: not a ws:// or wss:// URL: `" + config_.url + "`");
+  if (!ws.ok() || !ws.value().websocket)
+    return fail("url: not a ws:// or wss:// URL: `" + config_.url + "`");
   net::Url rest;
   if (config_.rest_url.empty()) {
     rest = ws.value();
     rest.websocket = false;
   } else {
     const Result<net::Url> r = net::parse_url(config_.rest_url);
-    if (!r.ok() || r.value().websocket) return fail("rest_url: not an http:// or https:// URL: `" + config_.rest_url + "`");
+    if (!r.ok() || r.value().websocket)
+      return fail("rest_url: not an http:// or https:// URL: `" + config_.rest_url + "`");
     rest = r.value();
   }
-  if (config_.market != Market::kSpot && config_.market != Market::kFutures) return fail("market: must be spot or futures");
+  if (config_.market != Market::kSpot && config_.market != Market::kFutures)
+    return fail("market: must be spot or futures");
   for (const std::string& s : config_.streams) {
-    if (!kb::parse_stream_name(s).ok()) return fail("streams: not a canonical stream name: `" + s + "`");
+    if (!kb::parse_stream_name(s).ok())
+      return fail("streams: not a canonical stream name: `" + s + "`");
   }
-  if (config_.streams.size() > kb::ControlParser::kMaxStreams) return fail("streams: more than 1024 streams");
+  if (config_.streams.size() > kb::ControlParser::kMaxStreams)
+    return fail("streams: more than 1024 streams");
   if (config_.max_frame_bytes == 0) return fail("max_frame_bytes: must be positive");
-  if (config_.stale_after_ms <= 0 || config_.connect_timeout_ms <= 0 || config_.http_timeout_ms <= 0 ||
-      config_.backoff_initial_ms <= 0 || config_.backoff_max_ms <= 0 || config_.planned_reconnect_after_ms <= 0 ||
+  if (config_.stale_after_ms <= 0 || config_.connect_timeout_ms <= 0 ||
+      config_.http_timeout_ms <= 0 || config_.backoff_initial_ms <= 0 ||
+      config_.backoff_max_ms <= 0 || config_.planned_reconnect_after_ms <= 0 ||
       config_.ping_interval_ms < 0) {
-    return fail("timers: stale_after_ms, connect_timeout_ms, http_timeout_ms, backoff and planned_reconnect_after_ms "
-                "must be positive, ping_interval_ms non-negative");
+    return fail(
+        "timers: stale_after_ms, connect_timeout_ms, http_timeout_ms, backoff and "
+        "planned_reconnect_after_ms "
+        "must be positive, ping_interval_ms non-negative");
   }
   if (config_.rest_weight_per_minute <= 0 || config_.rest_weight_per_minute > 1'000'000) {
     return fail("rest_weight_per_minute: must be 1..1000000");
@@ -875,15 +911,16 @@ Errc WsClient::start() {
   impl->rest_url = rest;
   impl->ws_origin = (impl->ws_url.tls ? "wss://" : "ws://") + net::url_host(impl->ws_url) + ":" +
                     std::to_string(impl->ws_url.port);
-  impl->rest_origin = (rest.tls ? "https://" : "http://") + net::url_host(rest) + ":" + std::to_string(rest.port);
+  impl->rest_origin =
+      (rest.tls ? "https://" : "http://") + net::url_host(rest) + ":" + std::to_string(rest.port);
   impl->subscribed = config_.streams;
   impl->tx.resize(LWS_PRE + 64 * 1024);
   for (WsConn& c : impl->conns) c.rx = std::make_unique<char[]>(config_.max_frame_bytes);
   for (HttpConn& h : impl->http) h.body.reserve(64 * 1024);
   impl->tls_flags = LCCSCF_USE_SSL;
   if (!config_.verify_tls) {
-    impl->tls_flags |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_EXPIRED |
-                       LCCSCF_ALLOW_INSECURE;
+    impl->tls_flags |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                       LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
   }
 
   impl->protocols[0] = {kProtocolName, feed_callback, 0, kRxChunk, 0, nullptr, 0};
@@ -923,7 +960,8 @@ void WsClient::stop() {
   bool finished = false;
   {
     std::unique_lock lock(impl->done_mutex);
-    finished = impl->done_cv.wait_for(lock, std::chrono::milliseconds(kStopTimeoutMs), [impl] { return impl->done; });
+    finished = impl->done_cv.wait_for(lock, std::chrono::milliseconds(kStopTimeoutMs),
+                                      [impl] { return impl->done; });
   }
   if (finished) {
     impl->thread.join();
@@ -931,7 +969,8 @@ void WsClient::stop() {
   }
   // The feed thread is stuck inside libwebsockets: abandon it with everything it uses rather than
   // hang the caller. Its counters are lost with it.
-  std::fprintf(stderr, "keel: feed client did not stop within %d ms; abandoning its thread\n", kStopTimeoutMs);
+  std::fprintf(stderr, "keel: feed client did not stop within %d ms; abandoning its thread\n",
+               kStopTimeoutMs);
   impl->thread.detach();
   [[maybe_unused]] Impl* const abandoned = impl_.release();
 }
@@ -993,7 +1032,9 @@ WsClientStats WsClient::stats() const noexcept {
   const Impl* impl = impl_.get();
   if (impl == nullptr) return s;
   const auto& c = impl->counters;
-  const auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  const auto get = [](const std::atomic<std::uint64_t>& a) {
+    return a.load(std::memory_order_relaxed);
+  };
   s.frames = get(c.frames);
   s.bytes = get(c.bytes);
   s.connects = get(c.connects);

@@ -31,7 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   KEEL_FUZZ_CHECK(reply.kind != kb::ControlReplyKind::kNone);
   std::string out;
   if (reply.kind == kb::ControlReplyKind::kError) {
-    kb::encode_error_reply(out, kb::ControlError{reply.error_code, reply.error_msg, reply.has_id, reply.id});
+    kb::encode_error_reply(
+        out, kb::ControlError{reply.error_code, reply.error_msg, reply.has_id, reply.id});
     KEEL_FUZZ_CHECK(kb::looks_like_control_reply(out));
     const auto back = checker.decode(out);
     KEEL_FUZZ_CHECK(back.ok());

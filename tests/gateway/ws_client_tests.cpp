@@ -1,23 +1,20 @@
 // WsClient (the feed client) against keel's own market-data server on loopback, plus two tiny
 // plain-socket servers written here for what the simulator never does (an upgrade that never comes,
-// binary and fragmented frames). Real sockets, no mocks. Timing assertions are lower bounds only, or
-// counts in the client's own statistics, so that a slow machine cannot fail them.
-#include "keel/gateway/ws_client.hpp"
-
+// binary and fragmented frames). Real sockets, no mocks. Timing assertions are lower bounds only,
+// or counts in the client's own statistics, so that a slow machine cannot fail them.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
-
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -30,6 +27,7 @@
 
 #include "../support/tls_cert.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/gateway/ws_client.hpp"
 #include "keel/protocol/binance/control.hpp"
 #include "keel/sim/market_data_server.hpp"
 
@@ -72,7 +70,8 @@ class Recorder final : public FeedHandler {
     std::uint32_t connection;
   };
 
-  void on_frame(std::string_view text, std::int64_t receive_time_ns, std::uint32_t connection_id) noexcept override {
+  void on_frame(std::string_view text, std::int64_t receive_time_ns,
+                std::uint32_t connection_id) noexcept override {
     const std::lock_guard lock(mutex_);
     if (receive_time_ns <= 0) bad_time_ = true;
     frames_.push_back({std::string(text), connection_id});
@@ -92,7 +91,8 @@ class Recorder final : public FeedHandler {
     const std::lock_guard lock(mutex_);
     replies_.push_back({id, ok, std::string(error), Clock::now()});
   }
-  void on_http_response(std::uint64_t request_id, int status, std::string_view body) noexcept override {
+  void on_http_response(std::uint64_t request_id, int status,
+                        std::string_view body) noexcept override {
     const std::lock_guard lock(mutex_);
     http_.push_back({request_id, status, std::string(body)});
   }
@@ -175,7 +175,9 @@ class FakeProvider final : public sim::DepthSnapshotProvider {
   std::atomic<std::uint32_t> last_limit{0};
 };
 
-std::string trade(int n) { return R"({"e":"trade","s":"BTCUSDT","t":)" + std::to_string(n) + "}"; }
+std::string trade(int n) {
+  return R"({"e":"trade","s":"BTCUSDT","t":)" + std::to_string(n) + "}";
+}
 std::string wrapped(std::string_view stream, std::string_view payload) {
   return R"({"stream":")" + std::string(stream) + R"(","data":)" + std::string(payload) + "}";
 }
@@ -199,7 +201,8 @@ class WsClientTest : public ::testing::Test {
   }
   // Publishes `payload` on `stream` every 20 ms until the client has seen `expect` (a subscription
   // becomes active a little after the reply or the upgrade the client sees).
-  bool publish_until_seen(Recorder& rec, std::string_view stream, std::string_view payload, std::string_view expect) {
+  bool publish_until_seen(Recorder& rec, std::string_view stream, std::string_view payload,
+                          std::string_view expect) {
     return wait_for([&] {
       EXPECT_TRUE(server_->publish(stream, payload));
       std::this_thread::sleep_for(milliseconds(20));
@@ -220,7 +223,8 @@ TEST_F(WsClientTest, CombinedConnectsAndReceivesInOrder) {
   WsClient client(client_config(true, {"btcusdt@trade", "btcusdt@bookTicker"}), rec);
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
   ASSERT_TRUE(wait_for([&] { return !rec.connected().empty(); }));
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(-1), wrapped("btcusdt@trade", trade(-1))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(-1), wrapped("btcusdt@trade", trade(-1))));
   const std::size_t before = rec.frame_count();
   for (int i = 0; i < 500; ++i) {
     ASSERT_TRUE(server_->publish(i % 2 == 0 ? "btcusdt@trade" : "btcusdt@bookTicker", trade(i)));
@@ -246,7 +250,8 @@ TEST_F(WsClientTest, CombinedConnectsAndReceivesInOrder) {
 TEST_F(WsClientTest, RawConnectsToTheFirstStreamAndSubscribesTheRest) {
   start_server();
   Recorder rec;
-  WsClient client(client_config(false, {"btcusdt@trade", "ethusdt@trade", "btcusdt@bookTicker"}), rec);
+  WsClient client(client_config(false, {"btcusdt@trade", "ethusdt@trade", "btcusdt@bookTicker"}),
+                  rec);
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
   // The client's own SUBSCRIBE of the two other streams is answered.
   ASSERT_TRUE(wait_for([&] { return !rec.replies().empty(); }));
@@ -257,7 +262,8 @@ TEST_F(WsClientTest, RawConnectsToTheFirstStreamAndSubscribesTheRest) {
   for (int i = 0; i < 300; ++i) ASSERT_TRUE(server_->publish(streams[i % 3], trade(i)));
   ASSERT_TRUE(wait_for([&] { return rec.frame_count() >= before + 300; }));
   const auto frames = rec.frames();
-  for (int i = 0; i < 300; ++i) ASSERT_EQ(frames[before + static_cast<std::size_t>(i)].text, trade(i)) << i;
+  for (int i = 0; i < 300; ++i)
+    ASSERT_EQ(frames[before + static_cast<std::size_t>(i)].text, trade(i)) << i;
   EXPECT_EQ(client.stats().control_sent, 1U);
   EXPECT_EQ(client.stats().control_errors, 0U);
 }
@@ -274,7 +280,8 @@ TEST_F(WsClientTest, SubscribeIsAnsweredAndAnErrorReplyIsReported) {
   ASSERT_NE(id1, 0U);
   ASSERT_TRUE(wait_for([&] { return rec.has_reply(id1); }));
   EXPECT_TRUE(rec.reply(id1).ok);
-  ASSERT_TRUE(publish_until_seen(rec, "ethusdt@trade", trade(1), wrapped("ethusdt@trade", trade(1))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "ethusdt@trade", trade(1), wrapped("ethusdt@trade", trade(1))));
 
   const std::vector<std::string> bad = {"BTCUSDT@nonsense"};
   const std::uint64_t id2 = client.subscribe(bad);
@@ -292,7 +299,8 @@ TEST_F(WsClientTest, SubscribeIsAnsweredAndAnErrorReplyIsReported) {
   // The connection stays usable after the error, and the refused stream did not poison reconnects.
   client.request_reconnect();
   ASSERT_TRUE(wait_for([&] { return rec.connected().size() >= 2; }));
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(2), wrapped("btcusdt@trade", trade(2))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(2), wrapped("btcusdt@trade", trade(2))));
   EXPECT_EQ(client.stats().control_sent, 3U);
 }
 
@@ -316,7 +324,8 @@ TEST_F(WsClientTest, ControlMessagesArePacedPerMarket) {
     EXPECT_EQ(replies[i].id, ids[i]);  // sent and answered in order
     EXPECT_TRUE(replies[i].ok);
   }
-  // 12 messages at most 10 per second, evenly spaced: the 12th leaves at least 1.1 s after the first.
+  // 12 messages at most 10 per second, evenly spaced: the 12th leaves at least 1.1 s after the
+  // first.
   EXPECT_GE(replies.back().at - t0, milliseconds(1000));
   EXPECT_EQ(client.stats().control_sent, 12U);
 }
@@ -341,8 +350,8 @@ TEST_F(WsClientTest, ServerRestartReconnectsAndResubscribes) {
   start_server(config);
   ASSERT_EQ(port_, port);
   ASSERT_TRUE(wait_for([&] { return rec.connected().size() >= 2; }));
-  // Every stream of the set flows again: the first in the URL, the others (the runtime one included)
-  // through the client's own SUBSCRIBE.
+  // Every stream of the set flows again: the first in the URL, the others (the runtime one
+  // included) through the client's own SUBSCRIBE.
   ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(2), trade(2)));
   ASSERT_TRUE(publish_until_seen(rec, "btcusdt@bookTicker", trade(3), trade(3)));
   ASSERT_TRUE(publish_until_seen(rec, "ethusdt@trade", trade(4), trade(4)));
@@ -371,7 +380,8 @@ TEST_F(WsClientTest, PingsBothWays) {
   EXPECT_GE(client.stats().pings_sent, 3U);
   EXPECT_EQ(server_->stats().pong_timeouts, 0U);
   EXPECT_EQ(client.stats().disconnects, 0U);
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(1), wrapped("btcusdt@trade", trade(1))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(1), wrapped("btcusdt@trade", trade(1))));
   EXPECT_EQ(client.stats().connects, 1U);
 }
 
@@ -382,12 +392,14 @@ TEST_F(WsClientTest, StaleFeedIsReconnected) {
   config.stale_after_ms = 300;
   WsClient client(config, rec);
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
-  ASSERT_TRUE(wait_for([&] { return client.stats().stale_reconnects >= 1 && client.stats().connects >= 2; }));
+  ASSERT_TRUE(wait_for(
+      [&] { return client.stats().stale_reconnects >= 1 && client.stats().connects >= 2; }));
   const auto reasons = rec.reasons();
   ASSERT_FALSE(reasons.empty());
   EXPECT_NE(reasons.front().find("stale"), std::string::npos) << reasons.front();
   // Data keeps a connection alive: no stale reconnect while frames flow.
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(0), wrapped("btcusdt@trade", trade(0))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(0), wrapped("btcusdt@trade", trade(0))));
   const std::uint64_t stale_before = client.stats().stale_reconnects;
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(server_->publish("btcusdt@trade", trade(i)));
@@ -397,14 +409,15 @@ TEST_F(WsClientTest, StaleFeedIsReconnected) {
 }
 
 // The TLS server runs in a child process. Under LeakSanitizer, the market-data server's TLS context
-// (its SSL_CTX and the CA store libwebsockets loads into it) is reported leaked once a libwebsockets
-// TLS client has connected to it in the same process — a server-side matter (reported), not the
-// client's. In a child, which ends by a signal (no leak check), the client in this process stays
-// fully checked. The child publishes one trade every 20 ms until it is killed.
+// (its SSL_CTX and the CA store libwebsockets loads into it) is reported leaked once a
+// libwebsockets TLS client has connected to it in the same process — a server-side matter
+// (reported), not the client's. In a child, which ends by a signal (no leak check), the client in
+// this process stays fully checked. The child publishes one trade every 20 ms until it is killed.
 class TlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("keel_ws_client_tls_" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("keel_ws_client_tls_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
     std::string key;
     ASSERT_TRUE(test::write_self_signed_cert(dir_, cert_, key));
@@ -485,14 +498,17 @@ TEST_F(TlsTest, WssAndHttpsAreRefusedWithoutTheCaFile) {
   EXPECT_EQ(rec.frame_count(), 0U);
   const auto reasons = rec.reasons();
   ASSERT_FALSE(reasons.empty());
-  EXPECT_NE(reasons.front().find("wss://127.0.0.1:" + std::to_string(port_)), std::string::npos) << reasons.front();
-  EXPECT_NE(reasons.front().find("certificate verify failed: self-signed certificate"), std::string::npos)
+  EXPECT_NE(reasons.front().find("wss://127.0.0.1:" + std::to_string(port_)), std::string::npos)
+      << reasons.front();
+  EXPECT_NE(reasons.front().find("certificate verify failed: self-signed certificate"),
+            std::string::npos)
       << reasons.front();
   // REST over https is refused the same way.
   client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=7", 1);
   ASSERT_TRUE(wait_for([&] { return !rec.http().empty(); }));
   EXPECT_EQ(rec.http().front().status, 0);
-  EXPECT_NE(rec.http().front().body.find("certificate verify failed"), std::string::npos) << rec.http().front().body;
+  EXPECT_NE(rec.http().front().body.find("certificate verify failed"), std::string::npos)
+      << rec.http().front().body;
 }
 
 TEST_F(WsClientTest, RestDepthSnapshotAndWeightBudget) {
@@ -504,8 +520,10 @@ TEST_F(WsClientTest, RestDepthSnapshotAndWeightBudget) {
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
   const std::uint64_t a = client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=5", 4);
   const std::uint64_t b = client.http_get("/api/v3/depth?symbol=NOPE&limit=5", 4);
-  const std::uint64_t c = client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=5", 4);  // over the budget
-  const std::uint64_t d = client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=5", 11);  // never fits
+  const std::uint64_t c =
+      client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=5", 4);  // over the budget
+  const std::uint64_t d =
+      client.http_get("/api/v3/depth?symbol=BTCUSDT&limit=5", 11);  // never fits
   ASSERT_TRUE(wait_for([&] { return rec.http().size() >= 3; }));
   std::this_thread::sleep_for(milliseconds(300));
   const auto http = rec.http();
@@ -533,7 +551,8 @@ TEST_F(WsClientTest, RestDepthSnapshotAndWeightBudget) {
 // A listening socket on 127.0.0.1 and a thread that serves each accepted connection with `serve`.
 class PlainServer {
  public:
-  explicit PlainServer(std::function<void(int fd, const std::atomic<bool>& stop)> serve) : serve_(std::move(serve)) {
+  explicit PlainServer(std::function<void(int fd, const std::atomic<bool>& stop)> serve)
+      : serve_(std::move(serve)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -615,13 +634,15 @@ std::string upgrade_answer(const std::string& head) {
   if (at == std::string::npos) at = head.find("sec-websocket-key: ");
   if (at == std::string::npos) return {};
   const std::size_t from = at + key_name.size();
-  const std::string key = head.substr(from, head.find("\r\n", from) - from) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  const std::string key =
+      head.substr(from, head.find("\r\n", from) - from) + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
   EVP_Digest(key.data(), key.size(), digest, &digest_len, EVP_sha1(), nullptr);
   unsigned char accept[64] = {};
   EVP_EncodeBlock(accept, digest, static_cast<int>(digest_len));
-  return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+  return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: "
+         "Upgrade\r\nSec-WebSocket-Accept: " +
          std::string(reinterpret_cast<const char*>(accept)) + "\r\n\r\n";
 }
 
@@ -638,7 +659,8 @@ std::string frame(bool fin, unsigned opcode, std::string_view payload) {
   } else {
     f.push_back(static_cast<char>(127));
     for (int shift = 56; shift >= 0; shift -= 8) {
-      f.push_back(static_cast<char>((static_cast<std::uint64_t>(payload.size()) >> static_cast<unsigned>(shift)) & 0xffU));
+      f.push_back(static_cast<char>(
+          (static_cast<std::uint64_t>(payload.size()) >> static_cast<unsigned>(shift)) & 0xffU));
     }
   }
   f.append(payload);
@@ -674,7 +696,7 @@ TEST(WsClientPlain, BinaryAndFragmentedFrames) {
     if (!send_all(fd, upgrade_answer(head))) return;
     std::string out;
     out += frame(true, 0x2, std::string(300, '\x01'));  // binary: counted, dropped
-    out += frame(false, 0x1, R"({"part":)");             // a text message in three fragments
+    out += frame(false, 0x1, R"({"part":)");            // a text message in three fragments
     out += frame(false, 0x0, std::string(70'000, ' '));
     out += frame(true, 0x0, "1}");
     out += frame(true, 0x1, R"({"whole":2})");
@@ -703,11 +725,14 @@ TEST_F(WsClientTest, OversizeFrameClosesAndReconnects) {
   WsClient client(config, rec);  // max_frame_bytes = 1 MiB
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
   ASSERT_TRUE(wait_for([&] { return !rec.connected().empty(); }));
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(0), wrapped("btcusdt@trade", trade(0))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(0), wrapped("btcusdt@trade", trade(0))));
   const std::string huge = "\"" + std::string((1U << 20) + 1000, 'x') + "\"";
   ASSERT_TRUE(server_->publish("btcusdt@trade", huge));
-  ASSERT_TRUE(wait_for([&] { return client.stats().oversize_frames == 1 && rec.connected().size() >= 2; }));
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(1), wrapped("btcusdt@trade", trade(1))));
+  ASSERT_TRUE(
+      wait_for([&] { return client.stats().oversize_frames == 1 && rec.connected().size() >= 2; }));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(1), wrapped("btcusdt@trade", trade(1))));
   for (const Recorder::Frame& f : rec.frames()) EXPECT_LT(f.text.size(), 1000U);
   EXPECT_GE(client.stats().reconnects, 1U);
 }
@@ -720,7 +745,8 @@ TEST_F(WsClientTest, PlannedReconnectLosesNoMessage) {
   WsClient client(config, rec);
   ASSERT_EQ(client.start(), Errc::kOk) << client.error();
   ASSERT_TRUE(wait_for([&] { return !rec.connected().empty(); }));
-  ASSERT_TRUE(publish_until_seen(rec, "btcusdt@trade", trade(-1), wrapped("btcusdt@trade", trade(-1))));
+  ASSERT_TRUE(
+      publish_until_seen(rec, "btcusdt@trade", trade(-1), wrapped("btcusdt@trade", trade(-1))));
 
   // A steady, numbered stream across at least two handovers.
   constexpr int kCount = 800;
@@ -743,7 +769,8 @@ TEST_F(WsClientTest, PlannedReconnectLosesNoMessage) {
   for (const auto& f : rec.frames()) {
     if (!seen.insert(f.text).second) ++duplicates;
   }
-  for (int i = 0; i < kCount; ++i) ASSERT_TRUE(seen.count(wrapped("btcusdt@trade", trade(i))) == 1) << "missing " << i;
+  for (int i = 0; i < kCount; ++i)
+    ASSERT_TRUE(seen.count(wrapped("btcusdt@trade", trade(i))) == 1) << "missing " << i;
   std::printf("planned reconnects %llu, duplicates %zu\n",
               static_cast<unsigned long long>(client.stats().planned_reconnects), duplicates);
 
@@ -807,12 +834,14 @@ TEST_F(WsClientTest, NoAllocationPerFrameAfterWarmUp) {
   const std::string large = "\"" + std::string(100'000, 'x') + "\"";
   const std::string small = trade(1);
   for (std::uint64_t i = 0; i < CountingHandler::kWarm + CountingHandler::kSteady + 10; ++i) {
-    while (!server_->publish("btcusdt@trade", i % 4 == 0 ? std::string_view(large) : std::string_view(small))) {
+    while (!server_->publish("btcusdt@trade",
+                             i % 4 == 0 ? std::string_view(large) : std::string_view(small))) {
       std::this_thread::yield();
     }
   }
   ASSERT_TRUE(wait_for([&] { return handler.done_.load(); }, milliseconds(30'000)))
-      << handler.frames_.load() << " frames, server slow disconnects " << server_->stats().slow_disconnects;
+      << handler.frames_.load() << " frames, server slow disconnects "
+      << server_->stats().slow_disconnects;
   EXPECT_GT(handler.large_.load(), 200U);
   EXPECT_EQ(handler.steady_allocations_.load(), 0U);
   EXPECT_EQ(client.stats().oversize_frames, 0U);
@@ -850,7 +879,8 @@ TEST(WsClientConfigTest, BadConfigurationIsRefusedWithItsName) {
     EXPECT_NE(client.error().find("ca_file"), std::string::npos) << client.error();
   }
   {
-    const auto bad = std::filesystem::temp_directory_path() / ("keel_ws_client_bad_ca_" + std::to_string(::getpid()));
+    const auto bad = std::filesystem::temp_directory_path() /
+                     ("keel_ws_client_bad_ca_" + std::to_string(::getpid()));
     {
       std::FILE* f = std::fopen(bad.c_str(), "w");
       ASSERT_NE(f, nullptr);

@@ -15,7 +15,8 @@
 namespace keel::test {
 
 // Writes cert.pem and key.pem into `dir`; false on any failure.
-inline bool write_self_signed_cert(const std::filesystem::path& dir, std::string& cert, std::string& key) {
+inline bool write_self_signed_cert(const std::filesystem::path& dir, std::string& cert,
+                                   std::string& key) {
   EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   X509* x509 = X509_new();
   bool ok = pkey != nullptr && x509 != nullptr;
@@ -27,7 +28,8 @@ inline bool write_self_signed_cert(const std::filesystem::path& dir, std::string
     X509_set_pubkey(x509, pkey);
     X509_NAME* name = X509_get_subject_name(x509);
     const char* cn = "127.0.0.1";
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                               -1, -1, 0);
     X509_set_issuer_name(x509, name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);

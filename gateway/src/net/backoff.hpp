@@ -8,9 +8,10 @@
 
 namespace keel::gateway::net {
 
-// The n-th consecutive failure waits d/2 + u * d/2 ms with d = min(max, initial * 2^n) and u uniform
-// from keel's generator (RNG.md) on the stream "ws_backoff" of `seed`: never less than half the
-// exponential step (no thundering retry), never more than max. reset() after a healthy connection.
+// The n-th consecutive failure waits d/2 + u * d/2 ms with d = min(max, initial * 2^n) and u
+// uniform from keel's generator (RNG.md) on the stream "ws_backoff" of `seed`: never less than half
+// the exponential step (no thundering retry), never more than max. reset() after a healthy
+// connection.
 class Backoff {
  public:
   Backoff(std::int64_t initial_ms, std::int64_t max_ms, std::uint64_t seed) noexcept

@@ -43,7 +43,8 @@ Result<Url> parse_url(std::string_view text) {
       port_text = after.substr(1);
       if (port_text.empty()) return Errc::kInvalidArgument;
     }
-    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) return Errc::kInvalidArgument;
+    if (host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos)
+      return Errc::kInvalidArgument;
   } else {
     const std::size_t colon = authority.find(':');
     host = authority.substr(0, colon);
@@ -52,16 +53,18 @@ Result<Url> parse_url(std::string_view text) {
       if (port_text.empty()) return Errc::kInvalidArgument;
     }
     for (const char c : host) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_';
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_';
       if (!ok) return Errc::kInvalidArgument;
     }
   }
   if (host.empty()) return Errc::kInvalidArgument;
   std::uint32_t port = url.tls ? 443 : 80;
   if (!port_text.empty()) {
-    const auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    const auto [ptr, ec] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535) {
       return Errc::kInvalidArgument;
     }
   }

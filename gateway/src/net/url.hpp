@@ -17,8 +17,8 @@ struct Url {
   std::string path;        // the base path without a trailing '/', may be empty ("/base")
 };
 
-// Parses `<scheme>://<host>[:<port>][/<base path>]`, scheme one of ws, wss, http, https (lower case);
-// host a name, an IPv4 address or a bracketed IPv6 address. No user info, query or fragment.
+// Parses `<scheme>://<host>[:<port>][/<base path>]`, scheme one of ws, wss, http, https (lower
+// case); host a name, an IPv4 address or a bracketed IPv6 address. No user info, query or fragment.
 // kInvalidArgument for anything else (an empty host, a port of 0 or above 65535, spaces, …).
 [[nodiscard]] Result<Url> parse_url(std::string_view text);
 

@@ -41,14 +41,16 @@ struct WsClientConfig {
   // ws://host[:port][/base] or wss://…; the stream path (/ws/… or /stream?streams=…) is appended to
   // the base path.
   std::string url;
-  bool combined = true;              // /stream?streams=a/b (frames wrapped as {"stream":…,"data":…}) or /ws/a
-  std::vector<std::string> streams;  // canonical stream names ("btcusdt@depth@100ms"), checked by start()
-  Market market = Market::kSpot;     // control messages: 5 per second spot, 10 futures (per connection)
+  bool combined = true;  // /stream?streams=a/b (frames wrapped as {"stream":…,"data":…}) or /ws/a
+  // Canonical stream names ("btcusdt@depth@100ms"), checked by start().
+  std::vector<std::string> streams;
+  // Control messages: at most 5 per second spot, 10 futures (per connection).
+  Market market = Market::kSpot;
   // http(s)://host[:port][/base] for REST; empty: the host and port of `url` with http / https.
   std::string rest_url;
   std::string ca_file;     // PEM CA bundle for wss / https; empty: the system's default bundle
   bool verify_tls = true;  // false accepts any certificate (tests against self-signed servers only)
-  int stale_after_ms = 10'000;   // no data frame on an open connection for this long: reconnect
+  int stale_after_ms = 10'000;    // no data frame on an open connection for this long: reconnect
   int ping_interval_ms = 30'000;  // our pings; the venue's pings are answered by libwebsockets
   int backoff_initial_ms = 100;
   int backoff_max_ms = 30'000;
@@ -56,32 +58,35 @@ struct WsClientConfig {
   // After this long on one connection, open a second one with the same subscriptions and close the
   // first only once the second delivers data (Binance closes connections after 24 h).
   std::int64_t planned_reconnect_after_ms = 23LL * 3600 * 1000;
-  std::size_t max_frame_bytes = std::size_t{1} << 20;  // a larger message closes the connection (counted)
-  int connect_timeout_ms = 5'000;  // TCP + TLS + upgrade (or a REST response) must finish within this
-  int http_timeout_ms = 10'000;    // a REST request must be answered within this once sent
+  // A larger message closes the connection (counted).
+  std::size_t max_frame_bytes = std::size_t{1} << 20;
+  // TCP + TLS + upgrade (or a REST response) must finish within this.
+  int connect_timeout_ms = 5'000;
+  int http_timeout_ms = 10'000;        // a REST request must be answered within this once sent
   int rest_weight_per_minute = 6'000;  // spot 6000, futures 2400: never exceeded in any 60-s window
 };
 
 // Counters since start(); read with WsClient::stats().
 struct WsClientStats {
-  std::uint64_t frames = 0;            // text messages delivered to on_frame()
-  std::uint64_t bytes = 0;             // their bytes
-  std::uint64_t connects = 0;          // upgrades completed
-  std::uint64_t disconnects = 0;       // open connections lost or closed (handover closes included)
-  std::uint64_t connect_failures = 0;  // attempts that never opened (refused, TLS, upgrade timeout, …)
-  std::uint64_t reconnects = 0;        // connection attempts after the first
-  std::uint64_t stale_reconnects = 0;  // closed by the stale-feed watchdog
+  std::uint64_t frames = 0;       // text messages delivered to on_frame()
+  std::uint64_t bytes = 0;        // their bytes
+  std::uint64_t connects = 0;     // upgrades completed
+  std::uint64_t disconnects = 0;  // open connections lost or closed (handover closes included)
+  // Attempts that never opened (refused, TLS, upgrade timeout, …).
+  std::uint64_t connect_failures = 0;
+  std::uint64_t reconnects = 0;          // connection attempts after the first
+  std::uint64_t stale_reconnects = 0;    // closed by the stale-feed watchdog
   std::uint64_t planned_reconnects = 0;  // handovers completed (old connection closed)
-  std::uint64_t oversize_frames = 0;   // messages over max_frame_bytes (connection closed)
-  std::uint64_t binary_frames = 0;     // binary messages (dropped)
-  std::uint64_t tls_failures = 0;      // TLS handshakes or certificate checks that failed
-  std::uint64_t upgrade_timeouts = 0;  // attempts closed by connect_timeout_ms
-  std::uint64_t control_sent = 0;      // SUBSCRIBE / UNSUBSCRIBE messages written
-  std::uint64_t control_errors = 0;    // error replies (and unreadable replies)
+  std::uint64_t oversize_frames = 0;     // messages over max_frame_bytes (connection closed)
+  std::uint64_t binary_frames = 0;       // binary messages (dropped)
+  std::uint64_t tls_failures = 0;        // TLS handshakes or certificate checks that failed
+  std::uint64_t upgrade_timeouts = 0;    // attempts closed by connect_timeout_ms
+  std::uint64_t control_sent = 0;        // SUBSCRIBE / UNSUBSCRIBE messages written
+  std::uint64_t control_errors = 0;      // error replies (and unreadable replies)
   std::uint64_t pings_sent = 0;
-  std::uint64_t http_requests = 0;     // REST requests sent
-  std::uint64_t http_failures = 0;     // REST requests answered with status 0 (transport failure)
-  std::uint64_t weight_waits = 0;      // REST requests that had to wait for the weight budget
+  std::uint64_t http_requests = 0;  // REST requests sent
+  std::uint64_t http_failures = 0;  // REST requests answered with status 0 (transport failure)
+  std::uint64_t weight_waits = 0;   // REST requests that had to wait for the weight budget
 };
 
 // Receives everything the client reports, on the feed thread. The views passed in are valid only
@@ -90,7 +95,8 @@ class FeedHandler {
  public:
   virtual ~FeedHandler() = default;
   // One complete text message. receive_time_ns: CLOCK_REALTIME when its first bytes were read.
-  virtual void on_frame(std::string_view text, std::int64_t receive_time_ns, std::uint32_t connection_id) noexcept = 0;
+  virtual void on_frame(std::string_view text, std::int64_t receive_time_ns,
+                        std::uint32_t connection_id) noexcept = 0;
   // A connection finished its upgrade (its subscriptions are in its URL or being sent).
   virtual void on_connected(std::uint32_t connection_id) noexcept { (void)connection_id; }
   // A connection (open or still opening) is gone; `reason` says why ("wss://host:port: …").
@@ -106,7 +112,8 @@ class FeedHandler {
     (void)error;
   }
   // The answer to http_get(). status 0 = transport failure (body says why); else the HTTP status.
-  virtual void on_http_response(std::uint64_t request_id, int status, std::string_view body) noexcept {
+  virtual void on_http_response(std::uint64_t request_id, int status,
+                                std::string_view body) noexcept {
     (void)request_id;
     (void)status;
     (void)body;
@@ -124,9 +131,9 @@ class WsClient {
   WsClient& operator=(const WsClient&) = delete;
 
   // Checks the configuration, creates the context (TLS included) and starts the feed thread, which
-  // connects at once. kInvalidArgument for a bad configuration and kIo when libwebsockets refuses to
-  // create the context (a CA file it cannot load, …), with error() naming the cause; kOk on success.
-  // Call at most once. Allocates (the buffers the feed thread reuses).
+  // connects at once. kInvalidArgument for a bad configuration and kIo when libwebsockets refuses
+  // to create the context (a CA file it cannot load, …), with error() naming the cause; kOk on
+  // success. Call at most once. Allocates (the buffers the feed thread reuses).
   [[nodiscard]] Errc start();
   // Why start() failed ("url: bad URL `…`"); empty after a successful start().
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
@@ -134,8 +141,8 @@ class WsClient {
   // still queued are dropped without a callback.
   void stop();
 
-  // Adds streams to the subscription set through a SUBSCRIBE on the current connection, paced by the
-  // market's message rate; returns the request id (increasing, never 0). A request not answered
+  // Adds streams to the subscription set through a SUBSCRIBE on the current connection, paced by
+  // the market's message rate; returns the request id (increasing, never 0). A request not answered
   // when the connection drops is sent again on the next one. 0 when the client is not running.
   std::uint64_t subscribe(std::span<const std::string> streams);
   std::uint64_t unsubscribe(std::span<const std::string> streams);
