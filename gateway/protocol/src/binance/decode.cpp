@@ -103,18 +103,24 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
   return DecodeError::kNone;
 }
 
-// ---- The fast path: Binance's own layouts, read in document order -------------------------------
+// ---- The fast path: Binance's own bytes --------------------------------------------------------
 //
-// bookTicker and depthUpdate frames (spot and futures, raw or combined) are read field by field in
-// the order Binance writes them, each key checked, no searching. Anything else — another order, an
-// extra or missing field, an escape, a value keel would refuse — makes the fast path give up, and the
-// general path above decodes the frame from the start: every result and every error still comes from
-// the general path's rules, the fast path only takes frames whose result it computes identically.
+// Binance writes bookTicker and depthUpdate frames (spot and futures, raw or combined) in one layout:
+// fixed keys in a fixed order, no whitespace, no escapes. The fast path recognises exactly that text,
+// byte by byte — every key, quote, comma and bracket, unsigned integers without leading zeros, strings
+// of printable ASCII, decimals as parse_decimal reads them, and the end of the frame right after the
+// last brace. A frame it takes is therefore valid JSON with unique keys, and its values are the ones
+// the general path (simdjson) reads; it needs neither simdjson nor the structural pre-pass. Any other
+// text — another order, an extra or missing field, whitespace, an escape, a value keel would refuse —
+// makes it give up, and the general path decodes the frame from the start: every error still comes
+// from the general path.
 
-// parse_decimal's raw value for the quoted string that starts at `p` (just after its opening quote,
-// inside the padded input: 64 readable bytes past the frame's end). False when the fast path must
-// give up (an escape, or a string parse_decimal refuses: the general path reports that).
-[[gnu::always_inline]] inline bool wire_decimal(const char* p, const char* end, std::int64_t& raw) noexcept {
+// parse_decimal's raw value for the string whose text starts at `p` (just after its opening quote,
+// inside the padded input: 64 zero bytes readable past `end`, the frame's end); `p` moves past the
+// closing quote. False when the fast path must give up (an escape, no closing quote, or a text
+// parse_decimal refuses: the general path reports that). A text parse_decimal accepts is digits and
+// one dot only, so it is also a valid JSON string.
+[[gnu::always_inline]] inline bool wire_decimal(const char*& p, const char* end, std::int64_t& raw) noexcept {
 #if defined(__SSE2__)
   const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const auto quote = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'))));
@@ -149,6 +155,7 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
           frac = eight((word - kZeros) & keep);  // the f decimals, then zeros: frac · 10^(8-f)
         }
         raw = static_cast<std::int64_t>(units) * kScale + static_cast<std::int64_t>(frac);
+        p += len + 1;
         return true;
       }
     }
@@ -156,6 +163,7 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
     const auto parsed = parse_decimal(std::string_view(p, static_cast<std::size_t>(len)));
     if (!parsed.ok()) return false;
     raw = parsed.value().raw;
+    p += len + 1;
     return true;
   }
 #endif
@@ -164,112 +172,72 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
   const auto parsed = parse_decimal(std::string_view(p, static_cast<std::size_t>(q - p)));
   if (!parsed.ok()) return false;
   raw = parsed.value().raw;
+  p = q + 1;
   return true;
 }
 
-// A cursor over one object's fields, taken in order.
-class OrderedFields {
- public:
-  explicit OrderedFields(od::object& o) noexcept {
-    ok_ = o.begin().get(it_) == simdjson::SUCCESS && o.end().get(end_) == simdjson::SUCCESS;
-  }
-  // Moves to the next field; false at the end of the object or on an error.
-  bool step() noexcept {
-    if (!ok_) return false;
-    if (started_) ++it_;
-    started_ = true;
-    if (!(it_ != end_)) {
-      ended_ = true;
-      return ok_ = false;
-    }
-    return ok_ = (*it_).get(field_) == simdjson::SUCCESS;
-  }
-  // Whether the current field is named `key` (a wire key without escapes). The raw key lies in the
-  // padded input: equal bytes then the closing quote means equal keys.
-  [[nodiscard]] bool is(std::string_view key) const noexcept {
-    const char* k = field_.key().raw();
-    return std::memcmp(k, key.data(), key.size()) == 0 && k[key.size()] == '"';
-  }
-  od::value value() noexcept { return std::move(field_).value(); }
-  // The next field, which must be named `key`: its value.
-  bool next(std::string_view key, od::value& v) noexcept {
-    if (!step() || !is(key)) return ok_ = false;
-    v = value();
+// A cursor over the padded input (64 zero bytes readable past `end`).
+struct WireScan {
+  const char* p;
+  const char* end;
+
+  // Takes `s` if the text continues with it.
+  bool lit(std::string_view s) noexcept {
+    if (static_cast<std::size_t>(end - p) < s.size() || std::memcmp(p, s.data(), s.size()) != 0) return false;
+    p += s.size();
     return true;
   }
-  // True when the fields taken so far were all the object has.
-  bool at_end() noexcept {
-    if (ended_) return true;
-    if (!ok_) return false;
-    if (started_) ++it_;
-    started_ = true;
-    return !(it_ != end_);
+  // A JSON integer ≥ 0 of at most `max_digits` digits (so it fits), no leading zero.
+  template <class T>
+  bool integer(T& out, int max_digits) noexcept {
+    const char* const begin = p;
+    std::uint64_t v = 0;
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) v = v * 10 + static_cast<unsigned>(*p++ - '0');
+    const auto n = p - begin;
+    if (n == 0 || n > max_digits || (n > 1 && *begin == '0')) return false;
+    out = static_cast<T>(v);
+    return true;
   }
-
- private:
-  od::object_iterator it_;
-  od::object_iterator end_;
-  od::field field_;
-  bool ok_ = false;
-  bool started_ = false;
-  bool ended_ = false;  // step() found the end of the object (no error)
+  bool u64(std::uint64_t& out) noexcept { return integer(out, 19); }
+  bool i64(std::int64_t& out) noexcept { return integer(out, 18); }
+  // A string's text (after its opening quote; takes the closing one): printable ASCII, no escapes.
+  bool text(std::string_view& out) noexcept {
+    const char* const begin = p;
+    for (; p < end && *p != '"'; ++p)
+      if (*p < 0x20 || *p > 0x7E || *p == '\\') return false;
+    if (p == end) return false;
+    out = std::string_view(begin, static_cast<std::size_t>(p - begin));
+    ++p;
+    return true;
+  }
+  template <class T>
+  bool decimal(T& out) noexcept {
+    std::int64_t raw = 0;
+    if (!wire_decimal(p, end, raw)) return false;
+    out = T::from_raw(raw);
+    return true;
+  }
+  bool symbol(Symbol& out) noexcept {
+    std::string_view s;
+    if (!text(s) || s.empty() || s.size() > Symbol::kCapacity) return false;
+    std::memcpy(out.chars, s.data(), s.size());
+    out.length = static_cast<std::uint8_t>(s.size());
+    return true;
+  }
+  // [["price","qty"],…] (at most `max` levels).
+  bool levels(std::vector<Level>& out, std::size_t max) noexcept {
+    out.clear();
+    if (!lit("[")) return false;
+    if (lit("]")) return true;
+    do {
+      Level level;
+      if (!lit("[\"") || !decimal(level.price) || !lit(",\"") || !decimal(level.qty) || !lit("]")) return false;
+      if (out.size() == max) return false;
+      out.push_back(level);
+    } while (lit(","));
+    return lit("]");
+  }
 };
-
-bool fast_u64(OrderedFields& o, std::string_view key, std::uint64_t& out) noexcept {
-  od::value v;
-  return o.next(key, v) && v.get_uint64().get(out) == simdjson::SUCCESS;
-}
-bool fast_i64(OrderedFields& o, std::string_view key, std::int64_t& out) noexcept {
-  od::value v;
-  return o.next(key, v) && v.get_int64().get(out) == simdjson::SUCCESS;
-}
-template <class T>
-[[gnu::always_inline]] inline bool fast_decimal_value(od::value& v, const char* end, T& out) noexcept {
-  od::raw_json_string text;
-  if (v.get_raw_json_string().get(text) != simdjson::SUCCESS) return false;
-  std::int64_t raw = 0;
-  if (!wire_decimal(text.raw(), end, raw)) return false;
-  out = T::from_raw(raw);
-  return true;
-}
-template <class T>
-bool fast_decimal(OrderedFields& o, std::string_view key, const char* end, T& out) noexcept {
-  od::value v;
-  return o.next(key, v) && fast_decimal_value(v, end, out);
-}
-bool fast_symbol(OrderedFields& o, Symbol& out) noexcept {
-  od::value v;
-  std::string_view text;
-  if (!o.next("s", v) || v.get_string().get(text) != simdjson::SUCCESS) return false;
-  if (text.empty() || text.size() > Symbol::kCapacity) return false;
-  std::memcpy(out.chars, text.data(), text.size());
-  out.length = static_cast<std::uint8_t>(text.size());
-  return true;
-}
-// [["price","qty"],…], exactly two strings per level.
-bool fast_levels(OrderedFields& o, std::string_view key, const char* end, std::vector<Level>& out,
-                 std::size_t max) noexcept {
-  out.clear();
-  od::value v;
-  od::array arr;
-  if (!o.next(key, v) || v.get_array().get(arr) != simdjson::SUCCESS) return false;
-  for (auto item : arr) {
-    od::array pair;
-    if (item.get_array().get(pair) != simdjson::SUCCESS) return false;
-    Level level;
-    int n = 0;
-    for (auto element : pair) {
-      od::value e;
-      if (element.get(e) != simdjson::SUCCESS) return false;
-      if (n == 0 && !fast_decimal_value(e, end, level.price)) return false;
-      if (n == 1 && !fast_decimal_value(e, end, level.qty)) return false;
-      if (++n > 2) return false;
-    }
-    if (n != 2 || out.size() == max) return false;
-    out.push_back(level);
-  }
-  return true;
-}
 
 #define KEEL_TRY(expr)                                         \
   do {                                                         \
@@ -455,7 +423,9 @@ struct Decoder::Impl {
   std::size_t max_levels;
   std::vector<Level> bids;
   std::vector<Level> asks;
-  std::size_t size = 0;  // the current frame's length in `input`
+  char last_stream_text[64] = {};
+  std::size_t last_stream_size = sizeof last_stream_text + 1;  // none yet
+  StreamName last_stream;
 
   Impl(std::size_t max_frame, std::size_t levels_max)
       : parser(std::max<std::size_t>(max_frame, 64)),
@@ -547,169 +517,91 @@ struct Decoder::Impl {
     return decimal(o, "Q", k.taker_buy_quote_volume);
   }
 
-  // bookTicker: u,s,b,B,a,A (spot), after "e" and followed by T,E in futures.
-  bool fast_book_ticker(OrderedFields& f, Frame& out, bool u_taken) noexcept {
-    BookTickerFrame& b = out.book_ticker;
-    const char* const end = input.get() + size;
-    od::value v;
-    if (u_taken) {
-      v = f.value();
-      if (v.get_uint64().get(b.update_id) != simdjson::SUCCESS) return false;
-    } else if (!fast_u64(f, "u", b.update_id)) {
-      return false;
-    }
-    if (!fast_symbol(f, out.symbol) || !fast_decimal(f, "b", end, b.bid_price) || !fast_decimal(f, "B", end, b.bid_qty) ||
-        !fast_decimal(f, "a", end, b.ask_price) || !fast_decimal(f, "A", end, b.ask_qty))
-      return false;
-    if (!f.step()) return f.at_end();
-    if (f.is("T")) {
-      v = f.value();
-      if (v.get_int64().get(b.transaction_time_ms) != simdjson::SUCCESS) return false;
-      if (!f.step()) return f.at_end();
-    }
-    if (!f.is("E")) return false;
-    v = f.value();
-    if (v.get_int64().get(b.event_time_ms) != simdjson::SUCCESS) return false;
-    return f.at_end();
-  }
-
-  // depthUpdate after "e": E,[T],s,U,u,[pu],b,a.
-  bool fast_depth(OrderedFields& f, Frame& out) noexcept {
-    DepthFrame& x = out.depth;
-    const char* const end = input.get() + size;
-    od::value v;
-    if (!fast_i64(f, "E", x.event_time_ms) || !f.step()) return false;
-    if (f.is("T")) {
-      v = f.value();
-      if (v.get_int64().get(x.transaction_time_ms) != simdjson::SUCCESS || !f.step()) return false;
-    }
-    if (!f.is("s")) return false;
-    std::string_view text;
-    v = f.value();
-    if (v.get_string().get(text) != simdjson::SUCCESS || text.empty() || text.size() > Symbol::kCapacity) return false;
-    std::memcpy(out.symbol.chars, text.data(), text.size());
-    out.symbol.length = static_cast<std::uint8_t>(text.size());
-    if (!fast_u64(f, "U", x.first_update_id) || !fast_u64(f, "u", x.final_update_id) || !f.step()) return false;
-    if (f.is("pu")) {
-      v = f.value();
-      x.has_prev_final = true;
-      if (v.get_uint64().get(x.prev_final_update_id) != simdjson::SUCCESS || !f.step()) return false;
-    }
-    if (!f.is("b")) return false;
-    // "b" is the current field: read it through a cursor step that does not move.
-    od::array arr;
-    v = f.value();
-    if (v.get_array().get(arr) != simdjson::SUCCESS) return false;
-    if (!levels_of(arr, end, bids) || !fast_levels(f, "a", end, asks, max_levels) || !f.at_end()) return false;
-    x.bids = bids;
-    x.asks = asks;
-    return true;
-  }
-
-  bool levels_of(od::array& arr, const char* end, std::vector<Level>& out) noexcept {
-    out.clear();
-    for (auto item : arr) {
-      od::array pair;
-      if (item.get_array().get(pair) != simdjson::SUCCESS) return false;
-      Level level;
-      int n = 0;
-      for (auto element : pair) {
-        od::value e;
-        if (element.get(e) != simdjson::SUCCESS) return false;
-        if (n == 0 && !fast_decimal_value(e, end, level.price)) return false;
-        if (n == 1 && !fast_decimal_value(e, end, level.qty)) return false;
-        if (++n > 2) return false;
-      }
-      if (n != 2 || out.size() == max_levels) return false;
-      out.push_back(level);
-    }
-    return true;
-  }
-
-  // The fast path (see above): true when `out` holds the frame exactly as the general path would
+  // The fast path (see WireScan): true when `out` holds the frame exactly as the general path would
   // decode it; false to hand the frame to the general path.
-  bool fast(od::document& doc, bool combined, Frame& out, FrameKinds wanted) noexcept {
-    od::object top;
-    if (doc.get_object().get(top) != simdjson::SUCCESS) return false;
-    OrderedFields t(top);
-    od::value v;
-    od::object d;
+  bool fast(const char* begin, const char* end, Frame& out, FrameKinds wanted) noexcept {
+    WireScan s{begin, end};
     StreamName stream;
+    const bool combined = s.lit(R"({"stream":")");
     if (combined) {
-      std::string_view text;
-      if (!t.next("stream", v) || v.get_string().get(text) != simdjson::SUCCESS) return false;
-      const auto name = parse_stream_name(text);
-      if (name.ok()) stream = name.value();
+      std::string_view name;
+      if (!s.text(name)) return false;
+      stream = stream_name(name);
       const FrameKind by_stream = kind_of(stream.kind);
       if ((by_stream == FrameKind::kBookTicker || by_stream == FrameKind::kKline ||
            by_stream == FrameKind::kPartialDepth) && (wanted & kinds_bit(by_stream)) == 0)
         return false;
-      if (!t.next("data", v) || v.get_object().get(d) != simdjson::SUCCESS) return false;
-    } else {
-      d = top;
+      if (!s.lit(R"(,"data":)")) return false;
     }
     out.stream = stream;
-    OrderedFields f(d);
-    if (!f.step()) return false;
-    bool ok = false;
-    if (f.is("u")) {  // spot bookTicker: no "e", no "lastUpdateId", has u, B, A
-      out.kind = FrameKind::kBookTicker;
+    if (s.lit(R"({"u":)")) {  // spot bookTicker: no "e", no "lastUpdateId", has u, B, A
+      if (!book_ticker_body(s, out, wanted)) return false;
+    } else if (s.lit(R"({"e":"bookTicker","u":)")) {
+      if (!book_ticker_body(s, out, wanted) || !s.lit(R"(,"T":)") || !s.i64(out.book_ticker.transaction_time_ms) ||
+          !s.lit(R"(,"E":)") || !s.i64(out.book_ticker.event_time_ms))
+        return false;
+    } else if (s.lit(R"({"e":"depthUpdate","E":)")) {
+      out.kind = kind_of(stream.kind) == FrameKind::kPartialDepth ? FrameKind::kPartialDepth : FrameKind::kDepthUpdate;
       if ((wanted & kinds_bit(out.kind)) == 0) return false;
-      ok = fast_book_ticker(f, out, true);
-    } else if (f.is("e")) {
-      std::string_view event;
-      v = f.value();
-      if (v.get_string().get(event) != simdjson::SUCCESS) return false;
-      if (event == "bookTicker") {
-        out.kind = FrameKind::kBookTicker;
-        if ((wanted & kinds_bit(out.kind)) == 0) return false;
-        ok = fast_book_ticker(f, out, false);
-      } else if (event == "depthUpdate") {
-        out.kind = kind_of(stream.kind) == FrameKind::kPartialDepth ? FrameKind::kPartialDepth : FrameKind::kDepthUpdate;
-        if ((wanted & kinds_bit(out.kind)) == 0) return false;
-        ok = fast_depth(f, out);
+      DepthFrame& x = out.depth;
+      if (!s.i64(x.event_time_ms)) return false;
+      if (s.lit(R"(,"T":)") && !s.i64(x.transaction_time_ms)) return false;
+      if (!s.lit(R"(,"s":")") || !s.symbol(out.symbol) || !s.lit(R"(,"U":)") || !s.u64(x.first_update_id) ||
+          !s.lit(R"(,"u":)") || !s.u64(x.final_update_id))
+        return false;
+      if (s.lit(R"(,"pu":)")) {
+        if (!s.u64(x.prev_final_update_id)) return false;
+        x.has_prev_final = true;
       }
+      if (!s.lit(R"(,"b":)") || !s.levels(bids, max_levels) || !s.lit(R"(,"a":)") || !s.levels(asks, max_levels))
+        return false;
+      x.bids = bids;
+      x.asks = asks;
+    } else {
+      return false;
     }
-    return ok && (!combined || t.at_end());
+    return s.lit("}") && (!combined || s.lit("}")) && s.p == end;
+  }
+
+  // u (taken), s, b, B, a, A.
+  static bool book_ticker_body(WireScan& s, Frame& out, FrameKinds wanted) noexcept {
+    out.kind = FrameKind::kBookTicker;
+    if ((wanted & kinds_bit(out.kind)) == 0) return false;
+    BookTickerFrame& b = out.book_ticker;
+    return s.u64(b.update_id) && s.lit(R"(,"s":")") && s.symbol(out.symbol) && s.lit(R"(,"b":")") &&
+           s.decimal(b.bid_price) && s.lit(R"(,"B":")") && s.decimal(b.bid_qty) && s.lit(R"(,"a":")") &&
+           s.decimal(b.ask_price) && s.lit(R"(,"A":")") && s.decimal(b.ask_qty);
+  }
+
+  // parse_stream_name, remembering the last name (a connection carries a few streams, each many times).
+  StreamName stream_name(std::string_view text) noexcept {
+    if (text.size() == last_stream_size && text.size() <= sizeof last_stream_text &&
+        std::memcmp(text.data(), last_stream_text, text.size()) == 0)
+      return last_stream;
+    const auto name = parse_stream_name(text);
+    const StreamName result = name.ok() ? name.value() : StreamName{};
+    if (text.size() <= sizeof last_stream_text) {
+      std::memcpy(last_stream_text, text.data(), text.size());
+      last_stream_size = text.size();
+      last_stream = result;
+    }
+    return result;
   }
 
   DecodeError decode(std::string_view frame, Frame& out, FrameKinds wanted) noexcept {
     out = Frame{};
     if (frame.size() > capacity) return DecodeError::kTooLarge;
+    std::memcpy(input.get(), frame.data(), frame.size());
+    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
+    if (fast(input.get(), input.get() + frame.size(), out, wanted)) return DecodeError::kNone;
+    out = Frame{};
     // On-demand reads only the fields keel uses; this one pass rejects a truncated or unbalanced
     // frame even when those fields came before the cut.
     if (!detail::balanced(frame)) return DecodeError::kJson;
-    std::memcpy(input.get(), frame.data(), frame.size());
-    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
-    size = frame.size();
     od::document doc;
     if (parser.iterate(input.get(), frame.size(), capacity + simdjson::SIMDJSON_PADDING).get(doc))
       return DecodeError::kJson;
-    // A cheap look at the first bytes picks the frames the fast path is for; a miss there (or a
-    // give-up inside it) costs one more simdjson stage 1 for the general path.
-    bool combined = false;
-    if (fast_candidate(frame, combined)) {
-      if (fast(doc, combined, out, wanted)) return DecodeError::kNone;
-      out = Frame{};
-      if (parser.iterate(input.get(), frame.size(), capacity + simdjson::SIMDJSON_PADDING).get(doc))
-        return DecodeError::kJson;
-    }
     return general(doc, out, wanted);
-  }
-
-  // Binance's bookTicker and depthUpdate payloads, raw or after {"stream":"…","data": — byte checks only.
-  static bool fast_candidate(std::string_view frame, bool& combined) noexcept {
-    constexpr std::string_view kStream = R"({"stream":")";
-    constexpr std::string_view kData = R"(","data":)";
-    std::string_view payload = frame;
-    combined = frame.starts_with(kStream);
-    if (combined) {
-      const std::size_t close = frame.find('"', kStream.size());
-      if (close == std::string_view::npos || frame.substr(close).substr(0, kData.size()) != kData) return false;
-      payload = frame.substr(close + kData.size());
-    }
-    return payload.starts_with(R"({"u":)") || payload.starts_with(R"({"e":"depthUpdate")") ||
-           payload.starts_with(R"({"e":"bookTicker")");
   }
 
   // The general path: any field order, every error classified.
