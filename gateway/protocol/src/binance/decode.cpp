@@ -115,13 +115,25 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
 // makes it give up, and the general path decodes the frame from the start: every error still comes
 // from the general path.
 
-// parse_decimal's raw value for the string whose text starts at `p` (just after its opening quote,
-// inside the padded input: 64 zero bytes readable past `end`, the frame's end); `p` moves past the
-// closing quote. False when the fast path must give up (an escape, no closing quote, or a text
-// parse_decimal refuses: the general path reports that). A text parse_decimal accepts is digits and
-// one dot only, so it is also a valid JSON string.
+// wire_decimal for a string longer than 15 bytes or near the frame's end.
+bool wire_decimal_tail(const char*& p, const char* end, std::int64_t& raw) noexcept {
+  const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
+  if (q == nullptr || std::memchr(p, '\\', static_cast<std::size_t>(q - p)) != nullptr) return false;
+  const auto parsed = parse_decimal(std::string_view(p, static_cast<std::size_t>(q - p)));
+  if (!parsed.ok()) return false;
+  raw = parsed.value().raw;
+  p = q + 1;
+  return true;
+}
+
+// parse_decimal's raw value for the string whose text starts at `p` (just after its opening quote;
+// the frame ends at `end`); `p` moves past the closing quote. False when the fast path must give up
+// (an escape, no closing quote, or a text parse_decimal refuses: the general path reports that). A
+// text parse_decimal accepts is digits and one dot only, so it is also a valid JSON string.
 [[gnu::always_inline]] inline bool wire_decimal(const char*& p, const char* end, std::int64_t& raw) noexcept {
 #if defined(__SSE2__)
+  // The loads below read at most 24 bytes from p (the decimals' word starts at most 14 bytes in).
+  if (end - p < 24) return wire_decimal_tail(p, end, raw);
   const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const auto quote = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'))));
   if (quote != 0) {
@@ -167,16 +179,10 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
     return true;
   }
 #endif
-  const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
-  if (q == nullptr || std::memchr(p, '\\', static_cast<std::size_t>(q - p)) != nullptr) return false;
-  const auto parsed = parse_decimal(std::string_view(p, static_cast<std::size_t>(q - p)));
-  if (!parsed.ok()) return false;
-  raw = parsed.value().raw;
-  p = q + 1;
-  return true;
+  return wire_decimal_tail(p, end, raw);
 }
 
-// A cursor over the padded input (64 zero bytes readable past `end`).
+// A cursor over the frame, which ends at `end`.
 struct WireScan {
   const char* p;
   const char* end;
@@ -591,13 +597,13 @@ struct Decoder::Impl {
   DecodeError decode(std::string_view frame, Frame& out, FrameKinds wanted) noexcept {
     out = Frame{};
     if (frame.size() > capacity) return DecodeError::kTooLarge;
-    std::memcpy(input.get(), frame.data(), frame.size());
-    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
-    if (fast(input.get(), input.get() + frame.size(), out, wanted)) return DecodeError::kNone;
+    if (fast(frame.data(), frame.data() + frame.size(), out, wanted)) return DecodeError::kNone;
     out = Frame{};
     // On-demand reads only the fields keel uses; this one pass rejects a truncated or unbalanced
     // frame even when those fields came before the cut.
     if (!detail::balanced(frame)) return DecodeError::kJson;
+    std::memcpy(input.get(), frame.data(), frame.size());
+    std::memset(input.get() + frame.size(), 0, simdjson::SIMDJSON_PADDING);
     od::document doc;
     if (parser.iterate(input.get(), frame.size(), capacity + simdjson::SIMDJSON_PADDING).get(doc))
       return DecodeError::kJson;
