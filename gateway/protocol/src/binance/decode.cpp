@@ -115,6 +115,33 @@ DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out,
 // makes it give up, and the general path decodes the frame from the start: every error still comes
 // from the general path.
 
+#if defined(__SSE4_1__)
+// wire_decimal's shuffles: for k integer digits, lanes 0-7 take bytes 0..k-1 right-aligned, lanes
+// 8-15 the bytes after the dot (k+1…); 0x80 gives zero.
+constexpr auto make_digit_shuffles() noexcept {
+  struct Table {
+    alignas(16) signed char lanes[9][16];
+  } t{};
+  for (int k = 0; k <= 8; ++k) {
+    for (int j = 0; j < 8; ++j) t.lanes[k][j] = static_cast<signed char>(j >= 8 - k ? j - (8 - k) : -128);
+    for (int m = 0; m < 8; ++m) t.lanes[k][8 + m] = static_cast<signed char>(k + 1 + m < 16 ? k + 1 + m : -128);
+  }
+  return t;
+}
+constexpr auto make_decimal_keeps() noexcept {
+  struct Table {
+    alignas(16) signed char lanes[9][16];
+  } t{};
+  for (int f = 0; f <= 8; ++f)
+    for (int j = 0; j < 16; ++j) t.lanes[f][j] = static_cast<signed char>(j < 8 || j < 8 + f ? -1 : 0);
+  return t;
+}
+constexpr auto kDigitShuffleTable = make_digit_shuffles();
+constexpr auto kDecimalKeepTable = make_decimal_keeps();
+const __m128i* const kDigitShuffle = reinterpret_cast<const __m128i*>(kDigitShuffleTable.lanes);
+const __m128i* const kDecimalKeep = reinterpret_cast<const __m128i*>(kDecimalKeepTable.lanes);
+#endif
+
 // wire_decimal for a string longer than 15 bytes or near the frame's end.
 bool wire_decimal_tail(const char*& p, const char* end, std::int64_t& raw) noexcept {
   const auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<std::size_t>(end - p)));
@@ -147,6 +174,17 @@ bool wire_decimal_tail(const char*& p, const char* end, std::int64_t& raw) noexc
       const int k = dot != 0 ? __builtin_ctz(dot) : len;  // integer digits
       const int f = dot != 0 ? len - k - 1 : 0;           // decimals
       if (k >= 1 && k <= 8 && (dot == 0 || (f >= 1 && f <= 8))) {
+#if defined(__SSE4_1__)
+        // Both parts at once: lanes 0-7 take the k integer digits right-aligned, lanes 8-15 the f
+        // decimals left-aligned (zeros elsewhere), then neighbouring lanes are paired up:
+        // 1-digit → 2-digit → 4-digit → 8-digit numbers (units in 32-bit lane 0, decimals in lane 1).
+        const __m128i digits = _mm_and_si128(_mm_shuffle_epi8(d, kDigitShuffle[k]), kDecimalKeep[f]);
+        const __m128i pairs = _mm_maddubs_epi16(digits, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
+        const __m128i quads = _mm_madd_epi16(pairs, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
+        const __m128i eights = _mm_madd_epi16(_mm_packus_epi32(quads, quads), _mm_setr_epi16(10000, 1, 10000, 1, 0, 0, 0, 0));
+        const auto units = static_cast<std::uint32_t>(_mm_cvtsi128_si32(eights));
+        const auto frac = static_cast<std::uint32_t>(_mm_extract_epi32(eights, 1));
+#else
         // Eight ASCII digits, the first in the lowest byte, to their value (each step pairs up
         // neighbours: 1-digit → 2-digit → 4-digit → 8-digit numbers).
         const auto eight = [](std::uint64_t v) noexcept {
@@ -166,6 +204,7 @@ bool wire_decimal_tail(const char*& p, const char* end, std::int64_t& raw) noexc
           const std::uint64_t keep = f == 8 ? ~0ull : (1ull << (8 * f)) - 1;
           frac = eight((word - kZeros) & keep);  // the f decimals, then zeros: frac · 10^(8-f)
         }
+#endif
         raw = static_cast<std::int64_t>(units) * kScale + static_cast<std::int64_t>(frac);
         p += len + 1;
         return true;
