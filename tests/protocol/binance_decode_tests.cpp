@@ -9,6 +9,7 @@
 #include "../unit/test_support.hpp"
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
+#include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance.hpp"
 
 using namespace keel;
@@ -210,6 +211,239 @@ TEST(BinanceDecode, EveryCapturedFrameDecodesWithoutAllocating) {
     EXPECT_EQ(ok, cap.records.size()) << file;
     if (allocation_hooks_installed()) {
       EXPECT_EQ(scope.allocations(), 0u) << file;
+    }
+  }
+}
+
+// ---- the fast path (Binance's own field order) against the general path ----
+
+// The general path's result for `frame`: a leading space is valid JSON but not what the fast path's
+// byte check takes.
+std::string general_only(std::string_view frame) { return " " + std::string(frame); }
+
+void expect_same(const Frame& a, const Frame& b, std::string_view frame) {
+  ASSERT_EQ(a.kind, b.kind) << frame;
+  EXPECT_EQ(a.stream.kind, b.stream.kind) << frame;
+  EXPECT_EQ(a.stream.symbol_view(), b.stream.symbol_view()) << frame;
+  EXPECT_EQ(a.symbol.view(), b.symbol.view()) << frame;
+  const BookTickerFrame &x = a.book_ticker, &y = b.book_ticker;
+  EXPECT_TRUE(x.event_time_ms == y.event_time_ms && x.transaction_time_ms == y.transaction_time_ms &&
+              x.update_id == y.update_id && x.bid_price == y.bid_price && x.bid_qty == y.bid_qty &&
+              x.ask_price == y.ask_price && x.ask_qty == y.ask_qty)
+      << frame;
+  const DepthFrame &p = a.depth, &q = b.depth;
+  EXPECT_TRUE(p.event_time_ms == q.event_time_ms && p.transaction_time_ms == q.transaction_time_ms &&
+              p.first_update_id == q.first_update_id && p.final_update_id == q.final_update_id &&
+              p.prev_final_update_id == q.prev_final_update_id && p.has_prev_final == q.has_prev_final)
+      << frame;
+  ASSERT_EQ(p.bids.size(), q.bids.size()) << frame;
+  ASSERT_EQ(p.asks.size(), q.asks.size()) << frame;
+  for (std::size_t i = 0; i < p.bids.size(); ++i) EXPECT_TRUE(p.bids[i].price == q.bids[i].price && p.bids[i].qty == q.bids[i].qty) << frame;
+  for (std::size_t i = 0; i < p.asks.size(); ++i) EXPECT_TRUE(p.asks[i].price == q.asks[i].price && p.asks[i].qty == q.asks[i].qty) << frame;
+}
+
+TEST(BinanceDecodeFastPath, EqualsTheGeneralPathOnEveryCapturedFrame) {
+  Decoder fast, general;
+  Frame a, b;
+  std::size_t compared = 0;
+  for (const char* file : {"binance-ws/spot-capture.txt", "binance-ws/usdm-futures-capture.txt"}) {
+    const Capture cap = load_capture_file(test::shared_data(file));
+    for (const CaptureRecord& r : cap.records) {
+      for (const FrameKinds wanted : {kAllFrameKinds, kinds_bit(FrameKind::kBookTicker), kinds_bit(FrameKind::kDepthUpdate)}) {
+        const DecodeError ea = fast.decode(r.frame, a, wanted);
+        const DecodeError eb = general.decode(general_only(r.frame), b, wanted);
+        ASSERT_EQ(ea, eb) << r.frame;
+        if (ea == DecodeError::kNone && wanted == kAllFrameKinds) expect_same(a, b, r.frame);
+        ++compared;
+      }
+    }
+  }
+  EXPECT_GT(compared, 3000u);
+}
+
+// Layouts that differ from Binance's (order, extra or missing fields, escapes, three-element
+// levels) give the general path's answer.
+TEST(BinanceDecodeFastPath, OtherLayoutsGiveTheGeneralPathsAnswer) {
+  const std::vector<std::string> frames = {
+      R"({"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3","x":1})",
+      R"({"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6"})",
+      R"({"u":7,"s":"BTCUSDT","B":"2","b":"1.5","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3","E":5,"T":6})",
+      R"({"u":7,"s":"BTCUSDT","b":"\u0031.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"BTC\u0055SDT","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3","u":8})",
+      R"({"u":-7,"s":"BTCUSDT","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"e":"bookTicker","u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3","T":1,"E":2})",
+      R"({"e":"bookTicker","u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3","E":2})",
+      R"({"e":"bookTicker","u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3","T":"1","E":2})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"]],"a":[["3","4"]]})",
+      R"({"e":"depthUpdate","E":5,"T":4,"s":"X","U":1,"u":2,"pu":0,"b":[["1","2"]],"a":[["3","4"]]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2","9"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"]],"a":[],"x":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"a":[],"b":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1.123456789","2"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1.12345670","2"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["12345678901.5","2"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["92233720368.54775807","1"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["92233720368.54775808","1"]],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"],["3","4"],["5","6"],["7","8"],["9","1"]],"a":[]})",
+      R"({"stream":"btcusdt@depth5","data":{"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[],"a":[]}})",
+      R"({"stream":"btcusdt@bookTicker","data":{"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"},"x":1})",
+      R"({"stream":"btcusdt@bookTicker","data":{"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"}})",
+      R"({"stream":"btcusdt@bookTi\u0063ker","data":{"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"}})",
+      R"({"stream":"nonsense","data":{"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"}})",
+      R"({"u":07,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":0,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7.0,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":1e3,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":9999999999999999999,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":18446744073709551615,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":18446744073709551616,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"} )",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3"}})",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3",})",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3","T":1,"E":2})",
+      R"({"u":7,"s":"X	","b":"1.5","B":"2","a":"1.6","A":"3"})",
+      "{\"u\":7,\"s\":\"\xC3\xA9T\",\"b\":\"1.5\",\"B\":\"2\",\"a\":\"1.6\",\"A\":\"3\"}",
+      "{\"u\":7,\"s\":\"\xC3T\",\"b\":\"1.5\",\"B\":\"2\",\"a\":\"1.6\",\"A\":\"3\"}",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3.")",
+      R"({"u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3)",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"],],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"]],"a":[["1","2"]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[["1","2"]],"a":[["1","2"]]]})",
+      R"({"e":"depthUpdate","E":-5,"s":"X","U":1,"u":2,"b":[],"a":[]})",
+      R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"pu":-1,"b":[],"a":[]})",
+      R"({"e":"depthUpdate","E":1234567890123456789,"s":"X","U":1,"u":2,"b":[],"a":[]})",
+      R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[],"a":[]}})",
+      R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[],"a":[]}} )",
+      R"({"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[],"a":[]})",
+      R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":7,"s":"X","b":"1.5","B":"2","a":"1.6","A":"3","T":1,"E":2}})",
+  };
+  Decoder fast(4096, 4), general(4096, 4);
+  Frame a, b;
+  for (const std::string& f : frames) {
+    for (const FrameKinds wanted : {kAllFrameKinds, kinds_bit(FrameKind::kTrade), kinds_bit(FrameKind::kPartialDepth)}) {
+      const DecodeError ea = fast.decode(f, a, wanted);
+      ASSERT_EQ(ea, general.decode(general_only(f), b, wanted)) << f;
+      if (ea == DecodeError::kNone) expect_same(a, b, f);
+    }
+  }
+}
+
+// The fast path's decimals against parse_decimal: every quoted string of both captures and random
+// strings, in a bookTicker and in a depth level; an escaped decimal goes the general way.
+TEST(BinanceDecodeFastPath, DecimalsEqualParseDecimal) {
+  std::vector<std::string> texts;
+  for (const char* file : {"binance-ws/spot-capture.txt", "binance-ws/usdm-futures-capture.txt"}) {
+    const Capture cap = load_capture_file(test::shared_data(file));
+    for (const CaptureRecord& r : cap.records) {
+      for (std::size_t i = r.frame.find('"'); i != std::string::npos;) {
+        const std::size_t close = r.frame.find('"', i + 1);
+        if (close == std::string::npos) break;
+        texts.push_back(r.frame.substr(i + 1, close - i - 1));
+        i = r.frame.find('"', close + 1);
+      }
+    }
+  }
+  ASSERT_GT(texts.size(), 10'000u);
+  Xoshiro256StarStar rng(17);
+  static constexpr char kAlphabet[] = "0123456789012345678901234567890123456789...-e+ xN";
+  for (int n = 0; n < 100'000; ++n) {
+    std::string s;
+    const std::size_t len = rng.next() % 22;
+    for (std::size_t i = 0; i < len; ++i) s.push_back(kAlphabet[rng.next() % (sizeof kAlphabet - 1)]);
+    texts.push_back(s);
+  }
+  for (const char* s : {"0", "0.0", "00000000.00000001", "99999999.99999999", "12345678.9", "1.00000000", "1.000000000",
+                        "1.000000001", "92233720368.54775807", "92233720368.54775808", "123456789012.5", "5.", ".5",
+                        "1..2", "1.2.3", "0000000000000000001", "1.2345678", "7"})
+    texts.push_back(s);
+  Decoder d(4096, 8);
+  Frame f;
+  for (const std::string& t : texts) {
+    const auto want = parse_decimal(t);
+    const std::string ticker = R"({"u":1,"s":"X","b":")" + t + R"(","B":"1","a":"1","A":"1"})";
+    const std::string depth = R"({"e":"depthUpdate","E":5,"s":"X","U":1,"u":2,"b":[],"a":[["1",")" + t + R"("]]})";
+    const DecodeError e1 = d.decode(ticker, f);
+    if (want.ok()) {
+      ASSERT_EQ(e1, DecodeError::kNone) << t;
+      EXPECT_EQ(f.book_ticker.bid_price.raw(), want.value().raw) << t;
+    } else {
+      EXPECT_EQ(e1, DecodeError::kBadDecimal) << t;
+    }
+    const DecodeError e2 = d.decode(depth, f);
+    if (want.ok()) {
+      ASSERT_EQ(e2, DecodeError::kNone) << t;
+      ASSERT_EQ(f.depth.asks.size(), 1u);
+      EXPECT_EQ(f.depth.asks[0].qty.raw(), want.value().raw) << t;
+    } else {
+      EXPECT_EQ(e2, DecodeError::kBadDecimal) << t;
+    }
+  }
+  ASSERT_EQ(d.decode(R"({"u":1,"s":"X","b":"\u0031.5","B":"1","a":"1","A":"1"})", f), DecodeError::kNone);
+  EXPECT_EQ(f.book_ticker.bid_price, px("1.5"));
+}
+
+// The pre-pass's 64-byte block path (frames that open with '{') against the byte-by-byte rule
+// (json_balanced_tests holds the reference this one copies): random frames up to 300 bytes, with and
+// without escapes, and every capture frame with random bytes changed.
+bool reference_balanced(std::string_view text) {
+  std::string stack;
+  bool in_string = false, escaped = false, done = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      if (!in_string && stack.empty()) done = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (done) return false;
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (stack.size() == 64) return false;
+      stack.push_back(c == '{' ? '}' : ']');
+    } else if (c == '}' || c == ']') {
+      if (stack.empty() || stack.back() != c) return false;
+      stack.pop_back();
+      if (stack.empty()) done = true;
+    } else if (stack.empty()) {
+      done = true;
+    }
+  }
+  return !in_string && stack.empty();
+}
+
+TEST(BinanceDecodeFastPath, BalancedBlocksEqualTheByteByByteRule) {
+  Xoshiro256StarStar rng(23);
+  static constexpr char kAlphabet[] = "{}[]{}[]\"\"\" :,a1\t{[";
+  for (int n = 0; n < 200'000; ++n) {
+    std::string s = "{";
+    const std::size_t len = rng.next() % 300;
+    for (std::size_t i = 0; i < len; ++i) s.push_back(kAlphabet[rng.next() % (sizeof kAlphabet - 1)]);
+    if (n % 10 == 0 && !s.empty()) s[rng.next() % s.size()] = '\\';
+    ASSERT_EQ(protocol::binance::detail::balanced(s), reference_balanced(s)) << s;
+  }
+  for (int depth : {63, 64, 65}) {
+    const std::string s = std::string(static_cast<std::size_t>(depth), '{') + std::string(static_cast<std::size_t>(depth), '}');
+    EXPECT_EQ(protocol::binance::detail::balanced(s), reference_balanced(s)) << depth;
+    EXPECT_EQ(protocol::binance::detail::balanced(std::string(70, ' ') + s + "  \n"), reference_balanced(std::string(70, ' ') + s + "  \n"));
+  }
+  static constexpr char kEdits[] = "{}[]\" ,x\\";
+  for (const char* file : {"binance-ws/spot-capture.txt", "binance-ws/usdm-futures-capture.txt"}) {
+    const Capture cap = load_capture_file(test::shared_data(file));
+    for (const CaptureRecord& r : cap.records) {
+      for (int m = 0; m < 8; ++m) {
+        std::string s = r.frame;
+        s[rng.next() % s.size()] = kEdits[rng.next() % (sizeof kEdits - 1)];
+        if (m % 2 == 1) s += kEdits[rng.next() % (sizeof kEdits - 1)];
+        ASSERT_EQ(protocol::binance::detail::balanced(s), reference_balanced(s)) << s;
+      }
     }
   }
 }

@@ -269,5 +269,54 @@ TEST(BookSyncCapture, ADiffTakenOutIsAGapAtTheNextDiffOfThatSymbolOnly) {
   }
 }
 
+// Issue 10: the market-data path allocates nothing per frame after warm-up. Every frame of both
+// captures is decoded and its depth diffs applied to per-symbol mirrors once (warm-up: the mirrors
+// are created), then again from diff-only starts under an AllocationScope.
+TEST(BookSyncCapture, DecodeAndMirrorAllocateNothingAfterWarmUp) {
+  for (const auto& [file, venue] : {std::pair{"binance-ws/spot-capture.txt", DepthVenue::kSpot},
+                                    std::pair{"binance-ws/usdm-futures-capture.txt", DepthVenue::kFutures}}) {
+    SCOPED_TRACE(file);
+    const Capture cap = load_capture_file(test::shared_data(file));
+    bn::Decoder decoder;
+    bn::Frame frame;
+    std::vector<PriceQty> bids, asks;
+    bids.reserve(bn::Decoder::kDefaultMaxLevels);
+    asks.reserve(bn::Decoder::kDefaultMaxLevels);
+    std::map<std::string, BookSync, std::less<>> syncs;
+    std::size_t applied = 0;
+    const auto pass = [&](bool warm_up) {
+      for (const CaptureRecord& r : cap.records) {
+        if (decoder.decode(r.frame, frame) != bn::DecodeError::kNone) return false;
+        if (frame.kind != bn::FrameKind::kDepthUpdate) continue;
+        auto it = syncs.find(frame.symbol.view());
+        if (it == syncs.end()) {
+          if (!warm_up) return false;
+          it = syncs.try_emplace(std::string(frame.symbol.view()), venue, BookSync::Limits{}).first;
+          it->second.start_diff_only();
+        }
+        bids.clear();
+        asks.clear();
+        for (const bn::Level& l : frame.depth.bids) bids.push_back({l.price, l.qty});
+        for (const bn::Level& l : frame.depth.asks) asks.push_back({l.price, l.qty});
+        const DiffOutcome o = it->second.on_diff({frame.depth.first_update_id, frame.depth.final_update_id,
+                                                  frame.depth.prev_final_update_id, bids, asks});
+        if (o != DiffOutcome::kApplied) return false;
+        ++applied;
+      }
+      return true;
+    };
+    ASSERT_TRUE(pass(true));
+    for (auto& [symbol, sync] : syncs) sync.start_diff_only();
+    const std::size_t warm = applied;
+    const AllocationScope scope;
+    ASSERT_TRUE(pass(false));
+    EXPECT_EQ(applied, 2 * warm);
+    EXPECT_GT(warm, 50u);
+    if (allocation_hooks_installed()) {
+      EXPECT_EQ(scope.allocations(), 0u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace keel::book
