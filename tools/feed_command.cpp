@@ -37,6 +37,7 @@ struct CaptureScan {
   std::set<std::string> depth_symbols;
   std::set<std::string> snapshot_symbols;
   bool snapshot_line_without_symbol = false;
+  bool futures_depth = false;  // a depthUpdate carries "pu": USD-M futures
 };
 
 CaptureScan scan_capture(const Capture& cap) {
@@ -46,7 +47,10 @@ CaptureScan scan_capture(const Capture& cap) {
   const bn::FrameKinds depth = bn::kinds_bit(bn::FrameKind::kDepthUpdate) | bn::kinds_bit(bn::FrameKind::kPartialDepth);
   for (const CaptureRecord& r : cap.records) {
     if (decoder.decode(r.frame, f, depth) != bn::DecodeError::kNone) continue;
-    if (f.kind == bn::FrameKind::kDepthUpdate) scan.depth_symbols.emplace(f.symbol.view());
+    if (f.kind == bn::FrameKind::kDepthUpdate) {
+      scan.depth_symbols.emplace(f.symbol.view());
+      scan.futures_depth = scan.futures_depth || f.depth.has_prev_final;
+    }
     if (f.kind == bn::FrameKind::kPartialDepth && r.frame.find("lastUpdateId") != std::string::npos) {
       if (f.symbol.length != 0) scan.snapshot_symbols.emplace(f.symbol.view());
       else scan.snapshot_line_without_symbol = true;
@@ -68,7 +72,7 @@ int feed_command(const std::vector<std::string>& args) {
               "symbol's book; without one a book starts empty and is built from the diffs alone (unsynced in\n"
               "the summary, still checked for gaps). Symbols are taken from the frames.",
               {{"--snapshot", "[SYMBOL=]FILE", "a REST depth snapshot body (SYMBOL may be omitted when the capture has one depth symbol)"},
-               {"--market", "spot|futures", "the depth rules (default: futures when the capture's URL is fstream / dstream, else spot)"},
+               {"--market", "spot|futures", "the depth rules (default: futures when the capture's URL is fstream / dstream or a depthUpdate carries \"pu\", else spot)"},
                {"--books", "FILE", "after every applied depth update, one line with the top --depth levels"},
                {"--depth", "N", "levels per side in --books lines (default 20)"},
                {"--speed", "N", "0: as fast as possible (default); 1: recorded speed; N: N times faster"},
@@ -79,7 +83,9 @@ int feed_command(const std::vector<std::string>& args) {
   const std::string capture_path = cmd.positionals()[0];
   const Capture cap = load_capture_file(capture_path);
 
-  book::DepthVenue market = cap.url.find("fstream") != std::string::npos || cap.url.find("dstream") != std::string::npos
+  const CaptureScan scan = scan_capture(cap);
+  book::DepthVenue market = cap.url.find("fstream") != std::string::npos || cap.url.find("dstream") != std::string::npos ||
+                                    scan.futures_depth
                                 ? book::DepthVenue::kFutures
                                 : book::DepthVenue::kSpot;
   if (const auto m = cmd.get("--market")) {
@@ -91,7 +97,6 @@ int feed_command(const std::vector<std::string>& args) {
   if (depth == 0 || depth > 5000) throw UsageError("keel feed: --depth must be 1..5000");
   const std::uint64_t speed = cmd.get_u64("--speed").value_or(0);
 
-  const CaptureScan scan = scan_capture(cap);
   gwb::MarketDataFeedConfig config;
   config.market = market;
   config.learn_symbols = true;

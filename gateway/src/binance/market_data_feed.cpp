@@ -403,7 +403,10 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
     }
     case bn::FrameKind::kBookTicker: {
       const bn::BookTickerFrame& t = m.f.book_ticker;
-      if (!ms_to_ns(t.event_time_ms, ts_exchange) || !t.bid_price.is_positive() || !t.ask_price.is_positive()) {
+      // An empty side is written as price 0, quantity 0; a price 0 with a quantity is malformed.
+      const bool bid_ok = t.bid_price.is_positive() || (t.bid_price.raw() == 0 && t.bid_qty.raw() == 0);
+      const bool ask_ok = t.ask_price.is_positive() || (t.ask_price.raw() == 0 && t.ask_qty.raw() == 0);
+      if (!ms_to_ns(t.event_time_ms, ts_exchange) || !bid_ok || !ask_ok) {
         m.malformed(kind, bn::DecodeError::kBadDecimal, "time or price out of range", frame);
         return;
       }
