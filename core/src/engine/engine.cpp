@@ -58,6 +58,13 @@ void Engine::on_event(const Event& event) noexcept {
       break;
     case EventKind::kBookTop: {
       const BookTop& t = event.book_top;
+      // A side the venue has emptied comes as price 0, quantity 0: no mid to take, nothing wrong.
+      const bool one_sided = t.header.instrument < instruments_.size() &&
+                             ((t.bid_price.raw() == 0 && t.bid_qty.raw() == 0) || (t.ask_price.raw() == 0 && t.ask_qty.raw() == 0));
+      if (one_sided) {
+        ++stats_.ignored_events;
+        break;
+      }
       if (t.header.instrument >= instruments_.size() || !t.bid_price.is_positive() || !t.ask_price.is_positive() ||
           t.bid_price > t.ask_price) {
         ++stats_.rejected_events;
