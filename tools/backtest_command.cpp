@@ -37,6 +37,7 @@ Command make_command() {
        {"--from", "DATE", "first trading date, UTC, inclusive (overrides data.from)"},
        {"--to", "DATE", "last date processed, UTC, inclusive (overrides data.to)"},
        {"--features", "FILE", "precomputed signal columns (keel features output) instead of computing them"},
+       {"--book-capture", "FILE", "a Binance capture whose depth streams become the order books (overrides data.book_capture)"},
        {"--seed", "N", "run seed (overrides run.seed; default 42)"},
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
@@ -83,6 +84,7 @@ int backtest_command(const std::vector<std::string>& args) {
     config.run.seed = *seed;
   }
   if (const auto features = cmd.get("--features")) config.data.features = *features;
+  if (const auto books = cmd.get("--book-capture")) config.data.book_capture = *books;
   const std::filesystem::path out_dir = *cmd.get("--out");
   validate_config(config);
 
@@ -148,6 +150,9 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("config_hash", digest_hex(config_hash(config)))
       .add("source", market->name)
       .add("features", config.data.features)
+      .add("book_capture", config.data.book_capture)
+      .add("book_events", static_cast<std::uint64_t>(market->book_events.size()))
+      .add("book_symbols", market->book_symbols)
       .add("skipped_symbols", market->bars.skipped)
       .add("journal_records", run.journal_records);
   {

@@ -1,5 +1,7 @@
 #include "core_runner.hpp"
 
+#include "market_data_output.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +78,19 @@ CoreRun run_core(EventSource& source, Engine& engine, ExecutionVenue* venue, Run
   return run;
 }
 
+namespace {
+// data.book_capture: the bars' source becomes the merge of the bars and the capture's book events.
+void add_book_capture(const KeelConfig& config, MarketInput& in) {
+  if (config.data.book_capture.empty()) return;
+  CaptureBooks books = book_events_from_capture(config.data.book_capture, in.registry,
+                                                static_cast<std::size_t>(config.data.book_levels));
+  in.book_events = std::move(books.events);
+  in.book_symbols = books.symbols_matched;
+  in.bar_source = std::move(in.source);
+  in.source = std::make_unique<MergedSource>(*in.bar_source, in.book_events);
+}
+}  // namespace
+
 std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
   auto in = std::make_unique<MarketInput>();
   if (config.data.dir.empty()) {
@@ -83,6 +98,7 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
     in->name = "synthetic";
     in->bar_times = static_cast<std::uint64_t>(config.synthetic.days) * 86'400'000ULL /
                     static_cast<std::uint64_t>(config.synthetic.bar_interval_ms);
+    add_book_capture(config, *in);
     return in;
   }
   std::vector<std::string> symbols;
@@ -101,6 +117,7 @@ std::unique_ptr<MarketInput> open_market(const KeelConfig& config) {
   in->merger = merger.get();
   in->source = std::move(merger);
   in->name = config.data.dir;
+  add_book_capture(config, *in);
   return in;
 }
 
@@ -178,6 +195,7 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
   const auto cash = notional_from_double(config.run.initial_capital);
   if (!cash.ok()) throw ConfigError("run.initial_capital: does not fit the fixed-point notional");
   ec.initial_cash = cash.value();
+  if (!config.data.book_capture.empty()) ec.book_levels = static_cast<std::size_t>(config.data.book_levels);
   setup->engine = std::make_unique<Engine>(ec);
   Engine& engine = *setup->engine;
 

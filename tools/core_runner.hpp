@@ -51,6 +51,36 @@ class VectorSource final : public EventSource {
   std::size_t pos_ = 0;
 };
 
+// Two time-ordered streams as one, by receive time (ts_local): the bars (which carry their close time
+// there) and a capture's order-book events; on a tie the book event comes first, so a bar sees the
+// books as they stood at its close.
+class MergedSource final : public EventSource {
+ public:
+  MergedSource(EventSource& bars, const std::vector<Event>& books) : bars_(bars), books_(books) {}
+  bool next(Event& out) override {
+    if (!have_bar_ && !bars_done_) {
+      have_bar_ = bars_.next(bar_);
+      bars_done_ = !have_bar_;
+    }
+    if (pos_ < books_.size() && (!have_bar_ || books_[pos_].header.ts_local <= bar_.header.ts_local)) {
+      out = books_[pos_++];
+      return true;
+    }
+    if (!have_bar_) return false;
+    out = bar_;
+    have_bar_ = false;
+    return true;
+  }
+
+ private:
+  EventSource& bars_;
+  const std::vector<Event>& books_;
+  Event bar_;
+  bool have_bar_ = false;
+  bool bars_done_ = false;
+  std::size_t pos_ = 0;
+};
+
 // The market a run reads: bar files (config.data.dir set) merged into one stream, or the synthetic
 // market. Not movable: the source refers to the registry and the loaded bars.
 struct MarketInput {
@@ -60,6 +90,10 @@ struct MarketInput {
   const BarMerger* merger = nullptr;    // set for bar files (gap statistics)
   std::string name;                     // data directory or "synthetic"
   std::uint64_t bar_times = 0;          // distinct bar times the source will produce
+  // data.book_capture: the capture's order-book events, merged into `source` with the bars.
+  std::unique_ptr<EventSource> bar_source;
+  std::vector<Event> book_events;
+  std::uint64_t book_symbols = 0;       // the capture's depth symbols the run trades
   MarketInput() = default;
   MarketInput(const MarketInput&) = delete;
   MarketInput& operator=(const MarketInput&) = delete;

@@ -31,36 +31,6 @@ class NullSink : public gwb::EventSink {
   bool publish(std::span<const Event>) noexcept override { return true; }
 };
 
-// The symbols whose depth is kept by diffs in the capture and those a {"lastUpdateId",…} line
-// names (from its combined stream, or the capture's only depth symbol).
-struct CaptureScan {
-  std::set<std::string> depth_symbols;
-  std::set<std::string> snapshot_symbols;
-  bool snapshot_line_without_symbol = false;
-  bool futures_depth = false;  // a depthUpdate carries "pu": USD-M futures
-};
-
-CaptureScan scan_capture(const Capture& cap) {
-  CaptureScan scan;
-  bn::Decoder decoder;
-  bn::Frame f;
-  const bn::FrameKinds depth = bn::kinds_bit(bn::FrameKind::kDepthUpdate) | bn::kinds_bit(bn::FrameKind::kPartialDepth);
-  for (const CaptureRecord& r : cap.records) {
-    if (decoder.decode(r.frame, f, depth) != bn::DecodeError::kNone) continue;
-    if (f.kind == bn::FrameKind::kDepthUpdate) {
-      scan.depth_symbols.emplace(f.symbol.view());
-      scan.futures_depth = scan.futures_depth || f.depth.has_prev_final;
-    }
-    if (f.kind == bn::FrameKind::kPartialDepth && r.frame.find("lastUpdateId") != std::string::npos) {
-      if (f.symbol.length != 0) scan.snapshot_symbols.emplace(f.symbol.view());
-      else scan.snapshot_line_without_symbol = true;
-    }
-  }
-  if (scan.snapshot_line_without_symbol && scan.depth_symbols.size() == 1)
-    scan.snapshot_symbols.insert(*scan.depth_symbols.begin());
-  return scan;
-}
-
 }  // namespace
 
 int feed_command(const std::vector<std::string>& args) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "json_writer.hpp"
+#include "keel/core/io/bar_data.hpp"
 #include "keel/core/primitives/fixed_point.hpp"
 
 namespace keel::cli {
@@ -142,6 +143,69 @@ std::string feed_summary_json(const gwb::MarketDataFeed& feed, std::string_view 
       .raw("symbols", symbols);
   if (connection.seconds != 0) o.add("seconds", connection.seconds);
   return o.str();
+}
+
+CaptureScan scan_capture(const Capture& cap) {
+  namespace bn = keel::protocol::binance;
+  CaptureScan scan;
+  bn::Decoder decoder;
+  bn::Frame f;
+  bool snapshot_without_symbol = false;
+  const bn::FrameKinds depth = bn::kinds_bit(bn::FrameKind::kDepthUpdate) | bn::kinds_bit(bn::FrameKind::kPartialDepth);
+  for (const CaptureRecord& r : cap.records) {
+    if (decoder.decode(r.frame, f, depth) != bn::DecodeError::kNone) continue;
+    if (f.kind == bn::FrameKind::kDepthUpdate) {
+      scan.depth_symbols.emplace(f.symbol.view());
+      scan.futures_depth = scan.futures_depth || f.depth.has_prev_final;
+    }
+    if (f.kind == bn::FrameKind::kPartialDepth && r.frame.find("lastUpdateId") != std::string::npos) {
+      if (f.symbol.length != 0) scan.snapshot_symbols.emplace(f.symbol.view());
+      else snapshot_without_symbol = true;
+    }
+  }
+  if (snapshot_without_symbol && scan.depth_symbols.size() == 1) scan.snapshot_symbols.insert(*scan.depth_symbols.begin());
+  return scan;
+}
+
+namespace {
+class VectorSink final : public gwb::EventSink {
+ public:
+  explicit VectorSink(std::vector<Event>& out) : out_(out) {}
+  bool publish(std::span<const Event> events) noexcept override {
+    try {
+      out_.insert(out_.end(), events.begin(), events.end());
+    } catch (...) {
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<Event>& out_;
+};
+}  // namespace
+
+CaptureBooks book_events_from_capture(const std::string& path, const InstrumentRegistry& registry,
+                                      std::size_t book_levels) {
+  namespace bn = keel::protocol::binance;
+  const Capture cap = load_capture_file(path);
+  const CaptureScan scan = scan_capture(cap);
+  gwb::MarketDataFeedConfig config;
+  config.market = scan.futures_depth || cap.url.find("fstream") != std::string::npos ? book::DepthVenue::kFutures
+                                                                                       : book::DepthVenue::kSpot;
+  for (const Instrument& ins : registry.all()) config.symbols.push_back(ins.symbol);
+  config.max_symbols = std::max<std::size_t>(config.symbols.size(), 1);
+  config.diff_only = true;
+  config.snapshot_symbols.assign(scan.snapshot_symbols.begin(), scan.snapshot_symbols.end());
+  config.book_levels = book_levels;
+  config.kinds = bn::kinds_bit(bn::FrameKind::kDepthUpdate) | bn::kinds_bit(bn::FrameKind::kPartialDepth);
+  CaptureBooks out;
+  VectorSink sink(out.events);
+  gwb::MarketDataFeed feed(config, sink);
+  for (const CaptureRecord& r : cap.records) feed.on_frame(r.frame, r.receive_time_ns);
+  for (const std::string& s : scan.depth_symbols)
+    if (feed.find_symbol(s) < feed.symbol_count()) ++out.symbols_matched;
+  return out;
 }
 
 void write_text_file(const std::string& path, std::string_view text) {

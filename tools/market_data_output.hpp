@@ -4,8 +4,13 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "keel/core/io/capture.hpp"
+#include "keel/core/primitives/instrument.hpp"
 
 #include "keel/core/io/journal.hpp"
 #include "keel/gateway/binance/market_data_feed.hpp"
@@ -72,6 +77,27 @@ struct ConnectionCounts {
 // kinds, malformed by error, gaps, resyncs, reconnects, bytes, and one record per symbol.
 [[nodiscard]] std::string feed_summary_json(const gwb::MarketDataFeed& feed, std::string_view market,
                                             const ConnectionCounts& connection);
+
+// What a capture holds for the depth rules: the symbols whose depth is kept by diffs, those a
+// {"lastUpdateId",…} line seeds (from its combined stream, or the capture's only depth symbol), and
+// whether a depthUpdate carries "pu" (USD-M futures).
+struct CaptureScan {
+  std::set<std::string> depth_symbols;
+  std::set<std::string> snapshot_symbols;
+  bool futures_depth = false;
+};
+[[nodiscard]] CaptureScan scan_capture(const Capture& capture);
+
+// A capture's order books as core events (keel backtest's data.book_capture): its depth frames
+// (diffs and snapshots; trades and tickers are left out, the bars price the run) through the Binance
+// adapter, for the registry's symbols (instrument ids as registered); other symbols are skipped.
+struct CaptureBooks {
+  std::vector<Event> events;
+  std::uint64_t symbols_matched = 0;
+};
+// Throws DataError for an unreadable or malformed capture file.
+[[nodiscard]] CaptureBooks book_events_from_capture(const std::string& path, const InstrumentRegistry& registry,
+                                                    std::size_t book_levels);
 
 // `text` into a file (truncating). Throws OutputError naming it.
 void write_text_file(const std::string& path, std::string_view text);

@@ -258,7 +258,7 @@ RiskExposure Engine::exposure(InstrumentId instrument) const noexcept {
   x.working_sell = oms_.working(instrument, Side::kSell).to_double();
   x.gross_exposure = portfolio_.gross_exposure();
   x.open_orders = oms_.open_orders();
-  x.book_stale = books_ != nullptr && !books_->usable(instrument);
+  x.book_stale = books_ != nullptr && risk_.limits().require_usable_book && !books_->usable(instrument);
   return x;
 }
 

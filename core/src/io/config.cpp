@@ -145,6 +145,8 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("bar_interval_ms", c.data.bar_interval_ms, 1, 7LL * 86'400'000);
     r.read("skip_bad_symbols", c.data.skip_bad_symbols);
     r.read("features", c.data.features);
+    r.read("book_capture", c.data.book_capture);
+    r.read("book_levels", c.data.book_levels, 1, 5000);
     r.read_date_or_empty("from", c.data.from);
     r.read_date_or_empty("to", c.data.to);
   });
@@ -194,6 +196,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("order_burst", k.order_burst, 0, 1'000'000);
     r.read("max_daily_loss", k.max_daily_loss, 0.0, 1e15);
     r.read("max_daily_loss_fraction", k.max_daily_loss_fraction, 0.0, 1.0);
+    r.read("require_usable_book", k.require_usable_book);
   });
   top.section("oms", [&](TableReader& r) {
     r.read("capacity", c.oms.capacity, 16, 1 << 22);
@@ -326,6 +329,8 @@ std::string dump_config(const KeelConfig& c) {
   str("from", c.data.from);
   str("to", c.data.to);
   str("features", c.data.features);
+  str("book_capture", c.data.book_capture);
+  line("book_levels", c.data.book_levels);
   const auto& s = c.synthetic;
   out += "\n[synthetic]\n";
   line("assets", s.assets);
@@ -380,6 +385,7 @@ std::string dump_config(const KeelConfig& c) {
   line("order_burst", k.order_burst);
   num("max_daily_loss", k.max_daily_loss);
   num("max_daily_loss_fraction", k.max_daily_loss_fraction);
+  out += fmt::format("require_usable_book = {}\n", k.require_usable_book);
   out += "\n[oms]\n";
   line("capacity", c.oms.capacity);
   num("ack_timeout_s", c.oms.ack_timeout_s);

@@ -150,6 +150,19 @@ void DolphinStrategy::evaluate_survival(const BarTime& bar) noexcept {
   in.ob_stale = false;
   in.depth_quality = 1.0;
   in.fill_probability = 1.0;
+  if (mirror_ != nullptr) {  // the live books: Cat3 reads the market's placement, stale when none has data
+    in.ob_configured = true;
+    ObPlacement market;
+    in.ob_stale = !mirror_->market_placement(market);
+    if (!in.ob_stale) {
+      in.depth_quality = market.depth_quality;
+      in.fill_probability = market.fill_probability;
+    }
+  }
+  if (have_feed_health_) {  // a live feed: its health, not a backtest's always-fresh data
+    in.feed_ok = feed_up_;
+    in.heartbeat_age_s = feed_age_s_;
+  }
   in.dvol_spike_on_record = false;
   in.minutes_since_spike = 0.0;
   // Cat5 uses the previous bar's marked equity (DOLPHIN.md §8).
@@ -159,12 +172,35 @@ void DolphinStrategy::evaluate_survival(const BarTime& bar) noexcept {
   if (posture_ == Posture::kTurtle || posture_ == Posture::kHibernate) regime_dd_halt_ = true;
 }
 
+void DolphinStrategy::use_engine_order_books(const MirrorObParams& params) {
+  mirror_ = std::make_unique<MirrorOrderBookSource>(symbols_.size(), params);
+  mirror_attached_.assign(symbols_.size(), 0);
+  set_order_book_source(mirror_.get(), obp_);
+}
+
+void DolphinStrategy::on_book(InstrumentId instrument, const book::BookReplicas& books) noexcept {
+  if (mirror_ == nullptr || instrument >= mirror_attached_.size() || instrument >= books.size()) return;
+  if (mirror_attached_[instrument] == 0) {  // the engine's books never move: attach once
+    mirror_->attach(instrument, books.book(instrument));
+    mirror_attached_[instrument] = 1;
+  }
+  mirror_->set_usable(instrument, books.usable(instrument));
+}
+
+void DolphinStrategy::on_feed_health(const FeedHealth& health) noexcept {
+  have_feed_health_ = true;
+  feed_up_ = health.header.detail == 1;
+  feed_age_s_ = health.last_message_age_us < 0 ? 0.0 : static_cast<double>(health.last_message_age_us) / 1e6;
+}
+
 void DolphinStrategy::on_bar_time(const BarTime& bar) noexcept {
   // A bar time exists once (DOLPHIN.md §8 "Bar grid"): a repeated or older one is dropped whole.
   if (bar_index_ >= 0 && bar.open_time <= previous_bar_time_) {
     ++stats_.late_bars;
     return;
   }
+  // The order books as they stand at this bar time (every book event before the bar applied).
+  if (mirror_ != nullptr) (void)mirror_->on_bar_close(bar.open_time);
   // The previous bar time's equity: its orders have all been answered by now, and last_close_
   // still holds its marks (this bar's closes are taken below).
   if (equity_due_) record_equity(previous_bar_time_);

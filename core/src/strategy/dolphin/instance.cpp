@@ -30,6 +30,7 @@ DolphinInstance::DolphinInstance(const StrategyEnvironment& env) {
     factors_ = std::make_unique<FactorTable>(FactorTable::load(params.acb.factors_file));
     strategy_->set_factor_table(factors_.get());
   }
+  if (!config.data.book_capture.empty()) strategy_->use_engine_order_books();
   if (!config.data.features.empty()) {
     features_ = std::make_unique<FeatureTable>(FeatureTable::load(config.data.features));
     strategy_->set_feature_source(features_.get());

@@ -36,6 +36,8 @@ struct DataConfig {
   std::string from;                   // first trading date (UTC, inclusive); "" = from the start
   std::string to;                     // last date processed (UTC, inclusive); "" = to the end
   std::string features;               // precomputed signal columns (keel features CSV); "" = compute
+  std::string book_capture;           // a Binance capture whose depth streams feed the core's order books
+  std::int64_t book_levels = 1000;    // levels per side of each order book (with book_capture)
 };
 
 // The built-in synthetic market (sim/synthetic_market.hpp explains the model).

@@ -29,6 +29,7 @@ struct RiskLimits {
   int order_burst = 100;                   // token bucket size
   double max_daily_loss = 0.0;             // quote; equity below the UTC day's first equity by more ⇒ kill switch; 0 = off
   double max_daily_loss_fraction = 0.5;    // the same as a fraction of the day's first equity; 0 = off
+  bool require_usable_book = true;         // when the engine keeps order books: none but reducing orders on a book that is not usable
 };
 
 }  // namespace keel

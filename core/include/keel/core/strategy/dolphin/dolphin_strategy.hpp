@@ -23,6 +23,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -32,6 +33,7 @@
 #include "keel/core/strategy/dolphin/acb.hpp"
 #include "keel/core/strategy/dolphin/irp.hpp"
 #include "keel/core/strategy/dolphin/mc_forewarner.hpp"
+#include "keel/core/strategy/dolphin/mirror_order_book_source.hpp"
 #include "keel/core/strategy/dolphin/order_book.hpp"
 #include "keel/core/strategy/dolphin/params.hpp"
 #include "keel/core/strategy/dolphin/records.hpp"
@@ -95,11 +97,17 @@ class DolphinStrategy final : public Strategy {
     ob_ = source;
     obp_ = params;
   }
+  // The engine's order books (EngineConfig::book_levels) as the order-book source: a
+  // MirrorOrderBookSource over them, sampled at every bar time (DECISIONS 109-121). Allocates (setup).
+  void use_engine_order_books(const MirrorObParams& params = {});
+  [[nodiscard]] const MirrorOrderBookSource* mirror_order_books() const noexcept { return mirror_.get(); }
   // The bar-close venue's parameters for this configuration (the bible's fill model).
   [[nodiscard]] BarCloseModel bar_close_model() const noexcept;
   [[nodiscard]] Sizer& sizer() noexcept { return sizer_; }
 
   void on_bar_time(const BarTime& bar) noexcept override;
+  void on_book(InstrumentId instrument, const book::BookReplicas& books) noexcept override;
+  void on_feed_health(const FeedHealth& health) noexcept override;
   void on_exec_report(const ExecReport& report, const OmsOrder& order) noexcept override;
   void on_control(const Control& control) noexcept override;
   void on_finish() noexcept override;
@@ -184,6 +192,11 @@ class DolphinStrategy final : public Strategy {
   FeatureSource* features_ = nullptr;
   const FactorTable* factors_ = nullptr;
   const OrderBookSource* ob_ = nullptr;
+  std::unique_ptr<MirrorOrderBookSource> mirror_;  // use_engine_order_books()
+  std::vector<std::uint8_t> mirror_attached_;       // per instrument
+  bool have_feed_health_ = false;                   // FeedHealth seen: a live feed (survival Cat1)
+  bool feed_up_ = true;
+  double feed_age_s_ = 0.0;
   OrderBookParams obp_;
   McForewarner mc_;
   DynamicBeta beta_;
