@@ -428,6 +428,19 @@ TEST(ExchangeInfo, TopLevelErrors) {
   }
 }
 
+// fuzz_exchange_info's finding (minimised): a value followed by an object where a ',' belongs,
+// inside balanced brackets. The first decoder used find_field_unordered, whose wrap-around search
+// in simdjson 3.0.1 assumes such an object is well formed (an ASSUME: undefined behaviour, caught
+// by UBSan). The decoder now iterates objects in order, which reports the bad separator.
+TEST(ExchangeInfo, RegressionMalformedObjectInsideBalancedBrackets) {
+  constexpr std::string_view kInput =
+      R"({"serverTime":7,"rateLimits":[{"rateLimitType":"","interval":"","intervalNum":5,"limit":6{\"{"\""}}]})";
+  ExchangeInfoDecoder d;
+  ExchangeInfo info;
+  const ExchangeInfoFault fault = d.decode(kInput, info);
+  EXPECT_EQ(fault.error, ExchangeInfoError::kJson) << to_string(fault.error) << " " << fault.field;
+}
+
 TEST(ExchangeInfo, EveryTruncationIsAnError) {
   ExchangeInfoDecoder d;
   for (const std::string_view sample : {kSpotSample, kFuturesSample}) {

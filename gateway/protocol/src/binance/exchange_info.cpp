@@ -244,19 +244,19 @@ E from(error_code e) noexcept {
 }
 
 // An object, from a value: kNotObject when it is another type.
-E object_of(od::value v, od::object& out) noexcept {
+E object_of(od::value& v, od::object& out) noexcept {
   const error_code e = v.get_object().get(out);
   if (e == simdjson::INCORRECT_TYPE) return E::kNotObject;
   return from(e);
 }
 
-E string_field(od::object& o, std::string_view key, std::string_view& out) noexcept {
-  return from(o.find_field_unordered(key).get_string().get(out));
+E string_of(od::value& v, std::string_view& out) noexcept {
+  return from(v.get_string().get(out));
 }
 
-E name_field(od::object& o, std::string_view key, Symbol& out) noexcept {
+E name_of(od::value& v, Symbol& out) noexcept {
   std::string_view text;
-  if (const E e = string_field(o, key, text); e != E::kNone) return e;
+  if (const E e = string_of(v, text); e != E::kNone) return e;
   if (text.empty() || text.size() > Symbol::kCapacity) return E::kBadName;
   std::memcpy(out.chars, text.data(), text.size());
   out.length = static_cast<std::uint8_t>(text.size());
@@ -264,28 +264,59 @@ E name_field(od::object& o, std::string_view key, Symbol& out) noexcept {
 }
 
 template <class T>
-E decimal_field(od::object& o, std::string_view key, T& out) noexcept {
+E decimal_of(od::value& v, T& out) noexcept {
   std::string_view text;
-  if (const E e = string_field(o, key, text); e != E::kNone) return e;
+  if (const E e = string_of(v, text); e != E::kNone) return e;
   const auto parsed = parse_decimal(text);
   if (!parsed.ok()) return E::kBadDecimal;
   out = T::from_raw(parsed.value().raw);
   return E::kNone;
 }
 
-// An optional precision (0..8): absent leaves `out` as it is.
-E precision_field(od::object& o, std::string_view key, std::int8_t& out) noexcept {
-  auto field = o.find_field_unordered(key);
-  if (field.error() == simdjson::NO_SUCH_FIELD) return E::kNone;
+E precision_of(od::value& v, std::int8_t& out) noexcept {
   std::int64_t value = 0;
-  if (const error_code e = field.get_int64().get(value)) return from(e);
+  if (const E e = from(v.get_int64().get(value)); e != E::kNone) return e;
   if (value < 0 || value > kDecimals) return E::kOutOfRange;
   out = static_cast<std::int8_t>(value);
   return E::kNone;
 }
 
+// One field of an object being iterated: its unescaped key and its value.
+struct Field {
+  std::string_view key;
+  od::value value;
+};
+E next_field(simdjson::simdjson_result<od::field> item, Field& out) noexcept {
+  od::field f;
+  if (std::move(item).get(f) != simdjson::SUCCESS) return E::kJson;
+  if (f.unescaped_key().get(out.key) != simdjson::SUCCESS) return E::kJson;
+  out.value = f.value();
+  return E::kNone;
+}
+
+enum class FilterKind : std::uint8_t {
+  kOther = 0,
+  kPrice = 1,
+  kLot = 2,
+  kNotional = 3,
+  kMinNotional = 4
+};
+
+FilterKind filter_kind(std::string_view type) noexcept {
+  if (type == "PRICE_FILTER") return FilterKind::kPrice;
+  if (type == "LOT_SIZE") return FilterKind::kLot;
+  if (type == "NOTIONAL") return FilterKind::kNotional;
+  if (type == "MIN_NOTIONAL") return FilterKind::kMinNotional;
+  return FilterKind::kOther;
+}
+
 }  // namespace
 
+// The decoder reads every object in document order (for (field : object)), never with
+// find_field_unordered: simdjson's unordered search assumes, when it wraps around, that the part of
+// the object before its starting point is well formed, and hostile input breaks that assumption
+// (fuzz_exchange_info found it: an ASSUME in simdjson 3.0.1's find_field_unordered_raw). In-order
+// iteration checks every separator and returns an error instead.
 struct ExchangeInfoDecoder::Impl {
   od::parser parser;
   std::unique_ptr<char[]> input;
@@ -315,83 +346,166 @@ struct ExchangeInfoDecoder::Impl {
     if (const E keel_e_ = (expr); keel_e_ != E::kNone) return fail(keel_e_, field); \
   } while (false)
 
-  E rate_limits(od::object& top, ExchangeInfo& out) noexcept {
+  E rate_limit(od::value& v, ExchangeInfo& out) noexcept {
+    od::object o;
+    KEEL_EI_TRY("rateLimits", object_of(v, o));
+    std::string_view type, interval;
+    std::int64_t num = 0, limit = 0;
+    bool have_type = false, have_interval = false, have_num = false, have_limit = false;
+    for (auto item : o) {
+      Field f;
+      KEEL_EI_TRY("rateLimits", next_field(item, f));
+      if (f.key == "rateLimitType") {
+        KEEL_EI_TRY("rateLimitType", string_of(f.value, type));
+        have_type = true;
+      } else if (f.key == "interval") {
+        KEEL_EI_TRY("interval", string_of(f.value, interval));
+        have_interval = true;
+      } else if (f.key == "intervalNum") {
+        KEEL_EI_TRY("intervalNum", from(f.value.get_int64().get(num)));
+        have_num = true;
+      } else if (f.key == "limit") {
+        KEEL_EI_TRY("limit", from(f.value.get_int64().get(limit)));
+        have_limit = true;
+      }
+    }
+    if (!have_type) return fail(E::kMissingField, "rateLimitType");
+    if (!have_interval) return fail(E::kMissingField, "interval");
+    if (!have_num) return fail(E::kMissingField, "intervalNum");
+    if (!have_limit) return fail(E::kMissingField, "limit");
+    if (num <= 0) return fail(E::kOutOfRange, "intervalNum");
+    if (limit < 0 || limit > std::numeric_limits<std::uint32_t>::max())
+      return fail(E::kOutOfRange, "limit");
+    if (type == "REQUEST_WEIGHT" && interval == "MINUTE" && num == 1)
+      out.request_weight_per_minute = static_cast<std::uint32_t>(limit);
+    return E::kNone;
+  }
+
+  E rate_limits(od::value& v, ExchangeInfo& out) noexcept {
     od::array arr;
-    KEEL_EI_TRY("rateLimits", from(top.find_field_unordered("rateLimits").get_array().get(arr)));
+    KEEL_EI_TRY("rateLimits", from(v.get_array().get(arr)));
     for (auto item : arr) {
-      od::value v;
-      KEEL_EI_TRY("rateLimits", from(item.get(v)));
-      od::object o;
-      KEEL_EI_TRY("rateLimits", object_of(v, o));
-      std::string_view type, interval;
-      std::int64_t num = 0, limit = 0;
-      KEEL_EI_TRY("rateLimitType", string_field(o, "rateLimitType", type));
-      KEEL_EI_TRY("interval", string_field(o, "interval", interval));
-      KEEL_EI_TRY("intervalNum", from(o.find_field_unordered("intervalNum").get_int64().get(num)));
-      KEEL_EI_TRY("limit", from(o.find_field_unordered("limit").get_int64().get(limit)));
-      if (num <= 0) return fail(E::kOutOfRange, "intervalNum");
-      if (limit < 0 || limit > std::numeric_limits<std::uint32_t>::max())
-        return fail(E::kOutOfRange, "limit");
-      if (type == "REQUEST_WEIGHT" && interval == "MINUTE" && num == 1)
-        out.request_weight_per_minute = static_cast<std::uint32_t>(limit);
+      od::value lv;
+      KEEL_EI_TRY("rateLimits", from(item.get(lv)));
+      if (const E e = rate_limit(lv, out); e != E::kNone) return e;
     }
     return E::kNone;
   }
 
-  E filter(od::object& f, SymbolRules& s, bool& have_price, bool& have_lot) noexcept {
+  // One filter: a first pass finds "filterType" (it may come anywhere), a second reads the values
+  // of the filter types keel keeps. Both are in-order iterations.
+  E filter(od::value& v, SymbolRules& s, bool& have_price, bool& have_lot) noexcept {
+    od::object o;
+    KEEL_EI_TRY("filters", object_of(v, o));
     std::string_view type;
-    KEEL_EI_TRY("filterType", string_field(f, "filterType", type));
-    if (type == "PRICE_FILTER") {
-      KEEL_EI_TRY("minPrice", decimal_field(f, "minPrice", s.min_price));
-      KEEL_EI_TRY("maxPrice", decimal_field(f, "maxPrice", s.max_price));
-      KEEL_EI_TRY("tickSize", decimal_field(f, "tickSize", s.tick_size));
-      have_price = true;
-    } else if (type == "LOT_SIZE") {
-      KEEL_EI_TRY("minQty", decimal_field(f, "minQty", s.min_qty));
-      KEEL_EI_TRY("maxQty", decimal_field(f, "maxQty", s.max_qty));
-      KEEL_EI_TRY("stepSize", decimal_field(f, "stepSize", s.step_size));
-      have_lot = true;
-    } else if (type == "NOTIONAL") {
-      KEEL_EI_TRY("minNotional", decimal_field(f, "minNotional", s.min_notional));
-    } else if (type == "MIN_NOTIONAL") {
-      // Futures: "notional"; spot's older filter of the same name: "minNotional".
-      auto field = f.find_field_unordered("notional");
-      if (field.error() == simdjson::NO_SUCH_FIELD) {
-        KEEL_EI_TRY("minNotional", decimal_field(f, "minNotional", s.min_notional));
-      } else {
-        std::string_view text;
-        KEEL_EI_TRY("notional", from(field.get_string().get(text)));
-        const auto parsed = parse_decimal(text);
-        if (!parsed.ok()) return fail(E::kBadDecimal, "notional");
-        s.min_notional = Notional::from_raw(parsed.value().raw);
+    bool have_type = false;
+    for (auto item : o) {
+      Field f;
+      KEEL_EI_TRY("filters", next_field(item, f));
+      if (f.key == "filterType") {
+        KEEL_EI_TRY("filterType", string_of(f.value, type));
+        have_type = true;
       }
     }
-    return E::kNone;  // any other filter is not keel's concern
+    if (!have_type) return fail(E::kMissingField, "filterType");
+    const FilterKind kind = filter_kind(type);
+    if (kind == FilterKind::kOther) return E::kNone;  // not keel's concern
+    bool reset = false;
+    KEEL_EI_TRY("filters", from(o.reset().get(reset)));
+    unsigned seen = 0;  // bit per value below
+    bool notional_seen = false;
+    for (auto item : o) {
+      Field f;
+      KEEL_EI_TRY("filters", next_field(item, f));
+      if (kind == FilterKind::kPrice) {
+        if (f.key == "minPrice") {
+          KEEL_EI_TRY("minPrice", decimal_of(f.value, s.min_price));
+          seen |= 1u;
+        } else if (f.key == "maxPrice") {
+          KEEL_EI_TRY("maxPrice", decimal_of(f.value, s.max_price));
+          seen |= 2u;
+        } else if (f.key == "tickSize") {
+          KEEL_EI_TRY("tickSize", decimal_of(f.value, s.tick_size));
+          seen |= 4u;
+        }
+      } else if (kind == FilterKind::kLot) {
+        if (f.key == "minQty") {
+          KEEL_EI_TRY("minQty", decimal_of(f.value, s.min_qty));
+          seen |= 1u;
+        } else if (f.key == "maxQty") {
+          KEEL_EI_TRY("maxQty", decimal_of(f.value, s.max_qty));
+          seen |= 2u;
+        } else if (f.key == "stepSize") {
+          KEEL_EI_TRY("stepSize", decimal_of(f.value, s.step_size));
+          seen |= 4u;
+        }
+      } else if (f.key == "minNotional") {  // spot NOTIONAL and spot's older MIN_NOTIONAL
+        KEEL_EI_TRY("minNotional", decimal_of(f.value, s.min_notional));
+        notional_seen = true;
+      } else if (kind == FilterKind::kMinNotional && f.key == "notional") {  // futures MIN_NOTIONAL
+        KEEL_EI_TRY("notional", decimal_of(f.value, s.min_notional));
+        notional_seen = true;
+      }
+    }
+    if (kind == FilterKind::kPrice) {
+      if ((seen & 1u) == 0) return fail(E::kMissingField, "minPrice");
+      if ((seen & 2u) == 0) return fail(E::kMissingField, "maxPrice");
+      if ((seen & 4u) == 0) return fail(E::kMissingField, "tickSize");
+      have_price = true;
+    } else if (kind == FilterKind::kLot) {
+      if ((seen & 1u) == 0) return fail(E::kMissingField, "minQty");
+      if ((seen & 2u) == 0) return fail(E::kMissingField, "maxQty");
+      if ((seen & 4u) == 0) return fail(E::kMissingField, "stepSize");
+      have_lot = true;
+    } else if (!notional_seen) {
+      return fail(E::kMissingField, kind == FilterKind::kNotional ? "minNotional" : "notional");
+    }
+    return E::kNone;
   }
 
-  E symbol(od::value v, SymbolRules& s) noexcept {
+  E symbol(od::value& v, SymbolRules& s) noexcept {
     od::object o;
     KEEL_EI_TRY("symbols", object_of(v, o));
-    KEEL_EI_TRY("symbol", name_field(o, "symbol", s.symbol));
-    fault.symbol = s.symbol;
-    std::string_view status;
-    KEEL_EI_TRY("status", string_field(o, "status", status));
-    s.status = parse_symbol_status(status);
-    KEEL_EI_TRY("baseAsset", name_field(o, "baseAsset", s.base_asset));
-    KEEL_EI_TRY("quoteAsset", name_field(o, "quoteAsset", s.quote_asset));
-    KEEL_EI_TRY("pricePrecision", precision_field(o, "pricePrecision", s.price_precision));
-    KEEL_EI_TRY("quantityPrecision", precision_field(o, "quantityPrecision", s.quantity_precision));
-    od::array filters;
-    KEEL_EI_TRY("filters", from(o.find_field_unordered("filters").get_array().get(filters)));
-    bool have_price = false;
-    bool have_lot = false;
-    for (auto item : filters) {
-      od::value fv;
-      KEEL_EI_TRY("filters", from(item.get(fv)));
-      od::object f;
-      KEEL_EI_TRY("filters", object_of(fv, f));
-      if (const E e = filter(f, s, have_price, have_lot); e != E::kNone) return e;
+    bool have_symbol = false, have_status = false, have_base = false, have_quote = false;
+    bool have_filters = false, have_price = false, have_lot = false;
+    for (auto item : o) {
+      Field f;
+      KEEL_EI_TRY("symbols", next_field(item, f));
+      if (f.key == "symbol") {
+        KEEL_EI_TRY("symbol", name_of(f.value, s.symbol));
+        fault.symbol = s.symbol;
+        have_symbol = true;
+      } else if (f.key == "status") {
+        std::string_view status;
+        KEEL_EI_TRY("status", string_of(f.value, status));
+        s.status = parse_symbol_status(status);
+        have_status = true;
+      } else if (f.key == "baseAsset") {
+        KEEL_EI_TRY("baseAsset", name_of(f.value, s.base_asset));
+        have_base = true;
+      } else if (f.key == "quoteAsset") {
+        KEEL_EI_TRY("quoteAsset", name_of(f.value, s.quote_asset));
+        have_quote = true;
+      } else if (f.key == "pricePrecision") {
+        KEEL_EI_TRY("pricePrecision", precision_of(f.value, s.price_precision));
+      } else if (f.key == "quantityPrecision") {
+        KEEL_EI_TRY("quantityPrecision", precision_of(f.value, s.quantity_precision));
+      } else if (f.key == "filters") {
+        od::array filters;
+        KEEL_EI_TRY("filters", from(f.value.get_array().get(filters)));
+        for (auto fi : filters) {
+          od::value fv;
+          KEEL_EI_TRY("filters", from(fi.get(fv)));
+          if (const E e = filter(fv, s, have_price, have_lot); e != E::kNone) return e;
+        }
+        have_filters = true;
+      }
     }
+    if (!have_symbol) return fail(E::kMissingField, "symbol");
+    if (!have_status) return fail(E::kMissingField, "status");
+    if (!have_base) return fail(E::kMissingField, "baseAsset");
+    if (!have_quote) return fail(E::kMissingField, "quoteAsset");
+    if (!have_filters) return fail(E::kMissingField, "filters");
     if (!have_price) return fail(E::kMissingFilter, "PRICE_FILTER");
     if (!have_lot) return fail(E::kMissingFilter, "LOT_SIZE");
     if (s.step_size.is_zero()) return fail(E::kBadFilter, "stepSize");
@@ -399,6 +513,51 @@ struct ExchangeInfoDecoder::Impl {
     if (!s.max_price.is_zero() && s.min_price > s.max_price) return fail(E::kBadFilter, "minPrice");
     return E::kNone;
   }
+
+  E symbol_list(od::value& v) noexcept {
+    symbols.clear();  // a repeated "symbols" key: the last one counts
+    od::array arr;
+    KEEL_EI_TRY("symbols", from(v.get_array().get(arr)));
+    std::int32_t index = 0;
+    for (auto item : arr) {
+      fault.symbol_index = index;
+      fault.symbol = Symbol{};
+      od::value sv;
+      KEEL_EI_TRY("symbols", from(item.get(sv)));
+      if (symbols.size() == max_symbols) return fail(E::kTooManySymbols, "symbols");
+      SymbolRules s;
+      if (const E e = symbol(sv, s); e != E::kNone) return e;
+      symbols.push_back(s);  // within the reserved capacity: no allocation
+      ++index;
+    }
+    fault.symbol_index = -1;
+    fault.symbol = Symbol{};
+    return E::kNone;
+  }
+
+  E top_level(od::object& top, ExchangeInfo& out) noexcept {
+    bool have_time = false, have_limits = false, have_symbols = false;
+    for (auto item : top) {
+      Field f;
+      KEEL_EI_TRY("", next_field(item, f));
+      if (f.key == "serverTime") {
+        KEEL_EI_TRY("serverTime", from(f.value.get_int64().get(out.server_time_ms)));
+        have_time = true;
+      } else if (f.key == "rateLimits") {
+        out.request_weight_per_minute = 0;
+        if (const E e = rate_limits(f.value, out); e != E::kNone) return e;
+        have_limits = true;
+      } else if (f.key == "symbols") {
+        if (const E e = symbol_list(f.value); e != E::kNone) return e;
+        have_symbols = true;
+      }
+    }
+    if (!have_time) return fail(E::kMissingField, "serverTime");
+    if (!have_limits) return fail(E::kMissingField, "rateLimits");
+    if (!have_symbols) return fail(E::kMissingField, "symbols");
+    return E::kNone;
+  }
+#undef KEEL_EI_TRY
 
   ExchangeInfoFault decode(std::string_view body, ExchangeInfo& out) noexcept {
     out = ExchangeInfo{};
@@ -414,8 +573,8 @@ struct ExchangeInfoDecoder::Impl {
       fail(E::kNotObject, {});
       return fault;
     }
-    // The structural pre-pass shared with the market-data decoder: on-demand reads only what it
-    // is asked for, so a body cut after the last field keel reads would otherwise pass.
+    // The structural pre-pass shared with the market-data decoder (balanced strings, objects and
+    // arrays, nesting ≤ 64, nothing after the value); iteration then checks the grammar.
     if (!detail::balanced(body)) {
       fail(E::kJson, {});
       return fault;
@@ -436,30 +595,6 @@ struct ExchangeInfoDecoder::Impl {
     out.symbols = symbols;
     return fault;
   }
-
-  E top_level(od::object& top, ExchangeInfo& out) noexcept {
-    KEEL_EI_TRY("serverTime",
-                from(top.find_field_unordered("serverTime").get_int64().get(out.server_time_ms)));
-    if (const E e = rate_limits(top, out); e != E::kNone) return e;
-    od::array arr;
-    KEEL_EI_TRY("symbols", from(top.find_field_unordered("symbols").get_array().get(arr)));
-    std::int32_t index = 0;
-    for (auto item : arr) {
-      fault.symbol_index = index;
-      fault.symbol = Symbol{};
-      od::value v;
-      KEEL_EI_TRY("symbols", from(item.get(v)));
-      if (symbols.size() == max_symbols) return fail(E::kTooManySymbols, "symbols");
-      SymbolRules s;
-      if (const E e = symbol(v, s); e != E::kNone) return e;
-      symbols.push_back(s);  // within the reserved capacity: no allocation
-      ++index;
-    }
-    fault.symbol_index = -1;
-    fault.symbol = Symbol{};
-    return E::kNone;
-  }
-#undef KEEL_EI_TRY
 };
 
 ExchangeInfoDecoder::ExchangeInfoDecoder(std::size_t max_bytes, std::size_t max_symbols)
