@@ -209,3 +209,41 @@ TEST_F(KeelFeed, ABrokenOrMissingCaptureIsRefused) {
 
 }  // namespace
 }  // namespace keel
+
+namespace keel {
+namespace {
+
+// keel backtest --book-capture: a capture's depth becomes the core's order books, merged with the
+// (synthetic) bars by receive time; DOLPHIN runs with its order-book layer; the journal holds the
+// book events, so `keel replay` gives the same digest; and the run differs from one without books.
+TEST_F(KeelFeed, ABacktestTakesACaptureAsItsOrderBookSource) {
+  std::ofstream cap(path("books.txt"));
+  const std::int64_t start_us = 1609459200LL * 1'000'000;  // 2021-01-01T00:00Z, the synthetic start
+  for (int i = 0; i < 2000; ++i) {
+    const std::int64_t t = start_us + (30 + 60LL * i) * 1'000'000;
+    const int bid_qty = 10 + (i * 7) % 50, ask_qty = 10 + (i * 13) % 40;
+    cap << t << " {\"stream\":\"syn000usdt@depth@100ms\",\"data\":{\"e\":\"depthUpdate\",\"E\":" << t / 1000
+        << ",\"s\":\"SYN000USDT\",\"U\":" << 2 * i + 1 << ",\"u\":" << 2 * i + 2 << ",\"b\":[[\"99.5\",\"" << bid_qty
+        << "\"]],\"a\":[[\"100.5\",\"" << ask_qty << "\"]]}}\n";
+  }
+  cap.close();
+  std::ofstream(path("cfg.toml")) << "[synthetic]\ndays = 3\n[risk]\nrequire_usable_book = false\n";
+  const auto with = run_keel("backtest --config " + path("cfg.toml") + " --book-capture " + path("books.txt") + " --out " +
+                             path("with"));
+  ASSERT_EQ(with.exit_code, 0) << with.output;
+  const std::string summary = slurp(path("with/summary.json"));
+  // The first diff starts the (diff-only) book: a 2-level snapshot batch and kLive; then 1999 diffs of 2 levels.
+  EXPECT_NE(summary.find("\"book_events\": 4001,"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"book_symbols\": 1"), std::string::npos) << summary;
+  const std::size_t at = summary.find("\"digest\": \"");
+  ASSERT_NE(at, std::string::npos);
+  const std::string digest = summary.substr(at + 11, 16);
+  const auto replay = run_keel("replay " + path("with/journal.bin") + " --expect " + digest);
+  EXPECT_EQ(replay.exit_code, 0) << replay.output;
+  const auto without = run_keel("backtest --config " + path("cfg.toml") + " --out " + path("without"));
+  ASSERT_EQ(without.exit_code, 0) << without.output;
+  EXPECT_EQ(slurp(path("without/summary.json")).find("\"digest\": \"" + digest), std::string::npos);
+}
+
+}  // namespace
+}  // namespace keel

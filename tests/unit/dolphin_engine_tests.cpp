@@ -415,3 +415,69 @@ TEST(DolphinEngine, HibernateForcesTheExitAfterTheDownHysteresis) {
   h.bar(103, {against});
   EXPECT_FALSE(h.engine->position().has_value());  // the day is halted
 }
+
+// DOLPHIN on the engine's own order books (use_engine_order_books): the books the engine rebuilds
+// from BookLevel / kBookState events feed the mirror source, sampled at each bar time; an asset has
+// order-book data once its book was usable at min_samples bar times in a row, and a stale book takes
+// it away at once (the next bar time) while the other asset keeps its data.
+TEST(DolphinLiveBooks, TheEnginesBooksAreTheOrderBookSource) {
+  EngineConfig ec;
+  ec.instrument_count = 2;
+  ec.book_levels = 50;
+  ec.initial_cash = Notional::from_units(100'000);
+  Engine core(ec);
+  DolphinParams p;
+  DolphinStrategy strategy(p, Harness::names(2), 42, core.run_digest(), 1000);
+  strategy.use_engine_order_books();
+  core.set_strategy(&strategy, &strategy.sizer());
+  ASSERT_NE(strategy.mirror_order_books(), nullptr);
+  auto level = [&](InstrumentId i, Side side, std::int64_t price, std::int64_t qty, std::uint8_t flags, Nanos t) {
+    BookLevel l;
+    l.header.instrument = i;
+    l.header.flags = flags;
+    l.header.ts_local = t;
+    l.side = side;
+    l.price = Price::from_units(price);
+    l.qty = Qty::from_units(qty);
+    core.on_event(to_event(l));
+  };
+  auto state = [&](InstrumentId i, book::BookState s, Nanos t) {
+    Control c;
+    c.header.instrument = i;
+    c.header.ts_local = t;
+    c.header.subtype = static_cast<std::uint8_t>(ControlKind::kBookState);
+    c.value = static_cast<std::int64_t>(s);
+    core.on_event(to_event(c));
+  };
+  auto bars = [&](std::size_t index) {
+    const Nanos open = kStart + static_cast<Nanos>(index) * kStep;
+    for (InstrumentId i = 0; i < 2; ++i) {
+      Bar b{};
+      b.header.ts_exchange = open;
+      b.header.ts_local = open + kStep;
+      b.header.instrument = i;
+      b.header.flags = i == 1 ? kFlagEndOfBatch : 0;
+      b.open = b.high = b.low = b.close = Price::from_units(100);
+      b.volume = Qty::from_units(1);
+      core.on_event(to_event(b));
+    }
+  };
+  for (InstrumentId i = 0; i < 2; ++i) {
+    level(i, Side::kBuy, 99, 30, kFlagSnapshot, kStart);
+    level(i, Side::kSell, 101, 10, kFlagSnapshot | kFlagEndOfBatch, kStart);
+    state(i, book::BookState::kLive, kStart);
+  }
+  dolphin::ObSignal s;
+  for (std::size_t k = 0; k < 4; ++k) bars(k);
+  EXPECT_FALSE(strategy.mirror_order_books()->signal(0, s));  // 4 samples: still warming up
+  bars(4);
+  ASSERT_TRUE(strategy.mirror_order_books()->signal(0, s));
+  EXPECT_DOUBLE_EQ(s.imbalance_ma5, 0.5);  // (30 − 10) / (30 + 10)
+  ASSERT_TRUE(strategy.mirror_order_books()->signal(1, s));
+  // Instrument 0's book goes stale: gone at the next bar time; instrument 1 carries on.
+  state(0, book::BookState::kStale, kStart + 5 * kStep);
+  bars(5);
+  EXPECT_FALSE(strategy.mirror_order_books()->signal(0, s));
+  EXPECT_TRUE(strategy.mirror_order_books()->signal(1, s));
+  EXPECT_EQ(strategy.mirror_order_books()->assets_with_data(), 1u);
+}
