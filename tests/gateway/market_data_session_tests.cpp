@@ -150,6 +150,48 @@ INSTANTIATE_TEST_SUITE_P(Markets, SessionAgainstVenue,
                          ::testing::Values(MarketCase{"spot", book::DepthVenue::kSpot, Market::kSpot},
                                            MarketCase{"futures", book::DepthVenue::kFutures, Market::kFutures}));
 
+// A planned reconnect (Binance's 24-hour limit, here every 700 ms) runs a second connection beside
+// the first: both deliver for a while, the feed drops what it already had, and no diff is lost —
+// no gap, no resync, and the books still equal the venue's at the end.
+TEST(SessionAgainstVenueHandover, PlannedReconnectsLoseNothing) {
+  const sim::SimConfig config = sim::parse_sim_config(sim_toml("futures", 28'800), "test");
+  sim::Venue venue(config);
+  venue.start();
+  CoreThread core(2, 1000);
+  Logs logs;
+  MarketDataSessionConfig sc;
+  sc.client.url = "ws://127.0.0.1:" + std::to_string(venue.http_port());
+  sc.client.market = Market::kFutures;
+  sc.client.planned_reconnect_after_ms = 700;
+  for (const char* s : {"btcusdt", "ethusdt"})
+    for (const char* k : {"@depth@100ms", "@trade"}) sc.client.streams.push_back(std::string(s) + k);
+  sc.feed.market = book::DepthVenue::kFutures;
+  sc.feed.symbols = {"BTCUSDT", "ETHUSDT"};
+  MarketDataSession session(sc, core.sink(), &logs);
+  ASSERT_EQ(session.start(), Errc::kOk) << session.error();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!venue.flow_finished() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(venue.flow_finished());
+  std::this_thread::sleep_for(1500ms);
+  session.stop();
+  core.join();
+  const MarketDataFeed& feed = session.feed();
+  EXPECT_GE(session.client_stats().planned_reconnects, 2u);
+  EXPECT_EQ(feed.book_totals().gaps, 0u);
+  EXPECT_EQ(feed.book_totals().resyncs, 0u);
+  const auto& trades = feed.stats().kinds[static_cast<std::size_t>(protocol::binance::FrameKind::kTrade)];
+  const auto& depth = feed.stats().kinds[static_cast<std::size_t>(protocol::binance::FrameKind::kDepthUpdate)];
+  EXPECT_GT(trades.duplicates + depth.duplicates, 0u);  // the overlap delivered twice; the feed kept one
+  for (std::size_t i = 0; i < 2; ++i) {
+    std::string why;
+    EXPECT_TRUE(equals_venue(feed.book_sync(i).book(), venue, feed.symbol(i), why)) << why;
+    EXPECT_TRUE(equals_venue(core.engine().books()->book(static_cast<InstrumentId>(i)), venue, feed.symbol(i), why)) << why;
+  }
+  // FeedHealth reached the core (on connects, disconnects and every second).
+  EXPECT_GT(core.engine().stats().ignored_events, 0u);
+  venue.stop();
+}
+
 // A venue that sends garbage on real streams: every bad frame is counted by kind, each kind of
 // trouble logged once, nothing bad reaches the core, and good frames after it still arrive.
 TEST(SessionAgainstHostileVenue, BadFramesAreCountedLoggedOnceAndTheFeedCarriesOn) {

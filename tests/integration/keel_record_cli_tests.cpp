@@ -116,10 +116,11 @@ TEST_F(KeelRecord, AVenueRestartMidRunIsAReconnectAndAResyncAndNoStaleBookIsUsed
   ASSERT_EQ(scan.problem.kind, JournalProblemKind::kNone);
   std::map<InstrumentId, int> stale_events;
   std::map<InstrumentId, bool> waiting_for_snapshot;
-  std::size_t snapshots_after_stale = 0;
+  std::size_t snapshots_after_stale = 0, health_up = 0, health_down = 0;
   for (const JournalRecordView& r : scan.records) {
     Event e;
     std::memcpy(e.bytes, r.payload.data(), std::min(r.payload.size(), sizeof e.bytes));
+    if (e.header.kind == EventKind::kFeedHealth) (e.header.detail == 1 ? health_up : health_down) += 1;
     if (e.header.kind == EventKind::kControl && e.header.subtype == static_cast<std::uint8_t>(ControlKind::kBookState) &&
         e.control.value == 0) {
       ++stale_events[e.header.instrument];
@@ -133,6 +134,9 @@ TEST_F(KeelRecord, AVenueRestartMidRunIsAReconnectAndAResyncAndNoStaleBookIsUsed
   }
   EXPECT_EQ(stale_events.size(), 2u);  // both books went stale
   EXPECT_GE(snapshots_after_stale, 2u);
+  // The connection's health reached the core as events, the outage among them.
+  EXPECT_GT(health_up, 2u);
+  EXPECT_GE(health_down, 1u);
   sim->signal(SIGTERM);
   EXPECT_EQ(sim->wait_exit(10s), 0);
 }
