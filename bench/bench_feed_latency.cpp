@@ -37,7 +37,10 @@
 // Every sample contains one clock_gettime (the second read's cost; clock_ns says what one costs here);
 // recv_ring also contains the hand-off clock read on the feed thread (one more, ~clock_ns).
 // consumer_preempted: involuntary context switches of the spinning consumer during the run
-// (getrusage RUSAGE_THREAD). Threads are not pinned (the feed thread belongs to WsClient).
+// (getrusage RUSAGE_THREAD). pinned:0 pins nothing; pinned:1 pins the benchmark thread to CPU 0
+// before the server and the session start (their threads, the feed thread included, inherit CPU 0)
+// and the consumer to CPU 1 (keel::gateway::pin_current_thread), so the core's side never shares a
+// CPU with the path's own threads.
 //
 // Correctness before any figure is reported: the consumer checks every event against the workload
 // (trades: kind, trade id = next expected, price; bookTicker: u, bid and ask; depth: 40 levels per
@@ -50,6 +53,7 @@
 // untimed pass first.
 #include <simdjson.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -73,6 +77,7 @@
 #include "keel/gateway/binance/market_data_feed.hpp"
 #include "keel/gateway/binance/market_data_session.hpp"
 #include "keel/gateway/ring_sink.hpp"
+#include "keel/gateway/thread_affinity.hpp"
 #include "keel/protocol/binance/encode.hpp"
 #include "keel/sim/market_data_server.hpp"
 #include "latency_histogram.hpp"
@@ -237,7 +242,7 @@ class Verifier {
       ++batches_;
       if (kind == EventKind::kControl) {
         if (e.header.subtype != static_cast<std::uint8_t>(keel::ControlKind::kBookState) || e.control.value != 1)
-          return fail("a control event other than kLive");
+          return fail(e.control.value == 0 ? "a book state kStale" : "a control event other than kLive");
         if (e.control.seq < next_) return fail("the book went live behind what was delivered");
         next_ = e.control.seq;  // messages 0 .. seq − 1 are in the snapshot batch
       }
@@ -335,8 +340,8 @@ class TimingSink final : public gw::binance::EventSink {
 class Consumer {
  public:
   Consumer(keel::SpscRing<Event>& ring, const Workload& w, const std::atomic<std::int64_t>* sent_ns,
-           const std::atomic<std::int64_t>* handoff_ns)
-      : ring_(ring), verifier_(w), sent_ns_(sent_ns), handoff_ns_(handoff_ns) {
+           const std::atomic<std::int64_t>* handoff_ns, int cpu)
+      : ring_(ring), verifier_(w), sent_ns_(sent_ns), handoff_ns_(handoff_ns), cpu_(cpu) {
     recv_handoff_.reserve(kMeasured);
     handoff_ring_.reserve(kMeasured);
     recv_ring_.reserve(kMeasured);
@@ -357,10 +362,12 @@ class Consumer {
   Verifier& verifier() noexcept { return verifier_; }
   // Times the scheduler took the spinning consumer off its CPU during the run.
   std::uint64_t involuntary_switches_ = 0;
+  bool pinned_ = false;
   keel::bench::LatencyHistogram recv_ring_, first_ring_, pub_ring_, pub_recv_, recv_handoff_, handoff_ring_;
 
  private:
   void run() {
+    if (cpu_ >= 0) pinned_ = gw::pin_current_thread(cpu_).pinned;
     rusage ru0{};
     getrusage(RUSAGE_THREAD, &ru0);
     std::int64_t t_first = 0;
@@ -408,6 +415,7 @@ class Consumer {
   Verifier verifier_;
   const std::atomic<std::int64_t>* sent_ns_;
   const std::atomic<std::int64_t>* handoff_ns_;
+  const int cpu_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> failed_{false};
   std::atomic<std::size_t> done_{0};
@@ -418,7 +426,19 @@ class Consumer {
 void BM_Live(benchmark::State& state) {
   const int kind = static_cast<int>(state.range(0));
   const std::int64_t interval_ns = state.range(1) * 1000;
+  // pinned: this thread on CPU 0 before the server and the session start (their threads inherit
+  // it), the consumer on CPU 1 (thread_affinity.hpp); the benchmark thread's mask is restored after.
+  const bool pin = state.range(2) != 0;
   const Workload& w = workload(kind);
+  cpu_set_t saved_mask;
+  CPU_ZERO(&saved_mask);
+  sched_getaffinity(0, sizeof saved_mask, &saved_mask);
+  struct RestoreMask {
+    cpu_set_t* mask;
+    ~RestoreMask() { sched_setaffinity(0, sizeof *mask, mask); }
+  } restore{&saved_mask};
+  if (pin && (gw::available_cpus() < 2 || !gw::pin_current_thread(0).pinned))
+    return state.SkipWithError("pinning unavailable");
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   const double clock_ns = clock_read_ns();
 
@@ -432,9 +452,11 @@ void BM_Live(benchmark::State& state) {
 
     auto sent_ns = std::make_unique<std::atomic<std::int64_t>[]>(kTotal);
     auto handoff_ns = std::make_unique<std::atomic<std::int64_t>[]>(kTotal);
-    keel::SpscRing<Event> ring(1 << 16);
+    // 2^18 events: 330 ms of depth frames at 40 events per 50 µs, so a consumer stall on a busy box
+    // does not fill it (a full ring drops the frame and the book goes stale: a failed run).
+    keel::SpscRing<Event> ring(1 << 18);
     TimingSink sink(ring, handoff_ns.get());
-    Consumer consumer(ring, w, sent_ns.get(), handoff_ns.get());
+    Consumer consumer(ring, w, sent_ns.get(), handoff_ns.get(), pin ? 1 : -1);
 
     gw::binance::MarketDataSessionConfig sc;
     sc.client.url = "ws://127.0.0.1:" + std::to_string(server.port());
@@ -499,7 +521,14 @@ void BM_Live(benchmark::State& state) {
     session.stop();
     const auto stats = server.stats();
     server.stop();
-    if (!consumer.verifier().error().empty()) return state.SkipWithError(consumer.verifier().error().c_str());
+    if (!consumer.verifier().error().empty()) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "; feed: %llu events dropped (ring full), %llu gaps, %llu disconnects",
+                    static_cast<unsigned long long>(session.feed().stats().events_dropped),
+                    static_cast<unsigned long long>(session.feed().book_totals().gaps),
+                    static_cast<unsigned long long>(client_stats.disconnects));
+      return state.SkipWithError((consumer.verifier().error() + buf).c_str());
+    }
     if (consumer.done() != kTotal) {
       char buf[160];
       std::snprintf(buf, sizeof buf, "the core received %zu of %zu messages", consumer.done(), kTotal);
@@ -512,6 +541,7 @@ void BM_Live(benchmark::State& state) {
     if (session.feed().book_totals().gaps != 0) return state.SkipWithError("the feed saw a gap");
     if (fs.events_dropped != 0) return state.SkipWithError("the ring refused events");
     if (client_stats.disconnects != 0 || client_stats.connects != 1) return state.SkipWithError("the connection dropped during the run");
+    if (pin && !consumer.pinned_) return state.SkipWithError("the consumer could not be pinned");
     if (consumer.recv_ring_.count() != kMeasured) return state.SkipWithError("sample count differs");
 
     state.SetIterationTime(static_cast<double>(last_pop - first_measured_pub) * 1e-9);
@@ -681,12 +711,15 @@ BENCHMARK(BM_ClockRead);
 BENCHMARK(BM_Simdjson)->ArgName("kind")->DenseRange(0, 2);
 BENCHMARK(BM_FeedAlone)->ArgName("kind")->DenseRange(0, 2);
 BENCHMARK(BM_Live)
-    ->ArgNames({"kind", "interval_us"})
-    ->Args({0, 50})
-    ->Args({0, 20})
-    ->Args({1, 50})
-    ->Args({2, 50})
-    ->Args({0, 0})
+    ->ArgNames({"kind", "interval_us", "pinned"})
+    ->Args({0, 50, 0})
+    ->Args({0, 20, 0})
+    ->Args({1, 50, 0})
+    ->Args({2, 50, 0})
+    ->Args({0, 0, 0})
+    ->Args({0, 50, 1})
+    ->Args({1, 50, 1})
+    ->Args({2, 50, 1})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
