@@ -1,7 +1,8 @@
 // The live market-data path on loopback: a frame received by the feed thread → its event in the
 // core's SPSC ring, beside the floors measured in the same run (issue target: receive → ring p50 ≤ 5 µs).
 //
-//   BM_Live/kind:K/interval_us:I   MarketDataServer (keel sim) → loopback WebSocket (combined stream)
+//   BM_Live/kind:K/interval_us:I/pinned:P
+//                                  MarketDataServer (keel sim) → loopback WebSocket (combined stream)
 //                                  → MarketDataSession (WsClient + MarketDataFeed, feed thread) →
 //                                  RingSink → SpscRing<Event> → a busy-polling consumer thread (the
 //                                  core's side). The benchmark thread publishes one frame every I µs
