@@ -114,6 +114,21 @@ int backtest_command(const std::vector<std::string>& args) {
   options.progress = ::isatty(2) != 0;
   const CoreRun run = run_core(*market->source, engine, core->venue.get(), journal.get(), options);
 
+  if (!config.data.book_capture.empty()) {
+    // Say plainly when the order books cannot matter, or can only block: no symbol in common, or
+    // no overlap in time with the bars (risk.require_usable_book then refuses every opening order).
+    if (market->book_symbols == 0) {
+      std::fprintf(stderr, "keel backtest: warning: %s has no depth stream of a symbol this run trades\n",
+                   config.data.book_capture.c_str());
+    } else if (market->book_last_ns < run.stats.first_bar_time || market->book_first_ns > run.stats.last_bar_time) {
+      std::fprintf(stderr, "keel backtest: warning: the order books of %s (%s .. %s) do not overlap the bars\n",
+                   config.data.book_capture.c_str(), format_utc(market->book_first_ns).c_str(),
+                   format_utc(market->book_last_ns).c_str());
+    }
+    if (config.risk.require_usable_book)
+      std::fprintf(stderr, "keel backtest: note: risk.require_usable_book is on: outside the capture's books only "
+                           "reducing orders pass\n");
+  }
   JsonObject summary;
   const StrategyInstance* strategy = core->strategy.get();
   std::string start, end;

@@ -86,6 +86,8 @@ void add_book_capture(const KeelConfig& config, MarketInput& in) {
                                                 static_cast<std::size_t>(config.data.book_levels));
   in.book_events = std::move(books.events);
   in.book_symbols = books.symbols_matched;
+  in.book_first_ns = books.first_ns;
+  in.book_last_ns = books.last_ns;
   in.bar_source = std::move(in.source);
   in.source = std::make_unique<MergedSource>(*in.bar_source, in.book_events);
 }

@@ -94,6 +94,7 @@ struct MarketInput {
   std::unique_ptr<EventSource> bar_source;
   std::vector<Event> book_events;
   std::uint64_t book_symbols = 0;       // the capture's depth symbols the run trades
+  std::int64_t book_first_ns = 0, book_last_ns = 0;  // the book events' time span
   MarketInput() = default;
   MarketInput(const MarketInput&) = delete;
   MarketInput& operator=(const MarketInput&) = delete;

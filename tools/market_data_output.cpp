@@ -203,6 +203,13 @@ CaptureBooks book_events_from_capture(const std::string& path, const InstrumentR
   VectorSink sink(out.events);
   gwb::MarketDataFeed feed(config, sink);
   for (const CaptureRecord& r : cap.records) feed.on_frame(r.frame, r.receive_time_ns);
+  // The capture ends: its books are not known after that (kStale), so a run longer than the
+  // capture never samples a frozen book as if it were live.
+  if (!cap.records.empty()) feed.on_connection_lost(cap.records.back().receive_time_ns);
+  if (!out.events.empty()) {
+    out.first_ns = out.events.front().header.ts_local;
+    out.last_ns = out.events.back().header.ts_local;
+  }
   for (const std::string& s : scan.depth_symbols)
     if (feed.find_symbol(s) < feed.symbol_count()) ++out.symbols_matched;
   return out;

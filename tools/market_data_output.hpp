@@ -91,9 +91,11 @@ struct CaptureScan {
 // A capture's order books as core events (keel backtest's data.book_capture): its depth frames
 // (diffs and snapshots; trades and tickers are left out, the bars price the run) through the Binance
 // adapter, for the registry's symbols (instrument ids as registered); other symbols are skipped.
+// The books go stale (kStale) at the capture's last frame.
 struct CaptureBooks {
   std::vector<Event> events;
   std::uint64_t symbols_matched = 0;
+  std::int64_t first_ns = 0, last_ns = 0;  // receive times of the first and last book event
 };
 // Throws DataError for an unreadable or malformed capture file.
 [[nodiscard]] CaptureBooks book_events_from_capture(const std::string& path, const InstrumentRegistry& registry,

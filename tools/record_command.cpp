@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <sstream>
@@ -202,7 +203,13 @@ int record_command(const std::vector<std::string>& args) {
       next_status = now + std::chrono::seconds(1);
     }
   }
-  session.stop();
+  if (!session.stop()) {
+    // The feed thread is stuck inside libwebsockets and still owns the feed, the capture and the
+    // ring: nothing here may read or free them. What was consumed is in the journal so far.
+    (void)journal.flush();
+    std::fprintf(stderr, "keel record: the feed thread did not stop; outputs in %s are incomplete\n", out_dir.c_str());
+    std::_Exit(kExitFailure);
+  }
   drain();
   if (log.status_line) std::fputs("\r\033[K", stderr);
 

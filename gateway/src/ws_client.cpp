@@ -258,7 +258,11 @@ int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, s
 void tick_callback(lws_sorted_usec_list_t* sul) {
   auto* t = reinterpret_cast<WsClient::Impl::Tick*>(sul);
   WsClient::Impl* impl = t->impl;
-  impl->pump(mono_ns(), true);
+  try {  // nothing may unwind through libwebsockets' C frames
+    impl->pump(mono_ns(), true);
+  } catch (...) {
+    std::fputs("keel: feed client: an exception in the timer (out of memory?); carrying on\n", stderr);
+  }
   if (!impl->stopping.load(std::memory_order_acquire)) {
     lws_sul_schedule(impl->context, 0, &t->sul, tick_callback, kTickUs);
   }
@@ -737,7 +741,21 @@ void WsClient::Impl::run() {
 
 namespace {
 
+int feed_callback_body(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len);
+
+// libwebsockets calls this from C: no exception may cross it. One that escapes the body (an
+// allocation failing while a reason or a REST body is copied) closes that connection, which then
+// reconnects like any other loss.
 int feed_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
+  try {
+    return feed_callback_body(wsi, reason, user, in, len);
+  } catch (...) {
+    std::fputs("keel: feed client: an exception in a connection callback (out of memory?); closing it\n", stderr);
+    return -1;
+  }
+}
+
+int feed_callback_body(lws* wsi, lws_callback_reasons reason, void* user, void* in, std::size_t len) {
   lws_context* ctx = lws_get_context(wsi);
   auto* impl = ctx == nullptr ? nullptr : static_cast<WsClient::Impl*>(lws_context_user(ctx));
   if (impl == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -952,9 +970,10 @@ Errc WsClient::start() {
   return Errc::kOk;
 }
 
-void WsClient::stop() {
+bool WsClient::stop() {
   Impl* impl = impl_.get();
-  if (impl == nullptr || !impl->thread.joinable()) return;
+  if (impl == nullptr) return !abandoned_;
+  if (!impl->thread.joinable()) return true;
   impl->stopping.store(true, std::memory_order_release);
   impl->wake();
   bool finished = false;
@@ -965,7 +984,7 @@ void WsClient::stop() {
   }
   if (finished) {
     impl->thread.join();
-    return;
+    return true;
   }
   // The feed thread is stuck inside libwebsockets: abandon it with everything it uses rather than
   // hang the caller. Its counters are lost with it.
@@ -973,6 +992,8 @@ void WsClient::stop() {
                kStopTimeoutMs);
   impl->thread.detach();
   [[maybe_unused]] Impl* const abandoned = impl_.release();
+  abandoned_ = true;
+  return false;
 }
 
 std::uint64_t WsClient::control(int method, std::span<const std::string> streams) {

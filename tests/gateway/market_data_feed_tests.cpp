@@ -361,8 +361,8 @@ TEST(MarketDataFeed, AFullRingMakesTheBookStaleNotSilentlyWrong) {
   feed.on_frame(cap.records[i].frame, cap.records[i].receive_time_ns);
   sink.full = false;
   EXPECT_GT(feed.stats().events_dropped, 0u);
-  EXPECT_FALSE(feed.book_sync(sym).usable() && feed.book_sync(sym).book().depth(Side::kBuy) > 0 &&
-               feed.book_sync(sym).counters().applied == 0);
+  EXPECT_FALSE(feed.book_sync(sym).usable());  // invalidated: it restarts from the next diff
+  EXPECT_TRUE(sink.replicas.live(static_cast<InstrumentId>(sym)));  // the core could not be told yet
   // The next frame of any kind delivers the owed kStale first.
   const std::size_t before = sink.events.size();
   ++i;
@@ -426,6 +426,81 @@ TEST(MarketDataFeed, BadFramesAreCountedLoggedOnceAndNeverPublished) {
   feed.on_frame(trade_ok, 6);  // the same trade id again (an overlapping connection): a duplicate
   EXPECT_EQ(sink.events.size(), 1u);
   EXPECT_EQ(st.kinds[1].duplicates, 1u);
+}
+
+// Hand-made spot diffs for one symbol (U = u = id) and a REST body.
+std::string diff(std::uint64_t id, const char* bid_qty) {
+  return std::string(R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":)") + std::to_string(id) + ",\"u\":" +
+         std::to_string(id) + R"(,"b":[["100","1"],["99",")" + bid_qty + R"("]],"a":[["101","2"]]})";
+}
+constexpr const char* kSnapshot10 = R"({"lastUpdateId":10,"bids":[["98","5"]],"asks":[["102","5"]]})";
+
+// A snapshot-kept book (keel feed --snapshot: diff-only config, this symbol waiting for snapshots)
+// that meets a gap goes stale and waits for the next snapshot — it is never published as a live,
+// empty book.
+TEST(MarketDataFeed, AGapInASnapshotKeptBookWaitsForTheNextSnapshot) {
+  MarketDataFeedConfig config;
+  config.market = book::DepthVenue::kSpot;
+  config.symbols = {"BTCUSDT"};
+  config.diff_only = true;
+  config.snapshot_symbols = {"BTCUSDT"};
+  RecordingSink sink(1);
+  Listener listener;
+  MarketDataFeed feed(config, sink, &listener);
+  book::SnapshotOutcome outcome{};
+  ASSERT_EQ(feed.on_snapshot(0, kSnapshot10, 1, outcome), protocol::binance::DecodeError::kNone);
+  ASSERT_EQ(outcome, book::SnapshotOutcome::kSynced);
+  feed.on_frame(diff(11, "3"), 2);
+  feed.on_frame(diff(12, "4"), 3);
+  ASSERT_TRUE(sink.replicas.usable(0));
+  const std::size_t before = sink.events.size();
+  feed.on_frame(diff(14, "5"), 4);  // 13 is missing
+  EXPECT_EQ(feed.book_totals().gaps, 1u);
+  ASSERT_EQ(sink.events.size(), before + 1);  // kStale, and nothing else
+  EXPECT_EQ(sink.events.back().control.value, static_cast<std::int64_t>(book::BookState::kStale));
+  EXPECT_FALSE(sink.replicas.live(0));
+  EXPECT_TRUE(feed.needs_snapshot(0));
+  feed.on_frame(diff(15, "6"), 5);  // buffered
+  EXPECT_FALSE(sink.replicas.live(0));
+  // A fresh snapshot connects to the buffered diff 15 and the book is live again.
+  ASSERT_EQ(feed.on_snapshot(0, R"({"lastUpdateId":14,"bids":[["97","1"]],"asks":[["103","1"]]})", 6, outcome),
+            protocol::binance::DecodeError::kNone);
+  EXPECT_EQ(outcome, book::SnapshotOutcome::kSynced);
+  EXPECT_TRUE(sink.replicas.usable(0));
+  EXPECT_TRUE(same_book(sink.replicas.book(0), feed.book_sync(0).book()));
+  // A snapshot for a book that does not wait for one changes nothing.
+  const std::size_t settled = sink.events.size();
+  ASSERT_EQ(feed.on_snapshot(0, kSnapshot10, 7, outcome), protocol::binance::DecodeError::kNone);
+  EXPECT_EQ(sink.events.size(), settled);
+  EXPECT_EQ(feed.book_sync(0).last_update_id(), 15u);
+}
+
+// The ring is full at the gap and still full when the snapshot comes: the core must never keep the
+// pre-gap book as live — it hears kStale before anything else once there is room.
+TEST(MarketDataFeed, AStaleOwedAcrossAFailedSnapshotIsStillDelivered) {
+  MarketDataFeedConfig config;
+  config.market = book::DepthVenue::kSpot;
+  config.symbols = {"BTCUSDT"};
+  RecordingSink sink(1);
+  MarketDataFeed feed(config, sink);
+  book::SnapshotOutcome outcome{};
+  feed.on_frame(diff(11, "3"), 1);
+  ASSERT_EQ(feed.on_snapshot(0, kSnapshot10, 2, outcome), protocol::binance::DecodeError::kNone);
+  ASSERT_TRUE(sink.replicas.usable(0));
+  sink.full = true;
+  feed.on_frame(diff(13, "5"), 3);  // gap; kStale cannot go
+  ASSERT_EQ(feed.on_snapshot(0, R"({"lastUpdateId":13,"bids":[["97","1"]],"asks":[["103","1"]]})", 4, outcome),
+            protocol::binance::DecodeError::kNone);  // the snapshot batch cannot go either
+  EXPECT_TRUE(sink.replicas.usable(0));  // the core still holds the pre-gap book: it could not be told
+  sink.full = false;
+  const std::size_t before = sink.events.size();
+  feed.on_frame(R"({"e":"trade","E":1700000000000,"s":"BTCUSDT","t":1,"p":"100","q":"1","T":1700000000000,"m":true})", 5);
+  ASSERT_GE(sink.events.size(), before + 2);
+  EXPECT_EQ(sink.events[before].header.kind, EventKind::kControl);  // the kStale first
+  EXPECT_EQ(sink.events[before].control.value, static_cast<std::int64_t>(book::BookState::kStale));
+  EXPECT_EQ(sink.events[before + 1].header.kind, EventKind::kTrade);
+  EXPECT_FALSE(sink.replicas.live(0));
+  EXPECT_TRUE(feed.needs_snapshot(0));
 }
 
 // No allocation per frame once warm: the whole spot capture through a feed twice (second pass all

@@ -242,8 +242,8 @@ TEST_F(WsClientTest, CombinedConnectsAndReceivesInOrder) {
   EXPECT_FALSE(rec.bad_time());
   EXPECT_GT(rec.ticks(), 0U);
   const auto t0 = Clock::now();
-  client.stop();
-  client.stop();  // idempotent
+  EXPECT_TRUE(client.stop());  // joined, not abandoned
+  EXPECT_TRUE(client.stop());  // idempotent
   EXPECT_LT(Clock::now() - t0, milliseconds(2500));
 }
 
@@ -686,7 +686,7 @@ TEST(WsClientPlain, UpgradeThatNeverComesTimesOut) {
   ASSERT_FALSE(reasons.empty());
   EXPECT_NE(reasons.front().find("upgrade"), std::string::npos) << reasons.front();
   const auto t0 = Clock::now();
-  client.stop();
+  EXPECT_TRUE(client.stop());  // joined even with an attempt hanging in the upgrade
   EXPECT_LT(Clock::now() - t0, milliseconds(2500));
 }
 

@@ -214,8 +214,8 @@ namespace keel {
 namespace {
 
 // keel backtest --book-capture: a capture's depth becomes the core's order books, merged with the
-// (synthetic) bars by receive time; DOLPHIN runs with its order-book layer; the journal holds the
-// book events, so `keel replay` gives the same digest; and the run differs from one without books.
+// (synthetic) bars by receive time; DOLPHIN has order-book data exactly while the capture lasts; the
+// journal holds the book events, so `keel replay` gives the same digest.
 TEST_F(KeelFeed, ABacktestTakesACaptureAsItsOrderBookSource) {
   std::ofstream cap(path("books.txt"));
   const std::int64_t start_us = 1609459200LL * 1'000'000;  // 2021-01-01T00:00Z, the synthetic start
@@ -232,8 +232,16 @@ TEST_F(KeelFeed, ABacktestTakesACaptureAsItsOrderBookSource) {
                              path("with"));
   ASSERT_EQ(with.exit_code, 0) << with.output;
   const std::string summary = slurp(path("with/summary.json"));
-  // The first diff starts the (diff-only) book: a 2-level snapshot batch and kLive; then 1999 diffs of 2 levels.
-  EXPECT_NE(summary.find("\"book_events\": 4001,"), std::string::npos) << summary;
+  // The first diff starts the (diff-only) book: a 2-level snapshot batch and kLive; then 1999 diffs
+  // of 2 levels; the capture's end: kStale.
+  EXPECT_NE(summary.find("\"book_events\": 4002,"), std::string::npos) << summary;
+  // DOLPHIN had order-book data at the bar times the capture covers (2000 minutes = 400 bars, less
+  // the 5 bars the source needs to warm up), and none after it: the book went stale at its end.
+  const std::size_t ob = summary.find("\"ob_bars_with_data\": ");
+  ASSERT_NE(ob, std::string::npos) << summary;
+  const int bars_with_data = std::stoi(summary.substr(ob + 21));
+  EXPECT_GE(bars_with_data, 390);
+  EXPECT_LE(bars_with_data, 400);
   EXPECT_NE(summary.find("\"book_symbols\": 1"), std::string::npos) << summary;
   const std::size_t at = summary.find("\"digest\": \"");
   ASSERT_NE(at, std::string::npos);
@@ -242,7 +250,7 @@ TEST_F(KeelFeed, ABacktestTakesACaptureAsItsOrderBookSource) {
   EXPECT_EQ(replay.exit_code, 0) << replay.output;
   const auto without = run_keel("backtest --config " + path("cfg.toml") + " --out " + path("without"));
   ASSERT_EQ(without.exit_code, 0) << without.output;
-  EXPECT_EQ(slurp(path("without/summary.json")).find("\"digest\": \"" + digest), std::string::npos);
+  EXPECT_NE(slurp(path("without/summary.json")).find("\"ob_bars_with_data\": 0,"), std::string::npos);
 }
 
 }  // namespace

@@ -96,14 +96,15 @@ TEST_F(KeelRecord, AVenueRestartMidRunIsAReconnectAndAResyncAndNoStaleBookIsUsed
   const std::string address = ready_address(*sim);
   ASSERT_FALSE(address.empty());
   const std::string port = address.substr(address.rfind(':') + 1);
-  Child rec({"record", "--venue", "ws://" + address, "--symbols", "BTCUSDT,ETHUSDT", "--duration", "9", "--out", path("rec")});
-  std::this_thread::sleep_for(3s);
+  // Generous times for a slow machine: 6 s to sync before the venue goes away, 20 s in all.
+  Child rec({"record", "--venue", "ws://" + address, "--symbols", "BTCUSDT,ETHUSDT", "--duration", "20", "--out", path("rec")});
+  std::this_thread::sleep_for(6s);
   sim->signal(SIGTERM);
   ASSERT_EQ(sim->wait_exit(10s), 0);
   std::this_thread::sleep_for(500ms);
   sim = std::make_unique<Child>(std::vector<std::string>{"sim", "--config", config, "--http-port", port});
   ASSERT_FALSE(ready_address(*sim).empty());
-  ASSERT_EQ(rec.wait_exit(30s), 0) << rec.rest_of_stdout() << rec.rest_of_stderr();
+  ASSERT_EQ(rec.wait_exit(60s), 0) << rec.rest_of_stdout() << rec.rest_of_stderr();
   const std::string summary = slurp(path("rec/summary.json"));
   EXPECT_EQ(summary.find("\"reconnects\": 0,"), std::string::npos) << summary;
   EXPECT_NE(summary.find("\"core_books_equal_feed\": true"), std::string::npos) << summary;

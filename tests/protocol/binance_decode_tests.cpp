@@ -161,6 +161,10 @@ TEST(BinanceDecode, MalformedFramesAreErrorValues) {
       {R"({"e":"depthUpdate","E":5,"s":7,"U":1,"u":1,"b":[],"a":[]})", DecodeError::kWrongType},
       {R"({"e":"depthUpdate","E":5,"s":"","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
       {R"({"e":"depthUpdate","E":5,"s":"ABCDEFGHIJKLMNOPQRSTUVWXYZ","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
+      // Escapes that decode to characters no symbol has (found by fuzz_binance_decode).
+      {R"({"e":"depthUpdate","E":5,"s":"KEE\f\\PUSDT","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
+      {R"({"e":"trade","E":5,"s":"BTC\"USDT","t":1,"p":"1","q":"1","T":5,"m":true})", DecodeError::kBadSymbol},
+      {R"({"e":"bookTicker","u":1,"s":"BTC USDT","b":"1","B":"1","a":"2","A":"1"})", DecodeError::kBadSymbol},
       {R"({"e":"depthUpdate","E":"5","s":"X","U":1,"u":1,"b":[],"a":[]})", DecodeError::kWrongType},
       {R"({"e":"depthUpdate","E":5,"s":"X","U":-1,"u":1,"b":[],"a":[]})", DecodeError::kWrongType},
       {R"({"e":"aggTrade","E":1,"s":"X","a":1,"p":100,"q":"1","f":1,"l":1,"T":1,"m":true})", DecodeError::kWrongType},

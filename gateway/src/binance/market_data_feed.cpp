@@ -1,5 +1,6 @@
 #include "keel/gateway/binance/market_data_feed.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstring>
 #include <limits>
@@ -29,14 +30,22 @@ struct SymbolState {
       : name(std::move(symbol)), sync(market, limits) {}
   std::string name;
   book::BookSync sync;
-  bool replica_live = false;     // the core's replica was told kLive and nothing since broke it
-  bool stale_owed = false;       // the core must hear kStale, the sink had no room yet
+  // What the core was last actually told (a publish that succeeded), not what was meant:
+  bool core_live = false;        // the core's replica holds kLive for this book
+  bool core_in_step = false;     // …and equals this sync's book, so diffs may go as levels
+  bool stale_owed = false;       // core_live, but the book it holds is wrong: kStale not yet delivered
   bool synced = false;           // a snapshot brought the book in step at least once
   bool has_diff_stream = false;  // depthUpdate frames arrive for this symbol
   bool snapshot_requested = false;
-  bool have_trade = false, have_agg = false, have_ticker = false, have_kline = false, have_partial = false;
+  bool have_trade = false, have_agg = false, have_ticker = false, have_partial = false;
   std::uint64_t last_trade_id = 0, last_agg_id = 0, last_ticker_u = 0, last_partial_u = 0;
-  std::int64_t last_kline_time = 0;
+  // Per kline interval (KlineInterval 0..16): the last event time delivered, 0 = none.
+  std::array<std::int64_t, 17> last_kline_time{};
+  // A new connection starts new streams: nothing it sends can be a duplicate of the old one's.
+  void forget_delivered() noexcept {
+    have_trade = have_agg = have_ticker = have_partial = false;
+    last_kline_time.fill(0);
+  }
 };
 
 }  // namespace
@@ -107,9 +116,11 @@ struct MarketDataFeed::Impl {
     return h;
   }
 
+  // Publishes `events` whole, after every owed kStale (so the core never hears anything of this
+  // feed before a kStale it is owed); false, and counted, when the ring has no room for all of it.
   bool publish() noexcept {
     if (events.empty()) return true;
-    if (!sink.publish(events)) {
+    if ((stale_owed_count > 0 && !pay_stale_debts(events.front().header.ts_local)) || !sink.publish(events)) {
       stats.events_dropped += events.size();
       return false;
     }
@@ -173,13 +184,13 @@ struct MarketDataFeed::Impl {
     push_state(sym, book::BookState::kLive, ts_exchange, ts_local);
   }
 
-  // The sink refused a depth batch: the book the core holds missed it. Invalidate ours too and owe
-  // the core a kStale, delivered before anything else of this feed.
+  // The sink refused a depth batch: the book the core holds missed it. Invalidate ours too; if the
+  // core holds the book as live it is owed a kStale (delivered before anything else is published).
   void lost_depth(std::size_t sym, std::string_view frame) {
     SymbolState& s = *symbols[sym];
     s.sync.invalidate();
-    if (s.replica_live) owe_stale(s);
-    s.replica_live = false;
+    s.core_in_step = false;
+    if (s.core_live) owe_stale(s);
     log(bn::FrameKind::kDepthUpdate, kLogDropped, "no room in the core's ring: the book is stale and resyncs", frame);
     request_snapshot(sym);
   }
@@ -189,17 +200,56 @@ struct MarketDataFeed::Impl {
     s.stale_owed = true;
     ++stale_owed_count;
   }
+  void debt_paid(SymbolState& s) noexcept {
+    if (!s.stale_owed) return;
+    s.stale_owed = false;
+    --stale_owed_count;
+  }
 
-  void pay_stale_debts(std::int64_t ts_local) {
+  // This feed's book of `sym` is no longer the one the core holds (a gap, a lost connection): the
+  // core hears kStale now, or as soon as the ring has room.
+  void tell_stale(std::size_t sym, std::int64_t ts_exchange, std::int64_t ts_local) {
+    SymbolState& s = *symbols[sym];
+    s.core_in_step = false;
+    if (!s.core_live || s.stale_owed) return;
+    events.clear();
+    push_state(sym, book::BookState::kStale, ts_exchange, ts_local);
+    if (publish()) s.core_live = false;
+    else owe_stale(s);
+  }
+
+  // Delivers every owed kStale; false when the ring still has no room for one.
+  bool pay_stale_debts(std::int64_t ts_local) noexcept {
     for (std::size_t i = 0; i < symbols.size() && stale_owed_count > 0; ++i) {
       SymbolState& s = *symbols[i];
       if (!s.stale_owed) continue;
-      events.clear();
-      push_state(i, book::BookState::kStale, 0, ts_local);
-      if (!publish()) return;
-      s.stale_owed = false;
-      --stale_owed_count;
+      Control c;
+      c.header = header(EventKind::kControl, i, 0, ts_local);
+      c.header.subtype = static_cast<std::uint8_t>(ControlKind::kBookState);
+      c.value = static_cast<std::int64_t>(book::BookState::kStale);
+      c.seq = s.sync.last_update_id();
+      const Event e = to_event(c);
+      if (!sink.publish(std::span<const Event>(&e, 1))) return false;
+      ++stats.events;
+      s.core_live = false;
+      debt_paid(s);
     }
+    return true;
+  }
+
+  // `events` hold the whole book of `sym` and kLive (push_snapshot_batch): on success the core's
+  // replica is this book, live, and any debt is paid by it; on a refusal the book goes stale.
+  bool publish_book(std::size_t sym, std::string_view frame) {
+    SymbolState& s = *symbols[sym];
+    if (!publish()) {
+      lost_depth(sym, frame);
+      return false;
+    }
+    s.core_live = true;
+    s.core_in_step = true;
+    debt_paid(s);
+    applied(sym);
+    return true;
   }
 
   void request_snapshot(std::size_t sym) {
@@ -238,17 +288,8 @@ struct MarketDataFeed::Impl {
     }
     s.synced = true;
     events.clear();
-    if (s.stale_owed) {  // the snapshot batch clears the replica anyway: the debt is paid with it
-      s.stale_owed = false;
-      --stale_owed_count;
-    }
     push_snapshot_batch(sym, ts_exchange, ts_local);
-    if (publish()) {
-      s.replica_live = true;
-      applied(sym);
-    } else {
-      lost_depth(sym, frame);
-    }
+    (void)publish_book(sym, frame);
     return outcome;
   }
 
@@ -271,28 +312,25 @@ struct MarketDataFeed::Impl {
     events.clear();
     switch (outcome) {
       case book::DiffOutcome::kApplied: {
-        const bool starts = !s.replica_live;  // diff-only: the first diff starts the book
-        if (starts) {
+        if (!s.core_in_step) {  // the core's replica is not this book (a diff-only start): send it whole
           push_snapshot_batch(sym, ts_exchange, ts_local);
-        } else {
-          // One template per side, copied into place and given its price and quantity: no
-          // temporaries per level (this loop is most of the adapter's cost on a depth frame).
-          BookLevel level;
-          level.header = header(EventKind::kBookLevel, sym, ts_exchange, ts_local);
-          level.seq = d.final_update_id;
-          level.first_seq = d.first_update_id;
-          level.side = Side::kBuy;
-          Event templ = to_event(level);
-          append_levels(templ, bids);
-          templ.book_level.side = Side::kSell;
-          append_levels(templ, asks);
-          if (!events.empty()) events.back().header.flags |= kFlagEndOfBatch;
+          (void)publish_book(sym, frame);
+          return;
         }
+        BookLevel level;
+        level.header = header(EventKind::kBookLevel, sym, ts_exchange, ts_local);
+        level.seq = d.final_update_id;
+        level.first_seq = d.first_update_id;
+        level.side = Side::kBuy;
+        Event templ = to_event(level);
+        append_levels(templ, bids);
+        templ.book_level.side = Side::kSell;
+        append_levels(templ, asks);
+        if (!events.empty()) events.back().header.flags |= kFlagEndOfBatch;
         if (!publish()) {
           lost_depth(sym, frame);
           return;
         }
-        if (starts) s.replica_live = true;
         applied(sym);
         return;
       }
@@ -304,19 +342,13 @@ struct MarketDataFeed::Impl {
         return;
       case book::DiffOutcome::kGap:
         log(bn::FrameKind::kDepthUpdate, kLogGap, "gap in the update ids: the book is stale and resyncs", frame);
-        if (s.replica_live) push_state(sym, book::BookState::kStale, ts_exchange, ts_local);
-        s.replica_live = false;
-        if (config.diff_only) {
-          push_snapshot_batch(sym, ts_exchange, ts_local);  // BookSync restarted from this diff
-          if (publish()) {
-            s.replica_live = true;
-            applied(sym);
-          } else {
-            lost_depth(sym, frame);
-          }
+        tell_stale(sym, ts_exchange, ts_local);
+        if (s.sync.diff_only()) {  // BookSync restarted the book from this diff: the core gets it whole
+          events.clear();
+          push_snapshot_batch(sym, ts_exchange, ts_local);
+          (void)publish_book(sym, frame);
           return;
         }
-        if (!publish()) owe_stale(s);
         request_snapshot(sym);
         return;
     }
@@ -346,7 +378,7 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
   Impl& m = *impl_;
   ++m.stats.frames;
   m.stats.bytes += frame.size();
-  if (m.stale_owed_count > 0) m.pay_stale_debts(receive_time_ns);
+  if (m.stale_owed_count > 0) (void)m.pay_stale_debts(receive_time_ns);
   const bn::DecodeError err = m.decoder.decode(frame, m.f, m.config.kinds);
   const bn::FrameKind kind = m.f.kind;
   if (err == bn::DecodeError::kUnknownKind) {
@@ -451,12 +483,12 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
         return;
       }
-      if (s.have_kline && kl.event_time_ms <= s.last_kline_time) {
+      std::int64_t& last = s.last_kline_time[static_cast<std::size_t>(kl.interval) % s.last_kline_time.size()];
+      if (last != 0 && kl.event_time_ms <= last) {
         ++m.stats.kinds[k].duplicates;
         return;
       }
-      s.have_kline = true;
-      s.last_kline_time = kl.event_time_ms;
+      last = kl.event_time_ms;
       if (!kl.closed) {
         ++m.stats.kline_updates;
         break;
@@ -468,6 +500,7 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
       }
       Bar e;
       e.header = m.header(EventKind::kBar, sym, open_ns, receive_time_ns);
+      e.header.detail = static_cast<std::uint8_t>(kl.interval);  // FORMATS.md: a feed's bar names its interval
       e.open = kl.open;
       e.high = kl.high;
       e.low = kl.low;
@@ -496,9 +529,12 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         m.malformed(kind, bn::DecodeError::kBadDecimal, "time out of range", frame);
         return;
       }
-      // A book kept by diffs takes this object only as the snapshot it waits for (a REST snapshot
-      // recorded in a capture); otherwise it is a partial book that replaces the last one.
-      const bool waits = s.has_diff_stream && s.sync.needs_snapshot();
+      // A book kept by diffs takes a {"lastUpdateId",…} object only as the snapshot it waits for (a
+      // REST snapshot recorded in a capture, raw or under a diff stream's name) — never a depth<N>
+      // stream's top-N book, which would leave the deep levels out; otherwise (no diff stream) it
+      // is a partial book that replaces the last one.
+      const bool waits = s.has_diff_stream && s.sync.needs_snapshot() &&
+                         m.f.stream.kind != bn::StreamKind::kPartialDepth;
       if (s.has_diff_stream && !waits) break;
       if (!waits && s.have_partial && d.final_update_id <= s.last_partial_u) {
         ++m.stats.kinds[k].duplicates;
@@ -539,6 +575,10 @@ bn::DecodeError MarketDataFeed::on_snapshot(std::size_t symbol, std::string_view
     m.request_snapshot(symbol);
     return bn::DecodeError::kBadDecimal;
   }
+  if (!m.symbols[symbol]->sync.needs_snapshot()) {  // a late answer for a book that synced meanwhile
+    outcome = book::SnapshotOutcome::kSynced;
+    return err;
+  }
   std::int64_t ts_exchange = 0;
   if (!ms_to_ns(m.f.depth.event_time_ms, ts_exchange)) ts_exchange = 0;
   outcome = m.seed(symbol, m.f.depth.final_update_id, ts_exchange, receive_time_ns, body);
@@ -549,15 +589,10 @@ void MarketDataFeed::on_connection_lost(std::int64_t now_ns) noexcept {
   Impl& m = *impl_;
   for (std::size_t i = 0; i < m.symbols.size(); ++i) {
     SymbolState& s = *m.symbols[i];
-    if (!s.has_diff_stream && !s.replica_live) continue;
+    s.forget_delivered();
+    if (!s.has_diff_stream && !s.core_live) continue;
     s.sync.invalidate();
-    if (s.replica_live) {
-      m.events.clear();
-      m.push_state(i, book::BookState::kStale, 0, now_ns);
-      if (!m.publish()) m.owe_stale(s);
-    }
-    s.replica_live = false;
-    s.have_partial = false;
+    m.tell_stale(i, 0, now_ns);
     m.request_snapshot(i);
   }
 }

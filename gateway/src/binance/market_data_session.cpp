@@ -41,11 +41,11 @@ MarketDataSession::MarketDataSession(MarketDataSessionConfig config, EventSink& 
   scratch_.reserve(256);
 }
 
-MarketDataSession::~MarketDataSession() { stop(); }
+MarketDataSession::~MarketDataSession() { (void)stop(); }
 
 Errc MarketDataSession::start() { return client_.start(); }
 
-void MarketDataSession::stop() { client_.stop(); }
+bool MarketDataSession::stop() { return client_.stop(); }
 
 void MarketDataSession::log(std::string_view line) noexcept {
   if (listener_ == nullptr) return;

@@ -160,8 +160,11 @@ void DolphinStrategy::evaluate_survival(const BarTime& bar) noexcept {
     }
   }
   if (have_feed_health_) {  // a live feed: its health, not a backtest's always-fresh data
+    // The age the last health event reported, plus the event time since it: a feed whose health
+    // events stop ages instead of staying fresh.
+    const Nanos since = entry_ != nullptr && entry_->now() > feed_health_time_ ? entry_->now() - feed_health_time_ : 0;
     in.feed_ok = feed_up_;
-    in.heartbeat_age_s = feed_age_s_;
+    in.heartbeat_age_s = feed_age_s_ + static_cast<double>(since) / 1e9;
   }
   in.dvol_spike_on_record = false;
   in.minutes_since_spike = 0.0;
@@ -191,6 +194,7 @@ void DolphinStrategy::on_feed_health(const FeedHealth& health) noexcept {
   have_feed_health_ = true;
   feed_up_ = health.header.detail == 1;
   feed_age_s_ = health.last_message_age_us < 0 ? 0.0 : static_cast<double>(health.last_message_age_us) / 1e6;
+  feed_health_time_ = health.header.ts_local;
 }
 
 void DolphinStrategy::on_bar_time(const BarTime& bar) noexcept {
@@ -200,7 +204,8 @@ void DolphinStrategy::on_bar_time(const BarTime& bar) noexcept {
     return;
   }
   // The order books as they stand at this bar time (every book event before the bar applied).
-  if (mirror_ != nullptr) (void)mirror_->on_bar_close(bar.open_time);
+  if (mirror_ != nullptr && mirror_->on_bar_close(bar.open_time) && mirror_->assets_with_data() > 0)
+    ++stats_.ob_bars_with_data;
   // The previous bar time's equity: its orders have all been answered by now, and last_close_
   // still holds its marks (this bar's closes are taken below).
   if (equity_due_) record_equity(previous_bar_time_);

@@ -84,6 +84,8 @@ void DolphinInstance::summarize(SummaryWriter& out) const {
   out.count("dc_contradictions", s.dc_contradictions);
   out.count("halted_bars", s.halted_bars);
   out.count("entries_refused", s.entries_refused);
+  out.count("ob_skips", s.ob_skips);
+  out.count("ob_bars_with_data", s.ob_bars_with_data);
   out.count("exits_refused", s.exits_refused);
   out.count("entries_unfilled", s.entries_unfilled);
   out.flag("output_overflow", strategy_->output_overflow());

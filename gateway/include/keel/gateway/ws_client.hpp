@@ -138,8 +138,10 @@ class WsClient {
   // Why start() failed ("url: bad URL `…`"); empty after a successful start().
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   // Closes every connection and joins the feed thread, in at most about 2 s. Idempotent. Requests
-  // still queued are dropped without a callback.
-  void stop();
+  // still queued are dropped without a callback. Returns false when the thread did not stop in
+  // time and was abandoned (still running, with everything it uses): the handler must then not be
+  // destroyed or read — a caller in that state should end the process.
+  bool stop();
 
   // Adds streams to the subscription set through a SUBSCRIBE on the current connection, paced by
   // the market's message rate; returns the request id (increasing, never 0). A request not answered
@@ -164,6 +166,7 @@ class WsClient {
   FeedHandler& handler_;
   std::string error_;
   std::unique_ptr<Impl> impl_;
+  bool abandoned_ = false;
 };
 
 }  // namespace keel::gateway

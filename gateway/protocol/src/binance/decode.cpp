@@ -67,10 +67,24 @@ DecodeError decimal(od::object& o, std::string_view key, T& out) noexcept {
   return decimal_value(v, out);
 }
 
+// A symbol is 1..Symbol::kCapacity of [A-Za-z0-9_.-] (Binance's symbols are upper-case letters and
+// digits; delivery futures add '_'). Anything else — an escape that decoded to a control character,
+// a backslash, a quote — is refused, so a decoded symbol can always be written back into JSON as is
+// (found by fuzz_binance_decode: an escaped "\f" made a symbol the encoder could not re-emit).
+bool symbol_chars_ok(std::string_view text) noexcept {
+  if (text.empty() || text.size() > Symbol::kCapacity) return false;
+  for (const char c : text) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+                    c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 DecodeError symbol_field(od::object& o, Symbol& out) noexcept {
   std::string_view text;
   if (const error_code e = o.find_field_unordered("s").get_string().get(text)) return from(e);
-  if (text.empty() || text.size() > Symbol::kCapacity) return DecodeError::kBadSymbol;
+  if (!symbol_chars_ok(text)) return DecodeError::kBadSymbol;
   std::memcpy(out.chars, text.data(), text.size());
   out.length = static_cast<std::uint8_t>(text.size());
   return DecodeError::kNone;
@@ -264,7 +278,7 @@ struct WireScan {
   }
   bool symbol(Symbol& out) noexcept {
     std::string_view s;
-    if (!text(s) || s.empty() || s.size() > Symbol::kCapacity) return false;
+    if (!text(s) || !symbol_chars_ok(s)) return false;
     std::memcpy(out.chars, s.data(), s.size());
     out.length = static_cast<std::uint8_t>(s.size());
     return true;

@@ -5,7 +5,7 @@
 //
 //   trade, aggTrade        → Trade     (seq = trade / aggregate id, aggressor from "m")
 //   bookTicker             → BookTop   (seq = u)
-//   kline, closed ("x")    → Bar       (ts_exchange = open time); open klines are counted only
+//   kline, closed ("x")    → Bar       (ts_exchange = open time, detail = interval); open klines are counted only
 //   depthUpdate            → BookLevel per applied level (book_replica.hpp has the contract),
 //                            Control kBookState kStale on a gap, a snapshot batch + kLive on a (re)sync
 //   depth<N> (partial)     → a snapshot batch + kLive, for a symbol that has no diff stream;
@@ -16,11 +16,13 @@
 // ts_local (the receive time). Malformed frames, unknown kinds and unknown symbols are counted per
 // kind (FrameStats) and logged once with a sample; nothing malformed reaches the sink. Frames from
 // overlapping connections (a planned reconnect) are deduplicated per symbol and kind by their ids:
-// trades by id, bookTicker by u, klines by event time, depth by BookSync's own "older than the book".
+// trades by id, bookTicker by u, klines by event time per interval, depth by BookSync's own "older than
+// the book"; the filters forget everything when the connection is lost.
 //
 // Events of one frame are published together or not at all; when the sink is full the frame's
 // events are dropped and counted, and a depth book that lost an update is invalidated (stale, resync)
-// so the core never holds a book that silently missed a diff.
+// so the core never holds a book that silently missed a diff: if the core holds that book as live it
+// is owed a kStale, and nothing else is published before every owed kStale has gone out.
 //
 // Single-threaded: the feed thread (or keel feed's loop). The constructor allocates every buffer;
 // on_frame allocates nothing (except learning a new symbol and the first log line of a kind).
@@ -87,10 +89,12 @@ class MarketDataFeed {
   void on_frame(std::string_view frame, std::int64_t receive_time_ns) noexcept;
   // A REST depth snapshot's body for `symbol` (GET /api/v3/depth or /fapi/v1/depth), or a capture
   // line's {"lastUpdateId",…} frame. Returns the decoder's verdict; on kNone `outcome` says whether
-  // the book synced (kTooOld / kGap: ask again later — on_snapshot_needed is called).
+  // the book synced (kTooOld / kGap: ask again later — on_snapshot_needed is called). A snapshot for
+  // a book that is not waiting for one (a late answer) is ignored: outcome kSynced, nothing changes.
   bn::DecodeError on_snapshot(std::size_t symbol, std::string_view body, std::int64_t receive_time_ns,
                               book::SnapshotOutcome& outcome) noexcept;
-  // Every book missed updates (the connection dropped): all go stale and need a snapshot.
+  // Every book missed updates (the connection dropped): all go stale and need a snapshot, and the
+  // duplicate filters forget what they saw (a new connection starts new streams).
   void on_connection_lost(std::int64_t now_ns) noexcept;
 
   [[nodiscard]] std::size_t symbol_count() const noexcept;

@@ -79,7 +79,9 @@ class MarketDataSession final : public FeedHandler, private FeedListener {
   // Starts the client (and the feed thread). kInvalidArgument / kIo with error() naming the cause.
   [[nodiscard]] Errc start();
   [[nodiscard]] const std::string& error() const noexcept { return client_.error(); }
-  void stop();
+  // False when the feed thread had to be abandoned (ws_client.hpp): the feed must not be read and
+  // the session not destroyed; end the process.
+  bool stop();
   void request_reconnect() { client_.request_reconnect(); }
 
   [[nodiscard]] const SessionCounters& counters() const noexcept { return counters_; }

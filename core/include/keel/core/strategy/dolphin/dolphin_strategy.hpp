@@ -63,6 +63,7 @@ struct DolphinStats {
   std::uint64_t acb_updates = 0;
   std::uint64_t subday_exits = 0;
   std::uint64_t ob_skips = 0;          // entries voided by a persistent order-book contradiction (OB-2)
+  std::uint64_t ob_bars_with_data = 0; // bar times at which the engine's books gave an asset OB data
   std::uint64_t entries_refused = 0;   // entry intents the order path refused (sizing, risk, OMS)
   std::uint64_t exits_refused = 0;     // exit intents refused (the position is managed again next bar)
   std::uint64_t entries_unfilled = 0;  // entry orders that ended without a fill
@@ -197,6 +198,7 @@ class DolphinStrategy final : public Strategy {
   bool have_feed_health_ = false;                   // FeedHealth seen: a live feed (survival Cat1)
   bool feed_up_ = true;
   double feed_age_s_ = 0.0;
+  Nanos feed_health_time_ = 0;                      // event time of the last FeedHealth
   OrderBookParams obp_;
   McForewarner mc_;
   DynamicBeta beta_;

@@ -42,7 +42,7 @@ enum class DecodeError : std::uint8_t {
   kMissingField = 4,   // a field the kind requires is absent
   kWrongType = 5,      // a field has the wrong JSON type (e.g. a number where Binance writes a string)
   kBadDecimal = 6,     // a decimal string parse_decimal refuses (sign, NaN, exponent, > 8 decimals, …)
-  kBadSymbol = 7,      // the symbol is empty or longer than Symbol holds
+  kBadSymbol = 7,      // the symbol is empty, longer than Symbol holds, or not all [A-Za-z0-9_.-]
   kUnknownKind = 8,    // an event type keel does not decode ("24hrTicker", …)
   kTooManyLevels = 9,  // more depth levels than max_levels on one side
   kBadInterval = 10,   // a kline interval keel does not know
