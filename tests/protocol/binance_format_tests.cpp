@@ -1,14 +1,18 @@
 // Binance wire formats (keel::protocol::binance): every frame of the real captures re-encodes byte for
-// byte, depth ids let Binance's sync procedure rebuild the venue's book, control messages parse into
-// requests or the exact error replies.
+// byte, depth ids let a client following Binance's sync procedure (the engine's BookSync) rebuild the
+// venue's book, control messages parse into requests or the exact error replies.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
+#include <ranges>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "../unit/book_test_support.hpp"
 #include "../unit/test_support.hpp"
+#include "keel/core/book/book_sync.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/instrument.hpp"
@@ -205,10 +209,13 @@ TEST(BinanceFormat, StreamNames) {
 }
 
 // ---- Depth bookkeeping ----
+//
+// A client follows the venue side's depth ids (DepthStreamState) through our encoders and decoder with
+// the engine's own BookSync, as the gateway's feed does, and must hold the venue's book exactly.
 
 namespace {
 
-using Side = std::map<std::int64_t, std::int64_t>;
+using SideMap = std::map<std::int64_t, std::int64_t>;  // price raw → qty raw, ascending
 
 struct Diff {
   DepthMsg msg;
@@ -218,20 +225,20 @@ struct Diff {
 // A venue book changed at random; every batch of changes becomes one diff.
 struct Venue {
   explicit Venue(Market market) : ids(market, 1000) {}
-  Side bids, asks;
+  SideMap bids, asks;
   DepthStreamState ids;
   std::mt19937_64 rng{20260421};
 
   Diff next_batch() {
     std::uniform_int_distribution<int> n_dist(1, 6), price_dist(0, 19), qty_dist(0, 4), side_dist(0, 1);
     const int n = n_dist(rng);
-    Side bid_changes, ask_changes;
+    SideMap bid_changes, ask_changes;
     for (int i = 0; i < n; ++i) {
       const bool bid = side_dist(rng) == 0;
       const std::int64_t price = (bid ? 100 + price_dist(rng) : 120 + price_dist(rng)) * kScale;
       const std::int64_t qty = qty_dist(rng) * kScale / 2;  // 0 removes
       (bid ? bid_changes : ask_changes)[price] = qty;
-      Side& side = bid ? bids : asks;
+      SideMap& side = bid ? bids : asks;
       if (qty == 0) side.erase(price); else side[price] = qty;
     }
     Diff d;
@@ -244,16 +251,34 @@ struct Venue {
   }
 };
 
-std::vector<Level> to_levels(const Side& side) {
+book::DepthVenue depth_venue(Market market) {
+  return market == Market::kFutures ? book::DepthVenue::kFutures : book::DepthVenue::kSpot;
+}
+
+std::vector<Level> to_levels(const SideMap& side) {
   std::vector<Level> out;
   for (const auto& [p, q] : side) out.push_back({Price::from_raw(p), Qty::from_raw(q)});
   return out;
 }
 
+// Decoded levels as the book takes them (the gateway's feed copies them the same way).
+std::vector<book::PriceQty> to_price_qty(std::span<const Level> levels) {
+  std::vector<book::PriceQty> out;
+  for (const Level& l : levels) out.push_back({l.price, l.qty});
+  return out;
+}
+
+// The client's book equals the venue's, level by level, best first.
+::testing::AssertionResult same_book(const book::L2Book& book, const Venue& venue) {
+  if (auto r = test::same_side(book, keel::Side::kBuy, std::views::reverse(venue.bids)); !r) return r << " (bids)";
+  if (auto r = test::same_side(book, keel::Side::kSell, venue.asks); !r) return r << " (asks)";
+  return ::testing::AssertionSuccess();
+}
+
 // Diffs and snapshots travel as JSON: encoded with our encoders, decoded with our decoder, as a client would.
 SymbolFormat book_format() { return make_symbol_format("BTCUSDT", 8, 8, 8).value(); }
 
-DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
+book::DiffOutcome feed(Market market, book::BookSync& sync, Diff& d) {
   d.msg.bids = d.bids;
   d.msg.asks = d.asks;
   std::string wire;
@@ -261,16 +286,19 @@ DepthSync::Outcome feed(Market market, DepthSync& sync, Diff& d) {
   static Decoder decoder;
   Frame f;
   EXPECT_EQ(decoder.decode(wire, f), DecodeError::kNone) << wire;
-  DepthMsg m;
-  m.first_update_id = f.depth.first_update_id;
-  m.final_update_id = f.depth.final_update_id;
-  if (market == Market::kFutures) m.prev_final_update_id = f.depth.prev_final_update_id;
-  m.bids = f.depth.bids;
-  m.asks = f.depth.asks;
-  return sync.apply(m);
+  EXPECT_EQ(f.depth.first_update_id, d.msg.first_update_id) << wire;
+  EXPECT_EQ(f.depth.final_update_id, d.msg.final_update_id) << wire;
+  EXPECT_EQ(f.depth.has_prev_final, market == Market::kFutures) << wire;
+  if (market == Market::kFutures) {
+    EXPECT_EQ(f.depth.prev_final_update_id, d.msg.prev_final_update_id) << wire;
+  }
+  const std::uint64_t prev_final = market == Market::kFutures ? f.depth.prev_final_update_id : 0;
+  const std::vector<book::PriceQty> bids = to_price_qty(f.depth.bids), asks = to_price_qty(f.depth.asks);
+  return sync.on_diff(book::DepthDiff{f.depth.first_update_id, f.depth.final_update_id, prev_final, bids, asks});
 }
 
-void load_snapshot(Market market, DepthSync& sync, std::uint64_t id, const Side& bid_side, const Side& ask_side) {
+book::SnapshotOutcome load_snapshot(Market market, book::BookSync& sync, std::uint64_t id, const SideMap& bid_side,
+                                    const SideMap& ask_side) {
   std::vector<Level> best_bids_first;
   for (auto it = bid_side.rbegin(); it != bid_side.rend(); ++it)
     best_bids_first.push_back({Price::from_raw(it->first), Qty::from_raw(it->second)});
@@ -282,25 +310,32 @@ void load_snapshot(Market market, DepthSync& sync, std::uint64_t id, const Side&
   Frame f;
   EXPECT_EQ(decoder.decode(wire, f), DecodeError::kNone) << wire;
   EXPECT_EQ(f.kind, FrameKind::kPartialDepth);
-  sync.load_snapshot(f.depth.final_update_id, f.depth.bids, f.depth.asks);
+  EXPECT_EQ(f.depth.final_update_id, id) << wire;
+  const std::vector<book::PriceQty> bids = to_price_qty(f.depth.bids), asks = to_price_qty(f.depth.asks);
+  return sync.on_snapshot(f.depth.final_update_id, bids, asks);
 }
 
+// A client that subscribes before diff `subscribe_at` (its diffs go to BookSync's buffer), takes the
+// REST snapshot before diff `snapshot_at` (≥ subscribe_at), then follows the stream up to diff `total`.
 void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
   Venue venue(market);
-  DepthSync sync(market);
-  std::vector<Diff> buffer;
-  std::uint64_t snapshot_id = 0;
+  book::BookSync sync(depth_venue(market), {});
+  std::vector<std::uint64_t> buffered_finals;  // u of every diff received before the snapshot
   std::uint64_t prev_final = venue.ids.last_update_id();
   for (int i = 0; i < total; ++i) {
     if (i == snapshot_at) {
-      snapshot_id = venue.ids.last_update_id();
-      load_snapshot(market, sync, snapshot_id, venue.bids, venue.asks);
-      for (Diff& d : buffer) {
-        const auto outcome = feed(market, sync, d);
-        const bool old = market == Market::kSpot ? d.msg.final_update_id <= snapshot_id
-                                                 : d.msg.final_update_id < snapshot_id;
-        EXPECT_EQ(outcome, old ? DepthSync::Outcome::kDropped : DepthSync::Outcome::kApplied);
-      }
+      const std::uint64_t snapshot_id = venue.ids.last_update_id();
+      ASSERT_EQ(load_snapshot(market, sync, snapshot_id, venue.bids, venue.asks), book::SnapshotOutcome::kSynced);
+      // The buffered diffs older than the snapshot are dropped, the others applied on top of it
+      // (spot: u <= lastUpdateId is old; futures: u < lastUpdateId).
+      std::uint64_t old = 0;
+      for (const std::uint64_t u : buffered_finals) old += (market == Market::kSpot ? u <= snapshot_id : u < snapshot_id);
+      EXPECT_EQ(sync.counters().buffered, buffered_finals.size());
+      EXPECT_EQ(sync.counters().dropped, old);
+      EXPECT_EQ(sync.counters().applied, buffered_finals.size() - old);
+      EXPECT_EQ(sync.last_update_id(), snapshot_id);
+      ASSERT_TRUE(sync.usable());
+      ASSERT_TRUE(same_book(sync.book(), venue)) << "after the snapshot, before diff " << i;
     }
     Diff d = venue.next_batch();
     // Every diff links to the previous one: spot U = previous u + 1, futures pu = previous u.
@@ -309,15 +344,22 @@ void rebuild(Market market, int subscribe_at, int snapshot_at, int total) {
     prev_final = d.msg.final_update_id;
     if (i < subscribe_at) continue;
     if (i < snapshot_at) {
-      EXPECT_EQ(feed(market, sync, d), DepthSync::Outcome::kNoSnapshot);
-      buffer.push_back(d);
+      EXPECT_EQ(feed(market, sync, d), book::DiffOutcome::kBuffered) << i;
+      EXPECT_TRUE(sync.needs_snapshot()) << i;
+      EXPECT_FALSE(sync.usable()) << i;
+      buffered_finals.push_back(d.msg.final_update_id);
       continue;
     }
-    ASSERT_EQ(feed(market, sync, d), DepthSync::Outcome::kApplied) << i;
-    ASSERT_EQ(sync.bids(), venue.bids) << i;
-    ASSERT_EQ(sync.asks(), venue.asks) << i;
+    ASSERT_EQ(feed(market, sync, d), book::DiffOutcome::kApplied) << i;
+    ASSERT_TRUE(sync.usable()) << i;
+    EXPECT_EQ(sync.last_update_id(), d.msg.final_update_id) << i;
+    ASSERT_TRUE(same_book(sync.book(), venue)) << "diff " << i;
   }
-  EXPECT_TRUE(sync.synced());
+  const book::SyncCounters& c = sync.counters();
+  EXPECT_EQ(c.gaps, 0u);
+  EXPECT_EQ(c.snapshots_refused, 0u);
+  EXPECT_EQ(c.buffer_overflows, 0u);
+  EXPECT_EQ(c.crossed_updates, 0u);
 }
 
 }  // namespace
@@ -351,18 +393,33 @@ TEST(DepthBookkeeping, SnapshotIdIsTheLastPublishedFinalId) {
   }
 }
 
+// A lost diff is a gap at the next one (the book is cleared and stale), and a new snapshot brings the
+// book back from the diff that was kept.
 TEST(DepthBookkeeping, AMissingDiffIsAGap) {
   for (const Market market : {Market::kSpot, Market::kFutures}) {
     Venue venue(market);
-    DepthSync sync(market);
-    sync.load_snapshot(venue.ids.last_update_id(), {}, {});
+    book::BookSync sync(depth_venue(market), {});
+    ASSERT_EQ(load_snapshot(market, sync, venue.ids.last_update_id(), venue.bids, venue.asks),
+              book::SnapshotOutcome::kSynced);
     Diff d1 = venue.next_batch();
-    (void)venue.next_batch();  // lost
+    venue.next_batch();  // lost
     Diff d3 = venue.next_batch();
-    EXPECT_EQ(feed(market, sync, d1), DepthSync::Outcome::kApplied);
-    EXPECT_EQ(feed(market, sync, d3), DepthSync::Outcome::kGap);
-    EXPECT_FALSE(sync.synced());
-    EXPECT_TRUE(sync.bids().empty());
+    EXPECT_EQ(feed(market, sync, d1), book::DiffOutcome::kApplied);
+    EXPECT_EQ(feed(market, sync, d3), book::DiffOutcome::kGap);
+    EXPECT_FALSE(sync.usable());
+    EXPECT_TRUE(sync.needs_snapshot());
+    EXPECT_TRUE(sync.book().empty(keel::Side::kBuy));
+    EXPECT_TRUE(sync.book().empty(keel::Side::kSell));
+    EXPECT_EQ(sync.counters().gaps, 1u);
+
+    ASSERT_EQ(load_snapshot(market, sync, venue.ids.last_update_id(), venue.bids, venue.asks),
+              book::SnapshotOutcome::kSynced);
+    EXPECT_TRUE(sync.usable());
+    EXPECT_EQ(sync.counters().resyncs, 1u);
+    EXPECT_TRUE(same_book(sync.book(), venue));
+    Diff d4 = venue.next_batch();
+    EXPECT_EQ(feed(market, sync, d4), book::DiffOutcome::kApplied);
+    EXPECT_TRUE(same_book(sync.book(), venue));
   }
 }
 

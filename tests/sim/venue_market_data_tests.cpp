@@ -1,18 +1,21 @@
 // The venue's market data end to end: a scripted background flow trades on a Venue while a
 // libwebsockets client follows the combined stream; the client checks that every depth diff links to
 // the one before it (spot: U = previous u + 1; futures: pu = previous u), rebuilds the book the way
-// Binance documents (buffer diffs, REST snapshot, apply the diffs after it) and must end with exactly
-// the engine's book. Trades, aggTrades, bookTickers and klines are checked against each other.
+// Binance documents (buffer diffs, REST snapshot, apply the diffs after it) with keel's own BookSync
+// and must end with exactly the engine's book. Trades, aggTrades, bookTickers and klines are checked
+// against each other.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "keel/core/book/book_sync.hpp"
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance.hpp"
@@ -121,17 +124,27 @@ SimConfig venue_config(bool futures, double speed) {
   return c;
 }
 
-// What the client kept of one depth diff.
+// What the client kept of one depth diff (its levels as the book takes them).
 struct Diff {
   std::uint64_t first = 0, final = 0, prev = 0;
   std::int64_t event_ms = 0;
-  std::vector<Level> bids, asks;
+  std::vector<book::PriceQty> bids, asks;
+  [[nodiscard]] book::DepthDiff view() const { return {first, final, prev, bids, asks}; }
 };
 
-std::vector<Level> to_levels(const std::map<std::int64_t, std::int64_t>& side, bool descending) {
+std::vector<book::PriceQty> to_price_qty(std::span<const Level> levels) {
+  std::vector<book::PriceQty> out;
+  for (const Level& l : levels) out.push_back({l.price, l.qty});
+  return out;
+}
+
+// One side of the client's book, best first.
+std::vector<Level> to_levels(const book::L2Book& book, Side side) {
   std::vector<Level> out;
-  for (const auto& [p, q] : side) out.push_back(Level{Price::from_raw(p), Qty::from_raw(q)});
-  if (descending) std::reverse(out.begin(), out.end());
+  for (std::size_t i = 0; i < book.depth(side); ++i) {
+    const book::PriceQty l = book.level(side, i);
+    out.push_back(Level{l.price, l.qty});
+  }
   return out;
 }
 
@@ -158,7 +171,6 @@ struct Followed {
 // it) rebuilds exactly the engine's book, and a snapshot taken at the end equals it too.
 void follow_and_check(Venue& venue, const std::string& lower, const std::string& upper, bool futures,
                       std::chrono::milliseconds before_snapshot, Followed& out) {
-  const binance::Market market = futures ? binance::Market::kFutures : binance::Market::kSpot;
   test::LwsClient client(venue.http_port(), "/stream?streams=" + lower + "@depth@100ms/" + lower + "@trade/" +
                                                 lower + "@aggTrade/" + lower + "@bookTicker/" + lower + "@kline_1m");
   ASSERT_TRUE(client.wait_connected());
@@ -186,8 +198,8 @@ void follow_and_check(Venue& venue, const std::string& lower, const std::string&
       EXPECT_EQ(f.depth.has_prev_final, futures);
       x.prev = f.depth.prev_final_update_id;
       x.event_ms = f.depth.event_time_ms;
-      x.bids.assign(f.depth.bids.begin(), f.depth.bids.end());
-      x.asks.assign(f.depth.asks.begin(), f.depth.asks.end());
+      x.bids = to_price_qty(f.depth.bids);
+      x.asks = to_price_qty(f.depth.asks);
       out.diffs.push_back(std::move(x));
     } else if (f.kind == binance::FrameKind::kTrade) {
       const std::uint64_t id = f.trade.id;
@@ -232,24 +244,43 @@ void follow_and_check(Venue& venue, const std::string& lower, const std::string&
     EXPECT_GE(diffs[i].event_ms, diffs[i - 1].event_ms) << "diff " << i;
   }
 
-  // Binance's procedure: the snapshot, then the diffs after it.
+  // Binance's procedure, followed by the engine's BookSync as the gateway's feed does: the diffs
+  // published up to the snapshot (U <= lastUpdateId) are buffered while it is fetched, the snapshot
+  // drops the old ones and applies the rest, then every later diff must link live.
   // The REST snapshot decodes like spot's partial depth ({"lastUpdateId",…,"bids","asks"}).
   ASSERT_EQ(decoder.decode(snap.body, f), binance::DecodeError::kNone) << snap.body;
-  binance::DepthSync sync(market);
-  sync.load_snapshot(f.depth.final_update_id, f.depth.bids, f.depth.asks);
-  for (const Diff& x : diffs) {
-    binance::DepthMsg m;
-    m.first_update_id = x.first;
-    m.final_update_id = x.final;
-    m.prev_final_update_id = x.prev;
-    m.bids = x.bids;
-    m.asks = x.asks;
-    const auto outcome = sync.apply(m);
-    ASSERT_NE(outcome, binance::DepthSync::Outcome::kGap) << "diff U=" << x.first << " u=" << x.final;
-    if (outcome == binance::DepthSync::Outcome::kApplied) ++out.diffs_applied_after_snapshot;
+  const std::uint64_t snapshot_id = f.depth.final_update_id;
+  // The client keeps every diff it received before the snapshot (a bars flow publishes thousands):
+  // BookSync's buffer is sized for all of them, so none is lost to an overflow.
+  book::BookSync::Limits limits;
+  std::size_t levels = 0;
+  for (const Diff& x : diffs) levels += x.bids.size() + x.asks.size();
+  limits.buffer_diffs = std::max(limits.buffer_diffs, diffs.size());
+  limits.buffer_levels = std::max(limits.buffer_levels, levels);
+  book::BookSync sync(futures ? book::DepthVenue::kFutures : book::DepthVenue::kSpot, limits);
+  std::size_t next = 0;
+  for (; next < diffs.size() && diffs[next].first <= snapshot_id; ++next) {
+    ASSERT_EQ(sync.on_diff(diffs[next].view()), book::DiffOutcome::kBuffered) << "diff " << next;
   }
-  expect_same(to_levels(sync.bids(), true), venue.book_side(upper, Side::kBuy), "bids");
-  expect_same(to_levels(sync.asks(), false), venue.book_side(upper, Side::kSell), "asks");
+  EXPECT_TRUE(sync.needs_snapshot());
+  const std::vector<book::PriceQty> snap_bids = to_price_qty(f.depth.bids), snap_asks = to_price_qty(f.depth.asks);
+  ASSERT_EQ(sync.on_snapshot(snapshot_id, snap_bids, snap_asks), book::SnapshotOutcome::kSynced)
+      << "lastUpdateId " << snapshot_id;
+  for (; next < diffs.size(); ++next) {
+    const Diff& x = diffs[next];
+    ASSERT_EQ(sync.on_diff(x.view()), book::DiffOutcome::kApplied) << "diff U=" << x.first << " u=" << x.final;
+  }
+  const book::SyncCounters& c = sync.counters();
+  EXPECT_EQ(c.dropped + c.applied, diffs.size()) << "every diff is either older than the snapshot or applied";
+  EXPECT_EQ(c.gaps, 0u);
+  EXPECT_EQ(c.buffer_overflows, 0u);
+  EXPECT_EQ(c.crossed_updates, 0u);
+  EXPECT_EQ(sync.book().truncations(), 0u);
+  EXPECT_TRUE(sync.usable());
+  EXPECT_EQ(sync.last_update_id(), diffs.empty() ? snapshot_id : std::max(snapshot_id, diffs.back().final));
+  out.diffs_applied_after_snapshot = c.applied;
+  expect_same(to_levels(sync.book(), Side::kBuy), venue.book_side(upper, Side::kBuy), "bids");
+  expect_same(to_levels(sync.book(), Side::kSell), venue.book_side(upper, Side::kSell), "asks");
 
   // A snapshot taken now equals the engine's book too.
   const test::HttpReply after = test::http_get(venue.http_port(), target);

@@ -15,6 +15,7 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance.hpp"
+#include "book_test_support.hpp"
 #include "test_support.hpp"
 
 namespace keel::book {
@@ -37,22 +38,7 @@ struct NaiveBook {
   }
 };
 
-// Every level of the mirror, best first, equals the naive book's.
-template <class Map>
-::testing::AssertionResult same_side(const L2Book& book, Side side, const Map& naive) {
-  if (book.depth(side) != naive.size()) {
-    return ::testing::AssertionFailure() << "depth " << book.depth(side) << " vs " << naive.size();
-  }
-  std::size_t i = 0;
-  for (const auto& [price, qty] : naive) {
-    const PriceQty l = book.level(side, i++);
-    if (l.price.raw() != price || l.qty.raw() != qty) {
-      return ::testing::AssertionFailure() << "level " << i - 1 << ": " << l.price.raw() << "x" << l.qty.raw()
-                                           << " vs " << price << "x" << qty;
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
+using test::same_side;  // every level of the mirror, best first, equals the naive book's
 
 PriceQty pq(std::int64_t price_units, std::int64_t qty_units) {
   return {Price::from_units(price_units), Qty::from_units(qty_units)};

@@ -5,7 +5,6 @@
 #include "keel/protocol/binance/control.hpp"
 #include "keel/protocol/binance/decode.hpp"
 #include "keel/protocol/binance/depth_ids.hpp"
-#include "keel/protocol/binance/depth_sync.hpp"
 #include "keel/protocol/binance/encode.hpp"
 #include "keel/protocol/binance/messages.hpp"
 #include "keel/protocol/binance/stream_name.hpp"

@@ -1,5 +1,6 @@
 // Depth-diff update ids on the venue side (U, u, pu): what a publisher assigns so that a client
-// following Binance's synchronisation procedure (depth_sync.hpp) can rebuild the book.
+// following Binance's synchronisation procedure (keel::book::BookSync, core/book/book_sync.hpp) can
+// rebuild the book.
 #pragma once
 
 #include <cstdint>
