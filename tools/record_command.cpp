@@ -68,8 +68,16 @@ class CaptureWriter final : public gwb::RawFrameObserver {
   // One line; a frame's own line breaks (JSON whitespace) become spaces so the line stays one.
   void line(std::int64_t t, std::string_view prefix, std::string_view frame) {
     std::fprintf(file_, "%lld ", static_cast<long long>(t / 1000));
-    std::fwrite(prefix.data(), 1, prefix.size(), file_);
-    for (char c : frame) std::fputc(c == '\n' || c == '\r' ? ' ' : c, file_);
+    if (!prefix.empty()) std::fwrite(prefix.data(), 1, prefix.size(), file_);  // (an empty view's data() may be null)
+    std::size_t from = 0;
+    while (from < frame.size()) {
+      const std::size_t brk = frame.find_first_of("\r\n", from);
+      const std::size_t to = brk == std::string_view::npos ? frame.size() : brk;
+      if (to > from) std::fwrite(frame.data() + from, 1, to - from, file_);
+      if (brk == std::string_view::npos) break;
+      std::fputc(' ', file_);
+      from = brk + 1;
+    }
     if (!prefix.empty()) std::fputc('}', file_);
     std::fputc('\n', file_);
   }
