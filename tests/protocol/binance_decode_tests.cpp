@@ -161,6 +161,10 @@ TEST(BinanceDecode, MalformedFramesAreErrorValues) {
       {R"({"e":"depthUpdate","E":5,"s":7,"U":1,"u":1,"b":[],"a":[]})", DecodeError::kWrongType},
       {R"({"e":"depthUpdate","E":5,"s":"","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
       {R"({"e":"depthUpdate","E":5,"s":"ABCDEFGHIJKLMNOPQRSTUVWXYZ","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
+      // Fields out of Binance's order around a bracket-balanced but malformed value: every lookup walks
+      // the object forward (and once more from its start), checking separators — an error, never the
+      // undefined behaviour of simdjson's unordered search (DECISIONS 103).
+      {R"({"serverTime":7,"e":"trade","x":[{"a":"","c":5,"d":6{\"{"\""}}],"E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":1,"m":true})", DecodeError::kJson},
       // Escapes that decode to characters no symbol has (found by fuzz_binance_decode).
       {R"({"e":"depthUpdate","E":5,"s":"KEE\f\\PUSDT","U":1,"u":1,"b":[],"a":[]})", DecodeError::kBadSymbol},
       {R"({"e":"trade","E":5,"s":"BTC\"USDT","t":1,"p":"1","q":"1","T":5,"m":true})", DecodeError::kBadSymbol},

@@ -26,25 +26,37 @@ DecodeError from(error_code e) noexcept {
   }
 }
 
+// A field of `o` in any order. Not simdjson's find_field_unordered: when its search wraps around
+// it assumes the part of the object before its starting point is well formed, which hostile but
+// bracket-balanced input breaks (undefined behaviour; fuzz_exchange_info found it, DECISIONS 103).
+// Instead: forward from where the object's iterator stands (Binance's own order makes this the only
+// step), then once more from the object's start — both walks check every separator.
+simdjson::simdjson_result<od::value> find(od::object& o, std::string_view key) noexcept {
+  auto forward = o.find_field(key);
+  if (forward.error() != simdjson::NO_SUCH_FIELD) return forward;
+  if (const error_code e = o.reset().error()) return e;
+  return o.find_field(key);
+}
+
 // Helpers: each reads one field of `o` (found in any order) into `out`.
 DecodeError i64(od::object& o, std::string_view key, std::int64_t& out) noexcept {
-  return from(o.find_field_unordered(key).get_int64().get(out));
+  return from(find(o, key).get_int64().get(out));
 }
 DecodeError u64(od::object& o, std::string_view key, std::uint64_t& out) noexcept {
-  return from(o.find_field_unordered(key).get_uint64().get(out));
+  return from(find(o, key).get_uint64().get(out));
 }
 DecodeError boolean(od::object& o, std::string_view key, bool& out) noexcept {
-  return from(o.find_field_unordered(key).get_bool().get(out));
+  return from(find(o, key).get_bool().get(out));
 }
 // An optional integer: absent leaves `out` and `present` as they are.
 DecodeError opt_i64(od::object& o, std::string_view key, std::int64_t& out, bool* present = nullptr) noexcept {
-  auto field = o.find_field_unordered(key);
+  auto field = find(o, key);
   if (field.error() == simdjson::NO_SUCH_FIELD) return DecodeError::kNone;
   if (present != nullptr) *present = true;
   return from(field.get_int64().get(out));
 }
 DecodeError opt_u64(od::object& o, std::string_view key, std::uint64_t& out, bool* present = nullptr) noexcept {
-  auto field = o.find_field_unordered(key);
+  auto field = find(o, key);
   if (field.error() == simdjson::NO_SUCH_FIELD) return DecodeError::kNone;
   if (present != nullptr) *present = true;
   return from(field.get_uint64().get(out));
@@ -63,7 +75,7 @@ DecodeError decimal_value(od::value v, T& out) noexcept {
 template <class T>
 DecodeError decimal(od::object& o, std::string_view key, T& out) noexcept {
   od::value v;
-  if (const error_code e = o.find_field_unordered(key).get(v)) return from(e);
+  if (const error_code e = find(o, key).get(v)) return from(e);
   return decimal_value(v, out);
 }
 
@@ -83,7 +95,7 @@ bool symbol_chars_ok(std::string_view text) noexcept {
 
 DecodeError symbol_field(od::object& o, Symbol& out) noexcept {
   std::string_view text;
-  if (const error_code e = o.find_field_unordered("s").get_string().get(text)) return from(e);
+  if (const error_code e = find(o, "s").get_string().get(text)) return from(e);
   if (!symbol_chars_ok(text)) return DecodeError::kBadSymbol;
   std::memcpy(out.chars, text.data(), text.size());
   out.length = static_cast<std::uint8_t>(text.size());
@@ -95,7 +107,7 @@ DecodeError symbol_field(od::object& o, Symbol& out) noexcept {
 DecodeError levels(od::object& o, std::string_view key, std::vector<Level>& out, std::size_t max) noexcept {
   out.clear();
   od::array arr;
-  if (const error_code e = o.find_field_unordered(key).get_array().get(arr)) return from(e);
+  if (const error_code e = find(o, key).get_array().get(arr)) return from(e);
   for (auto item : arr) {
     od::array pair;
     if (const error_code e = item.get_array().get(pair)) return from(e);
@@ -554,11 +566,11 @@ struct Decoder::Impl {
     KEEL_TRY(i64(d, "E", k.event_time_ms));
     KEEL_TRY(symbol_field(d, out.symbol));
     od::object o;
-    if (const error_code e = d.find_field_unordered("k").get_object().get(o)) return from(e);
+    if (const error_code e = find(d, "k").get_object().get(o)) return from(e);
     KEEL_TRY(i64(o, "t", k.open_time_ms));
     KEEL_TRY(i64(o, "T", k.close_time_ms));
     std::string_view interval;
-    if (const error_code e = o.find_field_unordered("i").get_string().get(interval)) return from(e);
+    if (const error_code e = find(o, "i").get_string().get(interval)) return from(e);
     const auto parsed = parse_kline_interval(interval);
     if (!parsed.ok()) return DecodeError::kBadInterval;
     k.interval = parsed.value();
@@ -673,7 +685,7 @@ struct Decoder::Impl {
     StreamName stream;
     bool have_stream = false;
     {
-      auto field = top.find_field_unordered("stream");
+      auto field = find(top, "stream");
       if (field.error() == simdjson::SUCCESS) {
         std::string_view text;
         if (const error_code e = field.get_string().get(text)) return from(e);
@@ -686,7 +698,7 @@ struct Decoder::Impl {
     }
     od::object d;
     {
-      auto field = top.find_field_unordered("data");
+      auto field = find(top, "data");
       if (field.error() == simdjson::SUCCESS) {
         if (const error_code e = field.get_object().get(d))
           return e == simdjson::INCORRECT_TYPE ? DecodeError::kNotObject : from(e);
@@ -708,7 +720,7 @@ struct Decoder::Impl {
     }
     bool spot_shape = false;
     FrameKind kind = FrameKind::kNone;
-    auto e_field = d.find_field_unordered("e");
+    auto e_field = find(d, "e");
     if (e_field.error() == simdjson::SUCCESS) {
       std::string_view event;
       if (const error_code e = e_field.get_string().get(event)) return from(e);
@@ -720,11 +732,11 @@ struct Decoder::Impl {
       else return DecodeError::kUnknownKind;
     } else if (e_field.error() == simdjson::NO_SUCH_FIELD) {
       spot_shape = true;
-      if (d.find_field_unordered("lastUpdateId").error() == simdjson::SUCCESS) {
+      if (find(d, "lastUpdateId").error() == simdjson::SUCCESS) {
         kind = FrameKind::kPartialDepth;
-      } else if (d.find_field_unordered("u").error() == simdjson::SUCCESS &&
-                 d.find_field_unordered("B").error() == simdjson::SUCCESS &&
-                 d.find_field_unordered("A").error() == simdjson::SUCCESS) {
+      } else if (find(d, "u").error() == simdjson::SUCCESS &&
+                 find(d, "B").error() == simdjson::SUCCESS &&
+                 find(d, "A").error() == simdjson::SUCCESS) {
         kind = FrameKind::kBookTicker;
       } else {
         return DecodeError::kMissingField;
