@@ -2,6 +2,7 @@
 // the gateway's feed thread into the core, recorded.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -144,6 +145,12 @@ int record_command(const std::vector<std::string>& args) {
   if (futures && config.snapshot_limit > 1000) config.snapshot_limit = 1000;
   config.feed.symbols = split_list(*cmd.get("--symbols"));
   if (config.feed.symbols.empty()) throw UsageError("keel record: --symbols needs at least one symbol");
+  for (std::string& sym : config.feed.symbols) {
+    for (char& c : sym) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);  // Binance writes them upper case
+    const bool ok = !sym.empty() && sym.size() <= 23 &&
+                    std::all_of(sym.begin(), sym.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
+    if (!ok) throw UsageError("keel record: --symbols: not a symbol: " + clip_for_message(sym));
+  }
   const std::vector<std::string> kinds = split_list(cmd.get("--streams").value_or("depth@100ms,trade,bookTicker"));
   for (const std::string& s : config.feed.symbols) {
     std::string lower;
