@@ -37,6 +37,8 @@ MarketDataSession::MarketDataSession(MarketDataSessionConfig config, EventSink& 
       feed_(config_.feed, sink, static_cast<FeedListener*>(this)),
       client_(config_.client, *this) {
   snapshots_.resize(std::max(config_.feed.max_symbols, config_.feed.symbols.size()));
+  handover_bytes_.reserve(config_.handover_buffer_bytes);
+  handover_frames_.reserve(config_.handover_buffer_bytes / 64 + 1);
   open_.reserve(4);
   scratch_.reserve(256);
 }
@@ -55,17 +57,46 @@ void MarketDataSession::log(std::string_view line) noexcept {
   }
 }
 
-void MarketDataSession::on_frame(std::string_view text, std::int64_t receive_time_ns, std::uint32_t /*connection*/) noexcept {
+void MarketDataSession::on_frame(std::string_view text, std::int64_t receive_time_ns, std::uint32_t connection) noexcept {
+  last_message_ns_ = receive_time_ns;
+  ++period_frames_;
+  if (primary_ == 0) primary_ = connection;
+  if (connection == primary_) {
+    process(text, receive_time_ns);
+    return;
+  }
+  // A second connection during a planned handover: its frames wait, in order, until the primary
+  // closes. Interleaving two connections' frames could show the sync a diff before the one that
+  // links to it (a false gap); old-then-new lets the feed drop the overlap as duplicates.
+  if (handover_overflow_ || handover_bytes_.size() + text.size() > handover_bytes_.capacity() ||
+      handover_frames_.size() == handover_frames_.capacity()) {
+    handover_overflow_ = true;  // the new connection's early frames are lost: a gap (and a resync) may follow
+    counters_.handover_dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  handover_frames_.push_back({handover_bytes_.size(), text.size(), receive_time_ns});
+  handover_bytes_.insert(handover_bytes_.end(), text.begin(), text.end());
+}
+
+void MarketDataSession::process(std::string_view text, std::int64_t receive_time_ns) noexcept {
   if (raw_ != nullptr) {
     try {
       raw_->on_raw_frame(text, receive_time_ns);
     } catch (...) {  // a recorder that cannot write does not stop the feed (it reports at the end)
     }
   }
-  last_message_ns_ = receive_time_ns;
-  ++period_frames_;
   feed_.on_frame(text, receive_time_ns);
   update_counters();
+}
+
+// The primary connection is gone and `next` takes over: its waiting frames first, in order.
+void MarketDataSession::promote(std::uint32_t next) noexcept {
+  primary_ = next;
+  for (const HandoverFrame& f : handover_frames_)
+    process(std::string_view(handover_bytes_.data() + f.offset, f.length), f.receive_time_ns);
+  handover_frames_.clear();
+  handover_bytes_.clear();
+  handover_overflow_ = false;
 }
 
 void MarketDataSession::update_counters() noexcept {
@@ -95,6 +126,20 @@ void MarketDataSession::on_disconnected(std::uint32_t connection_id, std::string
   const auto it = std::find(open_.begin(), open_.end(), connection_id);
   const bool was_open = it != open_.end();
   if (was_open) open_.erase(it);
+  if (connection_id == primary_) {
+    if (!open_.empty()) {
+      promote(open_.front());  // a planned handover: the new connection carries on
+    } else {
+      primary_ = 0;  // the next connection to deliver becomes primary; what waited is stale
+      handover_frames_.clear();
+      handover_bytes_.clear();
+      handover_overflow_ = false;
+    }
+  } else if (was_open && open_.size() == 1 && open_.front() == primary_) {
+    handover_frames_.clear();  // the new connection failed: its waiting frames were duplicates anyway
+    handover_bytes_.clear();
+    handover_overflow_ = false;
+  }
   counters_.open_connections.store(static_cast<std::uint32_t>(open_.size()), std::memory_order_relaxed);
   const std::int64_t now = wall_ns();
   if (was_open && open_.empty()) {

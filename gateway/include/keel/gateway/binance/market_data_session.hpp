@@ -8,8 +8,11 @@
 //     refused one is asked again after `snapshot_retry_ms`.
 //   * exchangeInfo once at start, for tick and lot sizes (rules()).
 //   * Connection loss: when no connection is left open every book goes stale at once (it is missing
-//     diffs) and resyncs once data flows again. During a planned handover two connections deliver
-//     and the feed deduplicates.
+//     diffs) and resyncs once data flows again.
+//   * Planned handover (two connections at once): only the primary (older) connection's frames go
+//     to the feed as they come; the new one's wait, in order, in a bounded buffer, and go to the feed
+//     when the primary closes — old then new, never interleaved (which could show the sync a diff
+//     before the one it links to), the overlap dropped by the feed as duplicates.
 //   * Health: a FeedHealth event every `health_interval_ms` and on every connect and disconnect.
 //   * Counters readable from any thread (SessionCounters) for a status line.
 //
@@ -48,6 +51,7 @@ struct MarketDataSessionConfig {
   int health_interval_ms = 1000;
   bool fetch_exchange_info = true;
   std::uint8_t connection_id = 0;  // FeedHealth's subtype
+  std::size_t handover_buffer_bytes = 8u << 20;  // a new connection's frames waiting for the handover
 };
 
 // Counters for a status line (relaxed atomics; any thread).
@@ -60,6 +64,7 @@ struct SessionCounters {
   std::atomic<std::uint64_t> resyncs{0};
   std::atomic<std::uint64_t> snapshots_requested{0};
   std::atomic<std::uint64_t> snapshots_failed{0};
+  std::atomic<std::uint64_t> handover_dropped{0};  // a new connection's frames beyond the handover buffer
   std::atomic<std::uint32_t> open_connections{0};
   std::atomic<std::uint32_t> stale_books{0};
   std::atomic<std::uint32_t> synced_books{0};
@@ -105,6 +110,8 @@ class MarketDataSession final : public FeedHandler, private FeedListener {
   void on_snapshot_needed(std::size_t symbol) override;
   void on_log(std::string_view line) override;
 
+  void process(std::string_view text, std::int64_t receive_time_ns) noexcept;
+  void promote(std::uint32_t next) noexcept;
   void publish_health(std::int64_t now_ns, bool up) noexcept;
   void update_counters() noexcept;
   void log(std::string_view line) noexcept;
@@ -122,7 +129,15 @@ class MarketDataSession final : public FeedHandler, private FeedListener {
   MarketDataFeed feed_;
   WsClient client_;
   std::vector<SnapshotState> snapshots_;
-  std::vector<std::uint32_t> open_;  // open connection ids
+  std::vector<std::uint32_t> open_;  // open connection ids, oldest first
+  std::uint32_t primary_ = 0;        // the connection whose frames go to the feed (0 = none yet)
+  struct HandoverFrame {
+    std::size_t offset, length;
+    std::int64_t receive_time_ns;
+  };
+  std::vector<char> handover_bytes_;  // capacity reserved: never grows
+  std::vector<HandoverFrame> handover_frames_;
+  bool handover_overflow_ = false;
   std::uint64_t exchange_info_request_ = 0;
   bool exchange_info_asked_ = false;
   std::vector<protocol::binance::SymbolRules> rules_;
