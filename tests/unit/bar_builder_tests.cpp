@@ -6,6 +6,7 @@
 #include <array>
 #include <vector>
 
+#include "keel/core/engine/engine.hpp"
 #include "keel/core/market/bar_builder.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 
@@ -95,6 +96,56 @@ TEST(BarBuilder, NoAllocationAfterConstruction) {
     bars += b.on_trade(trade(static_cast<InstrumentId>(i % 8), kT0 + i * 100'000'000LL, 100 + i % 7, 1), out);
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_GT(bars, 0u);
+}
+
+}  // namespace
+}  // namespace keel::market
+
+namespace keel::market {
+namespace {
+
+class BarTimes : public Strategy {
+ public:
+  void on_bar_time(const BarTime& bar) noexcept override {
+    times.push_back(bar.open_time);
+    closes.emplace_back(bar.closes.begin(), bar.closes.end());
+  }
+  std::vector<Nanos> times;
+  std::vector<std::vector<double>> closes;
+};
+
+// The engine builds bars from trades when trade_bar_interval is set: a bar time reaches the strategy
+// when a later trade (or any later exchange time) shows it has ended, with the closes of the
+// instruments that traded (0 for one that did not), before the trade that closed it is handled.
+TEST(BarBuilder, TheEngineBuildsBarsFromTrades) {
+  EngineConfig c;
+  c.instrument_count = 2;
+  c.trade_bar_interval = kMin;
+  Engine e(c);
+  BarTimes s;
+  e.set_strategy(&s);
+  e.on_event(to_event(trade(0, kT0 + 1, 100, 1)));
+  e.on_event(to_event(trade(1, kT0 + 2, 50, 1)));
+  e.on_event(to_event(trade(0, kT0 + 3, 102, 1)));
+  EXPECT_TRUE(s.times.empty());
+  e.on_event(to_event(trade(1, kT0 + kMin + 1, 51, 1)));  // minute 2 begins: minute 1 closes
+  ASSERT_EQ(s.times.size(), 1u);
+  EXPECT_EQ(s.times[0], kT0);
+  EXPECT_EQ(s.closes[0], (std::vector<double>{102.0, 50.0}));
+  BookTop top;  // any event whose exchange time has passed the end closes the open minute
+  top.header.instrument = 0;
+  top.header.ts_exchange = kT0 + 2 * kMin;
+  top.header.ts_local = kT0 + 2 * kMin;
+  top.bid_price = Price::from_units(99);
+  top.bid_qty = Qty::from_units(1);
+  top.ask_price = Price::from_units(101);
+  top.ask_qty = Qty::from_units(1);
+  e.on_event(to_event(top));
+  ASSERT_EQ(s.times.size(), 2u);
+  EXPECT_EQ(s.times[1], kT0 + kMin);
+  EXPECT_EQ(s.closes[1][1], 51.0);
+  EXPECT_EQ(e.stats().bar_times, 2u);
+  EXPECT_EQ(e.stats().missing_bars, 1u);  // instrument 0 did not trade in minute 2
 }
 
 }  // namespace

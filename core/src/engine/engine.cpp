@@ -1,5 +1,6 @@
 #include "keel/core/engine/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace keel {
@@ -33,6 +34,10 @@ Engine::Engine(const EngineConfig& config)
   batch_members_.reserve(config.instrument_count);
   if (config.book_levels > 0)
     books_ = std::make_unique<book::BookReplicas>(config.instrument_count, config.book_levels);
+  if (config.trade_bar_interval > 0) {
+    bar_builder_ = std::make_unique<market::BarBuilder>(config.instrument_count, config.trade_bar_interval);
+    built_bars_.resize(std::max<std::size_t>(config.instrument_count, 1));
+  }
 }
 
 void Engine::set_strategy(Strategy* strategy, Sizer* sizer) noexcept {
@@ -44,6 +49,16 @@ void Engine::set_strategy(Strategy* strategy, Sizer* sizer) noexcept {
 void Engine::on_event(const Event& event) noexcept {
   ++stats_.events;
   clock_.advance_to(event.header.ts_local);
+  if (bar_builder_ != nullptr) {
+    // Bars from trades: an interval closes before the event that shows it has ended (a trade of a
+    // later interval, or any event whose exchange time has passed its end) is handled.
+    const std::size_t n = event.header.kind == EventKind::kTrade
+                              ? bar_builder_->on_trade(event.trade, built_bars_)
+                              : (event.header.ts_exchange > 0 && event.header.kind != EventKind::kBar
+                                     ? bar_builder_->close_until(event.header.ts_exchange, built_bars_)
+                                     : 0);
+    if (n > 0) on_built_bars(n);
+  }
   switch (event.header.kind) {
     case EventKind::kBar:
       on_bar(event.bar);
@@ -116,6 +131,10 @@ void Engine::finish() noexcept {
   if (batch_open_) close_bar_time();
   finished_ = true;
   if (strategy_ != nullptr) strategy_->on_finish();
+}
+
+void Engine::on_built_bars(std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) on_bar(built_bars_[i].bar);
 }
 
 void Engine::on_book_event(const Event& event) noexcept {

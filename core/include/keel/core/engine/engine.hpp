@@ -12,6 +12,9 @@
 // log return); every OrderCommand that entered the output ring (its 48 canonical bytes); every
 // ExecReport consumed (its 64 bytes); and whatever the strategy adds (DOLPHIN: trades and equity).
 //
+// Bars from trades (EngineConfig::trade_bar_interval > 0, market/bar_builder.hpp): the bars an event
+// closes are handled as Bar events before the event itself.
+//
 // Order books (EngineConfig::book_levels > 0): BookLevel and Control kBookState events rebuild one
 // L2Book per instrument (book/book_replica.hpp); the strategy hears on_book() after every complete
 // update or state change, and risk lets only reducing orders through for an instrument whose book
@@ -27,6 +30,7 @@
 #include <vector>
 
 #include "keel/core/engine/strategy.hpp"
+#include "keel/core/market/bar_builder.hpp"
 #include "keel/core/oms/order_manager.hpp"
 #include "keel/core/portfolio/portfolio.hpp"
 #include "keel/core/primitives/clock.hpp"
@@ -66,6 +70,9 @@ struct EngineConfig {
   Nanos ack_timeout = 5 * kNanosPerSecond;  // a request unanswered this long becomes Unknown
   std::size_t command_ring = 1024;
   std::size_t book_levels = 0;  // per side; 0 = no order books kept (BookLevel events are ignored)
+  // > 0: bars are built from Trade events on event time (market/bar_builder.hpp) and processed as
+  // Bar events (paper and live); 0 = bars come as Bar events only (backtests).
+  Nanos trade_bar_interval = 0;
   Notional initial_cash;
 };
 
@@ -109,6 +116,7 @@ class Engine final : public OrderEntry {
   void on_report(const ExecReport& report) noexcept;
   void on_control(const Control& control) noexcept;
   void on_book_event(const Event& event) noexcept;
+  void on_built_bars(std::size_t count) noexcept;
   void on_market_price(InstrumentId instrument, Price price) noexcept;
   bool emit(const OrderCommand& command) noexcept;
   void send_status_queries() noexcept;
@@ -130,6 +138,8 @@ class Engine final : public OrderEntry {
   Portfolio portfolio_;
   SpscRing<OrderCommand> commands_;
   std::unique_ptr<book::BookReplicas> books_;
+  std::unique_ptr<market::BarBuilder> bar_builder_;
+  std::vector<Event> built_bars_;  // capacity instrument_count
   Nanos batch_close_time_ = 0;
   SimClock clock_;
   EngineStats stats_;
