@@ -10,7 +10,7 @@
 #include "keel/core/market/bar_builder.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 
-namespace keel::market {
+namespace keel {
 namespace {
 
 constexpr Nanos kMin = 60LL * kNanosPerSecond;
@@ -99,9 +99,9 @@ TEST(BarBuilder, NoAllocationAfterConstruction) {
 }
 
 }  // namespace
-}  // namespace keel::market
+}  // namespace keel
 
-namespace keel::market {
+namespace keel {
 namespace {
 
 class BarTimes : public Strategy {
@@ -149,4 +149,4 @@ TEST(BarBuilder, TheEngineBuildsBarsFromTrades) {
 }
 
 }  // namespace
-}  // namespace keel::market
+}  // namespace keel

@@ -35,7 +35,7 @@ Engine::Engine(const EngineConfig& config)
   if (config.book_levels > 0)
     books_ = std::make_unique<book::BookReplicas>(config.instrument_count, config.book_levels);
   if (config.trade_bar_interval > 0) {
-    bar_builder_ = std::make_unique<market::BarBuilder>(config.instrument_count, config.trade_bar_interval);
+    bar_builder_ = std::make_unique<BarBuilder>(config.instrument_count, config.trade_bar_interval);
     built_bars_.resize(std::max<std::size_t>(config.instrument_count, 1));
   }
 }

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace keel::market {
+namespace keel {
 
 BarBuilder::BarBuilder(std::size_t instrument_count, Nanos interval_ns) : interval_(interval_ns), bars_(instrument_count) {
   if (interval_ns <= 0) throw std::invalid_argument("bar interval must be positive");
@@ -71,4 +71,4 @@ std::size_t BarBuilder::close(std::span<Event> out) noexcept {
   return n;
 }
 
-}  // namespace keel::market
+}  // namespace keel

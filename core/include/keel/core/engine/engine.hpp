@@ -138,7 +138,7 @@ class Engine final : public OrderEntry {
   Portfolio portfolio_;
   SpscRing<OrderCommand> commands_;
   std::unique_ptr<book::BookReplicas> books_;
-  std::unique_ptr<market::BarBuilder> bar_builder_;
+  std::unique_ptr<BarBuilder> bar_builder_;
   std::vector<Event> built_bars_;  // capacity instrument_count
   Nanos batch_close_time_ = 0;
   SimClock clock_;

@@ -21,7 +21,7 @@
 #include "keel/core/primitives/clock.hpp"
 #include "keel/core/primitives/events.hpp"
 
-namespace keel::market {
+namespace keel {
 
 struct BarBuilderStats {
   std::uint64_t trades = 0;
@@ -60,4 +60,4 @@ class BarBuilder {
   BarBuilderStats stats_;
 };
 
-}  // namespace keel::market
+}  // namespace keel
