@@ -36,6 +36,7 @@ constexpr std::size_t kRxChunk = 64 * 1024;  // libwebsockets' receive buffer (o
 constexpr std::size_t kMaxHttpInFlight = 4;  // REST requests on the wire at once
 constexpr std::size_t kMaxHttpBody = 64u << 20;  // a larger REST body fails the request
 constexpr int kStopTimeoutMs = 2'000;
+constexpr std::int64_t kHandoverOverlapMs = 1'000;  // a planned handover overlaps this long after the new connection's first data
 constexpr std::string_view kPingPayload = "keel";
 
 std::int64_t mono_ns() noexcept {
@@ -111,6 +112,7 @@ struct WsConn {
   std::int64_t started_ns = 0;
   std::int64_t opened_ns = 0;
   std::int64_t last_data_ns = 0;
+  std::int64_t first_data_ns = 0;  // when the connection first delivered data
   std::int64_t last_ping_ns = 0;
   bool got_data = false;
   std::string path;
@@ -135,6 +137,7 @@ struct WsConn {
     close_reason.clear();
     tls_error.clear();
     got_data = false;
+    first_data_ns = 0;
     resub_json.clear();
     resub_id = 0;
     resub_unsent = false;
@@ -240,6 +243,14 @@ struct WsClient::Impl {
   void on_reply(WsConn& c, std::string_view text);
   int on_writeable(WsConn& c, lws* wsi);
   void promote_successor(std::int64_t now);
+  // The successor has delivered data, its subscriptions are all in place, and it has overlapped the
+  // primary for kHandoverOverlapMs: long enough for the primary to deliver what it had already
+  // received or had in flight (closing it at the successor's first frame lost that backlog — a gap
+  // the asan CI run showed).
+  [[nodiscard]] bool successor_ready(const WsConn& c, std::int64_t now) const {
+    return c.state == WsConn::State::kOpen && !c.closing && c.got_data && !c.resub_unsent && !c.resub_waiting &&
+           now - c.first_data_ns >= ms_to_ns(kHandoverOverlapMs);
+  }
   void requeue_inflight();
   bool wants_write(const WsConn& c, std::int64_t now) const;
   void start_http(HttpConn& h, HttpRequest& r, std::int64_t now);
@@ -483,14 +494,15 @@ void WsClient::Impl::deliver(WsConn& c, std::string_view text, std::int64_t t) {
   }
   const std::int64_t now = mono_ns();
   c.last_data_ns = now;
+  if (!c.got_data) c.first_data_ns = now;
   c.got_data = true;
   counters.frames.fetch_add(1, std::memory_order_relaxed);
   counters.bytes.fetch_add(text.size(), std::memory_order_relaxed);
   if (&c == &conns[primary]) backoff.reset();
   if (!stopping.load(std::memory_order_relaxed)) handler.on_frame(text, t, c.id);
-  // A successor that delivers data with its whole subscription set in place replaces the primary.
-  if (&c == &conns[successor()] && c.state == WsConn::State::kOpen && !c.closing &&
-      !c.resub_unsent && !c.resub_waiting) {
+  // A successor that has delivered data with its whole subscription set in place for
+  // kHandoverOverlapMs replaces the primary (pump() checks it too, for a quiet stream).
+  if (&c == &conns[successor()] && successor_ready(c, now)) {
     promote_successor(now);
   }
 }
@@ -685,6 +697,7 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
   if (q.state == WsConn::State::kOpen && !q.closing && !handover_active() && now >= planned_at_ns) {
     connect(successor(), now);
   }
+  if (handover_active() && successor_ready(conns[successor()], now)) promote_successor(now);
 
   // REST: start what the budget and the slots allow, in order; time out what hangs.
   for (HttpConn& h : http) {
