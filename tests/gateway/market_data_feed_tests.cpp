@@ -16,6 +16,7 @@
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/gateway/binance/market_data_feed.hpp"
+#include "../support/binance_text_scan.hpp"
 #include "../unit/test_support.hpp"
 
 namespace keel::gateway::binance {
@@ -46,59 +47,12 @@ class Listener : public FeedListener {
   std::vector<std::size_t> needed;
 };
 
-// --- the independent decoding: find "key": and read the value as text, no JSON library ---------------
-std::string_view field(std::string_view obj, std::string_view key) {
-  const std::string pattern = "\"" + std::string(key) + "\":";
-  const std::size_t at = obj.find(pattern);
-  if (at == std::string_view::npos) return {};
-  std::size_t b = at + pattern.size();
-  if (obj[b] == '"') {
-    const std::size_t e = obj.find('"', b + 1);
-    return obj.substr(b + 1, e - b - 1);
-  }
-  std::size_t e = b;
-  while (e < obj.size() && obj[e] != ',' && obj[e] != '}') ++e;
-  return obj.substr(b, e - b);
-}
-std::int64_t raw_of(std::string_view decimal) {  // "12.340" → 1234000000 (8 decimals)
-  std::int64_t units = 0, frac = 0;
-  int digits = 0;
-  bool point = false;
-  for (char c : decimal) {
-    if (c == '.') {
-      point = true;
-      continue;
-    }
-    if (!point) units = units * 10 + (c - '0');
-    else if (digits < 8) {
-      frac = frac * 10 + (c - '0');
-      ++digits;
-    }
-  }
-  for (; digits < 8; ++digits) frac *= 10;
-  return units * 100'000'000 + frac;
-}
+// The independent decoding (string scanning, no JSON library): tests/support/binance_text_scan.hpp.
+using test::field;
+using test::levels;
+using test::payload;
+using test::raw_of;
 std::int64_t int_of(std::string_view s) { return std::stoll(std::string(s)); }
-std::string_view payload(std::string_view frame) {
-  const std::size_t d = frame.find("\"data\":");
-  return d == std::string_view::npos ? frame : frame.substr(d + 7);
-}
-// The depth levels of a side in an independent parse: [["p","q"],…].
-std::vector<std::pair<std::int64_t, std::int64_t>> levels(std::string_view obj, std::string_view key) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> out;
-  const std::string pattern = "\"" + std::string(key) + "\":[";
-  std::size_t at = obj.find(pattern);
-  if (at == std::string_view::npos) return out;
-  at += pattern.size();
-  while (obj[at] == '[') {
-    const std::size_t p0 = at + 2, p1 = obj.find('"', p0);
-    const std::size_t q0 = obj.find('"', p1 + 1) + 1, q1 = obj.find('"', q0);
-    out.emplace_back(raw_of(obj.substr(p0, p1 - p0)), raw_of(obj.substr(q0, q1 - q0)));
-    at = obj.find(']', q1) + 1;
-    if (obj[at] == ',') ++at;
-  }
-  return out;
-}
 
 bool same_book(const book::L2Book& a, const book::L2Book& b) {
   for (Side side : {Side::kBuy, Side::kSell}) {

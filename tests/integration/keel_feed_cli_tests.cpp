@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "../support/binance_text_scan.hpp"
 #include "keel/core/io/capture.hpp"
 #include "../unit/test_support.hpp"
 
@@ -34,51 +35,18 @@ std::vector<std::string> lines_of(const std::string& text) {
   for (std::string l; std::getline(ss, l);) out.push_back(l);
   return out;
 }
-std::string_view field(std::string_view obj, std::string_view key) {
-  const std::string pattern = "\"" + std::string(key) + "\":";
-  const std::size_t at = obj.find(pattern);
-  if (at == std::string_view::npos) return {};
-  std::size_t b = at + pattern.size();
-  if (obj[b] == '"') return obj.substr(b + 1, obj.find('"', b + 1) - b - 1);
-  std::size_t e = b;
-  while (e < obj.size() && obj[e] != ',' && obj[e] != '}') ++e;
-  return obj.substr(b, e - b);
-}
-// Decimal text → units of 1e-8 and back, in the shortest exact form ("0.3513", "6195").
-std::int64_t raw_of(std::string_view d) {
-  std::int64_t u = 0, f = 0;
-  int n = 0;
-  bool point = false;
-  for (char c : d) {
-    if (c == '.') point = true;
-    else if (!point) u = u * 10 + (c - '0');
-    else if (n < 8) f = f * 10 + (c - '0'), ++n;
-  }
-  for (; n < 8; ++n) f *= 10;
-  return u * 100'000'000 + f;
-}
+using test::field;
+using test::Levels;
+using test::levels;
+using test::payload;
+using test::raw_of;
+// Units of 1e-8 → the shortest exact decimal ("0.3513", "6195").
 std::string text_of(std::int64_t raw) {
   std::string s = std::to_string(raw / 100'000'000);
   std::string frac = std::to_string(raw % 100'000'000);
   frac = std::string(8 - frac.size(), '0') + frac;
   while (!frac.empty() && frac.back() == '0') frac.pop_back();
   return frac.empty() ? s : s + "." + frac;
-}
-using Levels = std::vector<std::pair<std::int64_t, std::int64_t>>;
-Levels levels(std::string_view obj, std::string_view key) {
-  Levels out;
-  const std::string pattern = "\"" + std::string(key) + "\":[";
-  std::size_t at = obj.find(pattern);
-  if (at == std::string_view::npos) return out;
-  at += pattern.size();
-  while (obj[at] == '[') {
-    const std::size_t p0 = at + 2, p1 = obj.find('"', p0);
-    const std::size_t q0 = obj.find('"', p1 + 1) + 1, q1 = obj.find('"', q0);
-    out.emplace_back(raw_of(obj.substr(p0, p1 - p0)), raw_of(obj.substr(q0, q1 - q0)));
-    at = obj.find(']', q1) + 1;
-    if (obj[at] == ',') ++at;
-  }
-  return out;
 }
 struct NaiveBook {
   std::map<std::int64_t, std::int64_t, std::greater<>> bids;
@@ -100,10 +68,6 @@ struct NaiveBook {
            ",\"bids\":" + side(bids, depth) + ",\"asks\":" + side(asks, depth) + "}";
   }
 };
-std::string_view payload(std::string_view frame) {
-  const std::size_t d = frame.find("\"data\":");
-  return d == std::string_view::npos ? frame : frame.substr(d + 7);
-}
 
 class KeelFeed : public ::testing::Test {
  protected:

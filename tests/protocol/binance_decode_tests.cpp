@@ -11,6 +11,7 @@
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance.hpp"
+#include "json_balanced_reference.hpp"
 
 using namespace keel;
 using namespace keel::protocol::binance;
@@ -396,37 +397,8 @@ TEST(BinanceDecodeFastPath, DecimalsEqualParseDecimal) {
 }
 
 // The pre-pass's 64-byte block path (frames that open with '{') against the byte-by-byte rule
-// (json_balanced_tests holds the reference this one copies): random frames up to 300 bytes, with and
-// without escapes, and every capture frame with random bytes changed.
-bool reference_balanced(std::string_view text) {
-  std::string stack;
-  bool in_string = false, escaped = false, done = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      if (!in_string && stack.empty()) done = true;
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    if (done) return false;
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (stack.size() == 64) return false;
-      stack.push_back(c == '{' ? '}' : ']');
-    } else if (c == '}' || c == ']') {
-      if (stack.empty() || stack.back() != c) return false;
-      stack.pop_back();
-      if (stack.empty()) done = true;
-    } else if (stack.empty()) {
-      done = true;
-    }
-  }
-  return !in_string && stack.empty();
-}
-
+// (json_balanced_reference.hpp): random frames up to 300 bytes, with and without escapes, and every
+// capture frame with random bytes changed.
 TEST(BinanceDecodeFastPath, BalancedBlocksEqualTheByteByByteRule) {
   Xoshiro256StarStar rng(23);
   static constexpr char kAlphabet[] = "{}[]{}[]\"\"\" :,a1\t{[";

@@ -10,39 +10,10 @@
 #include "keel/core/io/capture.hpp"
 #include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance/decode.hpp"
+#include "json_balanced_reference.hpp"
 
 namespace keel::protocol::binance {
 namespace {
-
-// The reference: one byte at a time, a stack of open brackets, a string state with escapes.
-bool reference_balanced(std::string_view text) {
-  std::string stack;
-  bool in_string = false, escaped = false, done = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-      if (!in_string && stack.empty()) done = true;
-      continue;
-    }
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-    if (done) return false;
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (stack.size() == 64) return false;
-      stack.push_back(c == '{' ? '}' : ']');
-    } else if (c == '}' || c == ']') {
-      if (stack.empty() || stack.back() != c) return false;
-      stack.pop_back();
-      if (stack.empty()) done = true;
-    } else if (stack.empty()) {
-      done = true;
-    }
-  }
-  return !in_string && stack.empty();
-}
 
 TEST(JsonBalanced, EqualsTheReferenceOnEveryCaptureFrameAndPrefix) {
   for (const char* file : {"binance-ws/spot-capture.txt", "binance-ws/usdm-futures-capture.txt"}) {

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "raw_http_client.hpp"
+#include "../support/tls_cert.hpp"
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -331,46 +332,12 @@ TEST_F(MarketDataServerTest, PingsAndPongTimeout) {
   EXPECT_EQ(server_->stats().pong_timeouts, 1U);
 }
 
-// Writes a fresh self-signed P-256 certificate and key for 127.0.0.1 into `dir`.
-bool write_self_signed(const std::filesystem::path& dir, std::string& cert, std::string& key) {
-  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  X509* x509 = X509_new();
-  bool ok = pkey != nullptr && x509 != nullptr;
-  if (ok) {
-    X509_set_version(x509, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x509), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x509), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x509), 3600);
-    X509_set_pubkey(x509, pkey);
-    X509_NAME* name = X509_get_subject_name(x509);
-    const char* cn = "127.0.0.1";
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
-    X509_set_issuer_name(x509, name);
-    ok = X509_sign(x509, pkey, EVP_sha256()) > 0;
-  }
-  cert = (dir / "cert.pem").string();
-  key = (dir / "key.pem").string();
-  if (ok) {
-    FILE* f = std::fopen(cert.c_str(), "w");
-    ok = f != nullptr && PEM_write_X509(f, x509) == 1;
-    if (f != nullptr) std::fclose(f);
-  }
-  if (ok) {
-    FILE* f = std::fopen(key.c_str(), "w");
-    ok = f != nullptr && PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr) == 1;
-    if (f != nullptr) std::fclose(f);
-  }
-  X509_free(x509);
-  EVP_PKEY_free(pkey);
-  return ok;
-}
-
 TEST_F(MarketDataServerTest, TlsServesWssAndHttps) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("keel_mds_tls_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   MarketDataServerConfig config;
-  ASSERT_TRUE(write_self_signed(dir, config.tls_cert_path, config.tls_key_path));
+  ASSERT_TRUE(test::write_self_signed_cert(dir, config.tls_cert_path, config.tls_key_path));
   start(config);
   EXPECT_TRUE(server_->tls());
 
