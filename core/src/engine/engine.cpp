@@ -107,6 +107,10 @@ void Engine::on_event(const Event& event) noexcept {
       if (strategy_ != nullptr) strategy_->on_feed_health(event.feed_health);
       else ++stats_.ignored_events;
       break;
+    case EventKind::kExternalFactor:
+      if (strategy_ != nullptr) strategy_->on_external_factor(event.factor);
+      else ++stats_.ignored_events;
+      break;
     default:
       ++stats_.ignored_events;
       break;

@@ -120,6 +120,8 @@ class Strategy {
   virtual void on_book(InstrumentId /*instrument*/, const book::BookReplicas& /*books*/) noexcept {}
   // A market-data connection's health (FeedHealth events from the gateway).
   virtual void on_feed_health(const FeedHealth& /*health*/) noexcept {}
+  // An external factor (funding, implied vol, fear & greed, taker ratio, …) as it arrives live.
+  virtual void on_external_factor(const ExternalFactor& /*factor*/) noexcept {}
   // A report the OMS took in (applied, or applied out of order), with the order after it. Duplicate,
   // invalid and unknown-order reports are counted by the OMS and not passed on: a fill reaches the
   // strategy once.

@@ -153,6 +153,18 @@ enum class ControlKind : std::uint8_t {
   kEndOfData = 6,     // the source has no more events
   kTradingState = 7,  // value = TradingState (risk/trading_state.hpp): active, reducing, halted
   kBookState = 8,     // header.instrument's order book: value = BookState (book/book_replica.hpp)
+  kFlatten = 9,       // close every position with reduce-only orders through risk (value unused)
+  kVenueSession = 10, // the order venue's session: value = VenueSessionState, real = its count (below)
+};
+
+// Control kVenueSession values, sent by the order gateway (paper / live). kLoggedOn starts the
+// core's reconciliation (a status query for every order it holds open; no new orders until every
+// one is answered); kVenueReconciled says the venue's own list of open orders has been read,
+// `real` = how many of them this core did not know (reported by the gateway; > 0 ⇒ reducing only).
+enum class VenueSessionState : std::int64_t {
+  kDown = 0,
+  kLoggedOn = 1,
+  kVenueReconciled = 2,
 };
 
 // header.subtype = ControlKind.
