@@ -646,6 +646,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     x.cum_qty = e.cum_qty;
     x.leaves_qty = e.leaves_qty;
     x.avg_px = average_price(e.cum_notional, e.cum_qty);
+    x.transact_time_ns = e.ts;  // venue time: a gateway stamps the core's ExecReport with it
     if (e.exec_type == VenueExecType::kTrade) {
       x.last_px = e.last_px;
       x.last_qty = e.last_qty;
