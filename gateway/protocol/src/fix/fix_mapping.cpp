@@ -159,6 +159,8 @@ int fix_ord_rej_reason(RejectReason v) noexcept {
     case RejectReason::kUnknownAccount: return 15;
     case RejectReason::kTooLate: return 99;
     case RejectReason::kWouldOverflow: return 13;      // incorrect quantity
+    case RejectReason::kNotSent:                        // gateway-side reasons: never on the wire
+    case RejectReason::kSessionRejected: return 99;
   }
   return 99;
 }
