@@ -79,6 +79,11 @@ class SentRequests {
   std::vector<Entry> entries_;
 };
 
+// The command the router thread is sending right now (set around Session::send): toApp, which
+// QuickFIX calls inside send with the MsgSeqNum already in the header, records the pair before the
+// bytes leave — a Reject cannot arrive before its request is findable.
+thread_local const OrderCommand* tls_sending = nullptr;
+
 // The core's answer to a request that never reached the venue's order logic.
 Event refusal_of(const OrderCommand& c, RejectReason reason, std::int64_t now) {
   ExecReport r{};
@@ -177,6 +182,12 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     if (h.isSetField(kPossDupFlag) && h.getField(kPossDupFlag) == "Y") {
       counters.resends_suppressed.fetch_add(1, std::memory_order_relaxed);
       throw FIX::DoNotSend();
+    }
+    if (tls_sending != nullptr && h.isSetField(kMsgSeqNum)) {
+      try {
+        sent.add(std::stoll(h.getField(kMsgSeqNum)), *tls_sending);
+      } catch (const std::exception&) {
+      }
     }
   }
   void fromAdmin(const FIX::Message& m, const FIX::SessionID&) override {
@@ -319,11 +330,13 @@ struct FixOrderGateway::Impl final : public FIX::Application {
       return;
     }
     bool ok = false;
+    tls_sending = &c;
     try {
       ok = session->send(message);
     } catch (const std::exception&) {
       ok = false;
     }
+    tls_sending = nullptr;
     if (!ok) {
       // It may or may not have left: the core's timeout and status query settle it.
       counters.send_failed.fetch_add(1, std::memory_order_relaxed);
@@ -332,13 +345,6 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     counters.sent.fetch_add(1, std::memory_order_relaxed);
     const std::int64_t sent_at = wall_ns();
     if (c.ts > 0) counters.last_tick_to_send_ns.store(sent_at - c.ts, std::memory_order_relaxed);
-    const FIX::Header& h = message.getHeader();
-    if (h.isSetField(kMsgSeqNum)) {
-      try {
-        sent.add(std::stoll(h.getField(kMsgSeqNum)), c);
-      } catch (const std::exception&) {
-      }
-    }
   }
 
   void router_loop() {
