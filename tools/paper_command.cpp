@@ -154,7 +154,7 @@ int paper_command(const std::vector<std::string>& args) {
   while (!stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
     if (duration && now - started >= std::chrono::seconds(*duration)) break;
-    if (!duration && venue && venue->flow_finished()) break;
+    if (venue && venue->flow_finished()) break;  // the market has ended
     if (tty && now >= next_status) {
       const CoreSnapshot& s = runtime.snapshot();
       const auto& f = runtime.feed_counters();
