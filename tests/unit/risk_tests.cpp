@@ -412,18 +412,24 @@ TEST(RiskEngine, KillSwitchAndTradingStateViaControlEvents) {
   EXPECT_EQ(s.status, SubmitStatus::kRiskRejected);
   EXPECT_EQ(s.risk, RiskReject::kKillSwitch);
   EXPECT_EQ(drain(e), 0u);
-  // A cancel still goes out (the order needs an ack first: the OMS takes no cancel while PendingNew).
+  // The engine cancels the order itself once it is amendable (the OMS takes no cancel while
+  // PendingNew): at its ack (Issue 11: the kill switch cancels every live order).
   ExecReport ack{};
   ack.header.subtype = static_cast<std::uint8_t>(ExecType::kNew);
   ack.header.ts_local = 2500;
   ack.client_order_id = first;
   ack.exec_id = 1;
   e.on_event(to_event(ack));
+  ASSERT_NE(e.commands().front(), nullptr);
+  EXPECT_EQ(e.commands().front()->action, OrderAction::kCancel);
+  EXPECT_EQ(e.commands().front()->orig_client_order_id, first);
+  EXPECT_EQ(drain(e), 1u);
+  EXPECT_EQ(e.stats().kill_switch_cancels, 1u);
   Intent cancel;
   cancel.kind = IntentKind::kCancel;
   cancel.order_id = first;
-  EXPECT_EQ(e.submit(cancel).status, SubmitStatus::kSent);
-  EXPECT_EQ(drain(e), 1u);
+  EXPECT_EQ(e.submit(cancel).status, SubmitStatus::kOmsRefused);  // already pending cancel
+  EXPECT_EQ(drain(e), 0u);
   e.on_event(control_event(ControlKind::kKillSwitch, 0, 3000));
   EXPECT_FALSE(e.risk().kill_switch());
   EXPECT_EQ(e.submit(buy("1")).status, SubmitStatus::kSent);
