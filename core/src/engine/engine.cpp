@@ -212,7 +212,7 @@ void Engine::on_control(const Control& control) noexcept {
         ++stats_.rejected_events;
         return;
       }
-      on_venue_session(control);
+      if (!on_venue_session(control)) return;  // ignored (counted): not passed on
       break;
     default:
       if (strategy_ != nullptr) strategy_->on_control(control);
@@ -223,14 +223,14 @@ void Engine::on_control(const Control& control) noexcept {
   if (strategy_ != nullptr) strategy_->on_control(control);
 }
 
-void Engine::on_venue_session(const Control& control) noexcept {
+bool Engine::on_venue_session(const Control& control) noexcept {
   const Nanos now = clock_.now();
   switch (static_cast<VenueSessionState>(control.value)) {
     case VenueSessionState::kDown:
       risk_.set_venue_gate(VenueGate::kDown);  // a reconciliation in progress is abandoned
       venue_reconciled_ = false;
       ++stats_.venue_downs;
-      return;
+      return true;
     case VenueSessionState::kLoggedOn: {
       risk_.set_venue_gate(VenueGate::kReconciling);
       venue_reconciled_ = false;
@@ -242,19 +242,20 @@ void Engine::on_venue_session(const Control& control) noexcept {
       OrderCommand q;
       while (oms_.next_reconcile_query(now, q)) (void)emit(q);
       sweep_due_ = sweep_due_ || cancel_wanted();  // cancels held back while the session was down
-      return;
+      return true;
     }
     case VenueSessionState::kVenueReconciled:
       if (!reconciling()) {
         ++stats_.rejected_events;  // no logon to go with it: out of sequence, ignored
-        return;
+        return false;
       }
       venue_reconciled_ = true;
       stats_.venue_unknown_orders =
           std::isfinite(control.real) && control.real > 0.0 ? static_cast<std::uint64_t>(std::min(control.real, 1e18)) : 0;
       if (stats_.venue_unknown_orders > 0) risk_.set_state(TradingState::kReducing);
-      return;
+      return true;
   }
+  return false;
 }
 
 void Engine::finish_reconcile_if_done() noexcept {

@@ -44,7 +44,8 @@
 //    → done) is in EngineStats. Cancels still go out while reconciling (never while down).
 //  * Capital ramp (EngineConfig::capital_ramp, risk/capital_ramp.hpp): risk's exposure limits scaled
 //    by the ramp's fraction; kill-switch trips and flattens are its breaches.
-// Every one of these controls reaches the strategy (on_control) after the engine acted on it.
+// Every one of these controls reaches the strategy (on_control) after the engine acted on it (one
+// the engine ignores — a bad value, a kVenueReconciled without a logon — is counted, not passed on).
 //
 // Contract: on_event() never allocates, never blocks and never reads the wall clock (its time is
 // the events' time). Bad input (unknown instrument, non-positive price, time going backwards, an
@@ -184,7 +185,7 @@ class Engine final : public OrderEntry {
   bool emit(const OrderCommand& command) noexcept;
   void send_status_queries() noexcept;
   void after_event() noexcept;
-  void on_venue_session(const Control& control) noexcept;
+  bool on_venue_session(const Control& control) noexcept;  // false: ignored
   void finish_reconcile_if_done() noexcept;
   [[nodiscard]] bool cancel_wanted() const noexcept {
     return (kill_cancel_ || flattening_) && risk_.venue_gate() != VenueGate::kDown;
