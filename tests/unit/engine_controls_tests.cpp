@@ -449,6 +449,26 @@ TEST(EngineControls, FlattenSplitsByNotionalOnTheLotAndWaitsOutTransientRefusals
   EXPECT_EQ(news[0].qty, qty("1"));
 }
 
+TEST(EngineControls, FlattenCountsLimitsThatAllowNoOrderOncePerEventAndGivesUp) {
+  EngineConfig cfg = config(1);
+  cfg.risk.max_order_notional = 50;
+  cfg.lot_sizes = {qty("1")};
+  cfg.flatten_max_failures = 2;
+  Rig r(cfg);
+  r.trade(0, "40");
+  r.position(0, Side::kBuy, "1");
+  r.trade(0, "100");  // one lot is 100 now: more than one order may hold
+  r.control(ControlKind::kFlatten, 0);
+  EXPECT_TRUE(r.drain().empty());
+  EXPECT_EQ(r.e.stats().flatten_failures, 1u);
+  EXPECT_TRUE(r.e.flattening());
+  r.trade(0, "100");
+  EXPECT_EQ(r.e.stats().flatten_failures, 2u);
+  EXPECT_EQ(r.e.stats().flatten_gave_up, 1u);
+  EXPECT_FALSE(r.e.flattening());
+  EXPECT_EQ(r.e.risk().total_rejects(), 0u);  // nothing was even put to risk
+}
+
 TEST(EngineControls, FlattenWaitsForTheVenueSessionAndAnOperatorCanStopIt) {
   EngineConfig cfg = config(1);
   Rig r(cfg);

@@ -342,7 +342,6 @@ void Engine::flatten_step() noexcept {
   for (InstrumentId i = 0; i < flatten_.size(); ++i) {
     const std::int64_t position = portfolio_.position(i).qty.raw();
     if (position == 0 || flatten_[i].gave_up) continue;
-    done = false;
     const Side side = position > 0 ? Side::kSell : Side::kBuy;
     const std::int64_t size = position > 0 ? position : -position;
     while (!flatten_[i].gave_up) {
@@ -353,8 +352,8 @@ void Engine::flatten_step() noexcept {
       const std::int64_t chunk = flatten_chunk(i);
       if (chunk <= 0) {
         if (!instruments_[i].reference.is_positive()) break;  // no price yet: wait for one
-        flatten_failed(i);  // the limits allow no order at all: counted, and given up in the end
-        continue;
+        flatten_failed(i);  // the limits allow no order at all: counted (one per event), given up in the end
+        break;
       }
       OrderCommand c;
       c.ts = now;
@@ -384,6 +383,7 @@ void Engine::flatten_step() noexcept {
       ++flatten_live_;
       ++stats_.flatten_orders;
     }
+    done = done && flatten_[i].gave_up;  // a position still open: not done (an order just sent is open too)
   }
   if (done && flatten_live_ == 0) {
     flattening_ = false;
