@@ -81,9 +81,9 @@ class PreTradeRisk {
   void set_state(TradingState state) noexcept { state_ = state; }
   void set_kill_switch(bool engaged) noexcept;
   void set_venue_gate(VenueGate gate) noexcept { gate_ = gate; }
-  // The capital ramp's fraction of max_gross_exposure and max_position_notional, in (0, 1]; values
-  // outside are clamped (a non-finite or non-positive one counts as 1: the ramp must never switch
-  // the limits off). Exactly 1 leaves the arithmetic as without a ramp.
+  // The capital ramp's fraction of max_gross_exposure and max_position_notional, in (0, 1]; above 1
+  // counts as 1, a non-finite or non-positive value as 1 too (a bad value is ignored rather than
+  // allowed to refuse everything). Exactly 1 leaves the arithmetic as without a ramp.
   void set_exposure_scale(double fraction) noexcept;
 
   [[nodiscard]] TradingState state() const noexcept { return state_; }
