@@ -149,13 +149,15 @@ void ControlRouter::timeout_response(std::string& response) {
   respond_error(response, 408, "no complete request within the read timeout");
 }
 
-ControlRouter::Step ControlRouter::on_bytes(std::string_view received, std::string& response) {
-  const Step step = route(received, response);
+ControlRouter::Step ControlRouter::on_bytes(std::string_view received, std::string& response, std::size_t* ready_at) {
+  std::size_t wait = 0;
+  const Step step = route(received, response, wait);
   if (step == Step::kRespond) bump(counters_.requests);
+  if (ready_at != nullptr) *ready_at = step == Step::kNeedMore ? wait : 0;
   return step;
 }
 
-ControlRouter::Step ControlRouter::route(std::string_view received, std::string& response) {
+ControlRouter::Step ControlRouter::route(std::string_view received, std::string& response, std::size_t& ready_at) {
   const HttpHeadParse p = parse_http_head(received, max_request_bytes_);
   if (p.status == HttpHeadStatus::kIncomplete) return Step::kNeedMore;
   if (p.status == HttpHeadStatus::kError) {
@@ -219,7 +221,10 @@ ControlRouter::Step ControlRouter::route(std::string_view received, std::string&
     respond_error(response, 413, "body larger than " + std::to_string(kMaxControlBodyBytes) + " bytes");
     return Step::kRespond;
   }
-  if (received.size() < head.head_bytes + head.content_length) return Step::kNeedMore;
+  if (received.size() < head.head_bytes + head.content_length) {
+    ready_at = head.head_bytes + head.content_length;
+    return Step::kNeedMore;
+  }
   control(received.substr(head.head_bytes, head.content_length), response);
   return Step::kRespond;
 }

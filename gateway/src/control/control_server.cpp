@@ -74,6 +74,7 @@ struct Connection {
   std::string out;  // the response
   std::size_t written = 0;
   std::size_t drained = 0;
+  std::size_t ready_at = 0;  // the router's answer: the size `in` must reach (0: a line end)
   Clock::time_point deadline;
 };
 
@@ -224,6 +225,7 @@ struct ControlServer::Impl {
       c.out.clear();
       c.written = 0;
       c.drained = 0;
+      c.ready_at = 0;
       c.deadline = Clock::now() + config.read_timeout;
       ++open;
       counters.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -265,6 +267,7 @@ struct ControlServer::Impl {
     Connection& c = slots[index];
     char chunk[4096];
     bool peer_done = false;  // the client half-closed: what it sent is all there will be
+    bool line_end = false;   // a '\n' arrived: the head may be complete (or malformed) now
     for (;;) {
       const ssize_t n = ::recv(c.fd, chunk, sizeof chunk, MSG_DONTWAIT);
       if (n < 0 && errno == EINTR) continue;
@@ -292,11 +295,17 @@ struct ControlServer::Impl {
       }
       // Only the first max_request_bytes are kept: the router answers 413 once the limit is reached.
       const std::size_t room = config.max_request_bytes - c.in.size();
-      c.in.append(chunk, std::min(room, static_cast<std::size_t>(n)));
+      const std::size_t take = std::min(room, static_cast<std::size_t>(n));
+      line_end = line_end || std::memchr(chunk, '\n', take) != nullptr;
+      c.in.append(chunk, take);
       if (c.in.size() == config.max_request_bytes) break;
     }
     if (c.phase != Phase::kReading) return;
-    if (router.on_bytes(c.in, c.out) == ControlRouter::Step::kRespond) {
+    // The router is asked only when its answer can have changed (a line end in the head, the body
+    // complete, the limit reached), so a client trickling bytes does not make it re-parse each time.
+    const bool full = c.in.size() == config.max_request_bytes;
+    const bool ask = full || (c.ready_at == 0 ? line_end : c.in.size() >= c.ready_at);
+    if (ask && router.on_bytes(c.in, c.out, &c.ready_at) == ControlRouter::Step::kRespond) {
       begin_response(index);
     } else if (peer_done) {
       close_connection(index);  // an incomplete request that will never complete
@@ -367,8 +376,8 @@ ControlServer::~ControlServer() {
 void ControlServer::start() {
   if (impl_->started) throw std::logic_error("control server: already started");
   impl_->open_listener();
-  impl_->started = true;
   impl_->thread = std::thread([this] { impl_->run(); });
+  impl_->started = true;
 }
 
 void ControlServer::stop() noexcept {

@@ -81,15 +81,21 @@ HttpHeadParse parse_http_head(std::string_view received, std::size_t max_request
   // Every LF must follow a CR and every CR precede an LF; checked on what has arrived so far, so a
   // client using bare line ends is answered at once rather than at the read timeout.
   const std::size_t scan = received.size() < max_request_bytes ? received.size() : max_request_bytes;
+  // Lines are counted as they arrive too: a head that already has more lines than the request line
+  // and kMaxHeaderFields fields is refused before its end, so a client cannot make the caller parse
+  // an ever-growing head line by line.
   std::size_t end = std::string_view::npos;  // offset just past the empty line
+  std::size_t lines = 0;
   for (std::size_t i = 0; i < scan; ++i) {
     const char c = received[i];
     if (c == '\n' && (i == 0 || received[i - 1] != '\r')) return error(400, "bare LF in the request head");
     if (c == '\r' && i + 1 < received.size() && received[i + 1] != '\n') return error(400, "bare CR in the request head");
-    if (c == '\n' && i >= 3 && received[i - 2] == '\n') {
+    if (c != '\n') continue;
+    if (i >= 3 && received[i - 2] == '\n') {
       end = i + 1;
       break;
     }
+    if (++lines > kMaxHeaderFields + 1) return error(400, "too many header fields");
   }
   if (end == std::string_view::npos) {
     if (received.size() >= max_request_bytes) return error(413, "request head too large");

@@ -90,7 +90,11 @@ class ControlRouter {
 
   // `received` = every byte the connection sent so far (at most max_request_bytes are looked at).
   // kRespond: `response` (cleared first) holds the whole HTTP response; the connection then closes.
-  Step on_bytes(std::string_view received, std::string& response);
+  // kNeedMore: `ready_at` (when given) is the size `received` must reach before another call can
+  // answer — the end of the body once the head is complete — or 0 while the head is incomplete (a
+  // call can answer once a line end or the limit arrives). Calls in between are harmless but parse
+  // the head again.
+  Step on_bytes(std::string_view received, std::string& response, std::size_t* ready_at = nullptr);
   // The 408 answer for a connection whose request did not complete in time (counted).
   void timeout_response(std::string& response);
 
@@ -98,7 +102,7 @@ class ControlRouter {
   [[nodiscard]] std::uint64_t next_seq() const noexcept { return next_seq_; }
 
  private:
-  Step route(std::string_view received, std::string& response);
+  Step route(std::string_view received, std::string& response, std::size_t& ready_at);
   void control(std::string_view body, std::string& response);
   void log(std::string_view line) const;
 

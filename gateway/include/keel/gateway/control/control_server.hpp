@@ -45,7 +45,8 @@ class ControlServer {
   // bound (the message names it and the OS's reason), std::logic_error when already started.
   void start();
   // Closes every connection and joins the thread; returns within about 100 ms plus the time of a
-  // handler call in progress. Idempotent; the server cannot be started again.
+  // handler call in progress. Idempotent; the server cannot be started again. Not from a handler
+  // (the server thread cannot join itself).
   void stop() noexcept;
 
   [[nodiscard]] std::uint16_t port() const noexcept;  // 0 before start() and after stop()
