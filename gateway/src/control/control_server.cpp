@@ -207,8 +207,8 @@ struct ControlServer::Impl {
         }
       }
       if (index == slots.size()) {
+        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);  // before the peer can see the close
         ::close(fd);
-        counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       Connection& c = slots[index];
@@ -216,8 +216,8 @@ struct ControlServer::Impl {
       ev.events = EPOLLIN | EPOLLRDHUP;
       ev.data.u64 = index;
       if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        ::close(fd);
         counters.refused_connections.fetch_add(1, std::memory_order_relaxed);
+        ::close(fd);
         continue;
       }
       c.fd = fd;
