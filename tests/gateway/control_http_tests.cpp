@@ -105,7 +105,7 @@ TEST(ControlRouter, ReadyAtIsTheEndOfTheBody) {
   EXPECT_EQ(delivered, 1);
   EXPECT_NE(response.find("{\"ok\":true,\"seq\":1}"), std::string::npos);
   EXPECT_EQ(router.next_seq(), 2u);
-  EXPECT_EQ(keel::gateway::snapshot(counters).requests, 1u);
+  EXPECT_EQ(counters.snapshot().requests, 1u);
 }
 
 }  // namespace

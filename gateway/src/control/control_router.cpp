@@ -105,7 +105,8 @@ std::string_view control_name(const Event& e) noexcept {
 
 }  // namespace
 
-ControlStats snapshot(const ControlCounters& c) noexcept {
+ControlStats ControlCounters::snapshot() const noexcept {
+  const ControlCounters& c = *this;
   const auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   ControlStats s;
   s.accepted = get(c.accepted);

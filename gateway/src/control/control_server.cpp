@@ -400,7 +400,7 @@ std::string ControlServer::bound_address() const {
 }
 
 ControlStats ControlServer::stats() const noexcept {
-  return snapshot(impl_->counters);
+  return impl_->counters.snapshot();
 }
 
 }  // namespace keel::gateway

@@ -46,6 +46,19 @@ struct ControlHandlers {
   std::function<void(std::string_view line)> log;  // one line per /control outcome; may be empty
 };
 
+// A copy of ControlCounters at one moment.
+struct ControlStats {
+  std::uint64_t accepted = 0, refused_connections = 0, requests = 0, metrics = 0, status = 0,
+                controls_delivered = 0, unauthorized = 0, control_disabled = 0, bad_requests = 0, not_found = 0,
+                method_not_allowed = 0, length_required = 0, too_large = 0, timeouts = 0, core_full = 0,
+                internal_errors = 0, io_errors = 0;
+  // Every refusal: 4xx, 5xx and connections over the cap.
+  [[nodiscard]] std::uint64_t refusals() const noexcept {
+    return refused_connections + unauthorized + control_disabled + bad_requests + not_found + method_not_allowed +
+           length_required + too_large + timeouts + core_full + internal_errors;
+  }
+};
+
 // Totals since the server started; written by the server thread, readable from any thread.
 struct ControlCounters {
   std::atomic<std::uint64_t> accepted{0};             // connections taken
@@ -65,21 +78,9 @@ struct ControlCounters {
   std::atomic<std::uint64_t> core_full{0};            // 503
   std::atomic<std::uint64_t> internal_errors{0};      // 500
   std::atomic<std::uint64_t> io_errors{0};            // a connection reset or a response not taken in time
-};
 
-// A copy of ControlCounters at one moment.
-struct ControlStats {
-  std::uint64_t accepted = 0, refused_connections = 0, requests = 0, metrics = 0, status = 0,
-                controls_delivered = 0, unauthorized = 0, control_disabled = 0, bad_requests = 0, not_found = 0,
-                method_not_allowed = 0, length_required = 0, too_large = 0, timeouts = 0, core_full = 0,
-                internal_errors = 0, io_errors = 0;
-  // Every refusal: 4xx, 5xx and connections over the cap.
-  [[nodiscard]] std::uint64_t refusals() const noexcept {
-    return refused_connections + unauthorized + control_disabled + bad_requests + not_found + method_not_allowed +
-           length_required + too_large + timeouts + core_full + internal_errors;
-  }
+  [[nodiscard]] ControlStats snapshot() const noexcept;  // relaxed loads, one by one
 };
-[[nodiscard]] ControlStats snapshot(const ControlCounters& counters) noexcept;
 
 class ControlRouter {
  public:
