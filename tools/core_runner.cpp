@@ -202,7 +202,9 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
     // Paper and live: bars from the feed's trades; order books when the feed keeps them.
     ec.trade_bar_interval = config.live.bar_interval_ms * 1'000'000;
     ec.book_levels = static_cast<std::size_t>(config.live.book_levels);
+    ec.venue_session = true;  // nothing leaves before the venue's logon and its reconciliation
   }
+  for (const Instrument& ins : registry.all()) ec.lot_sizes.push_back(ins.lot_size);
   setup->engine = std::make_unique<Engine>(ec);
   Engine& engine = *setup->engine;
 

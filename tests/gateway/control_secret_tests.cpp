@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "keel/gateway/control/secret.hpp"
+#include "keel/core/io/config.hpp"
 
 namespace {
 
@@ -122,7 +123,7 @@ TEST_F(SecretTest, MissingFileDirectoryAndNothingConfiguredAreRefused) {
 }
 
 TEST_F(SecretTest, OversizedFileIsRefused) {
-  const std::string big(keel::gateway::kMaxSecretFileBytes + 1, 'a');
+  const std::string big(keel::kMaxSecretFileBytes + 1, 'a');
   EXPECT_FALSE(load_secret({"", write("big", big, 0600)}).ok());
 }
 

@@ -1,6 +1,11 @@
 #include "keel/core/io/config.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <cmath>
 #include <cstdlib>
@@ -464,6 +469,50 @@ std::string_view to_string(RunMode mode) noexcept {
   return "backtest";
 }
 
+std::string read_secret_file(const std::string& path, std::string_view what) {
+  auto refuse = [&](std::string_view why) {
+    return ConfigError(fmt::format("{}: secret file {} {}", what, clip_for_message(path), why));
+  };
+  if (path.empty()) throw refuse("is not named");
+  // Opened first, judged on the descriptor (no race between the check and the read); O_NONBLOCK so
+  // a FIFO put where the file should be cannot block start-up (it is refused as not regular).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) throw refuse("does not exist");
+    throw refuse(fmt::format("cannot be opened: {}", std::strerror(errno)));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw refuse(fmt::format("cannot be read: {}", std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) throw refuse("is not a regular file");
+  if (st.st_uid != ::geteuid())
+    throw refuse(fmt::format("is owned by uid {}, not by the current user (uid {})", st.st_uid, ::geteuid()));
+  if ((st.st_mode & 0077) != 0)  // owner-only: no group or other permission bits
+    throw refuse(fmt::format("is readable by others (mode {:04o}): group and other must have no access (chmod 600 {})",
+                             st.st_mode & 07777,
+                             clip_for_message(path)));
+  if (st.st_size > static_cast<off_t>(kMaxSecretFileBytes))
+    throw refuse(fmt::format("is larger than {} bytes", kMaxSecretFileBytes));
+  std::string value;
+  char chunk[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw refuse(fmt::format("cannot be read: {}", std::strerror(errno)));
+    if (n == 0) break;
+    value.append(chunk, static_cast<std::size_t>(n));
+    if (value.size() > kMaxSecretFileBytes) throw refuse(fmt::format("is larger than {} bytes", kMaxSecretFileBytes));
+  }
+  volatile char* c = chunk;  // the stack copy of the secret
+  for (std::size_t i = 0; i < sizeof chunk; ++i) c[i] = 0;
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  if (value.empty()) throw refuse("is empty");
+  return value;
+}
+
 bool is_secret_reference(std::string_view ref) noexcept {
   if (ref.empty()) return true;
   if (ref.starts_with("env:")) return ref.size() > 4;
@@ -479,25 +528,7 @@ std::string read_secret(std::string_view ref, std::string_view what) {
       throw ConfigError(fmt::format("{}: environment variable {} is not set", what, clip_for_message(name)));
     return v;
   }
-  if (ref.starts_with("file:")) {
-    const std::string path(ref.substr(5));
-    struct stat st {};
-    if (path.empty() || ::stat(path.c_str(), &st) != 0)
-      throw ConfigError(fmt::format("{}: secret file {} does not exist", what, clip_for_message(path)));
-    if (!S_ISREG(st.st_mode))
-      throw ConfigError(fmt::format("{}: {} is not a regular file", what, clip_for_message(path)));
-    if ((st.st_mode & 0077) != 0)  // owner-only: no group or other permission bits
-      throw ConfigError(fmt::format("{}: secret file {} is readable by others (mode {:o}); use chmod 600",
-                                    what, clip_for_message(path), st.st_mode & 0777));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot read secret file {}", what, clip_for_message(path)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string s = text.str();
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    if (s.empty()) throw ConfigError(fmt::format("{}: secret file {} is empty", what, clip_for_message(path)));
-    return s;
-  }
+  if (ref.starts_with("file:")) return read_secret_file(std::string(ref.substr(5)), what);
   throw ConfigError(fmt::format("{}: not a secret reference (use \"env:NAME\" or \"file:PATH\")", what));
 }
 

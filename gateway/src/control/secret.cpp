@@ -1,5 +1,7 @@
 #include "keel/gateway/control/secret.hpp"
 
+#include "keel/core/io/config.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,23 +15,9 @@
 namespace keel::gateway {
 namespace {
 
-std::string octal_mode(mode_t mode) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
-
 void trim_line_ends(std::string& value) {
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
 }
-
-// Closes the descriptor on every return path.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 SecretResult refuse(std::string why) {
   SecretResult r;
@@ -37,50 +25,17 @@ SecretResult refuse(std::string why) {
   return r;
 }
 
+// The one secret-file reader is core's (io/config.hpp read_secret_file); its refusals become errors.
 SecretResult from_file(const std::string& path) {
-  // O_NONBLOCK: a FIFO put where the file should be must not block start-up (it is refused below).
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
-  if (f.fd < 0) {
-    return refuse("secret file " + path + ": cannot open: " + std::strerror(errno));
+  try {
+    SecretResult r;
+    r.secret = Secret(read_secret_file(path, "secret"));
+    return r;
+  } catch (const ConfigError& e) {
+    std::string why = e.what();
+    if (why.starts_with("secret: ")) why.erase(0, 8);
+    return refuse(std::move(why));
   }
-  struct stat st{};
-  if (::fstat(f.fd, &st) != 0) return refuse("secret file " + path + ": cannot stat: " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return refuse("secret file " + path + " is not a regular file");
-  if (st.st_uid != ::geteuid()) {
-    return refuse("secret file " + path + " is owned by uid " + std::to_string(st.st_uid) +
-                  ", not by the current user (uid " + std::to_string(::geteuid()) + ")");
-  }
-  if ((st.st_mode & 077) != 0) {
-    return refuse("secret file " + path + " has mode " + octal_mode(st.st_mode) +
-                  ": group and other must have no access (chmod 600 " + path + ")");
-  }
-  if (st.st_size > static_cast<off_t>(kMaxSecretFileBytes)) {
-    return refuse("secret file " + path + " is larger than " + std::to_string(kMaxSecretFileBytes) + " bytes");
-  }
-  std::string value;
-  value.reserve(static_cast<std::size_t>(st.st_size) + 1);
-  char chunk[4096];
-  for (;;) {
-    const ssize_t n = ::read(f.fd, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      Secret wipe_on_exit{std::move(value)};
-      return refuse("secret file " + path + ": read failed: " + std::strerror(errno));
-    }
-    if (n == 0) break;
-    value.append(chunk, static_cast<std::size_t>(n));
-    if (value.size() > kMaxSecretFileBytes) {  // grew while being read
-      Secret wipe_on_exit{std::move(value)};
-      return refuse("secret file " + path + " is larger than " + std::to_string(kMaxSecretFileBytes) + " bytes");
-    }
-  }
-  volatile char* c = chunk;
-  for (std::size_t i = 0; i < sizeof chunk; ++i) c[i] = 0;
-  trim_line_ends(value);
-  if (value.empty()) return refuse("secret file " + path + " is empty");
-  SecretResult r;
-  r.secret = Secret(std::move(value));
-  return r;
 }
 
 }  // namespace

@@ -178,6 +178,13 @@ std::uint64_t config_hash(const KeelConfig& config);
 // Resolves "env:NAME" (the variable must be set and non-empty) or "file:PATH" (owner-only
 // permissions: no group or other bits; trailing newline removed). Throws ConfigError naming `what`.
 std::string read_secret(std::string_view reference, std::string_view what);
+// The largest secret file read (a token or a password, not a document).
+inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
+// A secret file: a regular file owned by the current user, with no group or other permission bits,
+// at most kMaxSecretFileBytes, judged on the opened descriptor; trailing CR / LF removed, empty
+// refused. Throws ConfigError naming `what`, the path and (for a refused mode) the mode — never the
+// content. The one reader of secret files (the gateway's load_secret uses it too).
+std::string read_secret_file(const std::string& path, std::string_view what);
 // True when `reference` is empty or has the form read_secret() accepts.
 bool is_secret_reference(std::string_view reference) noexcept;
 // Resolves every secret reference of `config` (read_secret) and discards the values: what loading a

@@ -46,8 +46,6 @@ struct SecretResult {
   [[nodiscard]] bool ok() const noexcept { return error.empty(); }
 };
 
-// The largest secret file read (a token or a password, not a document).
-inline constexpr std::size_t kMaxSecretFileBytes = 64 * 1024;
 
 // Reads the secret: the environment variable when it is set, else the file. Trailing CR and LF are
 // trimmed. Refused (error set): a variable that is set but empty, neither source available, a file
