@@ -111,6 +111,7 @@ struct TradingRuntime::Impl {
       // Built here, after pinning: the engine's and the strategy's tables are first touched (placed
       // and pre-faulted: every table is value-initialised) on this CPU's NUMA node.
       core = build_core(cfg.config, cfg.registry, cfg.expected_bar_times, nullptr);
+      if (cfg.strategy != nullptr) core->engine->set_strategy(cfg.strategy, cfg.sizer);
     } catch (...) {
       core_ready.set_exception(std::current_exception());
       return;

@@ -58,6 +58,11 @@ struct TradingRuntimeConfig {
   gateway::FixSessionSettings fix;
   std::string journal_path;          // "" = no journal
   std::uint64_t expected_bar_times = 0;  // sizes the strategy's trade and equity records (beyond: counted, not kept)
+  // Tests and benchmarks: a strategy of their own instead of the config's (not owned; it must
+  // outlive the runtime; attached on the core thread before the first event). A replay of such a
+  // run needs the same strategy.
+  Strategy* strategy = nullptr;
+  Sizer* sizer = nullptr;
   std::size_t feed_ring = 1 << 16;
   std::size_t journal_ring = 1 << 20;
 };
