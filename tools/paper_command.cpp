@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include "keel/core/io/config.hpp"
 #include "keel/core/io/text_file.hpp"
 #include "keel/sim/venue.hpp"
+#include "operator_endpoint.hpp"
 #include "run_summary.hpp"
 #include "trading_runtime.hpp"
 
@@ -146,15 +148,41 @@ int paper_command(const std::vector<std::string>& args) {
   const std::int64_t days = config.live.sim_config.empty() ? std::max(config.synthetic.days, 1) : 30;
   rt.expected_bar_times = static_cast<std::uint64_t>(days * 86'400'000 / config.live.bar_interval_ms + 16);
 
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  // keel.log in the run directory: alerts, control commands, the gateway's lines (never a secret).
+  std::FILE* log_file = std::fopen((out_dir / "keel.log").string().c_str(), "a");
+  std::mutex log_mutex;
+  auto log = [&](std::string_view line) {
+    std::lock_guard lock(log_mutex);
+    std::fprintf(stderr, "%s%.*s\n", tty ? "\r\033[K" : "", static_cast<int>(line.size()), line.data());
+    if (log_file != nullptr) {
+      std::fprintf(log_file, "%s %.*s\n", format_utc(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                          std::chrono::system_clock::now().time_since_epoch())
+                                                          .count())
+                                              .c_str(),
+                   static_cast<int>(line.size()), line.data());
+      std::fflush(log_file);
+    }
+  };
+  rt.log = log;
   TradingRuntime runtime(rt);
   runtime.start();
+  OperatorEndpoint endpoint(runtime, config, rt.registry, "paper", log);
+  endpoint.start();
+  if (endpoint.port() != 0)
+    log(fmt::format("keel paper: control http://{}:{} (/metrics, /status, POST /control)", config.live.control_bind,
+                    endpoint.port()));
   install_stop_signals();
-  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  auto next_tick = std::chrono::steady_clock::now();
   auto next_status = std::chrono::steady_clock::now();
   while (!stop_requested()) {
     const auto now = std::chrono::steady_clock::now();
     if (duration && now - started >= std::chrono::seconds(*duration)) break;
     if (venue && venue->flow_finished()) break;  // the market has ended
+    if (now >= next_tick) {
+      endpoint.tick();
+      next_tick = now + std::chrono::seconds(1);
+    }
     if (tty && now >= next_status) {
       const CoreSnapshot& s = runtime.snapshot();
       const auto& f = runtime.feed_counters();
@@ -175,6 +203,7 @@ int paper_command(const std::vector<std::string>& args) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (tty) std::fputs("\r\033[K", stderr);
+  endpoint.stop();
   const TradingRuntimeResult run = runtime.stop();
   const gateway::FixGatewayCounters& fx = runtime.fix_counters();
   const gwb::SessionCounters& fc = runtime.feed_counters();
@@ -235,6 +264,7 @@ int paper_command(const std::vector<std::string>& args) {
                          digest_hex(run.digest), out_dir.string())
                  .c_str(),
              stdout);
+  if (log_file != nullptr) std::fclose(log_file);
   return run.journal_ok ? kExitOk : kExitFailure;
 }
 

@@ -80,9 +80,27 @@ struct TradingRuntime::Impl {
     for (std::size_t i = 0; i < p.instrument_count(); ++i)
       if (p.position(static_cast<InstrumentId>(i)).qty.raw() != 0) ++positions;
     snapshot.positions.store(positions, std::memory_order_relaxed);
-    snapshot.equity.store(p.equity().to_double(), std::memory_order_relaxed);
+    const double equity = p.equity().to_double();
+    snapshot.equity.store(equity, std::memory_order_relaxed);
     snapshot.realized.store(p.realized().to_double(), std::memory_order_relaxed);
+    if (equity > snapshot.equity_peak.load(std::memory_order_relaxed)) snapshot.equity_peak.store(equity, std::memory_order_relaxed);
+    const std::int64_t day = utc_day_number(engine.now());
+    if (day != snapshot_day) {
+      snapshot_day = day;
+      snapshot.day_start_equity.store(equity, std::memory_order_relaxed);
+    }
+    snapshot.gross_exposure.store(p.gross_exposure(), std::memory_order_relaxed);
+    snapshot.trading_state.store(static_cast<int>(engine.trading_state()), std::memory_order_relaxed);
+    snapshot.venue_gate.store(static_cast<int>(engine.venue_gate()), std::memory_order_relaxed);
+    snapshot.kill_switch.store(engine.kill_switch(), std::memory_order_relaxed);
+    snapshot.flattening.store(engine.flattening(), std::memory_order_relaxed);
+    snapshot.reconcile_last_ns.store(s.reconcile_last, std::memory_order_relaxed);
+    snapshot.reconciliations.store(s.reconciliations_done, std::memory_order_relaxed);
+    snapshot.lost_at_venue.store(engine.oms().stats().lost_at_venue, std::memory_order_relaxed);
+    snapshot.rejected_events.store(s.rejected_events, std::memory_order_relaxed);
+    snapshot.capital_fraction.store(engine.capital_fraction(), std::memory_order_relaxed);
   }
+  std::int64_t snapshot_day = -1;
 
   // Takes up to kBatch events from `ring`; false when it had to stop for lack of room downstream.
   bool consume(SpscRing<Event>& ring, Engine& engine, std::size_t& taken) noexcept {
@@ -226,6 +244,7 @@ void TradingRuntime::start() {
   const ClOrdIdCodec ids(ClOrdIdCodec::run_id(config_hash(m.cfg.config), m.cfg.config.run.seed));
   m.fix = std::make_unique<gateway::FixOrderGateway>(m.cfg.fix, symbols, ids, m.core->engine->commands(), m.router_bell,
                                                      m.session_ring, m.router_ring, &m.core_bell);
+  if (m.cfg.log) m.fix->set_log(m.cfg.log);
   m.fix->start();
   m.feed = std::make_unique<gateway::binance::MarketDataSession>(m.cfg.market_data, m.feed_sink);
   if (m.feed->start() != Errc::kOk) throw std::runtime_error("market data: " + m.feed->error());

@@ -46,6 +46,18 @@ struct CoreSnapshot {
   std::atomic<std::int64_t> positions{0};      // instruments with a non-zero position
   std::atomic<double> equity{0.0};
   std::atomic<double> realized{0.0};
+  std::atomic<double> equity_peak{0.0};
+  std::atomic<double> day_start_equity{0.0};  // the first equity of the current UTC day (event time)
+  std::atomic<double> gross_exposure{0.0};
+  std::atomic<int> trading_state{0};          // TradingState
+  std::atomic<int> venue_gate{0};             // VenueGate
+  std::atomic<bool> kill_switch{false};
+  std::atomic<bool> flattening{false};
+  std::atomic<std::int64_t> reconcile_last_ns{0};
+  std::atomic<std::uint64_t> reconciliations{0};
+  std::atomic<std::uint64_t> lost_at_venue{0};
+  std::atomic<std::uint64_t> rejected_events{0};
+  std::atomic<double> capital_fraction{1.0};
   std::atomic<std::uint64_t> allocations_after_warmup{0};
   std::atomic<bool> warm{false};
   std::atomic<bool> finished{false};
@@ -63,6 +75,8 @@ struct TradingRuntimeConfig {
   // run needs the same strategy.
   Strategy* strategy = nullptr;
   Sizer* sizer = nullptr;
+  // The gateway's log lines (logons, rejects, unknown orders); default stderr. Any thread.
+  std::function<void(std::string_view)> log;
   std::size_t feed_ring = 1 << 16;
   std::size_t journal_ring = 1 << 20;
 };

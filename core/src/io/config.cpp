@@ -237,6 +237,10 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("feed_cpu", l.feed_cpu, -1, 4095);
     r.read("fix_cpu", l.fix_cpu, -1, 4095);
     r.read("sim_config", l.sim_config);
+    r.read("control_bind", l.control_bind);
+    r.read("control_port", l.control_port, -1, 65535);
+    r.read_secret_ref("control_token", l.control_token);
+    r.read("factor_file", l.factor_file);
   });
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
@@ -278,6 +282,8 @@ void validate_config(const KeelConfig& c) {
   if (const auto problem = dolphin::check_params(c.dolphin)) fail(problem->key, problem->reason);
   if (c.live.market != "spot" && c.live.market != "futures") fail("live.market", "expected \"spot\" or \"futures\"");
   if (!is_secret_reference(c.live.password)) fail("live.password", "must be \"env:NAME\" or \"file:PATH\"");
+  if (!is_secret_reference(c.live.control_token))
+    fail("live.control_token", "must be \"env:NAME\" or \"file:PATH\"");
   if (!is_secret_reference(c.credentials.api_key)) fail("credentials.api_key", "must be \"env:NAME\" or \"file:PATH\"");
   if (!is_secret_reference(c.credentials.api_secret))
     fail("credentials.api_secret", "must be \"env:NAME\" or \"file:PATH\"");
@@ -336,6 +342,7 @@ void check_secrets(const KeelConfig& c) {
   if (!c.credentials.api_key.empty()) (void)read_secret(c.credentials.api_key, "credentials.api_key");
   if (!c.credentials.api_secret.empty()) (void)read_secret(c.credentials.api_secret, "credentials.api_secret");
   if (!c.live.password.empty()) (void)read_secret(c.live.password, "live.password");
+  if (!c.live.control_token.empty()) (void)read_secret(c.live.control_token, "live.control_token");
 }
 
 KeelConfig load_config_file(const std::string& path) {
@@ -452,6 +459,10 @@ std::string dump_config(const KeelConfig& c) {
   line("feed_cpu", l.feed_cpu);
   line("fix_cpu", l.fix_cpu);
   str("sim_config", l.sim_config);
+  str("control_bind", l.control_bind);
+  line("control_port", l.control_port);
+  str("control_token", l.control_token);
+  str("factor_file", l.factor_file);
   dolphin::DolphinParams d = c.dolphin;
   DolphinDumper dumper(out);
   dolphin::visit_params(d, dumper);

@@ -344,7 +344,15 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     }
     counters.sent.fetch_add(1, std::memory_order_relaxed);
     const std::int64_t sent_at = wall_ns();
-    if (c.ts > 0) counters.last_tick_to_send_ns.store(sent_at - c.ts, std::memory_order_relaxed);
+    if (c.ts > 0) {
+      const std::int64_t ns = sent_at - c.ts;
+      counters.last_tick_to_send_ns.store(ns, std::memory_order_relaxed);
+      std::size_t b = 0;
+      while (b + 1 < kTickToSendBuckets && static_cast<double>(ns) > kTickToSendBoundsUs[b] * 1e3) ++b;
+      counters.tick_to_send_bucket[b].fetch_add(1, std::memory_order_relaxed);
+      counters.tick_to_send_sum_ns.fetch_add(ns, std::memory_order_relaxed);
+      counters.tick_to_send_count.fetch_add(1, std::memory_order_relaxed);
+    }
   }
 
   void router_loop() {

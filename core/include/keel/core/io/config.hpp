@@ -141,6 +141,11 @@ struct LiveConfig {
   int feed_cpu = -1;                       // −1: not pinned
   int fix_cpu = -1;                        // the FIX router thread; −1: not pinned
   std::string sim_config;                  // paper: the in-process simulator's config; "" = built-in
+  // The control and metrics endpoint (HTTP: /metrics, /status, POST /control).
+  std::string control_bind = "127.0.0.1";  // numeric address, bound exactly
+  std::int64_t control_port = 0;           // 0 = any free port (printed at start); −1 = no endpoint
+  std::string control_token;               // bearer token for POST /control: a secret reference; "" = control refused
+  std::string factor_file;                 // a watched file of external factors ("" = none)
 };
 
 struct KeelConfig {

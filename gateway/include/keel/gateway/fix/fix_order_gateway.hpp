@@ -66,6 +66,10 @@ struct FixSessionSettings {
   int router_cpu = -1;          // pin the router thread to this CPU (−1: no pinning)
 };
 
+// Upper bounds (µs) of the tick-to-send latency histogram's buckets (a last, +Inf, bucket follows).
+inline constexpr double kTickToSendBoundsUs[] = {5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 50000};
+inline constexpr std::size_t kTickToSendBuckets = sizeof(kTickToSendBoundsUs) / sizeof(double) + 1;
+
 // Counters, readable from any thread (metrics).
 struct FixGatewayCounters {
   std::atomic<std::uint64_t> commands{0};          // taken from the command ring
@@ -89,6 +93,11 @@ struct FixGatewayCounters {
   std::atomic<bool> logged_on{false};
   std::atomic<std::int64_t> logged_on_since_ns{0}; // wall clock of the last logon / logout
   std::atomic<std::int64_t> last_tick_to_send_ns{-1}; // the last command: its cause's receive time → sent
+  // Every sent command's tick-to-send latency (its cause's receive time → handed to the socket):
+  // per bucket (not cumulative), their sum and count.
+  std::atomic<std::uint64_t> tick_to_send_bucket[kTickToSendBuckets] = {};
+  std::atomic<std::int64_t> tick_to_send_sum_ns{0};
+  std::atomic<std::uint64_t> tick_to_send_count{0};
 };
 
 class FixOrderGateway {
