@@ -15,6 +15,7 @@ int sim_command(const std::vector<std::string>& args);
 int feed_command(const std::vector<std::string>& args);
 int record_command(const std::vector<std::string>& args);
 int paper_command(const std::vector<std::string>& args);
+int live_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 
 }  // namespace keel::cli

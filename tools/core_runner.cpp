@@ -204,6 +204,12 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
     ec.book_levels = static_cast<std::size_t>(config.live.book_levels);
     ec.venue_session = true;  // nothing leaves before the venue's logon and its reconciliation
   }
+  if (config.run.mode == RunMode::kLive) {
+    // Real capital: a gradual ramp (the seeds: a paper period first, then a gradual ramp).
+    ec.capital_ramp.start_fraction = config.live.ramp_start_fraction;
+    ec.capital_ramp.daily_step = config.live.ramp_daily_step;
+    ec.capital_ramp.clean_days = config.live.ramp_clean_days;
+  }
   for (const Instrument& ins : registry.all()) ec.lot_sizes.push_back(ins.lot_size);
   setup->engine = std::make_unique<Engine>(ec);
   Engine& engine = *setup->engine;

@@ -241,6 +241,11 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("control_port", l.control_port, -1, 65535);
     r.read_secret_ref("control_token", l.control_token);
     r.read("factor_file", l.factor_file);
+    r.read("symbols", l.symbols);
+    r.read("ramp_start_fraction", l.ramp_start_fraction, 1e-6, 1.0);
+    r.read("ramp_daily_step", l.ramp_daily_step, 0.0, 1.0);
+    r.read("ramp_clean_days", l.ramp_clean_days, 0, 1'000'000);
+    r.read("state_dir", l.state_dir);
   });
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
@@ -463,6 +468,11 @@ std::string dump_config(const KeelConfig& c) {
   line("control_port", l.control_port);
   str("control_token", l.control_token);
   str("factor_file", l.factor_file);
+  str("symbols", l.symbols);
+  num("ramp_start_fraction", l.ramp_start_fraction);
+  num("ramp_daily_step", l.ramp_daily_step);
+  line("ramp_clean_days", l.ramp_clean_days);
+  str("state_dir", l.state_dir);
   dolphin::DolphinParams d = c.dolphin;
   DolphinDumper dumper(out);
   dolphin::visit_params(d, dumper);

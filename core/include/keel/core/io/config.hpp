@@ -146,6 +146,15 @@ struct LiveConfig {
   std::int64_t control_port = 0;           // 0 = any free port (printed at start); −1 = no endpoint
   std::string control_token;               // bearer token for POST /control: a secret reference; "" = control refused
   std::string factor_file;                 // a watched file of external factors ("" = none)
+  std::string symbols;                     // a running venue's symbols, "A,B" (their rules come from exchangeInfo)
+  // keel live's capital ramp (risk/capital_ramp.hpp): gross exposure starts at this fraction of the
+  // limits and grows by daily_step per clean UTC day; ramp_clean_days is what earlier live runs of
+  // this configuration completed (keel live reads it from state_dir and records it here, so the
+  // journal replays the same limits).
+  double ramp_start_fraction = 0.1;
+  double ramp_daily_step = 0.1;
+  std::int64_t ramp_clean_days = 0;
+  std::string state_dir = ".keel-state";   // runs.jsonl (every paper / live run) and the ramp's days
 };
 
 struct KeelConfig {
