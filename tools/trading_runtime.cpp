@@ -258,11 +258,11 @@ bool TradingRuntime::submit(const Event& event) {
   return true;
 }
 
-TradingRuntimeResult TradingRuntime::stop(int cancel_wait_ms) {
+TradingRuntimeResult TradingRuntime::stop(int cancel_wait_ms, bool cancel_open_orders) {
   Impl& m = *impl_;
   if (!m.started || m.stopped) return m.result;
   m.stopped = true;
-  if (m.fix && m.core) {
+  if (m.fix && m.core && cancel_open_orders) {
     // Open orders cancelled and no new ones: the kill switch, through the journal like any input.
     Control kill{};
     kill.header.subtype = static_cast<std::uint8_t>(ControlKind::kKillSwitch);

@@ -107,9 +107,10 @@ class TradingRuntime {
   // false when the operator ring is full. One producer thread at a time (the caller serialises).
   bool submit(const Event& event);
   // Orderly end: the kill switch (open orders cancelled, no new ones) and a wait of up to
-  // `cancel_wait_ms` for the venue to confirm; then the feed and the FIX session stop, the core
-  // finishes (engine.finish()), the journal is flushed and closed. Idempotent.
-  TradingRuntimeResult stop(int cancel_wait_ms = 5000);
+  // `cancel_wait_ms` for the venue to confirm (skipped when !cancel_open_orders: tests that compare
+  // open orders with the venue's); then the feed and the FIX session stop, the core finishes
+  // (engine.finish()), the journal is flushed and closed. Idempotent.
+  TradingRuntimeResult stop(int cancel_wait_ms = 5000, bool cancel_open_orders = true);
 
   [[nodiscard]] const CoreSnapshot& snapshot() const noexcept { return snapshot_; }
   [[nodiscard]] const gateway::FixGatewayCounters& fix_counters() const noexcept;

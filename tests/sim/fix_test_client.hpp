@@ -106,4 +106,45 @@ class ClientApp final : public FIX::Application {
   std::deque<FIX::Message> received_;
 };
 
+// A whole client session: a QuickFIX SocketInitiator logging on as `comp_id` to the venue at `port`
+// (ResetSeqNumFlag on logon, its store in `store_dir`), with a ClientApp recording what it receives.
+class FixClient {
+ public:
+  FixClient(const std::string& comp_id, std::uint16_t port, const std::string& store_dir,
+            const std::string& venue = "KEELSIM", std::string password = {})
+      : id_("FIX.4.4", comp_id, venue), app_(std::move(password)), settings_(make_settings(port, store_dir)),
+        store_(settings_), initiator_(app_, store_, settings_) {
+    initiator_.start();
+  }
+  ~FixClient() { initiator_.stop(true); }
+  FixClient(const FixClient&) = delete;
+  FixClient& operator=(const FixClient&) = delete;
+  ClientApp& app() { return app_; }
+  bool send(FIX::Message m) { return FIX::Session::sendToTarget(m, id_); }
+
+ private:
+  FIX::SessionSettings make_settings(std::uint16_t port, const std::string& store_dir) {
+    FIX::Dictionary d;
+    d.setString("ConnectionType", "initiator");
+    d.setString("SocketConnectHost", "127.0.0.1");
+    d.setInt("SocketConnectPort", port);
+    d.setInt("HeartBtInt", 30);
+    d.setInt("ReconnectInterval", 1);
+    d.setString("SocketNodelay", "Y");
+    d.setString("FileStorePath", store_dir);
+    d.setString("UseDataDictionary", "N");
+    d.setString("StartTime", "00:00:00");
+    d.setString("EndTime", "00:00:00");
+    d.setString("ResetOnLogon", "Y");
+    FIX::SessionSettings s;
+    s.set(id_, d);
+    return s;
+  }
+  FIX::SessionID id_;
+  ClientApp app_;
+  FIX::SessionSettings settings_;
+  FIX::FileStoreFactory store_;
+  FIX::SocketInitiator initiator_;
+};
+
 }  // namespace keel::sim::test
