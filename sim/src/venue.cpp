@@ -117,6 +117,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::int64_t wall_origin = 0;
   std::int64_t cursor = 0;
   std::int64_t next_flush = 0;  // venue time of the next depth cut
+  std::int64_t next_mark = 0;   // venue time of the next mark-price cut (futures)
+  bool futures = false;
   // Flow state (engine_mutex).
   bool flow_done = true;
   bool have_action = false;
@@ -193,6 +195,12 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     const protocol::binance::Market market =
         config.market == MarketKind::kFutures ? protocol::binance::Market::kFutures : protocol::binance::Market::kSpot;
     publisher = std::make_unique<MarketDataPublisher>(market, symbols, *this);
+    futures = config.market == MarketKind::kFutures;
+    for (std::size_t i = 0; i < config.symbols.size(); ++i) {
+      const SimSymbol& s = config.symbols[i];
+      publisher->set_funding_rate(static_cast<InstrumentId>(i),
+                                  protocol::binance::FundingRate{s.has_funding_rate ? s.funding_rate_e8 : config.funding_rate_e8});
+    }
     MarketDataServerConfig mc;
     mc.market = market;
     mc.bind_address = config.bind;
@@ -223,15 +231,30 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     cursor = venue_origin;
     next_flush = venue_origin - venue_origin % MarketDataPublisher::kDepthIntervalNs +
                  MarketDataPublisher::kDepthIntervalNs;
+    next_mark = venue_origin - venue_origin % MarketDataPublisher::kMarkIntervalNs +
+                MarketDataPublisher::kMarkIntervalNs;
   }
-  // Cuts the depth diffs of every 100-ms boundary up to venue time `t`. Quiet stretches are skipped
-  // in one step (nothing to publish but a kline close, which the one flush still does).
+  // Cuts the depth diffs of every 100-ms boundary and (futures) the mark prices of every whole second
+  // up to venue time `t`, in time order. Quiet depth stretches are skipped in one step (nothing to
+  // publish but a kline close, which the one flush still does); when venue time has jumped 3 s or
+  // more past the next mark cut (a flow running as fast as possible), the marks resume at the last
+  // 3-s boundary instead of replaying every second of the same book.
   void flush_until(std::int64_t t) {
     constexpr std::int64_t kStep = MarketDataPublisher::kDepthIntervalNs;
-    while (next_flush <= t) {
-      if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
-      publisher->flush(next_flush);
-      next_flush += kStep;
+    constexpr std::int64_t kMark = MarketDataPublisher::kMarkIntervalNs;
+    for (;;) {
+      const bool mark_due = futures && next_mark <= t;
+      if (next_flush <= t && (!mark_due || next_flush <= next_mark)) {
+        if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
+        publisher->flush(next_flush);
+        next_flush += kStep;
+      } else if (mark_due) {
+        if (t - next_mark >= 3 * kMark) next_mark = t - t % (3 * kMark);
+        publisher->publish_marks(*engine, next_mark);
+        next_mark += kMark;
+      } else {
+        break;
+      }
     }
   }
 
@@ -392,7 +415,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
         std::lock_guard lock(engine_mutex);
         const std::int64_t wall = steady_ns();
         flush_until(now_locked(wall));
-        if (!afap) next_wall = std::min(next_wall, wall_of(next_flush));
+        if (!afap) next_wall = std::min(next_wall, wall_of(futures ? std::min(next_flush, next_mark) : next_flush));
         while (!outbox.empty() && outbox.front().due_wall <= wall) {
           ready.push_back(std::move(outbox.front()));
           outbox.pop_front();
