@@ -224,6 +224,16 @@ FIX::Message encode(const FixExecReport& r) {
   if (r.exec_type == ExecType::kRejected)
     m.setField(kOrdRejReason, std::to_string(fix_ord_rej_reason(r.reject_reason)));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
+  if (!r.mass_status_req_id.empty()) {  // an answer to AF (fix_mass_status.hpp)
+    constexpr int kMassStatusReqId = 584;
+    constexpr int kTotNumReports = 911;
+    constexpr int kLastRptRequested = 912;
+    m.setField(kMassStatusReqId, std::string(r.mass_status_req_id.view()));
+    m.setField(kTotNumReports, std::to_string(r.tot_num_reports));
+    m.setField(kLastRptRequested, r.last_rpt_requested ? "Y" : "N");
+    // The one report that says "no open orders" (911=0) names no order: Side 7, "Undisclosed".
+    if (r.side == Side::kNone) m.setField(kSide, "7");
+  }
   return m;
 }
 

@@ -118,6 +118,12 @@ struct FixExecReport {
   Qty last_qty;
   RejectReason reject_reason = RejectReason::kNone;  // OrdRejReason (103), written on 150=8
   FixFreeText text;
+  // An answer to OrderMassStatusRequest (AF, fix_mass_status.hpp): MassStatusReqID (584),
+  // TotNumReports (911) and LastRptRequested (912, Y on the last report) are written only when
+  // mass_status_req_id is not empty.
+  FixText<36> mass_status_req_id;
+  int tot_num_reports = 0;
+  bool last_rpt_requested = false;
 };
 
 // OrderCancelReject (9), sent to `session`. An empty order_id is sent as "NONE".
