@@ -15,7 +15,8 @@
 //
 // Market data: the engine's trades and level changes feed a MarketDataPublisher; its messages wait in
 // an outbox until their publication time (event + market_data_us) and the driver thread hands them
-// to the server. Depth diffs are cut every 100 ms of venue time.
+// to the server. Depth diffs are cut every 100 ms of venue time; in futures mode the mark prices
+// (@markPrice@1s, @markPrice) every whole second ([venue] funding_rate; market_data_publisher.hpp).
 //
 // Time: venue time (ns since the Unix epoch) stamps every request and message. With flow "none" it is
 // the wall clock. With a flow it starts at the flow's first action and runs at `speed` venue seconds
