@@ -17,6 +17,7 @@
 #include "keel/core/io/config.hpp"
 #include "keel/core/io/text_file.hpp"
 #include "keel/core/strategy/strategies.hpp"
+#include "run_summary.hpp"
 
 namespace keel::cli {
 namespace {
@@ -41,26 +42,6 @@ Command make_command() {
        {"--seed", "N", "run seed (overrides run.seed; default 42)"},
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
-
-std::string flat(std::string s) {
-  for (auto& c : s)
-    if (c == '\n') c = ' ';
-  return s;
-}
-
-// The summary object as a strategy's SummaryWriter.
-class JsonSummary final : public SummaryWriter {
- public:
-  explicit JsonSummary(JsonObject& o) : o_(o) {}
-  void number(std::string_view key, double value) override { o_.add(key, value); }
-  void count(std::string_view key, std::uint64_t value) override { o_.add(key, value); }
-  void text(std::string_view key, std::string_view value) override { o_.add(key, value); }
-  void flag(std::string_view key, bool value) override { o_.add(key, value); }
-  void json(std::string_view key, std::string_view raw) override { o_.raw(key, flat(std::string(raw))); }
-
- private:
-  JsonObject& o_;
-};
 
 }  // namespace
 
@@ -170,41 +151,10 @@ int backtest_command(const std::vector<std::string>& args) {
       .add("book_symbols", market->book_symbols)
       .add("skipped_symbols", market->bars.skipped)
       .add("journal_records", run.journal_records);
-  {
-    // The order path: what went out, what came back, what was refused and why.
-    const OmsStats& o = engine.oms().stats();
-    const PreTradeRisk& risk = engine.risk();
-    JsonObject rejects;
-    for (std::size_t i = 1; i < kRiskRejectCount; ++i) {
-      const auto reason = static_cast<RiskReject>(i);
-      if (risk.rejects(reason) > 0) rejects.add(std::string(to_string(reason)), risk.rejects(reason));
-    }
-    JsonObject outcomes;
-    for (std::size_t i = 0; i < kReportOutcomeCount; ++i)
-      outcomes.add(std::string(to_string(static_cast<ReportOutcome>(i))), o.outcomes[i]);
-    const EngineStats& es = run.stats;
-    summary.add("venue", core->venue_name)
-        .add("orders", o.orders)
-        .add("cancels", o.cancels)
-        .add("fills", o.fills)
-        .add("partial_fills", o.partial_fills)
-        .add("orders_filled", o.filled)
-        .add("orders_canceled", o.canceled)
-        .add("venue_rejects", o.rejected)
-        .add("cancel_rejects", o.cancel_rejects)
-        .add("unknown_timeouts", o.timeouts)
-        .add("risk_rejects", risk.total_rejects())
-        .raw("risk_rejects_by_reason", flat(rejects.str()))
-        .raw("reports", flat(outcomes.str()))
-        .add("reports_dropped", run.reports_dropped)
-        .add("venue_faults", core->venue != nullptr ? core->venue->faults() : std::uint64_t{0})
-        .add("oms_cum_gaps", o.cum_gaps)
-        .add("portfolio_refused_fills", engine.portfolio().refused_fills())
-        .add("slippage_bps", es.filled_notional > 0.0 ? 1e4 * es.slippage_notional / es.filled_notional : 0.0)
-        .add("portfolio_equity", engine.portfolio().equity().to_double())
-        .add("portfolio_realized", engine.portfolio().realized().to_double())
-        .add("portfolio_fees", engine.portfolio().fees().to_double());
-  }
+  summary.add("venue", core->venue_name)
+      .add("reports_dropped", run.reports_dropped)
+      .add("venue_faults", core->venue != nullptr ? core->venue->faults() : std::uint64_t{0});
+  add_order_path(summary, engine);
   if (run.reports_dropped > 0 || engine.portfolio().refused_fills() > 0)
     std::fprintf(stderr, "keel backtest: warning: %llu venue reports dropped, %llu fills refused by the portfolio; "
                          "the run's results are not to be trusted\n",

@@ -14,6 +14,7 @@ int features_command(const std::vector<std::string>& args);
 int sim_command(const std::vector<std::string>& args);
 int feed_command(const std::vector<std::string>& args);
 int record_command(const std::vector<std::string>& args);
+int paper_command(const std::vector<std::string>& args);
 int version_command(const std::vector<std::string>& args);
 
 }  // namespace keel::cli

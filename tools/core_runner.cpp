@@ -62,7 +62,7 @@ CoreRun run_core(EventSource& source, Engine& engine, ExecutionVenue* venue, Run
       next_draw = done + step;
     }
   }
-  if (loop.finish() != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
+  if (loop.finish(options.end_of_data) != Errc::kOk) throw OutputError("cannot write the journal (disk full?)");
   run.reports_dropped = loop.dropped_reports();
   run.allocations_after_warmup = warm ? scope.allocations() : 0;
   if (progress) {
@@ -198,6 +198,11 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
   if (!cash.ok()) throw ConfigError("run.initial_capital: does not fit the fixed-point notional");
   ec.initial_cash = cash.value();
   if (!config.data.book_capture.empty()) ec.book_levels = static_cast<std::size_t>(config.data.book_levels);
+  if (config.run.mode != RunMode::kBacktest) {
+    // Paper and live: bars from the feed's trades; order books when the feed keeps them.
+    ec.trade_bar_interval = config.live.bar_interval_ms * 1'000'000;
+    ec.book_levels = static_cast<std::size_t>(config.live.book_levels);
+  }
   setup->engine = std::make_unique<Engine>(ec);
   Engine& engine = *setup->engine;
 

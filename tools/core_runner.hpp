@@ -28,6 +28,7 @@ struct RunOptions {
   Nanos stop_at = std::numeric_limits<Nanos>::max();  // events at or after this time are not read
   std::uint64_t expected_bar_times = 0;               // for the progress bar (0 = none)
   bool progress = false;                              // draw a progress bar on stderr
+  bool end_of_data = true;                            // end with a Control kEndOfData event (backtest_loop.hpp)
 };
 
 // Runs `engine` (with whatever strategy is attached) over `source`, its commands going to `venue`

@@ -26,6 +26,7 @@ constexpr const char* kUsage =
     "  sim        run the exchange simulator (WebSocket market data, REST depth, FIX orders)\n"
     "  record     record live Binance-format market data (books synced) into a capture and a journal\n"
     "  feed       run the Binance decoder and order-book mirror over a capture file\n"
+    "  paper      paper trading: the simulator, the gateway (WebSocket + FIX) and the core with DOLPHIN\n"
     "  config     print the effective configuration (every setting, defaults included) as TOML\n"
     "  version    print the version and build facts\n"
     "\n"
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
     if (command == "sim") return sim_command(args);
     if (command == "feed") return feed_command(args);
     if (command == "record") return record_command(args);
+    if (command == "paper") return paper_command(args);
     if (command == "version") return version_command(args);
     if (command == "config") return config_command(args);
     std::fprintf(stderr, "keel: unknown command '%s'\n\n%s", keel::clip_for_message(command).c_str(), kUsage);

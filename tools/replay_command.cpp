@@ -30,7 +30,13 @@ int replay_command(const std::vector<std::string>& args) {
   // The core as configured in the journal (its ACB factor table and precomputed features, if any,
   // are read again from the recorded paths), without a venue: the journal holds the venue's answers.
   const auto core = build_core(journal.config, journal.registry, journal.events.size(), nullptr);
-  const CoreRun run = run_core(source, *core->engine, nullptr, nullptr);
+  // A journal that ends with the input's end (every run since paper trading) is replayed as it is.
+  RunOptions options;
+  const auto ends = [](const Event& e) {
+    return e.header.kind == EventKind::kControl && static_cast<ControlKind>(e.header.subtype) == ControlKind::kEndOfData;
+  };
+  options.end_of_data = journal.events.empty() || !ends(journal.events.back());
+  const CoreRun run = run_core(source, *core->engine, nullptr, nullptr, options);
   std::fputs(fmt::format("keel replay: {} events, {} bar times, {} instruments\ndigest {}\n", journal.events.size(),
                          run.stats.bar_times, journal.registry.size(), digest_hex(run.digest))
                  .c_str(),

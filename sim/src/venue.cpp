@@ -675,6 +675,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
           (void)x.order_id.assign("NONE");
           (void)x.cl_ord_id.assign("NONE");
           (void)x.symbol.assign("[N/A]");
+          x.side = Side::kBuy;  // a placeholder: FIX requires 54, and keel's initiator reads it strictly
           x.ord_status = OrderStatus::kRejected;
         } else {
           const RestingOrder& r = *open[k].first;
@@ -823,6 +824,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     x.cum_qty = e.cum_qty;
     x.leaves_qty = e.leaves_qty;
     x.avg_px = average_price(e.cum_notional, e.cum_qty);
+    x.transact_time_ns = e.ts;  // venue time: a gateway stamps the core's ExecReport with it
     if (e.exec_type == VenueExecType::kTrade) {
       x.last_px = e.last_px;
       x.last_qty = e.last_qty;

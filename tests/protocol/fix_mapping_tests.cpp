@@ -347,10 +347,7 @@ TEST(FixMassStatus, ExecReportCarries584And911And912OnlyForAnAnswer) {
   EXPECT_EQ(m.getField(54), "2");
   x.last_rpt_requested = true;
   EXPECT_EQ(encode(x).getField(912), "Y");
-  // The "no open orders" report: no side, Side 7 (undisclosed) on the wire.
-  x.side = Side::kNone;
   x.tot_num_reports = 0;
-  EXPECT_EQ(encode(x).getField(54), "7");
   EXPECT_EQ(encode(x).getField(911), "0");
 }
 

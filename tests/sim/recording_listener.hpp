@@ -30,6 +30,8 @@ inline std::string short_name(RejectReason r) {
     case RejectReason::kUnknownAccount: return "unknown-account";
     case RejectReason::kTooLate: return "too-late";
     case RejectReason::kWouldOverflow: return "overflow";
+    case RejectReason::kNotSent: return "not-sent";
+    case RejectReason::kSessionRejected: return "session-rejected";
   }
   return "?";
 }

@@ -426,7 +426,7 @@ TEST_F(VenueFixTest, Issue11MassStatusListsTheAccountsOpenOrdersOnEverySymbol) {
   Client& carol = logon("CAROL");
   alice.send(mass_status("none"));
   expect_next(alice, "8", {{150, "I"}, {584, "none"}, {911, "0"}, {912, "Y"}, {37, "NONE"}, {11, "NONE"},
-                           {39, "8"}, {55, "[N/A]"}, {54, "7"}}, "no open orders");
+                           {39, "8"}, {55, "[N/A]"}, {54, "1"}}, "no open orders");
   expect_quiet(alice);
 
   alice.send(order("A1", "2", "0.5", "30000.00"));

@@ -1,9 +1,11 @@
 // OrderManager: every transition of the OMS state machine, valid and invalid, the Unknown state and
 // its status queries, the fixed order table, and the run's deterministic ClOrdIDs (ClOrdIdCodec).
+// Issue 11: status answers for orders the venue no longer knows, and reconciliation queries.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "keel/core/oms/cl_ord_ids.hpp"
 #include "keel/core/oms/order_manager.hpp"
@@ -749,4 +751,141 @@ TEST(Oms, AReplaceAtOrBelowTheFilledQuantityIsRefused) {
   EXPECT_FALSE(a.m.make_replace(a.id, px("100"), qty("4"), c, 0));
   EXPECT_FALSE(a.m.make_replace(a.id, px("100"), qty("3"), c, 0));
   EXPECT_TRUE(a.m.make_replace(a.id, px("100"), qty("5"), c, 0));
+}
+
+// ---- Issue 11: the venue no longer knows an order; reconciliation ----
+
+// keel's venue answers a status query for an order it has no record of with 150=I, 39=8.
+TEST(Oms, Issue11StatusRejectedNeverAcknowledgedIsRejected) {
+  // PendingNew (asked by a reconciliation) and Unknown from a lost new: never reached the venue.
+  for (const bool timed_out : {false, true}) {
+    OrderManager m(8, 1, kTimeout);
+    OrderCommand c = new_limit(Side::kBuy, "100", "10");
+    ASSERT_TRUE(m.add_new(c, 0, 0));
+    OrderCommand q;
+    if (timed_out) {
+      ASSERT_TRUE(m.next_status_query(kTimeout, q));
+      ASSERT_EQ(m.find(1)->status, OrderStatus::kUnknown);
+    } else {
+      m.begin_reconcile();
+      ASSERT_TRUE(m.next_reconcile_query(10, q));
+      ASSERT_EQ(m.find(1)->status, OrderStatus::kPendingNew);
+    }
+    EXPECT_EQ(q.orig_client_order_id, 1u);
+    const auto r = m.on_report(rep(ExecType::kOrderStatus, 1, 0, static_cast<std::uint8_t>(OrderStatus::kRejected)));
+    EXPECT_EQ(r.outcome, ReportOutcome::kApplied);
+    EXPECT_EQ(m.find(1)->status, OrderStatus::kRejected) << timed_out;
+    EXPECT_EQ(m.stats().lost_at_venue, 0u);
+    EXPECT_EQ(m.stats().rejected, 1u);
+    EXPECT_EQ(m.open_orders(), 0);
+    EXPECT_EQ(m.awaiting_reconcile(), 0u);
+  }
+}
+
+TEST(Oms, Issue11StatusRejectedAfterAnAckIsCanceledAndCountedLost) {
+  struct Case {
+    const char* name;
+    int setup;  // 0 New, 1 PartiallyFilled, 2 PendingCancel (lost cancel), 3 Unknown from a lost replace
+  };
+  for (const Case k : {Case{"new", 0}, Case{"partial", 1}, Case{"pending cancel", 2}, Case{"unknown", 3}}) {
+    Timed t;
+    OrderCommand x;
+    if (k.setup == 1) {
+      ASSERT_EQ(t.m.on_report(fill(ExecType::kPartialFill, t.id, 2, "100", "4", "4")).outcome, ReportOutcome::kApplied);
+    } else if (k.setup == 2) {
+      ASSERT_TRUE(t.m.make_cancel(t.id, x, 0));
+    } else if (k.setup == 3) {
+      EXPECT_NE(t.lose(x, true), 0u);
+    }
+    OrderCommand q;
+    t.m.begin_reconcile();
+    ASSERT_TRUE(t.m.next_reconcile_query(2 * kNanosPerSecond, q)) << k.name;
+    EXPECT_FALSE(t.m.next_reconcile_query(2 * kNanosPerSecond, q));
+    EXPECT_EQ(t.m.awaiting_reconcile(), 1u);
+    const auto r = t.m.on_report(rep(ExecType::kOrderStatus, t.m.find(t.id)->current_id, 0,
+                                     static_cast<std::uint8_t>(OrderStatus::kRejected)));
+    EXPECT_EQ(r.outcome, ReportOutcome::kApplied) << k.name;
+    EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kCanceled) << k.name;
+    EXPECT_EQ(t.m.stats().lost_at_venue, 1u) << k.name;
+    EXPECT_EQ(t.m.stats().rejected, 0u) << k.name;
+    EXPECT_EQ(t.m.open_orders(), 0) << k.name;
+    EXPECT_EQ(t.m.working(0, Side::kBuy), Qty{}) << k.name;
+    EXPECT_EQ(t.m.awaiting_reconcile(), 0u) << k.name;
+    // A late fill the venue did send still applies (fills are facts), the order stays Canceled.
+    if (k.setup == 0) {
+      const auto late = t.m.on_report(fill(ExecType::kFill, t.id, 9, "100", "10", "10"));
+      EXPECT_TRUE(late.fill);
+      EXPECT_EQ(t.m.find(t.id)->status, OrderStatus::kCanceled);
+    }
+  }
+}
+
+TEST(Oms, Issue11ReconciliationQueriesEveryLiveOrderAndCountsTheAwaiting) {
+  OrderManager m(8, 1, kNanosPerSecond);
+  OrderCommand a = new_limit(Side::kBuy, "100", "1"), b = a, c = a, d = a;
+  ASSERT_TRUE(m.add_new(a, 0, 0));  // 1: New
+  ASSERT_TRUE(m.add_new(b, 0, 0));  // 2: PendingNew
+  ASSERT_TRUE(m.add_new(c, 0, 0));  // 3: Filled (not asked)
+  ASSERT_TRUE(m.add_new(d, 0, 0));  // 4: PendingCancel
+  ASSERT_EQ(m.on_report(rep(ExecType::kNew, 1, 1)).outcome, ReportOutcome::kApplied);
+  ASSERT_EQ(m.on_report(fill(ExecType::kFill, 3, 2, "100", "1", "1")).outcome, ReportOutcome::kApplied);
+  ASSERT_EQ(m.on_report(rep(ExecType::kNew, 4, 3)).outcome, ReportOutcome::kApplied);
+  OrderCommand cancel;
+  ASSERT_TRUE(m.make_cancel(4, cancel, 0));
+  m.begin_reconcile();
+  std::vector<std::uint32_t> asked;
+  OrderCommand q;
+  while (m.next_reconcile_query(100, q)) {
+    EXPECT_EQ(q.action, OrderAction::kStatus);
+    asked.push_back(q.orig_client_order_id);
+  }
+  EXPECT_EQ(asked, (std::vector<std::uint32_t>{1, 2, 4}));
+  EXPECT_EQ(m.awaiting_reconcile(), 3u);
+  EXPECT_EQ(m.stats().reconcile_queries, 3u);
+  // Not settling: the venue says the order is still pending there.
+  (void)m.on_report(rep(ExecType::kOrderStatus, 2, 0, static_cast<std::uint8_t>(OrderStatus::kPendingNew)));
+  EXPECT_EQ(m.awaiting_reconcile(), 3u);
+  // Settled by a status answer: New. The pending cancel left before the query: the answer settles it
+  // (the request is never resent).
+  (void)m.on_report(rep(ExecType::kOrderStatus, 4, 0, static_cast<std::uint8_t>(OrderStatus::kNew)));
+  EXPECT_EQ(m.find(4)->status, OrderStatus::kNew);
+  EXPECT_EQ(m.find(4)->pending, OrderAction::kNone);
+  EXPECT_EQ(m.awaiting_reconcile(), 2u);
+  // Ended by another report.
+  ASSERT_EQ(m.on_report(rep(ExecType::kCanceled, 1, 4)).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(m.awaiting_reconcile(), 1u);
+  // An unanswered query times out like any request: Unknown, asked again, still awaiting.
+  ASSERT_TRUE(m.next_status_query(100 + kNanosPerSecond, q));
+  EXPECT_EQ(q.orig_client_order_id, 2u);
+  EXPECT_EQ(m.find(2)->status, OrderStatus::kUnknown);
+  EXPECT_EQ(m.awaiting_reconcile(), 1u);
+  (void)m.on_report(rep(ExecType::kOrderStatus, 2, 0, static_cast<std::uint8_t>(OrderStatus::kNew)));
+  EXPECT_EQ(m.find(2)->status, OrderStatus::kNew);
+  EXPECT_EQ(m.awaiting_reconcile(), 0u);
+  // for_each_live and slots(): the same live orders.
+  std::vector<std::uint32_t> live;
+  m.for_each_live([&](const OmsOrder& o) { live.push_back(o.order_id); });
+  EXPECT_EQ(live, (std::vector<std::uint32_t>{2, 4}));
+  std::size_t n = 0;
+  for (const OmsOrder& o : m.slots()) n += o.live() ? 1 : 0;
+  EXPECT_EQ(n, 2u);
+}
+
+// A cancel made after a status query left is still in flight when the answer comes: the answer
+// does not settle it; the cancel's own answer does.
+TEST(Oms, Issue11AStatusAnswerDoesNotSettleARequestMadeAfterItsQuery) {
+  Acked a;
+  OrderCommand q;
+  a.m.begin_reconcile();
+  ASSERT_TRUE(a.m.next_reconcile_query(5, q));
+  OrderCommand cancel;
+  ASSERT_TRUE(a.m.make_cancel(a.id, cancel, 6));
+  ASSERT_GT(cancel.client_order_id, q.client_order_id);
+  EXPECT_EQ(a.m.on_report(rep(ExecType::kOrderStatus, a.id, 0, static_cast<std::uint8_t>(OrderStatus::kNew))).outcome,
+            ReportOutcome::kApplied);
+  EXPECT_EQ(a.m.find(a.id)->status, OrderStatus::kPendingCancel);
+  EXPECT_EQ(a.m.find(a.id)->pending, OrderAction::kCancel);
+  EXPECT_EQ(a.m.awaiting_reconcile(), 0u);  // the venue's word on the order arrived
+  EXPECT_EQ(a.m.on_report(rep(ExecType::kCanceled, cancel.client_order_id, 2)).outcome, ReportOutcome::kApplied);
+  EXPECT_EQ(a.m.find(a.id)->status, OrderStatus::kCanceled);
 }

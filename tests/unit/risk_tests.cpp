@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <limits>
 
 #include "keel/core/engine/engine.hpp"
 #include "keel/core/risk/pre_trade_risk.hpp"
@@ -305,6 +306,45 @@ TEST(Risk, HaltedRefusesEverythingButCancels) {
   EXPECT_EQ(r.passed(), 1u);
 }
 
+TEST(Risk, Issue11VenueGateComesFirstAndCancelsStillPass) {
+  PreTradeRisk r(no_limits());
+  r.set_state(TradingState::kHalted);
+  r.set_venue_gate(VenueGate::kDown);
+  EXPECT_EQ(r.check(market(Side::kSell, "1"), at(100, 5), 0), RiskReject::kVenueDown);  // would reduce
+  EXPECT_EQ(r.check(order(Side::kBuy, OrderType::kLimit, "1", "100", OrderAction::kReplace), at(100), 0),
+            RiskReject::kVenueDown);
+  EXPECT_EQ(r.check(order(Side::kBuy, OrderType::kLimit, "1", "100", OrderAction::kCancel), at(100), 0), RiskReject::kNone);
+  r.set_venue_gate(VenueGate::kReconciling);
+  EXPECT_EQ(r.check(market(Side::kSell, "1"), at(100, 5), 0), RiskReject::kReconciling);
+  r.set_venue_gate(VenueGate::kOpen);
+  EXPECT_EQ(r.check(market(Side::kSell, "1"), at(100, 5), 0), RiskReject::kHalted);
+  EXPECT_EQ(r.rejects(RiskReject::kVenueDown), 2u);
+  EXPECT_EQ(r.rejects(RiskReject::kReconciling), 1u);
+  EXPECT_EQ(to_string(RiskReject::kVenueDown), "venue_down");
+  EXPECT_EQ(to_string(RiskReject::kReconciling), "reconciling");
+}
+
+TEST(Risk, Issue11ExposureScaleOfTheCapitalRamp) {
+  RiskLimits l = no_limits();
+  l.max_position_notional = 1000;
+  l.max_gross_exposure = 2000;
+  PreTradeRisk r(l);
+  r.set_exposure_scale(0.25);
+  EXPECT_EQ(r.exposure_scale(), 0.25);
+  EXPECT_EQ(r.check(market(Side::kBuy, "2.5"), at(100), 0), RiskReject::kNone);
+  EXPECT_EQ(r.check(market(Side::kBuy, "2.50000001"), at(100), 0), RiskReject::kMaxPosition);
+  RiskExposure other = at(100);
+  other.gross_exposure = 400;  // another instrument's 400 + 150 > 500
+  EXPECT_EQ(r.check(market(Side::kBuy, "1.5"), other, 0), RiskReject::kMaxGrossExposure);
+  // Only reductions when already above the scaled limit; bad scales count as 1.
+  EXPECT_EQ(r.check(market(Side::kSell, "1"), at(100, 5), 0), RiskReject::kNone);
+  for (const double bad : {0.0, -1.0, 2.0, std::numeric_limits<double>::quiet_NaN()}) {
+    r.set_exposure_scale(bad);
+    EXPECT_EQ(r.exposure_scale(), 1.0) << bad;
+  }
+  EXPECT_EQ(r.check(market(Side::kBuy, "10"), at(100), 0), RiskReject::kNone);
+}
+
 TEST(Risk, DailyLossAbsolute) {
   RiskLimits l = no_limits();
   l.max_daily_loss = 100;
@@ -412,18 +452,24 @@ TEST(RiskEngine, KillSwitchAndTradingStateViaControlEvents) {
   EXPECT_EQ(s.status, SubmitStatus::kRiskRejected);
   EXPECT_EQ(s.risk, RiskReject::kKillSwitch);
   EXPECT_EQ(drain(e), 0u);
-  // A cancel still goes out (the order needs an ack first: the OMS takes no cancel while PendingNew).
+  // The engine cancels the order itself once it is amendable (the OMS takes no cancel while
+  // PendingNew): at its ack (Issue 11: the kill switch cancels every live order).
   ExecReport ack{};
   ack.header.subtype = static_cast<std::uint8_t>(ExecType::kNew);
   ack.header.ts_local = 2500;
   ack.client_order_id = first;
   ack.exec_id = 1;
   e.on_event(to_event(ack));
+  ASSERT_NE(e.commands().front(), nullptr);
+  EXPECT_EQ(e.commands().front()->action, OrderAction::kCancel);
+  EXPECT_EQ(e.commands().front()->orig_client_order_id, first);
+  EXPECT_EQ(drain(e), 1u);
+  EXPECT_EQ(e.stats().kill_switch_cancels, 1u);
   Intent cancel;
   cancel.kind = IntentKind::kCancel;
   cancel.order_id = first;
-  EXPECT_EQ(e.submit(cancel).status, SubmitStatus::kSent);
-  EXPECT_EQ(drain(e), 1u);
+  EXPECT_EQ(e.submit(cancel).status, SubmitStatus::kOmsRefused);  // already pending cancel
+  EXPECT_EQ(drain(e), 0u);
   e.on_event(control_event(ControlKind::kKillSwitch, 0, 3000));
   EXPECT_FALSE(e.risk().kill_switch());
   EXPECT_EQ(e.submit(buy("1")).status, SubmitStatus::kSent);

@@ -30,8 +30,16 @@ Engine::Engine(const EngineConfig& config)
       risk_(config.risk),
       oms_(config.oms_capacity, config.instrument_count, config.ack_timeout),
       portfolio_(config.instrument_count, config.initial_cash),
-      commands_(config.command_ring) {
+      commands_(config.command_ring),
+      flatten_(config.instrument_count),
+      lots_(config.instrument_count, 1),
+      ramp_(config.capital_ramp),
+      flatten_max_failures_(std::max(config.flatten_max_failures, 1)) {
   batch_members_.reserve(config.instrument_count);
+  for (std::size_t i = 0; i < lots_.size() && i < config.lot_sizes.size(); ++i)
+    if (config.lot_sizes[i].is_positive()) lots_[i] = config.lot_sizes[i].raw();
+  if (config.venue_session) risk_.set_venue_gate(VenueGate::kDown);
+  risk_.set_exposure_scale(ramp_.fraction());
   if (config.book_levels > 0)
     books_ = std::make_unique<book::BookReplicas>(config.instrument_count, config.book_levels);
   if (config.trade_bar_interval > 0) {
@@ -49,6 +57,7 @@ void Engine::set_strategy(Strategy* strategy, Sizer* sizer) noexcept {
 void Engine::on_event(const Event& event) noexcept {
   ++stats_.events;
   clock_.advance_to(event.header.ts_local);
+  if (ramp_.enabled() && ramp_.on_time(clock_.now())) risk_.set_exposure_scale(ramp_.fraction());
   if (bar_builder_ != nullptr) {
     // Bars from trades: an interval closes before the event that shows it has ended (a trade of a
     // later interval, or any event whose exchange time has passed its end) is handled.
@@ -115,7 +124,22 @@ void Engine::on_event(const Event& event) noexcept {
       ++stats_.ignored_events;
       break;
   }
+  after_event();
+}
+
+void Engine::after_event() noexcept {
   send_status_queries();
+  if (risk_.kill_switch_trips() != seen_kill_trips_) {  // the operator's, or the daily-loss limit's
+    seen_kill_trips_ = risk_.kill_switch_trips();
+    breach();
+  }
+  if (reconciling()) finish_reconcile_if_done();
+  if (sweep_due_) sweep_cancels();
+  if (flattening_) flatten_step();
+}
+
+void Engine::breach() noexcept {
+  if (ramp_.on_breach(clock_.now())) risk_.set_exposure_scale(ramp_.fraction());
 }
 
 std::size_t Engine::poll(SpscRing<Event>& ring, std::size_t max_events) noexcept {
@@ -168,15 +192,203 @@ void Engine::on_control(const Control& control) noexcept {
         return;
       }
       risk_.set_state(static_cast<TradingState>(control.value));
-      return;
+      if (flattening_ && static_cast<TradingState>(control.value) != TradingState::kReducing) {
+        flattening_ = false;  // the operator resumed (or halted): the flatten stops here
+        ++stats_.flattens_stopped;
+      }
+      break;
     case ControlKind::kKillSwitch:
       risk_.set_kill_switch(control.value != 0);
-      return;
-    default:
+      if (control.value != 0 && !kill_cancel_) ++stats_.kill_switch_engaged;
+      kill_cancel_ = control.value != 0;
+      sweep_due_ = sweep_due_ || kill_cancel_;
       break;
+    case ControlKind::kFlatten:
+      start_flatten();
+      break;
+    case ControlKind::kVenueSession:
+      if (control.value < static_cast<std::int64_t>(VenueSessionState::kDown) ||
+          control.value > static_cast<std::int64_t>(VenueSessionState::kVenueReconciled)) {
+        ++stats_.rejected_events;
+        return;
+      }
+      if (!on_venue_session(control)) return;  // ignored (counted): not passed on
+      break;
+    default:
+      if (strategy_ != nullptr) strategy_->on_control(control);
+      else ++stats_.ignored_events;
+      return;
   }
+  // The engine acted; the strategy hears of it.
   if (strategy_ != nullptr) strategy_->on_control(control);
-  else ++stats_.ignored_events;
+}
+
+bool Engine::on_venue_session(const Control& control) noexcept {
+  const Nanos now = clock_.now();
+  switch (static_cast<VenueSessionState>(control.value)) {
+    case VenueSessionState::kDown:
+      risk_.set_venue_gate(VenueGate::kDown);  // a reconciliation in progress is abandoned
+      venue_reconciled_ = false;
+      ++stats_.venue_downs;
+      return true;
+    case VenueSessionState::kLoggedOn: {
+      risk_.set_venue_gate(VenueGate::kReconciling);
+      venue_reconciled_ = false;
+      logon_at_ = now;
+      ++stats_.reconciliations;
+      // A status query for every live order. One that does not fit the ring is counted (ring_full)
+      // and asked again one ack timeout later, as any query (the OMS watches its id).
+      oms_.begin_reconcile();
+      OrderCommand q;
+      while (oms_.next_reconcile_query(now, q)) (void)emit(q);
+      sweep_due_ = sweep_due_ || cancel_wanted();  // cancels held back while the session was down
+      return true;
+    }
+    case VenueSessionState::kVenueReconciled:
+      if (!reconciling()) {
+        ++stats_.rejected_events;  // no logon to go with it: out of sequence, ignored
+        return false;
+      }
+      venue_reconciled_ = true;
+      stats_.venue_unknown_orders =
+          std::isfinite(control.real) && control.real > 0.0 ? static_cast<std::uint64_t>(std::min(control.real, 1e18)) : 0;
+      if (stats_.venue_unknown_orders > 0) risk_.set_state(TradingState::kReducing);
+      return true;
+  }
+  return false;
+}
+
+void Engine::finish_reconcile_if_done() noexcept {
+  if (!venue_reconciled_ || oms_.awaiting_reconcile() != 0) return;
+  risk_.set_venue_gate(VenueGate::kOpen);
+  const Nanos took = clock_.now() - logon_at_;
+  stats_.reconcile_last = took;
+  stats_.reconcile_max = std::max(stats_.reconcile_max, took);
+  ++stats_.reconciliations_done;
+  sweep_due_ = sweep_due_ || cancel_wanted();
+}
+
+bool Engine::control_cancel(const OmsOrder& order) noexcept {
+  if (order.tag == kFlattenTag || !order.live()) return true;  // flatten orders are IOC: they end by themselves
+  const Nanos now = clock_.now();
+  OrderCommand c;
+  if (!oms_.make_cancel(order.order_id, c, now)) return true;  // not amendable yet: a later report
+  // Through risk like every command (a cancel always passes: taking risk off is never blocked).
+  if (risk_.check(c, RiskExposure{}, now) != RiskReject::kNone || !emit(c)) {
+    oms_.withdraw(order.order_id);
+    sweep_due_ = true;
+    return false;
+  }
+  if (kill_cancel_) ++stats_.kill_switch_cancels;
+  else ++stats_.flatten_cancels;
+  return true;
+}
+
+void Engine::sweep_cancels() noexcept {
+  sweep_due_ = false;
+  if (!cancel_wanted()) return;
+  const std::span<const OmsOrder> orders = oms_.slots();
+  for (std::size_t i = 0; i < orders.size(); ++i)
+    if (orders[i].live() && !control_cancel(orders[i])) return;  // ring full: again after the next event
+}
+
+void Engine::start_flatten() noexcept {
+  ++stats_.flattens;
+  flattening_ = true;
+  risk_.set_state(TradingState::kReducing);
+  for (FlattenPosition& f : flatten_) f = FlattenPosition{};
+  sweep_due_ = true;
+  breach();
+}
+
+std::int64_t Engine::flatten_chunk(InstrumentId instrument) const noexcept {
+  // The largest quantity one closing order may have: max_order_qty, and max_order_notional at the
+  // reference price (risk prices a market order there), checked the way risk checks them (doubles),
+  // rounded down to the lot. 0 when nothing fits.
+  const RiskLimits& l = risk_.limits();
+  const double ref = instruments_[instrument].reference.to_double();
+  constexpr double kMaxUnits = 9.0e10;  // below INT64_MAX / 10^8
+  const auto floor_raw = [](double units, auto fits) {
+    if (!(units > 0.0)) return std::int64_t{0};
+    if (units >= kMaxUnits) return INT64_MAX;
+    auto raw = static_cast<std::int64_t>(std::floor(units * static_cast<double>(kScale)));
+    while (raw > 0 && !fits(raw)) --raw;
+    return raw;
+  };
+  std::int64_t cap = INT64_MAX;
+  if (l.max_order_qty > 0.0)
+    cap = std::min(cap, floor_raw(l.max_order_qty, [&](std::int64_t r) { return Qty::from_raw(r).to_double() <= l.max_order_qty; }));
+  if (l.max_order_notional > 0.0 && ref > 0.0)
+    cap = std::min(cap, floor_raw(l.max_order_notional / ref, [&](std::int64_t r) {
+                     return Qty::from_raw(r).to_double() * ref <= l.max_order_notional;
+                   }));
+  const std::int64_t lot = lots_[instrument];
+  return cap - cap % lot;
+}
+
+void Engine::flatten_failed(InstrumentId instrument) noexcept {
+  ++stats_.flatten_failures;
+  FlattenPosition& f = flatten_[instrument];
+  if (++f.failures >= flatten_max_failures_ && !f.gave_up) {
+    f.gave_up = true;
+    ++stats_.flatten_gave_up;
+  }
+}
+
+void Engine::flatten_step() noexcept {
+  if (risk_.venue_gate() != VenueGate::kOpen) return;  // nothing new can go out: later
+  const Nanos now = clock_.now();
+  bool done = oms_.open_orders() == 0;
+  for (InstrumentId i = 0; i < flatten_.size(); ++i) {
+    const std::int64_t position = portfolio_.position(i).qty.raw();
+    if (position == 0 || flatten_[i].gave_up) continue;
+    const Side side = position > 0 ? Side::kSell : Side::kBuy;
+    const std::int64_t size = position > 0 ? position : -position;
+    while (!flatten_[i].gave_up) {
+      // Reduce-only: this order and every working order on its side together never exceed the
+      // position, so all of them filling leaves it flat at most — never flipped, never larger.
+      const std::int64_t open = size - oms_.working(i, side).raw();
+      if (open <= 0) break;
+      const std::int64_t chunk = flatten_chunk(i);
+      if (chunk <= 0) {
+        if (!instruments_[i].reference.is_positive()) break;  // no price yet: wait for one
+        flatten_failed(i);  // the limits allow no order at all: counted (one per event), given up in the end
+        break;
+      }
+      OrderCommand c;
+      c.ts = now;
+      c.instrument = i;
+      c.action = OrderAction::kNew;
+      c.side = side;
+      c.type = OrderType::kMarket;
+      c.tif = TimeInForce::kIoc;
+      c.qty = Qty::from_raw(std::min(open, chunk));
+      const RiskReject verdict = risk_.check(c, exposure(i), now);
+      if (verdict == RiskReject::kRateLimit || verdict == RiskReject::kMaxOpenOrders ||
+          verdict == RiskReject::kNoReferencePrice || verdict == RiskReject::kVenueDown ||
+          verdict == RiskReject::kReconciling)
+        break;  // transient: a later event tries again
+      if (verdict != RiskReject::kNone) {
+        flatten_failed(i);
+        break;
+      }
+      if (!oms_.add_new(c, kFlattenTag, now)) {
+        ++stats_.oms_refused;
+        return;
+      }
+      if (!emit(c)) {
+        oms_.abandon(c.client_order_id);
+        return;
+      }
+      ++flatten_live_;
+      ++stats_.flatten_orders;
+    }
+    done = done && flatten_[i].gave_up;  // a position still open: not done (an order just sent is open too)
+  }
+  if (done && flatten_live_ == 0) {
+    flattening_ = false;
+    ++stats_.flattens_done;
+  }
 }
 
 void Engine::on_market_price(InstrumentId instrument, Price price) noexcept {
@@ -191,7 +403,13 @@ void Engine::on_report(const ExecReport& report) noexcept {
     return;
   }
   digest_.add_bytes(&report, sizeof report);
+  const OmsOrder* before = oms_.find(report.client_order_id);
+  const bool flatten_live_before = before != nullptr && before->live() && before->tag == kFlattenTag;
   const ReportResult r = oms_.on_report(report);
+  if (flatten_live_before && r.order != nullptr && !r.order->live()) {
+    --flatten_live_;
+    if (flattening_ && r.order->cum.is_zero()) flatten_failed(r.order->instrument);  // nothing filled
+  }
   if (r.fill && r.order != nullptr) {
     (void)portfolio_.apply_fill(r.order->instrument, r.order->side, report.last_price, report.last_qty, report.fee);
     const InstrumentState& s = instruments_[r.order->instrument];
@@ -204,6 +422,9 @@ void Engine::on_report(const ExecReport& report) noexcept {
     }
     risk_.on_equity(portfolio_.equity().to_double(), clock_.now());
   }
+  // Kill switch / flatten: an order that has just become amendable (an ack, an answer, a status
+  // answer) is canceled now.
+  if (r.order != nullptr && r.order->live() && cancel_wanted()) control_cancel(*r.order);
   // The strategy hears of what the OMS took in; duplicates, invalid and unknown reports stop here
   // (counted in the OMS), so a strategy never sees a fill twice.
   if (strategy_ != nullptr && r.order != nullptr && (r.outcome == ReportOutcome::kApplied || r.outcome == ReportOutcome::kOutOfOrder))
@@ -343,7 +564,7 @@ SubmitResult Engine::submit(const Intent& intent) noexcept {
     result.status = SubmitStatus::kSent;
     return result;
   }
-  if (intent.kind != IntentKind::kOrder || intent.instrument >= instruments_.size()) {
+  if (intent.kind != IntentKind::kOrder || intent.instrument >= instruments_.size() || intent.tag == kFlattenTag) {
     result.status = SubmitStatus::kInvalid;
     return result;
   }

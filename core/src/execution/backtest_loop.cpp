@@ -44,14 +44,16 @@ Errc BacktestLoop::feed(const Event& event) noexcept {
   return pump();
 }
 
-Errc BacktestLoop::finish() noexcept {
+Errc BacktestLoop::finish(bool end_of_data) noexcept {
   // The input's end is an event like any other (journaled, so a replay ends the same way): it
   // closes an open bar time, whose orders are answered before the strategy's last word.
-  Control end{};
-  end.header.subtype = static_cast<std::uint8_t>(ControlKind::kEndOfData);
-  end.header.ts_exchange = engine_.now();
-  end.header.ts_local = engine_.now();
-  if (feed(to_event(end)) != Errc::kOk) return Errc::kIo;
+  if (end_of_data) {
+    Control end{};
+    end.header.subtype = static_cast<std::uint8_t>(ControlKind::kEndOfData);
+    end.header.ts_exchange = engine_.now();
+    end.header.ts_local = engine_.now();
+    if (feed(to_event(end)) != Errc::kOk) return Errc::kIo;
+  }
   engine_.finish();
   return pump();
 }

@@ -138,6 +138,13 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
   top.section("run", [&](TableReader& r) {
     r.read("seed", c.run.seed);
     r.read("initial_capital", c.run.initial_capital, 1e-8, 1e15);
+    if (const toml::node* n = r.take("mode")) {
+      const std::string_view v = n->is_string() ? std::string_view(n->as_string()->get()) : std::string_view();
+      if (v == "backtest") c.run.mode = RunMode::kBacktest;
+      else if (v == "paper") c.run.mode = RunMode::kPaper;
+      else if (v == "live") c.run.mode = RunMode::kLive;
+      else r.fail(*n, "mode", "expected \"backtest\", \"paper\" or \"live\"");
+    }
   });
   top.section("data", [&](TableReader& r) {
     r.read("dir", c.data.dir);
@@ -202,6 +209,30 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("capacity", c.oms.capacity, 16, 1 << 22);
     r.read("ack_timeout_s", c.oms.ack_timeout_s, 0.0, 86'400.0);
   });
+  top.section("live", [&](TableReader& r) {
+    auto& l = c.live;
+    r.read("bar_interval_ms", l.bar_interval_ms, 1, 86'400'000);
+    r.read("book_levels", l.book_levels, 0, 5000);
+    r.read("market", l.market);
+    r.read("market_data_url", l.market_data_url);
+    r.read("rest_url", l.rest_url);
+    r.read("ca_file", l.ca_file);
+    r.read("fix_host", l.fix_host);
+    r.read("fix_port", l.fix_port, 0, 65535);
+    r.read("sender_comp_id", l.sender_comp_id);
+    r.read("target_comp_id", l.target_comp_id);
+    r.read("username", l.username);
+    r.read_secret_ref("password", l.password);
+    r.read("account", l.account);
+    r.read("heartbeat_s", l.heartbeat_s, 1, 3600);
+    r.read("reconnect_interval_s", l.reconnect_interval_s, 1, 3600);
+    r.read("reset_seq_num", l.reset_seq_num);
+    r.read("fix_ssl", l.fix_ssl);
+    r.read("core_cpu", l.core_cpu, -1, 4095);
+    r.read("feed_cpu", l.feed_cpu, -1, 4095);
+    r.read("fix_cpu", l.fix_cpu, -1, 4095);
+    r.read("sim_config", l.sim_config);
+  });
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
     dolphin::visit_params(c.dolphin, reader);
@@ -240,6 +271,8 @@ void validate_config(const KeelConfig& c) {
   if (s.price_decimals < 0 || s.price_decimals > 8 || s.qty_decimals < 0 || s.qty_decimals > 8)
     fail("synthetic", "price_decimals and qty_decimals must be within 0..8");
   if (const auto problem = dolphin::check_params(c.dolphin)) fail(problem->key, problem->reason);
+  if (c.live.market != "spot" && c.live.market != "futures") fail("live.market", "expected \"spot\" or \"futures\"");
+  if (!is_secret_reference(c.live.password)) fail("live.password", "must be \"env:NAME\" or \"file:PATH\"");
   if (!is_secret_reference(c.credentials.api_key)) fail("credentials.api_key", "must be \"env:NAME\" or \"file:PATH\"");
   if (!is_secret_reference(c.credentials.api_secret))
     fail("credentials.api_secret", "must be \"env:NAME\" or \"file:PATH\"");
@@ -297,6 +330,7 @@ std::string clip_for_message(std::string_view value) {
 void check_secrets(const KeelConfig& c) {
   if (!c.credentials.api_key.empty()) (void)read_secret(c.credentials.api_key, "credentials.api_key");
   if (!c.credentials.api_secret.empty()) (void)read_secret(c.credentials.api_secret, "credentials.api_secret");
+  if (!c.live.password.empty()) (void)read_secret(c.live.password, "live.password");
 }
 
 KeelConfig load_config_file(const std::string& path) {
@@ -321,6 +355,7 @@ std::string dump_config(const KeelConfig& c) {
   out += "[run]\n";
   line("seed", c.run.seed);
   line("initial_capital", c.run.initial_capital);
+  str("mode", to_string(c.run.mode));
   out += "\n[data]\n";
   str("dir", c.data.dir);
   str("symbols_file", c.data.symbols_file);
@@ -389,6 +424,29 @@ std::string dump_config(const KeelConfig& c) {
   out += "\n[oms]\n";
   line("capacity", c.oms.capacity);
   num("ack_timeout_s", c.oms.ack_timeout_s);
+  const auto& l = c.live;
+  out += "\n[live]\n";
+  line("bar_interval_ms", l.bar_interval_ms);
+  line("book_levels", l.book_levels);
+  str("market", l.market);
+  str("market_data_url", l.market_data_url);
+  str("rest_url", l.rest_url);
+  str("ca_file", l.ca_file);
+  str("fix_host", l.fix_host);
+  line("fix_port", l.fix_port);
+  str("sender_comp_id", l.sender_comp_id);
+  str("target_comp_id", l.target_comp_id);
+  str("username", l.username);
+  str("password", l.password);
+  str("account", l.account);
+  line("heartbeat_s", l.heartbeat_s);
+  line("reconnect_interval_s", l.reconnect_interval_s);
+  line("reset_seq_num", l.reset_seq_num);
+  line("fix_ssl", l.fix_ssl);
+  line("core_cpu", l.core_cpu);
+  line("feed_cpu", l.feed_cpu);
+  line("fix_cpu", l.fix_cpu);
+  str("sim_config", l.sim_config);
   dolphin::DolphinParams d = c.dolphin;
   DolphinDumper dumper(out);
   dolphin::visit_params(d, dumper);
@@ -396,6 +454,15 @@ std::string dump_config(const KeelConfig& c) {
 }
 
 std::uint64_t config_hash(const KeelConfig& config) { return fnv1a64(dump_config(config)); }
+
+std::string_view to_string(RunMode mode) noexcept {
+  switch (mode) {
+    case RunMode::kPaper: return "paper";
+    case RunMode::kLive: return "live";
+    case RunMode::kBacktest: break;
+  }
+  return "backtest";
+}
 
 bool is_secret_reference(std::string_view ref) noexcept {
   if (ref.empty()) return true;

@@ -81,6 +81,10 @@ void OrderManager::set_status(OmsOrder& o, OrderStatus s) noexcept {
   if (o.live()) add_working(o, +1);
   if (was_live && is_terminal(s)) {
     --open_;
+    if (o.reconcile) {  // ended: nothing left to reconcile
+      o.reconcile = false;
+      --reconcile_awaiting_;
+    }
     switch (s) {
       case OrderStatus::kFilled: ++stats_.filled; break;
       case OrderStatus::kCanceled: ++stats_.canceled; break;
@@ -377,34 +381,9 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
           result.outcome = ReportOutcome::kOutOfOrder;
         }
         break;
-      case ExecType::kOrderStatus: {
-        // The venue's word on the order: detail = its OrderStatus, cum_qty its filled quantity.
-        if (!o->live()) break;
-        const auto venue = static_cast<OrderStatus>(r.header.detail);
-        const auto slot = static_cast<std::uint32_t>(o - orders_.data());
-        if (venue == OrderStatus::kPendingNew || venue == OrderStatus::kPendingCancel ||
-            venue == OrderStatus::kPendingReplace || venue == OrderStatus::kNone || venue == OrderStatus::kUnknown ||
-            r.header.detail > kMaxOrderStatus) {
-          // Still in progress at the venue, or an answer that says nothing: ask again after a timeout.
-          if (venue == OrderStatus::kNone || venue == OrderStatus::kUnknown || r.header.detail > kMaxOrderStatus)
-            result.outcome = ReportOutcome::kInvalid;
-          if (o->query_id != 0 && !push_watch(slot, o->query_id, r.header.ts_local + ack_timeout_)) ++stats_.watch_overflow;
-          break;
-        }
-        // Fills the venue counts that the OMS never heard of (or the other way round) cannot be
-        // invented here: counted, and the venue's status stands.
-        if (r.cum_qty != o->cum) ++stats_.cum_gaps;
-        if (o->pending == OrderAction::kReplace && !is_terminal(venue)) {
-          // Whether the replace took effect is not in a status answer: its id stays mapped, so a
-          // late Replaced (or a fill naming it) still finds the order.
-          o->orphan_id = o->pending_id;
-          o->pending_id = 0;
-        }
-        end_pending(*o);
-        if (is_terminal(venue)) set_status(*o, venue);
-        else set_status(*o, o->cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled);
+      case ExecType::kOrderStatus:
+        on_status_answer(*o, r, result);
         break;
-      }
       case ExecType::kNone:
         result.outcome = ReportOutcome::kInvalid;
         break;
@@ -413,6 +392,95 @@ ReportResult OrderManager::on_report(const ExecReport& r) noexcept {
   ++stats_.outcomes[static_cast<std::size_t>(result.outcome)];
   result.order = o;
   return result;
+}
+
+void OrderManager::on_status_answer(OmsOrder& o, const ExecReport& r, ReportResult& result) noexcept {
+  // The venue's word on the order: detail = its OrderStatus, cum_qty its filled quantity. The rules
+  // are in the header.
+  if (!o.live()) return;
+  const auto venue = static_cast<OrderStatus>(r.header.detail);
+  const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
+  if (venue == OrderStatus::kPendingNew || venue == OrderStatus::kPendingCancel ||
+      venue == OrderStatus::kPendingReplace || venue == OrderStatus::kNone || venue == OrderStatus::kUnknown ||
+      r.header.detail > kMaxOrderStatus) {
+    // Still in progress at the venue, or an answer that says nothing: ask again after a timeout.
+    if (venue == OrderStatus::kNone || venue == OrderStatus::kUnknown || r.header.detail > kMaxOrderStatus)
+      result.outcome = ReportOutcome::kInvalid;
+    if (o.query_id != 0 && !push_watch(slot, o.query_id, r.header.ts_local + ack_timeout_)) ++stats_.watch_overflow;
+    return;
+  }
+  if (o.reconcile) {  // settled, one way or the other
+    o.reconcile = false;
+    --reconcile_awaiting_;
+  }
+  OrderStatus ends = is_terminal(venue) ? venue : OrderStatus::kNone;
+  if (venue == OrderStatus::kRejected && o.pending != OrderAction::kNew) {
+    // Acknowledged before, unknown to the venue now: lost there (no fill is invented).
+    ends = OrderStatus::kCanceled;
+    ++stats_.lost_at_venue;
+  }
+  // Fills the venue counts that the OMS never heard of (or the other way round) cannot be invented
+  // here: counted, and the venue's status stands.
+  if (r.cum_qty != o.cum && venue != OrderStatus::kRejected) ++stats_.cum_gaps;
+  if (ends != OrderStatus::kNone) {
+    end_pending(o);
+    set_status(o, ends);
+    return;
+  }
+  const OrderStatus live = o.cum.is_zero() ? OrderStatus::kNew : OrderStatus::kPartiallyFilled;
+  const bool covers_pending = o.pending == OrderAction::kNew || o.query_id > o.pending_id;
+  if (o.pending != OrderAction::kNone && !covers_pending) {
+    // A cancel / replace made after this answer's query is in flight: its own answer decides; the
+    // venue's word is what the order falls back to. The query is answered.
+    if (o.query_id != 0) (void)ids_.erase(o.query_id);
+    o.query_id = 0;
+    o.settled = live;
+    return;
+  }
+  if (o.pending == OrderAction::kReplace) {
+    // Whether the replace took effect is not in a status answer: its id stays mapped, so a late
+    // Replaced (or a fill naming it) still finds the order.
+    o.orphan_id = o.pending_id;
+    o.pending_id = 0;
+  }
+  end_pending(o);
+  set_status(o, live);
+}
+
+void OrderManager::issue_query(OmsOrder& o, Nanos now, OrderCommand& out) noexcept {
+  const std::uint32_t id = next_id();
+  out = OrderCommand{};
+  out.ts = now;
+  out.client_order_id = id;
+  out.orig_client_order_id = o.current_id;
+  out.instrument = o.instrument;
+  out.action = OrderAction::kStatus;
+  out.side = o.side;
+  if (o.query_id != 0) (void)ids_.erase(o.query_id);
+  const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
+  const bool mapped = ids_.insert(id, slot);
+  KEEL_ASSERT(mapped);
+  (void)mapped;
+  o.query_id = id;
+  o.sent_at = now;
+  if (!push_watch(slot, id, now + ack_timeout_)) ++stats_.watch_overflow;
+  ++stats_.status_queries;
+}
+
+bool OrderManager::next_reconcile_query(Nanos now, OrderCommand& out) noexcept {
+  while (reconcile_cursor_ < orders_.size()) {
+    OmsOrder& o = orders_[reconcile_cursor_++];
+    if (!o.live()) continue;
+    if (!o.reconcile) {
+      o.reconcile = true;
+      ++reconcile_awaiting_;
+    }
+    issue_query(o, now, out);
+    ++stats_.reconcile_queries;
+    return true;
+  }
+  reconcile_cursor_ = SIZE_MAX;
+  return false;
 }
 
 bool OrderManager::next_status_query(Nanos now, OrderCommand& out) noexcept {
@@ -429,23 +497,7 @@ bool OrderManager::next_status_query(Nanos now, OrderCommand& out) noexcept {
     }
     // Ask the venue. The lost request stays pending (a late answer to it still settles the order);
     // the query's id is watched in its place.
-    const std::uint32_t id = next_id();
-    out = OrderCommand{};
-    out.ts = now;
-    out.client_order_id = id;
-    out.orig_client_order_id = o.current_id;
-    out.instrument = o.instrument;
-    out.action = OrderAction::kStatus;
-    out.side = o.side;
-    if (o.query_id != 0) (void)ids_.erase(o.query_id);
-    const auto slot = static_cast<std::uint32_t>(&o - orders_.data());
-    const bool mapped = ids_.insert(id, slot);
-    KEEL_ASSERT(mapped);
-    (void)mapped;
-    o.query_id = id;
-    o.sent_at = now;
-    if (!push_watch(slot, id, now + ack_timeout_)) ++stats_.watch_overflow;
-    ++stats_.status_queries;
+    issue_query(o, now, out);
     return true;
   }
   return false;

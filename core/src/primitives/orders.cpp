@@ -61,6 +61,8 @@ std::string_view to_string(RejectReason v) noexcept {
     case RejectReason::kUnknownAccount: return "unknown account";
     case RejectReason::kTooLate: return "order already done";
     case RejectReason::kWouldOverflow: return "order would overflow: quantity or notional too large";
+    case RejectReason::kNotSent: return "not sent: no venue session";
+    case RejectReason::kSessionRejected: return "refused by the venue's session layer";
     case RejectReason::kNone: break;
   }
   return "";

@@ -1,5 +1,6 @@
 #include "keel/core/risk/pre_trade_risk.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace keel {
@@ -32,8 +33,23 @@ std::string_view to_string(RiskReject r) noexcept {
     case RiskReject::kMaxOpenOrders: return "max_open_orders";
     case RiskReject::kRateLimit: return "rate_limit";
     case RiskReject::kBookStale: return "book_stale";
+    case RiskReject::kVenueDown: return "venue_down";
+    case RiskReject::kReconciling: return "reconciling";
   }
   return "";
+}
+
+std::string_view to_string(VenueGate g) noexcept {
+  switch (g) {
+    case VenueGate::kOpen: return "open";
+    case VenueGate::kDown: return "down";
+    case VenueGate::kReconciling: return "reconciling";
+  }
+  return "";
+}
+
+void PreTradeRisk::set_exposure_scale(double fraction) noexcept {
+  scale_ = std::isfinite(fraction) && fraction > 0.0 ? std::min(fraction, 1.0) : 1.0;
 }
 
 PreTradeRisk::PreTradeRisk(const RiskLimits& limits) noexcept : limits_(limits) {
@@ -105,6 +121,8 @@ RiskReject PreTradeRisk::check(const OrderCommand& command, const RiskExposure& 
 RiskReject PreTradeRisk::evaluate(const OrderCommand& c, const RiskExposure& x, Nanos now) noexcept {
   if (c.action == OrderAction::kCancel) return RiskReject::kNone;
   if (c.action != OrderAction::kNew && c.action != OrderAction::kReplace) return RiskReject::kInvalidOrder;
+  if (gate_ == VenueGate::kDown) return RiskReject::kVenueDown;
+  if (gate_ == VenueGate::kReconciling) return RiskReject::kReconciling;
   if (state_ == TradingState::kHalted) return RiskReject::kHalted;
   if (!c.qty.is_positive() || (c.side != Side::kBuy && c.side != Side::kSell)) return RiskReject::kInvalidOrder;
   if (c.type == OrderType::kLimit && !c.price.is_positive()) return RiskReject::kInvalidOrder;
@@ -131,10 +149,11 @@ RiskReject PreTradeRisk::evaluate(const OrderCommand& c, const RiskExposure& x, 
   const double after = x.position + working + signed_qty;
   const double position_notional = std::fabs(after) * x.reference_price;
   const bool increases = std::fabs(after) > std::fabs(x.position + working);
-  if (increases && limits_.max_position_notional > 0.0 && position_notional > limits_.max_position_notional)
+  // The capital ramp's scale: at 1 the products are exact, so results are as without a ramp.
+  if (increases && limits_.max_position_notional > 0.0 && position_notional > limits_.max_position_notional * scale_)
     return RiskReject::kMaxPosition;
   const double gross_after = x.gross_exposure - std::fabs(x.position) * x.reference_price + position_notional;
-  if (increases && limits_.max_gross_exposure > 0.0 && gross_after > limits_.max_gross_exposure)
+  if (increases && limits_.max_gross_exposure > 0.0 && gross_after > limits_.max_gross_exposure * scale_)
     return RiskReject::kMaxGrossExposure;
   if (c.action == OrderAction::kNew && limits_.max_open_orders > 0 && x.open_orders >= limits_.max_open_orders)
     return RiskReject::kMaxOpenOrders;

@@ -1,7 +1,10 @@
 #include "keel/protocol/fix/fix_codec.hpp"
 
+#include <charconv>
+#include <cstdio>
 #include <string>
 
+#include "keel/core/primitives/clock.hpp"
 #include "keel/protocol/fix/fix_mapping.hpp"
 
 namespace keel::protocol::fix {
@@ -25,6 +28,7 @@ constexpr int kOrdType = 40;
 constexpr int kOrigClOrdId = 41;
 constexpr int kPrice = 44;
 constexpr int kRefSeqNum = 45;
+constexpr int kBusinessRejectRefId = 379;
 constexpr int kSide = 54;
 constexpr int kSymbol = 55;
 constexpr int kText = 58;
@@ -151,6 +155,20 @@ std::string one_char(char c) {
   return std::string(1, c);
 }
 
+// "YYYYMMDD-HH:MM:SS.uuuuuu" (UTCTimestamp with microseconds) of ns since the epoch.
+std::string utc_timestamp(std::int64_t ns) {
+  const std::int64_t day = ns >= 0 ? ns / (86'400 * kNanosPerSecond) : -((-ns + 86'400 * kNanosPerSecond - 1) / (86'400 * kNanosPerSecond));
+  const std::int64_t in_day = ns - day * 86'400 * kNanosPerSecond;
+  const CivilDate d = civil_from_days(day);
+  const std::int64_t seconds = in_day / kNanosPerSecond;
+  const std::int64_t micros = (in_day % kNanosPerSecond) / 1000;
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof buf, "%04d%02u%02u-%02d:%02d:%02d.%06d", d.year, d.month, d.day,
+                              static_cast<int>(seconds / 3600), static_cast<int>(seconds / 60 % 60),
+                              static_cast<int>(seconds % 60), static_cast<int>(micros));
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
 FIX::Message with_type(const char* msg_type) {
   FIX::Message m;
   m.getHeader().setField(kMsgType, msg_type);
@@ -224,6 +242,7 @@ FIX::Message encode(const FixExecReport& r) {
   if (r.exec_type == ExecType::kRejected)
     m.setField(kOrdRejReason, std::to_string(fix_ord_rej_reason(r.reject_reason)));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
+  if (r.transact_time_ns != 0) m.setField(kTransactTime, utc_timestamp(r.transact_time_ns));
   if (!r.mass_status_req_id.empty()) {  // an answer to AF (fix_mass_status.hpp)
     constexpr int kMassStatusReqId = 584;
     constexpr int kTotNumReports = 911;
@@ -231,8 +250,6 @@ FIX::Message encode(const FixExecReport& r) {
     m.setField(kMassStatusReqId, std::string(r.mass_status_req_id.view()));
     m.setField(kTotNumReports, std::to_string(r.tot_num_reports));
     m.setField(kLastRptRequested, r.last_rpt_requested ? "Y" : "N");
-    // The one report that says "no open orders" (911=0) names no order: Side 7, "Undisclosed".
-    if (r.side == Side::kNone) m.setField(kSide, "7");
   }
   return m;
 }
@@ -264,6 +281,165 @@ FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error) {
   }
   if (!error.text.empty()) m.setField(kText, std::string(error.text));
   return m;
+}
+
+// ---- The initiator's side ----
+
+namespace {
+
+// A plain non-negative integer (digits only, at most 18): false for anything else.
+bool plain_int(std::string_view text, std::int64_t& out) noexcept {
+  if (text.empty() || text.size() > 18) return false;
+  std::int64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  out = v;
+  return true;
+}
+
+DecodeError read_plain_int(const FIX::FieldMap& m, int tag, bool required, std::int64_t& out) {
+  const std::string* s = find(m, tag);
+  if (s == nullptr) {
+    return required ? session_reject(tag, kRejectRequiredTagMissing, "Required tag missing") : DecodeError{};
+  }
+  if (!plain_int(*s, out)) return session_reject(tag, kRejectIncorrectDataFormat, "Bad integer");
+  return {};
+}
+
+// A one-character code field decoded by `decode_fn`; kNone-valued results are refused.
+template <class E, class F>
+DecodeError read_code(const FIX::FieldMap& m, int tag, F decode_fn, E& out, std::string_view unknown) {
+  const std::string* s = find(m, tag);
+  if (s == nullptr) return session_reject(tag, kRejectRequiredTagMissing, "Required tag missing");
+  out = decode_fn(*s);
+  if (out == E::kNone) return session_reject(tag, kRejectValueIncorrect, unknown);
+  return {};
+}
+
+void put_common(FIX::Message& m, const FixClOrdId& id, const FixSymbol& symbol, Side side) {
+  m.setField(kClOrdId, std::string(id.view()));
+  m.setField(kSymbol, std::string(symbol.view()));
+  m.setField(kSide, one_char(fix_side(side)));
+}
+
+void put_order_terms(FIX::Message& m, Qty qty, OrderType type, Price price) {
+  m.setField(kOrderQty, decimal(qty.raw()));
+  m.setField(kOrdType, one_char(fix_ord_type(type)));
+  if (type == OrderType::kLimit) m.setField(kPrice, decimal(price.raw()));
+}
+
+}  // namespace
+
+FIX::Message encode(const FixNewOrder& o) {
+  FIX::Message m = with_type("D");
+  put_common(m, o.cl_ord_id, o.symbol, o.side);
+  if (!o.account.empty()) m.setField(kAccount, std::string(o.account.view()));
+  put_order_terms(m, o.qty, o.ord_type, o.price);
+  m.setField(kTimeInForce, one_char(fix_time_in_force(o.time_in_force)));
+  if (o.post_only) m.setField(kExecInst, "6");
+  m.setField(kTransactTime, utc_timestamp(o.transact_time_ns));
+  return m;
+}
+
+FIX::Message encode(const FixCancel& c) {
+  FIX::Message m = with_type("F");
+  put_common(m, c.cl_ord_id, c.symbol, c.side);
+  m.setField(kOrigClOrdId, std::string(c.orig_cl_ord_id.view()));
+  return m;
+}
+
+FIX::Message encode(const FixReplace& r) {
+  FIX::Message m = with_type("G");
+  put_common(m, r.cl_ord_id, r.symbol, r.side);
+  m.setField(kOrigClOrdId, std::string(r.orig_cl_ord_id.view()));
+  put_order_terms(m, r.qty, r.ord_type, r.price);
+  return m;
+}
+
+FIX::Message encode(const FixStatusRequest& h) {
+  FIX::Message m = with_type("H");
+  put_common(m, h.cl_ord_id, h.symbol, h.side);
+  return m;
+}
+
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixExecReport& out) {
+  out = FixExecReport{};
+  set_session(session, out.session);
+  if (auto e = read_text(msg, kOrderId, true, out.order_id)) return e;
+  if (auto e = read_text(msg, kExecId, true, out.exec_id)) return e;
+  if (auto e = read_text(msg, kClOrdId, true, out.cl_ord_id)) return e;
+  if (auto e = read_text(msg, kOrigClOrdId, false, out.orig_cl_ord_id)) return e;
+  if (auto e = read_text(msg, kSymbol, true, out.symbol)) return e;
+  if (auto e = read_side(msg, out.side)) return e;
+  if (auto e = read_decimal(msg, kLeavesQty, true, out.leaves_qty)) return e;
+  const std::string* type = find(msg, kExecType);
+  if (type == nullptr) return session_reject(kExecType, kRejectRequiredTagMissing, "Required tag missing");
+  out.exec_type = decode_exec_type(*type, out.leaves_qty.raw() == 0);
+  if (out.exec_type == ExecType::kNone) return session_reject(kExecType, kRejectValueIncorrect, "Unknown ExecType");
+  if (auto e = read_code(msg, kOrdStatus, decode_ord_status, out.ord_status, "Unknown OrdStatus")) return e;
+  if (auto e = read_decimal(msg, kCumQty, true, out.cum_qty)) return e;
+  if (auto e = read_decimal(msg, kAvgPx, true, out.avg_px)) return e;
+  if (out.exec_type == ExecType::kPartialFill || out.exec_type == ExecType::kFill) {
+    if (auto e = read_decimal(msg, kLastPx, true, out.last_px)) return e;
+    if (auto e = read_decimal(msg, kLastQty, true, out.last_qty)) return e;
+  }
+  if (out.exec_type == ExecType::kRejected) {
+    std::int64_t code = -1;
+    if (auto e = read_plain_int(msg, kOrdRejReason, false, code)) return e;
+    const std::string* text = find(msg, kText);
+    out.reject_reason = decode_ord_rej_reason(static_cast<int>(code < 0 || code > 1000 ? -1 : code),
+                                              text != nullptr ? std::string_view(*text) : std::string_view());
+  }
+  if (const std::string* text = find(msg, kText)) out.text.assign_truncated(*text);
+  if (const std::string* t = find(msg, kTransactTime)) {
+    const auto parsed = parse_fix_utc_timestamp(*t);
+    if (!parsed.ok()) return session_reject(kTransactTime, kRejectIncorrectDataFormat, "Bad UTCTimestamp");
+    out.transact_time_ns = parsed.value();
+  }
+  return {};
+}
+
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixCancelReject& out) {
+  out = FixCancelReject{};
+  set_session(session, out.session);
+  if (auto e = read_text(msg, kOrderId, false, out.order_id)) return e;
+  if (auto e = read_text(msg, kClOrdId, true, out.cl_ord_id)) return e;
+  if (auto e = read_text(msg, kOrigClOrdId, true, out.orig_cl_ord_id)) return e;
+  if (auto e = read_code(msg, kOrdStatus, decode_ord_status, out.ord_status, "Unknown OrdStatus")) return e;
+  if (auto e = read_code(msg, kCxlRejResponseTo, decode_cxl_rej_response_to, out.response_to,
+                         "Unknown CxlRejResponseTo"))
+    return e;
+  std::int64_t code = -1;
+  if (auto e = read_plain_int(msg, kCxlRejReason, false, code)) return e;
+  const std::string* text = find(msg, kText);
+  if (code >= 0 || text != nullptr)
+    out.reason = decode_cxl_rej_reason(static_cast<int>(code > 1000 ? -1 : code),
+                                       text != nullptr ? std::string_view(*text) : std::string_view());
+  if (text != nullptr) out.text.assign_truncated(*text);
+  return {};
+}
+
+DecodeError decode(const FIX::Message& msg, FixRejectNotice& out) {
+  out = FixRejectNotice{};
+  const FIX::FieldMap& header = msg.getHeader();
+  out.business = header.isSetField(kMsgType) && header.getField(kMsgType) == "j";
+  if (auto e = read_plain_int(msg, kRefSeqNum, false, out.ref_seq_num)) return e;
+  if (const std::string* t = find(msg, kRefMsgType)) out.ref_msg_type.assign_truncated(*t);
+  if (out.business) {
+    if (const std::string* id = find(msg, kBusinessRejectRefId)) out.ref_id.assign_truncated(*id);
+  }
+  std::int64_t v = -1;
+  if (auto e = read_plain_int(msg, out.business ? kBusinessRejectReason : kSessionRejectReason, false, v)) return e;
+  out.reason = v > 1'000'000 ? -1 : static_cast<int>(v);
+  v = 0;
+  if (!out.business) {
+    if (auto e = read_plain_int(msg, kRefTagId, false, v)) return e;
+    out.ref_tag = v > 1'000'000 ? 0 : static_cast<int>(v);
+  }
+  if (const std::string* text = find(msg, kText)) out.text.assign_truncated(*text);
+  return {};
 }
 
 }  // namespace keel::protocol::fix

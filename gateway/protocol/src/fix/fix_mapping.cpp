@@ -159,6 +159,8 @@ int fix_ord_rej_reason(RejectReason v) noexcept {
     case RejectReason::kUnknownAccount: return 15;
     case RejectReason::kTooLate: return 99;
     case RejectReason::kWouldOverflow: return 13;      // incorrect quantity
+    case RejectReason::kNotSent:                        // gateway-side reasons: never on the wire
+    case RejectReason::kSessionRejected: return 99;
   }
   return 99;
 }
@@ -289,6 +291,15 @@ Result<ExecReport> to_exec_report(const FixCancelReject& reject, const ClOrdIdCo
   return x;
 }
 
+// kStopLoss / kTakeProfit commands are exits the strategy has already triggered (orders.hpp): the
+// venue is to fill them at market now. On the wire that is a market order (40=1); FIX's stop (40=3)
+// would rest at the venue until a StopPx the command does not have.
+namespace {
+OrderType wire_order_type(OrderType type) noexcept {
+  return type == OrderType::kStopLoss || type == OrderType::kTakeProfit ? OrderType::kMarket : type;
+}
+}  // namespace
+
 Result<FixNewOrder> to_fix_new_order(const OrderCommand& command, const ClOrdIdCodec& ids,
                                      std::string_view symbol, std::int64_t transact_time_ns) noexcept {
   if (command.action != OrderAction::kNew || fix_ord_type(command.type) == '\0' ||
@@ -298,7 +309,7 @@ Result<FixNewOrder> to_fix_new_order(const OrderCommand& command, const ClOrdIdC
   if (const Errc e = set_common(out, ids, command.client_order_id, symbol, command.side); e != Errc::kOk)
     return e;
   out.qty = command.qty;
-  out.ord_type = command.type;
+  out.ord_type = wire_order_type(command.type);
   out.price = command.type == OrderType::kLimit ? command.price : Price{};
   out.time_in_force = command.tif;
   out.post_only = command.post_only != 0;
@@ -326,7 +337,7 @@ Result<FixReplace> to_fix_replace(const OrderCommand& command, const ClOrdIdCode
     return e;
   if (!out.orig_cl_ord_id.assign(ids.format(command.orig_client_order_id).view())) return Errc::kInvalidArgument;
   out.qty = command.qty;
-  out.ord_type = command.type;
+  out.ord_type = wire_order_type(command.type);
   out.price = command.type == OrderType::kLimit ? command.price : Price{};
   return out;
 }

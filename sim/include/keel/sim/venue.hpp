@@ -11,7 +11,7 @@
 // order's current state under its current ClOrdID (41 = the id asked about), else 39=8 "Unknown
 // order". OrderMassStatusRequest (AF, 585=7) is answered with one 150=I per open order of the
 // account, all symbols, in OrderID order (584, 911 = their number, 912=Y on the last); with none,
-// one report 150=I, 911=0, 912=Y, 37=NONE, 11=NONE, 55=[N/A], 54=7, 39=8 (DECISIONS 244).
+// one report 150=I, 911=0, 912=Y, 37=NONE, 11=NONE, 55=[N/A], 54=1, 39=8 (DECISIONS 244).
 //
 // Market data: the engine's trades and level changes feed a MarketDataPublisher; its messages wait in
 // an outbox until their publication time (event + market_data_us) and the driver thread hands them

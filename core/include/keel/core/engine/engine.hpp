@@ -20,6 +20,33 @@
 // update or state change, and risk lets only reducing orders through for an instrument whose book
 // is not usable (stale, not yet synced, crossed). FeedHealth events go to the strategy.
 //
+// Live controls (paper / live; a backtest sends none of these controls and nothing changes):
+//  * Kill switch (Control kKillSwitch 1): risk's kill switch (only reducing orders pass) and every
+//    live order is canceled — amendable ones at once; one whose new / replace / cancel is unanswered,
+//    or Unknown, as soon as a report makes it amendable. The engine's own flatten orders (tag
+//    kFlattenTag, IOC) are left to end by themselves. Release (0) stops both.
+//  * Flatten (Control kFlatten): trading state reducing (from any state: the operator asked for it),
+//    every live order canceled as for the kill switch, then every non-zero position closed by market
+//    IOC orders (opposite side, at most |position| − the working orders on that side, split to
+//    max_order_qty and max_order_notional at the reference, rounded down to the instrument's lot)
+//    through pre-trade risk, on every later event until flat. A closing order that ends with nothing
+//    filled (rejected, canceled, expired) or that risk refuses for good counts one failure for its
+//    instrument; after flatten_max_failures the flatten leaves that position (counted). Transient
+//    refusals (rate limit, open-order limit, no reference price, the venue session) wait for a later
+//    event. The flatten is done when every position is flat (or left) and no order is open; the
+//    state stays reducing until an operator sets it active. A kTradingState control other than
+//    reducing ends a flatten (active: the operator resumed; halted: nothing may go out).
+//  * Venue session (Control kVenueSession): kDown closes risk's venue gate (kVenueDown: nothing new
+//    reaches the venue; requests time out to Unknown and are queried as ever); kLoggedOn starts a
+//    reconciliation — a status query for every live order, nothing new (kReconciling) until every one
+//    is settled by a status answer and kVenueReconciled has arrived (its `real` > 0: venue orders this
+//    core did not know ⇒ trading state reducing). The reconciliation's duration in event time (logon
+//    → done) is in EngineStats. Cancels still go out while reconciling (never while down).
+//  * Capital ramp (EngineConfig::capital_ramp, risk/capital_ramp.hpp): risk's exposure limits scaled
+//    by the ramp's fraction; kill-switch trips and flattens are its breaches.
+// Every one of these controls reaches the strategy (on_control) after the engine acted on it (one
+// the engine ignores — a bad value, a kVenueReconciled without a logon — is counted, not passed on).
+//
 // Contract: on_event() never allocates, never blocks and never reads the wall clock (its time is
 // the events' time). Bad input (unknown instrument, non-positive price, time going backwards, an
 // invalid report) is counted and dropped, never fed to the strategy math.
@@ -37,6 +64,7 @@
 #include "keel/core/primitives/digest.hpp"
 #include "keel/core/primitives/events.hpp"
 #include "keel/core/primitives/spsc_ring.hpp"
+#include "keel/core/risk/capital_ramp.hpp"
 #include "keel/core/risk/pre_trade_risk.hpp"
 
 namespace keel {
@@ -58,6 +86,22 @@ struct EngineStats {
   // notional, cost positive when the fill was worse than the close (a buy above, a sell below).
   double filled_notional = 0.0;
   double slippage_notional = 0.0;
+  // Live controls.
+  std::uint64_t kill_switch_engaged = 0;   // Control kKillSwitch engagements
+  std::uint64_t kill_switch_cancels = 0;   // cancels sent because of the kill switch
+  std::uint64_t flattens = 0;              // Control kFlatten received
+  std::uint64_t flattens_done = 0;         // flattens that ended flat (or with positions left, below)
+  std::uint64_t flattens_stopped = 0;      // flattens ended by a kTradingState control
+  std::uint64_t flatten_cancels = 0;       // cancels sent because of a flatten
+  std::uint64_t flatten_orders = 0;        // reduce-only closing orders sent
+  std::uint64_t flatten_failures = 0;      // closing orders that filled nothing, or risk refused for good
+  std::uint64_t flatten_gave_up = 0;       // positions left open after flatten_max_failures failures
+  std::uint64_t venue_downs = 0;           // kVenueSession kDown
+  std::uint64_t reconciliations = 0;       // started (kVenueSession kLoggedOn)
+  std::uint64_t reconciliations_done = 0;
+  std::uint64_t venue_unknown_orders = 0;  // the last kVenueReconciled's count of orders the core did not know
+  Nanos reconcile_last = 0;                // the last reconciliation's duration (event time, logon → done)
+  Nanos reconcile_max = 0;
   Nanos first_bar_time = 0;
   Nanos last_bar_time = 0;
   double index_log_return = 0.0;     // cumulative equal-weight log return
@@ -74,10 +118,21 @@ struct EngineConfig {
   // Bar events (paper and live); 0 = bars come as Bar events only (backtests).
   Nanos trade_bar_interval = 0;
   Notional initial_cash;
+  // Paper / live: orders go to a venue session. true: the venue gate starts down — nothing is sent
+  // before the gateway's first kVenueSession kLoggedOn and the reconciliation after it.
+  bool venue_session = false;
+  // Flatten: failed closing attempts per position before the flatten leaves it (at least 1).
+  int flatten_max_failures = 5;
+  // Per instrument lot size, for splitting flatten orders (missing or ≤ 0: 10^-8).
+  std::vector<Qty> lot_sizes;
+  CapitalRampConfig capital_ramp;  // disabled by default (fraction 1)
 };
 
 class Engine final : public OrderEntry {
  public:
+  // The tag of the engine's own flatten orders (OmsOrder::tag); a strategy intent with it is invalid.
+  static constexpr std::uint32_t kFlattenTag = 0xFFFF'FFFFu;
+
   // Allocates every table (warm-up).
   explicit Engine(const EngineConfig& config);
   // Market tracking only (no strategy orders expected): defaults for everything else.
@@ -107,6 +162,15 @@ class Engine final : public OrderEntry {
   [[nodiscard]] std::uint64_t digest() const noexcept { return digest_.value(); }
   [[nodiscard]] const OrderManager& oms() const noexcept { return oms_; }
   [[nodiscard]] const PreTradeRisk& risk() const noexcept { return risk_; }
+  // Live state, for /status and metrics (no allocation). Positions: portfolio().position(i) for
+  // i < portfolio().instrument_count(); live orders: oms().for_each_live(f) or oms().slots().
+  [[nodiscard]] TradingState trading_state() const noexcept { return risk_.state(); }
+  [[nodiscard]] bool kill_switch() const noexcept { return risk_.kill_switch(); }
+  [[nodiscard]] bool flattening() const noexcept { return flattening_; }
+  [[nodiscard]] VenueGate venue_gate() const noexcept { return risk_.venue_gate(); }
+  [[nodiscard]] bool reconciling() const noexcept { return risk_.venue_gate() == VenueGate::kReconciling; }
+  [[nodiscard]] double capital_fraction() const noexcept { return ramp_.fraction(); }
+  [[nodiscard]] const CapitalRamp& capital_ramp() const noexcept { return ramp_; }
   // The order books (null when book_levels is 0).
   [[nodiscard]] const book::BookReplicas* books() const noexcept { return books_.get(); }
 
@@ -120,6 +184,21 @@ class Engine final : public OrderEntry {
   void on_market_price(InstrumentId instrument, Price price) noexcept;
   bool emit(const OrderCommand& command) noexcept;
   void send_status_queries() noexcept;
+  void after_event() noexcept;
+  bool on_venue_session(const Control& control) noexcept;  // false: ignored
+  void finish_reconcile_if_done() noexcept;
+  [[nodiscard]] bool cancel_wanted() const noexcept {
+    return (kill_cancel_ || flattening_) && risk_.venue_gate() != VenueGate::kDown;
+  }
+  // Cancels one order for the kill switch / a flatten if it is amendable now; false when the output
+  // ring is full (a sweep is due again).
+  bool control_cancel(const OmsOrder& order) noexcept;
+  void sweep_cancels() noexcept;
+  void start_flatten() noexcept;
+  void flatten_step() noexcept;
+  void flatten_failed(InstrumentId instrument) noexcept;
+  [[nodiscard]] std::int64_t flatten_chunk(InstrumentId instrument) const noexcept;
+  void breach() noexcept;
   [[nodiscard]] RiskExposure exposure(InstrumentId instrument) const noexcept;
 
   struct InstrumentState {
@@ -147,6 +226,22 @@ class Engine final : public OrderEntry {
   Nanos batch_time_ = 0;
   bool batch_open_ = false;
   bool finished_ = false;
+  // Live controls.
+  struct FlattenPosition {
+    int failures = 0;
+    bool gave_up = false;
+  };
+  std::vector<FlattenPosition> flatten_;  // per instrument
+  std::vector<std::int64_t> lots_;        // per instrument, raw Qty > 0
+  CapitalRamp ramp_;
+  std::uint64_t seen_kill_trips_ = 0;
+  Nanos logon_at_ = 0;
+  int flatten_max_failures_ = 5;
+  int flatten_live_ = 0;       // the engine's flatten orders not yet terminal
+  bool kill_cancel_ = false;   // Control kKillSwitch engaged: cancel every live order
+  bool flattening_ = false;
+  bool sweep_due_ = false;     // a pass over every live order is due (cancels)
+  bool venue_reconciled_ = false;
 };
 
 }  // namespace keel

@@ -126,7 +126,9 @@ class Strategy {
   // invalid and unknown-order reports are counted by the OMS and not passed on: a fill reaches the
   // strategy once.
   virtual void on_exec_report(const ExecReport& /*report*/, const OmsOrder& /*order*/) noexcept {}
-  // Control events the engine does not consume itself (posture, strategy updates, mode, …).
+  // Control events: posture, strategy updates, mode, …, and the engine's own — kill switch, trading
+  // state, flatten, venue session — once the engine has acted on them (engine.hpp). Book states
+  // and end of data are not passed on, nor a control the engine ignored as invalid.
   virtual void on_control(const Control& /*control*/) noexcept {}
   // The input has ended (or the run stops): last chance to record outputs.
   virtual void on_finish() noexcept {}

@@ -29,7 +29,9 @@ class BacktestLoop final : private ReportSink {
 
   // Errc::kIo when the journal cannot be written (the event is not processed).
   [[nodiscard]] Errc feed(const Event& event) noexcept;
-  [[nodiscard]] Errc finish() noexcept;
+  // The input's end: a Control kEndOfData event (journaled) unless `end_of_data` is false — a
+  // replay of a journal that already ends with one (a paper or live run's) adds none.
+  [[nodiscard]] Errc finish(bool end_of_data = true) noexcept;
 
   [[nodiscard]] std::uint64_t dropped_reports() const noexcept { return dropped_; }
   [[nodiscard]] std::uint64_t commands_dropped() const noexcept { return commands_dropped_; }

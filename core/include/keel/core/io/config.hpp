@@ -22,9 +22,16 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What kind of run: a backtest feeds the core bars from files; paper and live feed it the gateway's
+// market data (bars built from trades, [live]). Written by the command, recorded in the journal, so
+// `keel replay` builds the same core.
+enum class RunMode : std::uint8_t { kBacktest = 0, kPaper = 1, kLive = 2 };
+std::string_view to_string(RunMode mode) noexcept;
+
 struct RunConfig {
   std::uint64_t seed = 42;            // RNG.md run seed
   double initial_capital = 100'000.0; // quote currency
+  RunMode mode = RunMode::kBacktest;
 };
 
 // Bars from files (`keel backtest --data DIR`).
@@ -109,6 +116,33 @@ struct StrategyConfig {
   StrategyKind kind = StrategyKind::kDolphin;  // "none": only the market tracker runs
 };
 
+// Paper and live trading (`keel paper`, `keel live`; [live]). bar_interval_ms and book_levels shape
+// the core (and so are replayed with the journal like every key); the rest says where the venue is
+// and how the gateway's threads run.
+struct LiveConfig {
+  std::int64_t bar_interval_ms = 300'000;  // bars built from the feed's trades on event time
+  std::int64_t book_levels = 0;            // per side; 0 = no order books in the core (no depth stream)
+  std::string market = "spot";             // the venue's market-data flavour: "spot" or "futures"
+  std::string market_data_url;             // ws(s)://host:port; paper: empty = the in-process simulator
+  std::string rest_url;                    // http(s)://host:port; empty = market_data_url's host and scheme
+  std::string ca_file;                     // TLS: certificate authorities (empty = the system's)
+  std::string fix_host = "127.0.0.1";
+  std::int64_t fix_port = 0;               // paper: 0 = the in-process simulator's
+  std::string sender_comp_id = "KEEL";
+  std::string target_comp_id = "KEELSIM";
+  std::string username;                    // Logon 553; empty = sender_comp_id
+  std::string password;                    // Logon 554: a secret reference ("env:NAME" / "file:PATH")
+  std::string account;                     // Account (1) on orders; empty = absent
+  int heartbeat_s = 30;
+  int reconnect_interval_s = 1;
+  bool reset_seq_num = false;              // ResetSeqNumFlag on every Logon
+  bool fix_ssl = false;
+  int core_cpu = -1;                       // pin the core thread (−1: the last CPU the process may use)
+  int feed_cpu = -1;                       // −1: not pinned
+  int fix_cpu = -1;                        // the FIX router thread; −1: not pinned
+  std::string sim_config;                  // paper: the in-process simulator's config; "" = built-in
+};
+
 struct KeelConfig {
   RunConfig run;
   DataConfig data;
@@ -119,6 +153,7 @@ struct KeelConfig {
   ExecutionConfig execution;
   RiskLimits risk;
   OmsConfig oms;
+  LiveConfig live;
   dolphin::DolphinParams dolphin;  // [dolphin.*]; capital comes from run.initial_capital
 };
 

@@ -25,9 +25,31 @@
 // an Unknown order whose cancel / replace is unanswered puts it back to waiting for that answer. Capacity is fixed at construction (allocation only there).
 // ClOrdIDs are the run's sequence (cl_ord_ids.hpp): new, cancel, replace and status requests each take
 // the next number.
+//
+// Status answers (kOrderStatus), the rules in full:
+//  * still pending at the venue (PendingNew / PendingCancel / PendingReplace) or saying nothing
+//    (None, Unknown, garbage: kInvalid): nothing settles; asked again one ack timeout later;
+//  * the venue does not know the order (OrderStatus kRejected — keel's venue answers a query for an
+//    order it has no record of so, VENUE.md / sim venue on_status_request): an order never
+//    acknowledged (its new request still pending: PendingNew, or Unknown from a lost new) never
+//    reached the venue ⇒ Rejected; an order acknowledged before ⇒ Canceled and counted
+//    (lost_at_venue: a venue restart lost it, or it ended and its report was lost — a late fill still
+//    applies to a terminal order, so the position catches up if the venue sends one);
+//  * any other terminal status ends the order so; a live one (New / PartiallyFilled) settles it as
+//    New or PartiallyFilled by the OMS's own fills;
+//  * a pending request is settled by the answer only when the answer's query left after it (ids are
+//    a sequence: query_id > pending_id) or it is the order's new request (the venue knowing the order
+//    is its ack). A cancel / replace made after the query is still in flight: the answer only sets
+//    the state it falls back to, and the request's own answer decides.
+//
+// Reconciliation after a venue logon (next_reconcile_query): a status query for every live order,
+// whatever its state; each such order is "awaiting" until a status answer settles it (live or
+// terminal) or it ends by any report. awaiting_reconcile() counts them. An unanswered reconciliation
+// query times out like any request (the order becomes Unknown and is asked again).
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "keel/core/containers/fixed_hash_map.hpp"
@@ -60,6 +82,7 @@ struct OmsOrder {
   Qty pending_qty;
   Nanos sent_at = 0;      // when the unanswered request (or the last status query) left
   Nanos created_at = 0;
+  bool reconcile = false; // a reconciliation query about it awaits a settling answer
   [[nodiscard]] Qty leaves() const noexcept {
     return is_terminal(status) || cum >= qty ? Qty{} : qty - cum;
   }
@@ -98,6 +121,8 @@ struct OmsStats {
   std::uint64_t table_full = 0;      // new orders refused: every slot holds a live order
   std::uint64_t cum_gaps = 0;        // status answers whose cum qty differs from the OMS's fills
   std::uint64_t watch_overflow = 0;  // requests left unwatched (the timeout ring was full)
+  std::uint64_t lost_at_venue = 0;   // acknowledged orders the venue answered it does not know (→ Canceled)
+  std::uint64_t reconcile_queries = 0;  // status queries of reconciliations (also in status_queries)
   std::uint64_t outcomes[kReportOutcomeCount] = {};
 };
 
@@ -129,7 +154,26 @@ class OrderManager {
   // Call repeatedly until it returns false.
   bool next_status_query(Nanos now, OrderCommand& out) noexcept;
 
+  // Reconciliation: begin_reconcile() starts a pass over every order slot; next_reconcile_query()
+  // writes a kStatus command for the next live order (any state, Unknown and pending ones included),
+  // marks it awaiting and returns true; false once the pass is done. A query that could not be sent
+  // times out and is asked again like any request. A second begin_reconcile() restarts the pass
+  // (orders still awaiting stay so, and are asked again).
+  void begin_reconcile() noexcept { reconcile_cursor_ = 0; }
+  bool next_reconcile_query(Nanos now, OrderCommand& out) noexcept;
+  // Live orders whose reconciliation query has not been answered with a settling status yet.
+  [[nodiscard]] std::size_t awaiting_reconcile() const noexcept { return reconcile_awaiting_; }
+
   [[nodiscard]] const OmsOrder* find(std::uint32_t id) const noexcept;  // by any of its request ids
+  // Every slot (never used, live and terminal), in slot order: for /status and metrics without
+  // allocation. A slot is live when slots()[i].live().
+  [[nodiscard]] std::span<const OmsOrder> slots() const noexcept { return {orders_.data(), orders_.size()}; }
+  // Calls f(const OmsOrder&) for every live order, in slot order. f must not change the OMS.
+  template <class F>
+  void for_each_live(F&& f) const {
+    for (const OmsOrder& o : orders_)
+      if (o.live()) f(o);
+  }
   [[nodiscard]] int open_orders() const noexcept { return open_; }
   // Leaves of live orders per instrument and side (base units), for risk.
   [[nodiscard]] Qty working(InstrumentId instrument, Side side) const noexcept;
@@ -156,6 +200,8 @@ class OrderManager {
   bool seen_before(std::uint32_t order_id, std::uint32_t exec_id) noexcept;
   void begin_pending(OmsOrder& o, OrderAction action, std::uint32_t id, Nanos now) noexcept;
   void leave_unknown(OmsOrder& o, Nanos now) noexcept;
+  void issue_query(OmsOrder& o, Nanos now, OrderCommand& out) noexcept;
+  void on_status_answer(OmsOrder& o, const ExecReport& r, ReportResult& result) noexcept;
   // A live order with no request pending and not Unknown, or null.
   OmsOrder* amendable(std::uint32_t order_id) noexcept;
   // Fills in a cancel / replace command and makes the order PendingCancel / PendingReplace.
@@ -186,6 +232,8 @@ class OrderManager {
   Nanos ack_timeout_;
   std::uint32_t last_id_ = 0;
   int open_ = 0;
+  std::size_t reconcile_cursor_ = SIZE_MAX;  // next slot of a reconciliation pass (SIZE_MAX: none)
+  std::size_t reconcile_awaiting_ = 0;
   OmsStats stats_;
 };
 

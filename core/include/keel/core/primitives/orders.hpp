@@ -74,8 +74,10 @@ enum class RejectReason : std::uint8_t {
   kUnknownAccount = 13,
   kTooLate = 14,              // cancel / replace of an order that is already done
   kWouldOverflow = 15,        // quantity or notional beyond what fixed point holds
+  kNotSent = 16,              // the gateway never sent it: no venue session (certain, not a guess)
+  kSessionRejected = 17,      // the venue's session layer refused the message (Reject 3 / BMR j)
 };
-inline constexpr std::uint8_t kMaxRejectReason = 15;
+inline constexpr std::uint8_t kMaxRejectReason = 17;
 
 std::string_view to_string(Side v) noexcept;
 std::string_view to_string(ExecType v) noexcept;

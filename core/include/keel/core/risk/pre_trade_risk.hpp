@@ -2,10 +2,13 @@
 // inside the engine between sizing and the OMS, so no strategy can go around it.
 //
 // Checks, in this order; the first failure is the verdict (and counted by reason):
-//   new orders and replaces: trading state (halted: nothing; kill switch or reducing: only orders
+//   new orders and replaces: the order venue's session (down: nothing can reach the venue;
+//   reconciling after a logon: nothing new until the core and the venue agree — reducing orders
+//   included) → trading state (halted: nothing; kill switch or reducing: only orders
 //   that reduce the position) → the instrument's order book usable (when the engine keeps books:
 //   a stale, unsynced or crossed book lets only reducing orders through) → quantity and price valid → max order qty → max order notional → price band
-//   around the reference (last trade, mid, or bar close) → max position → max gross exposure →
+//   around the reference (last trade, mid, or bar close) → max position → max gross exposure (both
+//   scaled by the capital ramp's fraction, risk/capital_ramp.hpp; 1 = the limits as configured) →
 //   max open orders → rate limit (token bucket on event time; only an order that passed everything
 //   else takes a token).
 //   cancels: always pass (taking risk off is never blocked).
@@ -41,9 +44,20 @@ enum class RiskReject : std::uint8_t {
   kMaxOpenOrders = 11,
   kRateLimit = 12,
   kBookStale = 13,          // the engine keeps order books and this instrument's is not usable
+  kVenueDown = 14,          // the order venue's session is down (Control kVenueSession kDown)
+  kReconciling = 15,        // the session is back and the core is reconciling its orders with the venue
 };
-inline constexpr std::size_t kRiskRejectCount = 14;
+inline constexpr std::size_t kRiskRejectCount = 16;
 std::string_view to_string(RiskReject r) noexcept;
+
+// The order venue's session as risk sees it (the engine switches it on Control kVenueSession).
+// Backtests never send that control: the gate stays open.
+enum class VenueGate : std::uint8_t {
+  kOpen = 0,         // logged on and reconciled (or no venue session at all: backtests)
+  kDown = 1,         // no session: nothing new can reach the venue
+  kReconciling = 2,  // logged on, orders being reconciled: nothing new yet
+};
+std::string_view to_string(VenueGate g) noexcept;
 
 // What the risk check reads about the book of the core at the moment of the order.
 struct RiskExposure {
@@ -66,9 +80,16 @@ class PreTradeRisk {
   // Control events: trading state and the kill switch.
   void set_state(TradingState state) noexcept { state_ = state; }
   void set_kill_switch(bool engaged) noexcept;
+  void set_venue_gate(VenueGate gate) noexcept { gate_ = gate; }
+  // The capital ramp's fraction of max_gross_exposure and max_position_notional, in (0, 1]; above 1
+  // counts as 1, a non-finite or non-positive value as 1 too (a bad value is ignored rather than
+  // allowed to refuse everything). Exactly 1 leaves the arithmetic as without a ramp.
+  void set_exposure_scale(double fraction) noexcept;
 
   [[nodiscard]] TradingState state() const noexcept { return state_; }
   [[nodiscard]] bool kill_switch() const noexcept { return kill_switch_; }
+  [[nodiscard]] VenueGate venue_gate() const noexcept { return gate_; }
+  [[nodiscard]] double exposure_scale() const noexcept { return scale_; }
   [[nodiscard]] std::uint64_t rejects(RiskReject r) const noexcept { return rejects_[static_cast<std::size_t>(r)]; }
   [[nodiscard]] std::uint64_t total_rejects() const noexcept;
   [[nodiscard]] std::uint64_t passed() const noexcept { return passed_; }
@@ -82,6 +103,8 @@ class PreTradeRisk {
   RiskLimits limits_;
   TradingState state_ = TradingState::kActive;
   bool kill_switch_ = false;
+  VenueGate gate_ = VenueGate::kOpen;
+  double scale_ = 1.0;
   // Token bucket in nano-tokens (one order = 10^9), refilled from event time.
   std::int64_t tokens_ = 0;
   std::int64_t token_cap_ = 0;

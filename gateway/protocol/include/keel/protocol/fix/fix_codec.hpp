@@ -44,4 +44,24 @@ FIX::Message encode(const FixCancelReject& reject);
 // to `ref`'s MsgSeqNum and MsgType. Requires: error is set.
 FIX::Message make_reject(const FIX::Message& ref, const DecodeError& error);
 
+// ---- The initiator's side (the gateway's order router): requests out, reports in. ----
+
+// Requests, header MsgType set (BeginString, CompIDs and MsgSeqNum are added by the session).
+// NewOrderSingle: 11, 1 (when account is set), 55, 54, 38, 40, 44 (limit only), 59, 18=6 (post-only),
+// 60. Cancel: 11, 41, 55, 54. Replace: 11, 41, 55, 54, 38, 40, 44 (limit only). Status: 11, 55, 54.
+FIX::Message encode(const FixNewOrder& order);
+FIX::Message encode(const FixCancel& cancel);
+FIX::Message encode(const FixReplace& replace);
+FIX::Message encode(const FixStatusRequest& request);
+
+// Reports from a venue. ExecutionReport: 37, 17, 11, 55, 54, 150, 39, 14, 151 and 6 required; 31 and
+// 32 required on a fill (150=F); 41, 103, 58 and 60 optional. OrderCancelReject: 11, 41, 39 and 434
+// required; 37, 102 and 58 optional. `session` is the venue's CompID (kept in out.session). A
+// message that fails is answered by make_reject(msg, error) like any other.
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixExecReport& out);
+DecodeError decode(const FIX::Message& msg, std::string_view session, FixCancelReject& out);
+// A session Reject (3) or BusinessMessageReject (j); never fails (absent fields stay absent), but
+// returns a DecodeError for a value that is present and malformed (a non-numeric 45, …).
+DecodeError decode(const FIX::Message& msg, FixRejectNotice& out);
+
 }  // namespace keel::protocol::fix

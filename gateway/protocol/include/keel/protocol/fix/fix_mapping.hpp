@@ -84,6 +84,7 @@ struct ReportContext {
                                                 const ReportContext& context) noexcept;
 
 // Core OrderCommand → FIX request. ClOrdID (11) / OrigClOrdID (41) are ids.format(sequence);
+// kStopLoss and kTakeProfit (exits the strategy has triggered: orders.hpp) go out as market orders.
 // `symbol` is the instrument's venue symbol; session and account are left empty (the sender fills
 // them). Errors: kInvalidArgument when the command's action does not match, a required enum is kNone
 // or FIX cannot carry it, or the symbol is empty or longer than FixSymbol holds.

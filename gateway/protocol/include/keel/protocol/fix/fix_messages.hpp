@@ -118,6 +118,7 @@ struct FixExecReport {
   Qty last_qty;
   RejectReason reject_reason = RejectReason::kNone;  // OrdRejReason (103), written on 150=8
   FixFreeText text;
+  std::int64_t transact_time_ns = 0;  // TransactTime (60), venue time; 0 = absent (not written)
   // An answer to OrderMassStatusRequest (AF, fix_mass_status.hpp): MassStatusReqID (584),
   // TotNumReports (911) and LastRptRequested (912, Y on the last report) are written only when
   // mass_status_req_id is not empty.
@@ -138,11 +139,24 @@ struct FixCancelReject {
   FixFreeText text;
 };
 
+// A venue's session Reject (3) or BusinessMessageReject (j) of one of our messages: the request
+// it names (RefSeqNum 45, RefMsgType 372, BusinessRejectRefID 379) was not processed.
+struct FixRejectNotice {
+  bool business = false;             // j (true) or 3
+  std::int64_t ref_seq_num = 0;      // 45; 0 = absent
+  FixText<2> ref_msg_type;           // 372; empty = absent
+  FixClOrdId ref_id;                 // 379 (j only); empty = absent
+  int reason = -1;                   // 373 or 380; -1 = absent
+  int ref_tag = 0;                   // 371 (3 only); 0 = absent
+  FixFreeText text;                  // 58
+};
+
 static_assert(std::is_trivially_copyable_v<FixNewOrder>);
 static_assert(std::is_trivially_copyable_v<FixCancel>);
 static_assert(std::is_trivially_copyable_v<FixReplace>);
 static_assert(std::is_trivially_copyable_v<FixStatusRequest>);
 static_assert(std::is_trivially_copyable_v<FixExecReport>);
 static_assert(std::is_trivially_copyable_v<FixCancelReject>);
+static_assert(std::is_trivially_copyable_v<FixRejectNotice>);
 
 }  // namespace keel::protocol::fix

@@ -60,6 +60,15 @@
 #include <utility>
 #include <vector>
 
+// KEEL_QUICKFIX_SSL (defined by the one translation unit that needs it, before including this
+// header): also QuickFIX's SSL initiator, declared only under HAVE_SSL (Debian's libquickfix is
+// built with it). Its system headers are included first, like the others.
+#ifdef KEEL_QUICKFIX_SSL
+#include <dirent.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
+
 #ifdef HAVE_STD_UNIQUE_PTR
 #error "HAVE_STD_UNIQUE_PTR must not be defined: libquickfix 1.15.1 was built with std::auto_ptr"
 #endif
@@ -76,5 +85,10 @@
 #include <quickfix/SessionSettings.h>
 #include <quickfix/SocketAcceptor.h>
 #include <quickfix/SocketInitiator.h>
+#ifdef KEEL_QUICKFIX_SSL
+#define HAVE_SSL 1
+#include <quickfix/SSLSocketInitiator.h>
+#undef HAVE_SSL
+#endif
 #undef throw
 // NOLINTEND

@@ -1,0 +1,107 @@
+// The threads of paper and live trading (ARCHITECTURE.md "Threads in paper and live mode"):
+//
+//   venue WS ─► feed thread (MarketDataSession) ──SPSC──┐
+//   venue FIX ◄► session thread (QuickFIX) ─────SPSC──┤
+//               router thread (commands, timers) ─SPSC─┤──► core thread ──SPSC──► router thread
+//   operator (control endpoint, shutdown) ────SPSC──┘         │
+//                                                               └──SPSC──► journal thread
+//
+// The core thread (pinned to live.core_cpu, or the last CPU the process may use; one warning and
+// unpinned where that is impossible) builds the engine and the strategy itself, after pinning, so
+// their tables are first touched — and placed — on its NUMA node, and pre-faulted before any event.
+// It polls its input rings in a fixed order (the venue's answers first, then the router's, the
+// operator's and the market data), and for every event: the journal ring first, then the engine.
+// It consumes nothing while the journal ring or the command ring lacks room, so nothing is ever
+// dropped and a command ring that fills is never what decided the engine's path: `keel replay` of
+// the journal reproduces the run's decisions and digest exactly. When there is no input it spins
+// briefly, then sleeps on its doorbell, which every producer rings.
+//
+// The journal thread writes every event the core consumed, in the order consumed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core_runner.hpp"
+#include "keel/core/io/config.hpp"
+#include "keel/core/primitives/instrument.hpp"
+#include "keel/gateway/binance/market_data_session.hpp"
+#include "keel/gateway/fix/fix_order_gateway.hpp"
+
+namespace keel::cli {
+
+// What the core thread publishes for the status line, /status and metrics (relaxed atomics, written
+// by the core thread between events).
+struct CoreSnapshot {
+  std::atomic<std::uint64_t> events{0};
+  std::atomic<std::uint64_t> bar_times{0};
+  std::atomic<std::uint64_t> orders{0};
+  std::atomic<std::uint64_t> fills{0};
+  std::atomic<std::uint64_t> risk_rejects{0};
+  std::atomic<std::int64_t> open_orders{0};
+  std::atomic<std::int64_t> positions{0};      // instruments with a non-zero position
+  std::atomic<double> equity{0.0};
+  std::atomic<double> realized{0.0};
+  std::atomic<std::uint64_t> allocations_after_warmup{0};
+  std::atomic<bool> warm{false};
+  std::atomic<bool> finished{false};
+};
+
+struct TradingRuntimeConfig {
+  KeelConfig config;                 // run.mode is paper or live
+  InstrumentRegistry registry;       // instrument i = feed symbol i = FIX symbol i
+  gateway::binance::MarketDataSessionConfig market_data;
+  gateway::FixSessionSettings fix;
+  std::string journal_path;          // "" = no journal
+  std::uint64_t expected_bar_times = 0;  // sizes the strategy's trade and equity records (beyond: counted, not kept)
+  std::size_t feed_ring = 1 << 16;
+  std::size_t journal_ring = 1 << 20;
+};
+
+struct TradingRuntimeResult {
+  EngineStats stats;
+  std::uint64_t digest = 0;
+  std::uint64_t journal_records = 0;
+  std::uint64_t allocations_after_warmup = 0;
+  bool journal_ok = true;
+  bool pinned = false;
+  std::string pin_note;              // why not pinned
+};
+
+class TradingRuntime {
+ public:
+  // Throws ConfigError / std::invalid_argument for unusable settings, OutputError for a journal
+  // that cannot be created.
+  explicit TradingRuntime(TradingRuntimeConfig config);
+  ~TradingRuntime();
+  TradingRuntime(const TradingRuntime&) = delete;
+  TradingRuntime& operator=(const TradingRuntime&) = delete;
+
+  // Starts the journal and core threads (which build the core), then the FIX gateway and the feed.
+  // Throws std::runtime_error when a part cannot start (the message names it).
+  void start();
+  // Delivers an operator's event (Control, ExternalFactor) to the core, stamped with the wall clock;
+  // false when the operator ring is full. One producer thread at a time (the caller serialises).
+  bool submit(const Event& event);
+  // Orderly end: the kill switch (open orders cancelled, no new ones) and a wait of up to
+  // `cancel_wait_ms` for the venue to confirm; then the feed and the FIX session stop, the core
+  // finishes (engine.finish()), the journal is flushed and closed. Idempotent.
+  TradingRuntimeResult stop(int cancel_wait_ms = 5000);
+
+  [[nodiscard]] const CoreSnapshot& snapshot() const noexcept { return snapshot_; }
+  [[nodiscard]] const gateway::FixGatewayCounters& fix_counters() const noexcept;
+  [[nodiscard]] const gateway::binance::SessionCounters& feed_counters() const noexcept;
+  // The strategy and engine after stop() (for run files and the summary); null before.
+  [[nodiscard]] const CoreSetup* core() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  CoreSnapshot snapshot_;
+};
+
+}  // namespace keel::cli
