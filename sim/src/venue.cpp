@@ -610,7 +610,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     });
   }
   void on_status_request(const FixStatusRequest& h) override {
-    client_request(h.symbol, [this, h](std::int64_t) {
+    client_request(h.symbol, [this, h](std::int64_t ts) {
       const AccountId account = account_id(h.session);
       if (VenueOrderCounts* n = counts_of(account)) ++n->status_requests;
       const InstrumentId instrument = instrument_of(h.symbol);
@@ -622,6 +622,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       x.symbol = h.symbol;
       x.side = h.side;
       x.exec_type = ExecType::kOrderStatus;
+      x.transact_time_ns = ts;
       next_status_exec_id(x);
       bool known = false;
       if (const RestingOrder* live = find_resting(account, instrument, id)) {
@@ -655,7 +656,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   }
 
   bool on_mass_status_request(const FixMassStatusRequest& af) override {
-    client_request(FixSymbol{}, [this, af](std::int64_t) {
+    client_request(FixSymbol{}, [this, af](std::int64_t ts) {
       const AccountId account = account_id(af.session);
       if (VenueOrderCounts* n = counts_of(account)) ++n->mass_status_requests;
       std::vector<std::pair<const RestingOrder*, InstrumentId>> open;
@@ -667,6 +668,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
         FixExecReport& x = o.report;
         x.session = af.session;
         x.exec_type = ExecType::kOrderStatus;
+        x.transact_time_ns = ts;
         next_status_exec_id(x);
         x.mass_status_req_id = af.mass_status_req_id;
         x.tot_num_reports = static_cast<int>(std::min<std::size_t>(total, std::numeric_limits<int>::max()));
