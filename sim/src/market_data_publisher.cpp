@@ -16,6 +16,12 @@ struct MarketDataPublisher::SymbolState {
   std::string upper;  // "BTCUSDT" (REST symbol)
   std::string trade_stream, agg_stream, ticker_stream, depth_stream, kline_stream;
   std::string partial_stream[3];  // depth5, depth10, depth20
+  std::string mark_stream, mark_1s_stream;  // futures only
+
+  // markPrice: the funding rate published, and the last trade's price (the mark of a one-sided book).
+  protocol::binance::FundingRate funding_rate;
+  bool have_last_trade = false;
+  Price last_trade_px;
 
   // Changes since the last flush: price raw → final quantity raw, per side.
   std::map<std::int64_t, std::int64_t> changed_bids, changed_asks;
@@ -45,8 +51,10 @@ struct MarketDataPublisher::SymbolState {
 
 namespace {
 
-std::string stream_name(std::string_view lower, protocol::binance::StreamKind kind, std::uint8_t depth = 0) {
+std::string stream_name(std::string_view lower, protocol::binance::StreamKind kind, std::uint8_t depth = 0,
+                        std::uint8_t period_s = 0) {
   protocol::binance::StreamName n;
+  n.period_s = period_s;
   std::copy(lower.begin(), lower.end(), n.symbol);
   n.symbol_len = static_cast<std::uint8_t>(lower.size());
   n.kind = kind;
@@ -56,6 +64,8 @@ std::string stream_name(std::string_view lower, protocol::binance::StreamKind ki
   protocol::binance::append_stream_name(out, n);
   return out;
 }
+
+__extension__ using Int128 = __int128;  // GCC/Clang extension, as in fixed_point.cpp
 
 std::int64_t to_ms(std::int64_t ns) noexcept { return ns / 1'000'000; }
 
@@ -88,6 +98,10 @@ MarketDataPublisher::MarketDataPublisher(protocol::binance::Market market, std::
     s->kline_stream = stream_name(lower, protocol::binance::StreamKind::kKline);
     const std::uint8_t depths[3] = {5, 10, 20};
     for (int i = 0; i < 3; ++i) s->partial_stream[i] = stream_name(lower, protocol::binance::StreamKind::kPartialDepth, depths[i]);
+    if (market == protocol::binance::Market::kFutures) {
+      s->mark_stream = stream_name(lower, protocol::binance::StreamKind::kMarkPrice, 0, 3);
+      s->mark_1s_stream = stream_name(lower, protocol::binance::StreamKind::kMarkPrice, 0, 1);
+    }
     s->depth_ids = protocol::binance::DepthStreamState(market);
     if (states_.size() != v.instrument.id) throw std::invalid_argument("market data: instrument ids must be 0, 1, 2, …");
     states_.push_back(std::move(s));
@@ -113,6 +127,8 @@ void MarketDataPublisher::on_public_trade(const PublicTrade& t) {
   scratch_.clear();
   protocol::binance::encode_trade(scratch_, market_, s.fmt, trade);
   sink_.emit(s.trade_stream, scratch_);
+  s.have_last_trade = true;
+  s.last_trade_px = t.price;
 
   if (s.agg_open && (s.agg_taker != t.taker_order_id || s.agg.price != t.price)) emit_agg_trade(s);
   if (!s.agg_open) {
@@ -275,6 +291,48 @@ void MarketDataPublisher::flush(std::int64_t ts) {
       protocol::binance::encode_partial_depth(scratch_, market_, s.fmt, diff);
       sink_.emit(s.partial_stream[i], scratch_);
     }
+  }
+}
+
+void MarketDataPublisher::set_funding_rate(InstrumentId instrument, protocol::binance::FundingRate rate) noexcept {
+  if (instrument < states_.size()) states_[instrument]->funding_rate = rate;
+}
+
+bool MarketDataPublisher::mark_of(const SymbolState& s, const OrderBook& book, Price& mark) noexcept {
+  const PriceLevel* bid = book.best(Side::kBuy);
+  const PriceLevel* ask = book.best(Side::kSell);
+  if (bid != nullptr && ask != nullptr) {
+    // (bid + ask) / 2 in 128 bits, the half raw unit rounded to even (fixed_point.hpp's one rule).
+    const Int128 sum = static_cast<Int128>(bid->price.raw()) + ask->price.raw();
+    std::int64_t half = static_cast<std::int64_t>(sum / 2);
+    if (sum % 2 != 0 && half % 2 != 0) ++half;
+    mark = Price::from_raw(half);
+    return true;
+  }
+  if (bid == nullptr && ask == nullptr) return false;  // an empty book has no mark
+  if (!s.have_last_trade) return false;
+  mark = s.last_trade_px;
+  return true;
+}
+
+void MarketDataPublisher::publish_marks(const MatchingEngine& engine, std::int64_t ts) {
+  if (market_ != protocol::binance::Market::kFutures) return;
+  const std::int64_t ms = to_ms(ts);
+  const bool three = ts % (3 * kMarkIntervalNs) == 0;
+  for (auto& ptr : states_) {
+    SymbolState& s = *ptr;
+    protocol::binance::MarkPriceMsg m;
+    if (!mark_of(s, engine.book(s.instrument), m.mark_price)) continue;
+    m.event_time_ms = ms;
+    m.index_price = m.mark_price;
+    m.estimated_settle_price = m.mark_price;
+    m.funding_rate = s.funding_rate;
+    m.has_funding_rate = true;
+    m.next_funding_time_ms = ms - ms % kFundingIntervalMs + kFundingIntervalMs;
+    scratch_.clear();
+    protocol::binance::encode_mark_price(scratch_, s.fmt, m);
+    sink_.emit(s.mark_1s_stream, scratch_);
+    if (three) sink_.emit(s.mark_stream, scratch_);
   }
 }
 

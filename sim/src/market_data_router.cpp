@@ -34,12 +34,12 @@ static_assert(MarketDataRouter::kMaxMessageBytes == 65536 && MarketDataRouter::k
               "update the error messages above");
 
 // Splits "a/b/c" and parses each name into `out` (distinct, in order). False on an invalid or empty
-// name, or more than kMaxStreams distinct ones.
-bool parse_stream_list(std::string_view text, std::vector<StreamName>& out) {
+// name, one the market does not serve (@markPrice in spot), or more than kMaxStreams distinct ones.
+bool parse_stream_list(kb::Market market, std::string_view text, std::vector<StreamName>& out) {
   for (;;) {
     const std::size_t slash = text.find('/');
     const auto parsed = kb::parse_stream_name(text.substr(0, slash));
-    if (!parsed.ok()) return false;
+    if (!parsed.ok() || !kb::stream_served(market, parsed.value())) return false;
     if (std::find(out.begin(), out.end(), parsed.value()) == out.end()) {
       if (out.size() >= MarketDataRouter::kMaxStreams) return false;
       out.push_back(parsed.value());
@@ -66,7 +66,7 @@ bool query_arg(std::string_view query, std::string_view name, std::string_view& 
 }
 
 MarketDataRouter::MarketDataRouter(kb::Market market, DepthSnapshotProvider& provider)
-    : market_(market), provider_(provider) {
+    : market_(market), provider_(provider), parser_(market) {
   body_.reserve(64 * 1024);
   reply_.reserve(64 * 1024);
   added_.reserve(kMaxStreams);
@@ -122,11 +122,11 @@ bool MarketDataRouter::ws_target(std::string_view path, std::string_view query, 
   combined = false;
   streams.clear();
   if (path == "/ws" || path == "/ws/") return true;  // raw, nothing yet (SUBSCRIBE later)
-  if (path.starts_with("/ws/")) return parse_stream_list(path.substr(4), streams);
+  if (path.starts_with("/ws/")) return parse_stream_list(market_, path.substr(4), streams);
   if (path == "/stream" || path == "/stream/") {
     combined = true;
     std::string_view list;
-    return !query_arg(query, "streams", list) || parse_stream_list(list, streams);
+    return !query_arg(query, "streams", list) || parse_stream_list(market_, list, streams);
   }
   return false;
 }

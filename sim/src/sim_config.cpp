@@ -96,6 +96,16 @@ void read_fee(TableReader& r, std::string_view key, std::int64_t& millionths) {
   millionths = d.raw / 100;
 }
 
+// A funding rate: a signed decimal string in (-1, 1), exact to 10^-8.
+void read_funding_rate(TableReader& r, std::string_view key, std::int64_t& e8, bool* present = nullptr) {
+  const toml::node* n = r.take(key);
+  if (n == nullptr) return;
+  const ParsedDecimal d = parse_node_decimal(r, *n, key, true);
+  if (d.raw <= -kScale || d.raw >= kScale) r.fail(*n, key, "must be a fraction in (-1, 1)");
+  e8 = d.raw;
+  if (present != nullptr) *present = true;
+}
+
 void read_required_string(TableReader& r, std::string_view key, std::string& out, const toml::node& parent) {
   if (r.take(key) == nullptr) r.fail(parent, key, "missing (required)");
   r.read(key, out);
@@ -193,6 +203,8 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     read_fee(r, "taker_fee", c.taker_fee_millionths);
     r.read("orders_per_book", c.orders_per_book, 1, std::int64_t{1} << 24);
     r.read("max_book_memory_mb", c.max_book_memory_mb, 1, std::int64_t{1} << 24);
+    read_funding_rate(r, "funding_rate", c.funding_rate_e8);
+    r.read("finished_order_memory", c.finished_order_memory, 0, std::int64_t{1} << 24);
   });
   top.section("flow", [&](TableReader& r) {
     static constexpr std::string_view kFlows[] = {"none", "synthetic", "bars", "captures"};
@@ -250,6 +262,7 @@ SimConfig parse_sim_config(std::string_view toml_text, std::string_view source_n
     s.lot_size = Qty::from_raw(lot.raw);
     s.qty_decimals = std::min(lot.decimals, kDecimals);
     s.min_notional = Notional::from_raw(min_notional.raw);
+    read_funding_rate(r, "funding_rate", s.funding_rate_e8, &s.has_funding_rate);
     c.symbols.push_back(std::move(s));
   });
   std::set<std::string, std::less<>> comp_ids;

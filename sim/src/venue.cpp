@@ -22,6 +22,7 @@
 
 #include "keel/protocol/binance/exchange_info.hpp"
 #include "keel/protocol/fix/fix_messages.hpp"
+#include "keel/sim/finished_orders.hpp"
 #include "keel/sim/fix_acceptor.hpp"
 #include "keel/sim/flow_factory.hpp"
 #include "keel/sim/market_data_publisher.hpp"
@@ -107,6 +108,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::vector<Outgoing> pending;    // reports of the request being handled
   FixSymbol current_symbol;         // the request's symbol text (for an unknown symbol's reject)
   std::uint64_t status_reports = 0;
+  FinishedOrders finished;                // finished client orders, for OrderStatusRequest (H)
+  std::vector<VenueOrderCounts> counts;   // per client account
   std::deque<MdMessage> outbox;     // market data not yet due, in production order
 
   // Venue clock (engine_mutex): venue = origin + (steady − wall_origin) · speed, or, while a flow runs
@@ -117,6 +120,8 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::int64_t wall_origin = 0;
   std::int64_t cursor = 0;
   std::int64_t next_flush = 0;  // venue time of the next depth cut
+  std::int64_t next_mark = 0;   // venue time of the next mark-price cut (futures)
+  bool futures = false;
   // Flow state (engine_mutex).
   bool flow_done = true;
   bool have_action = false;
@@ -133,7 +138,9 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
   std::atomic<std::uint64_t> publish_retries{0};
   std::atomic<std::uint64_t> send_failures{0};  // reports the acceptor refused to send
 
-  Impl(const SimConfig& c, std::unique_ptr<OrderFlow> given_flow) : config(c) {
+  Impl(const SimConfig& c, std::unique_ptr<OrderFlow> given_flow)
+      : config(c), finished(static_cast<std::size_t>(std::max<std::int64_t>(c.finished_order_memory, 0))),
+        counts(c.accounts.size()) {
     if (config.accounts.empty()) throw std::invalid_argument("venue: no [[account]] configured");
     std::vector<std::string> known;
     for (const auto& a : config.accounts)
@@ -193,6 +200,12 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     const protocol::binance::Market market =
         config.market == MarketKind::kFutures ? protocol::binance::Market::kFutures : protocol::binance::Market::kSpot;
     publisher = std::make_unique<MarketDataPublisher>(market, symbols, *this);
+    futures = config.market == MarketKind::kFutures;
+    for (std::size_t i = 0; i < config.symbols.size(); ++i) {
+      const SimSymbol& s = config.symbols[i];
+      publisher->set_funding_rate(static_cast<InstrumentId>(i),
+                                  protocol::binance::FundingRate{s.has_funding_rate ? s.funding_rate_e8 : config.funding_rate_e8});
+    }
     MarketDataServerConfig mc;
     mc.market = market;
     mc.bind_address = config.bind;
@@ -223,15 +236,30 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
     cursor = venue_origin;
     next_flush = venue_origin - venue_origin % MarketDataPublisher::kDepthIntervalNs +
                  MarketDataPublisher::kDepthIntervalNs;
+    next_mark = venue_origin - venue_origin % MarketDataPublisher::kMarkIntervalNs +
+                MarketDataPublisher::kMarkIntervalNs;
   }
-  // Cuts the depth diffs of every 100-ms boundary up to venue time `t`. Quiet stretches are skipped
-  // in one step (nothing to publish but a kline close, which the one flush still does).
+  // Cuts the depth diffs of every 100-ms boundary and (futures) the mark prices of every whole second
+  // up to venue time `t`, in time order. Quiet depth stretches are skipped in one step (nothing to
+  // publish but a kline close, which the one flush still does); when venue time has jumped 3 s or
+  // more past the next mark cut (a flow running as fast as possible), the marks resume at the last
+  // 3-s boundary instead of replaying every second of the same book.
   void flush_until(std::int64_t t) {
     constexpr std::int64_t kStep = MarketDataPublisher::kDepthIntervalNs;
-    while (next_flush <= t) {
-      if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
-      publisher->flush(next_flush);
-      next_flush += kStep;
+    constexpr std::int64_t kMark = MarketDataPublisher::kMarkIntervalNs;
+    for (;;) {
+      const bool mark_due = futures && next_mark <= t;
+      if (next_flush <= t && (!mark_due || next_flush <= next_mark)) {
+        if (!publisher->has_pending()) next_flush = std::max(next_flush, t - t % kStep);
+        publisher->flush(next_flush);
+        next_flush += kStep;
+      } else if (mark_due) {
+        if (t - next_mark >= 3 * kMark) next_mark = t - t % (3 * kMark);
+        publisher->publish_marks(*engine, next_mark);
+        next_mark += kMark;
+      } else {
+        break;
+      }
     }
   }
 
@@ -392,7 +420,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
         std::lock_guard lock(engine_mutex);
         const std::int64_t wall = steady_ns();
         flush_until(now_locked(wall));
-        if (!afap) next_wall = std::min(next_wall, wall_of(next_flush));
+        if (!afap) next_wall = std::min(next_wall, wall_of(futures ? std::min(next_flush, next_mark) : next_flush));
         while (!outbox.empty() && outbox.front().due_wall <= wall) {
           ready.push_back(std::move(outbox.front()));
           outbox.pop_front();
@@ -543,6 +571,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.account = account_id(o.session);
       r.instrument = instrument_of(o.symbol);
       r.cl_ord_id = ClOrdId(o.cl_ord_id.view());
+      if (VenueOrderCounts* n = counts_of(r.account)) ++n->new_orders;
       r.side = o.side;
       r.type = o.ord_type;
       r.tif = o.time_in_force;
@@ -561,6 +590,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.cl_ord_id = ClOrdId(c.cl_ord_id.view());
       r.orig_cl_ord_id = ClOrdId(c.orig_cl_ord_id.view());
       r.side = c.side;
+      if (VenueOrderCounts* n = counts_of(r.account)) ++n->cancels;
       engine->cancel(r);
     });
   }
@@ -575,11 +605,16 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       r.side = g.side;
       r.price = g.price;
       r.qty = g.qty;
+      if (VenueOrderCounts* n = counts_of(r.account)) ++n->replaces;
       engine->replace(r);
     });
   }
   void on_status_request(const FixStatusRequest& h) override {
-    client_request(h.symbol, [this, h](std::int64_t) {
+    client_request(h.symbol, [this, h](std::int64_t ts) {
+      const AccountId account = account_id(h.session);
+      if (VenueOrderCounts* n = counts_of(account)) ++n->status_requests;
+      const InstrumentId instrument = instrument_of(h.symbol);
+      const ClOrdId id(h.cl_ord_id.view());
       Outgoing o;
       FixExecReport& x = o.report;
       x.session = h.session;
@@ -587,26 +622,170 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       x.symbol = h.symbol;
       x.side = h.side;
       x.exec_type = ExecType::kOrderStatus;
-      // "S<n>" (written with to_chars: GCC 12 -O3 gives a false -Wrestrict on "S" + std::string).
-      char id[24] = {'S'};
-      const auto end = std::to_chars(id + 1, id + sizeof id, ++status_reports).ptr;
-      x.exec_id.assign_truncated(std::string_view(id, static_cast<std::size_t>(end - id)));
-      const RestingOrder* found = find_resting(account_id(h.session), instrument_of(h.symbol),
-                                               ClOrdId(h.cl_ord_id.view()));
-      if (found == nullptr) {
+      x.transact_time_ns = ts;
+      next_status_exec_id(x);
+      bool known = false;
+      if (const RestingOrder* live = find_resting(account, instrument, id)) {
+        describe(x, *live);
+        known = true;
+      } else if (const FinishedOrder* done = finished.find(account, instrument, id)) {
+        if (!done->replaced) {
+          describe(x, *done);
+          known = true;
+        } else if (const RestingOrder* now = find_resting_by_id(instrument, done->order_id)) {
+          // A replaced order's old ClOrdID: the order as it stands now, under its current ClOrdID,
+          // with the id asked about in OrigClOrdID (DECISIONS 247).
+          describe(x, *now);
+          (void)x.cl_ord_id.assign(now->cl_ord_id.view());
+          x.orig_cl_ord_id = h.cl_ord_id;
+          known = true;
+        } else if (const FinishedOrder* last = finished.find_final(done->order_id)) {
+          describe(x, *last);
+          (void)x.cl_ord_id.assign(last->cl_ord_id.view());
+          x.orig_cl_ord_id = h.cl_ord_id;
+          known = true;
+        }  // else the chain's end was forgotten: unknown
+      }
+      if (!known) {
         (void)x.order_id.assign("NONE");
         x.ord_status = OrderStatus::kRejected;
         x.text.assign_truncated("Unknown order");
-      } else {
-        set_id(x.order_id, found->id);
-        x.side = found->side;
-        x.ord_status = found->cum_qty.raw() > 0 ? OrderStatus::kPartiallyFilled : OrderStatus::kNew;
-        x.cum_qty = found->cum_qty;
-        x.leaves_qty = found->leaves();
-        x.avg_px = average_price(found->cum_notional, found->cum_qty);
       }
       pending.push_back(o);
     });
+  }
+
+  bool on_mass_status_request(const FixMassStatusRequest& af) override {
+    client_request(FixSymbol{}, [this, af](std::int64_t ts) {
+      const AccountId account = account_id(af.session);
+      if (VenueOrderCounts* n = counts_of(account)) ++n->mass_status_requests;
+      std::vector<std::pair<const RestingOrder*, InstrumentId>> open;
+      for_each_open(account, [&](const RestingOrder& r, InstrumentId i) { open.emplace_back(&r, i); });
+      std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) { return a.first->id < b.first->id; });
+      const std::size_t total = open.size();
+      for (std::size_t k = 0; k < std::max<std::size_t>(total, 1); ++k) {
+        Outgoing o;
+        FixExecReport& x = o.report;
+        x.session = af.session;
+        x.exec_type = ExecType::kOrderStatus;
+        x.transact_time_ns = ts;
+        next_status_exec_id(x);
+        x.mass_status_req_id = af.mass_status_req_id;
+        x.tot_num_reports = static_cast<int>(std::min<std::size_t>(total, std::numeric_limits<int>::max()));
+        x.last_rpt_requested = k + 1 >= total;
+        if (total == 0) {  // "no open orders" (DECISIONS 244)
+          (void)x.order_id.assign("NONE");
+          (void)x.cl_ord_id.assign("NONE");
+          (void)x.symbol.assign("[N/A]");
+          x.side = Side::kBuy;  // a placeholder: FIX requires 54, and keel's initiator reads it strictly
+          x.ord_status = OrderStatus::kRejected;
+        } else {
+          const RestingOrder& r = *open[k].first;
+          (void)x.cl_ord_id.assign(r.cl_ord_id.view());
+          x.symbol.assign_truncated(symbols[open[k].second].instrument.symbol);
+          describe(x, r);
+        }
+        pending.push_back(o);
+      }
+    });
+    return true;
+  }
+
+  // ---- status helpers (engine_mutex held) ----
+
+  [[nodiscard]] VenueOrderCounts* counts_of(AccountId account) noexcept {
+    return account < counts.size() ? &counts[account] : nullptr;
+  }
+  // "S<n>": status reports' ExecIDs (written with to_chars: GCC 12 -O3 gives a false -Wrestrict on
+  // "S" + std::string).
+  void next_status_exec_id(FixExecReport& x) {
+    char id[24] = {'S'};
+    const auto end = std::to_chars(id + 1, id + sizeof id, ++status_reports).ptr;
+    x.exec_id.assign_truncated(std::string_view(id, static_cast<std::size_t>(end - id)));
+  }
+  void describe(FixExecReport& x, const RestingOrder& r) const {
+    set_id(x.order_id, r.id);
+    x.side = r.side;
+    x.ord_status = r.cum_qty.raw() > 0 ? OrderStatus::kPartiallyFilled : OrderStatus::kNew;
+    x.cum_qty = r.cum_qty;
+    x.leaves_qty = r.leaves();
+    x.avg_px = average_price(r.cum_notional, r.cum_qty);
+  }
+  void describe(FixExecReport& x, const FinishedOrder& f) const {
+    set_id(x.order_id, f.order_id);
+    x.side = f.side;
+    x.ord_status = to_order_status(f.status);
+    x.cum_qty = f.cum_qty;
+    x.leaves_qty = Qty{};
+    x.avg_px = average_price(f.cum_notional, f.cum_qty);
+  }
+  // fn(order, instrument) for every resting order of `account`, book by book.
+  template <class Fn>
+  void for_each_open(AccountId account, Fn&& fn) const {
+    for (std::size_t i = 0; i < engine->instrument_count(); ++i) {
+      const OrderBook& book = engine->book(static_cast<InstrumentId>(i));
+      for (Side side : {Side::kBuy, Side::kSell}) {
+        for (const PriceLevel& level : book.levels(side)) {
+          for (Slot s = level.head; s != kNoSlot; s = book.order(s).next) {
+            const RestingOrder& o = book.order(s);
+            if (o.account == account) fn(o, static_cast<InstrumentId>(i));
+          }
+        }
+      }
+    }
+  }
+  [[nodiscard]] const RestingOrder* find_resting_by_id(InstrumentId instrument, OrderId id) const {
+    if (instrument >= engine->instrument_count()) return nullptr;
+    const OrderBook& book = engine->book(instrument);
+    for (Side side : {Side::kBuy, Side::kSell}) {
+      for (const PriceLevel& level : book.levels(side)) {
+        for (Slot s = level.head; s != kNoSlot; s = book.order(s).next) {
+          if (book.order(s).id == id) return &book.order(s);
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  // Counts the report and remembers an order that ended (or a ClOrdID that a replace retired).
+  void record(const Execution& e) noexcept {
+    VenueOrderCounts* n = counts_of(e.account);
+    if (n == nullptr) return;
+    switch (e.exec_type) {
+      case VenueExecType::kNew: ++n->accepted; break;
+      case VenueExecType::kRejected:
+        ++n->rejected;
+        if (e.reject_reason == RejectReason::kDuplicateClOrdId) ++n->duplicate_cl_ord_ids;
+        break;
+      case VenueExecType::kTrade: ++n->fills; break;
+      default: break;
+    }
+    FinishedOrder f;
+    f.account = e.account;
+    f.instrument = e.instrument;
+    f.order_id = e.order_id;
+    f.side = e.side;
+    f.order_qty = e.order_qty;
+    f.cum_qty = e.cum_qty;
+    f.cum_notional = e.cum_notional;
+    if (e.exec_type == VenueExecType::kReplaced) {
+      f.cl_ord_id = e.orig_cl_ord_id;
+      f.replaced = true;
+      finished.remember(f);
+      return;
+    }
+    const bool ended = (e.exec_type == VenueExecType::kTrade && e.ord_status == OrdStatus::kFilled) ||
+                       e.exec_type == VenueExecType::kCanceled;
+    if (!ended || e.order_id == 0) return;
+    f.status = e.ord_status;
+    f.cl_ord_id = e.cl_ord_id;
+    finished.remember(f);
+    // A client cancel (or a replace that cancelled) names the order's own ClOrdID in 41: the order
+    // answers to both ids afterwards, the newer (the request's) found first.
+    if (!e.orig_cl_ord_id.empty() && !(e.orig_cl_ord_id == e.cl_ord_id)) {
+      f.cl_ord_id = e.orig_cl_ord_id;
+      finished.remember(f);
+    }
   }
 
   // The account's open order with this ClOrdID on the instrument's book; nullptr when none.
@@ -630,6 +809,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       if (flow) flow->on_execution(e);
       return;
     }
+    record(e);
     Outgoing o;
     FixExecReport& x = o.report;
     x.session.assign_truncated(config.accounts[e.account].comp_id);
@@ -668,6 +848,7 @@ struct Venue::Impl final : FixOrderHandler, VenueListener, MarketDataSink, Depth
       if (flow) flow->on_cancel_reject(r);
       return;
     }
+    if (r.reason == CxlRejReason::kDuplicateClOrdId) ++counts[r.account].duplicate_cl_ord_ids;
     Outgoing o;
     o.is_report = false;
     FixCancelReject& x = o.reject;
@@ -764,6 +945,25 @@ std::int64_t Venue::balance(std::string_view comp_id, std::string_view asset) co
   if (a < 0 || it == impl_->assets.end() || *it != asset) return 0;
   return impl_->engine->accounts().balance(static_cast<AccountId>(a),
                                            static_cast<AssetId>(it - impl_->assets.begin()));
+}
+
+std::vector<VenueOpenOrder> Venue::open_orders(std::string_view comp_id) const {
+  std::vector<VenueOpenOrder> out;
+  std::lock_guard lock(impl_->engine_mutex);
+  const auto a = impl_->account_of(comp_id);
+  if (a < 0) return out;
+  impl_->for_each_open(static_cast<AccountId>(a), [&](const RestingOrder& r, InstrumentId i) {
+    out.push_back(VenueOpenOrder{r.id, std::string(r.cl_ord_id.view()), impl_->symbols[i].instrument.symbol, r.side,
+                                 r.price, r.qty, r.cum_qty, r.leaves()});
+  });
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.order_id < y.order_id; });
+  return out;
+}
+
+VenueOrderCounts Venue::order_counts(std::string_view comp_id) const {
+  std::lock_guard lock(impl_->engine_mutex);
+  const auto a = impl_->account_of(comp_id);
+  return a < 0 ? VenueOrderCounts{} : impl_->counts[static_cast<std::size_t>(a)];
 }
 
 std::pair<std::string, std::string> Venue::split_symbol(std::string_view symbol,

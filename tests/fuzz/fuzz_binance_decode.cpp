@@ -1,8 +1,8 @@
 // Fuzzes the Binance market-data decoder (keel/protocol/binance/decode.hpp) on arbitrary bytes.
 // Invariants:
 //  * decode() returns an error value or a frame; it never crashes, traps or reads past the input;
-//  * a decoded frame has a kind, and a decoded trade or depth diff re-encodes (8 decimals) to a frame
-//    that decodes to the same values.
+//  * a decoded frame has a kind, and a decoded trade, depth diff or markPriceUpdate re-encodes
+//    (8 decimals) to a frame that decodes to the same values (the funding rate exactly, its sign too).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -45,6 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     KEEL_FUZZ_CHECK(checker.decode(wire, g) == kb::DecodeError::kNone);
     KEEL_FUZZ_CHECK(g.depth.bids.size() == bids && g.depth.asks.size() == asks);
     KEEL_FUZZ_CHECK(g.depth.final_update_id == f.depth.final_update_id);
+  } else if (f.kind == kb::FrameKind::kMarkPrice) {
+    kb::encode_mark_price(wire, fmt.value(), f.mark_price);
+    KEEL_FUZZ_CHECK(checker.decode(wire, g) == kb::DecodeError::kNone);
+    KEEL_FUZZ_CHECK(g.kind == kb::FrameKind::kMarkPrice);
+    const kb::MarkPriceMsg& a = f.mark_price;
+    const kb::MarkPriceMsg& b = g.mark_price;
+    KEEL_FUZZ_CHECK(a.event_time_ms == b.event_time_ms && a.next_funding_time_ms == b.next_funding_time_ms);
+    KEEL_FUZZ_CHECK(a.mark_price == b.mark_price && a.index_price == b.index_price &&
+                    a.estimated_settle_price == b.estimated_settle_price);
+    KEEL_FUZZ_CHECK(a.has_funding_rate == b.has_funding_rate && a.funding_rate == b.funding_rate);
   }
   return 0;
 }

@@ -7,12 +7,15 @@
 //    non-empty Text, and make_reject() builds an answer of type 3 or j;
 //  * a decoded NewOrderSingle / replace has a side, an order type, a quantity and price that are not
 //    negative (zero passes: the engine rejects it with 150=8, as VENUE.md wants, not the session),
-//    and no price on a market order; every decoded request has a ClOrdID and a symbol.
+//    and no price on a market order; every decoded request has a ClOrdID and a symbol;
+//  * a decoded OrderMassStatusRequest (AF) has a MassStatusReqID and type 7, and encodes back to an AF
+//    that decodes to the same values.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "keel/protocol/fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_mass_status.hpp"
 #include "fuzz_check.hpp"
 
 namespace fd = keel::protocol::fix;
@@ -78,6 +81,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
     else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && o.side != keel::Side::kNone);
+  } else if (type == "AF") {
+    fd::FixMassStatusRequest o;
+    const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
+    if (e) {
+      check_error(msg, e);
+    } else {
+      KEEL_FUZZ_CHECK(!o.mass_status_req_id.empty() && o.req_type == fd::kMassStatusReqTypeAllOrders);
+      fd::FixMassStatusRequest back;
+      KEEL_FUZZ_CHECK(!fd::decode(fd::encode(o), "FUZZ", back));
+      KEEL_FUZZ_CHECK(back.mass_status_req_id.view() == o.mass_status_req_id.view() && back.req_type == o.req_type);
+    }
   }
   return 0;
 }

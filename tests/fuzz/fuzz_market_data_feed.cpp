@@ -3,7 +3,8 @@
 // lines; a line starting with '!' is a REST snapshot body for symbol 0, any other a frame.
 // Invariants after every line:
 //  * nothing crashes, traps or reads past the input;
-//  * every published event is well formed (a known kind, a known instrument, positive prices);
+//  * every published event is well formed (a known kind, a known instrument, positive prices, a
+//    finite funding rate);
 //  * the core's replica, fed only the published events, equals the feed's own book for every symbol
 //    whose replica is live (when the sink never refuses).
 #include <cstddef>
@@ -36,6 +37,10 @@ class Sink : public gwb::EventSink {
           break;
         case keel::EventKind::kBar: KEEL_FUZZ_CHECK(e.bar.low.is_positive() && !(e.bar.high < e.bar.low)); break;
         case keel::EventKind::kControl: break;
+        case keel::EventKind::kExternalFactor:  // markPriceUpdate: a funding rate, exact to 10^-8
+          KEEL_FUZZ_CHECK(e.header.subtype == static_cast<std::uint8_t>(keel::FactorKind::kFunding));
+          KEEL_FUZZ_CHECK(e.factor.value > -1e11 && e.factor.value < 1e11);  // |e8| < 2^63: finite, bounded
+          break;
         default: KEEL_FUZZ_CHECK(false);
       }
       (void)replicas.on_event(e);

@@ -382,6 +382,65 @@ TEST(MarketDataFeed, BadFramesAreCountedLoggedOnceAndNeverPublished) {
   EXPECT_EQ(st.kinds[1].duplicates, 1u);
 }
 
+// markPriceUpdate → one ExternalFactor kFunding per event time: value = "r" as a double, the
+// symbol's instrument, ts_exchange = E, ts_local = the receive time; @markPrice and @markPrice@1s
+// frames of the same second are one event; malformed ones are counted and publish nothing.
+TEST(MarketDataFeed, MarkPriceBecomesAFundingFactor) {
+  MarketDataFeedConfig config;
+  config.market = book::DepthVenue::kFutures;
+  config.symbols = {"ETHUSDT", "BTCUSDT"};
+  RecordingSink sink(2);
+  Listener listener;
+  MarketDataFeed feed(config, sink, &listener);
+  const auto mark = [](const char* stream, std::int64_t e_ms, const char* rate) {
+    return std::string(R"({"stream":")") + stream + R"(","data":{"e":"markPriceUpdate","E":)" + std::to_string(e_ms) +
+           R"(,"s":"BTCUSDT","p":"30000.05000000","i":"30000.05000000","P":"30000.05000000","r":")" + rate +
+           R"(","T":1700006400000}})";
+  };
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000001000, "0.00010000"), 111);
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000002000, "-0.00002500"), 222);
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000003000, "0.00000001"), 333);
+  feed.on_frame(mark("btcusdt@markPrice", 1700000003000, "0.00000001"), 334);  // the same second: once
+  ASSERT_EQ(sink.events.size(), 3u);
+  const double want[] = {0.0001, -0.000025, 0.00000001};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const ExternalFactor& e = sink.events[i].factor;
+    EXPECT_EQ(e.header.kind, EventKind::kExternalFactor);
+    EXPECT_EQ(e.header.subtype, static_cast<std::uint8_t>(FactorKind::kFunding));
+    EXPECT_EQ(e.header.instrument, 1u);  // BTCUSDT is the feed's symbol 1
+    EXPECT_EQ(e.header.ts_exchange, (1700000001000 + 1000 * static_cast<std::int64_t>(i)) * 1'000'000);
+    EXPECT_EQ(e.value, want[i]);
+    EXPECT_EQ(e.seq, static_cast<std::uint64_t>(1700000001000 + 1000 * static_cast<std::int64_t>(i)));
+  }
+  EXPECT_EQ(sink.events[0].factor.header.ts_local, 111);
+  EXPECT_EQ(sink.events[2].factor.header.ts_local, 333);
+  const auto k = static_cast<std::size_t>(protocol::binance::FrameKind::kMarkPrice);
+  EXPECT_EQ(feed.stats().kinds[k].decoded, 3u);
+  EXPECT_EQ(feed.stats().kinds[k].duplicates, 1u);
+  // Malformed: counted under markPrice, never published.
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000004000, "0.000000001"), 1);  // 9 decimals
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000004000, "1e-4"), 1);
+  feed.on_frame(mark("btcusdt@markPrice@1s", 99999999999999999, "0.0001"), 1);  // E beyond ns
+  std::string zero = mark("btcusdt@markPrice@1s", 1700000004000, "0.0001");
+  const std::string p = R"("p":"30000.05000000")";
+  zero.replace(zero.find(p), p.size(), R"("p":"0")");
+  feed.on_frame(zero, 1);
+  EXPECT_EQ(sink.events.size(), 3u);
+  EXPECT_EQ(feed.stats().kinds[k].malformed, 4u);
+  // A delivery contract's "r":"" is decoded and produces nothing; another symbol is unknown.
+  feed.on_frame(mark("btcusdt@markPrice@1s", 1700000005000, ""), 1);
+  EXPECT_EQ(sink.events.size(), 3u);
+  std::string other = mark("solusdt@markPrice@1s", 1700000005000, "0.0001");
+  other.replace(other.find("BTCUSDT"), 7, "SOLUSDT");
+  feed.on_frame(other, 1);
+  EXPECT_EQ(feed.stats().kinds[k].unknown_symbol, 1u);
+  // A new connection forgets the last time.
+  feed.on_connection_lost(2);
+  const std::size_t before = sink.events.size();
+  feed.on_frame(mark("btcusdt@markPrice", 1700000003000, "0.0001"), 3);
+  EXPECT_GT(sink.events.size(), before);
+}
+
 // Hand-made spot diffs for one symbol (U = u = id) and a REST body.
 std::string diff(std::uint64_t id, const char* bid_qty) {
   return std::string(R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":)") + std::to_string(id) + ",\"u\":" +

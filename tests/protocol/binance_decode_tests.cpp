@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "../unit/test_support.hpp"
@@ -120,6 +121,53 @@ TEST(BinanceDecode, KlineRoundTripsThroughTheEncoder) {
   std::string again;
   encode_kline(again, fmt, f.kline);
   EXPECT_EQ(again, wire);
+}
+
+// markPriceUpdate, golden values: Binance's documented example, combined, any field order.
+TEST(BinanceDecode, MarkPriceUpdate) {
+  Decoder d;
+  Frame f;
+  ASSERT_EQ(d.decode(R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT",)"
+                     R"("p":"11794.15000000","i":"11784.62659091","P":"11784.25641265","r":"0.00038167","T":1562306400000}})",
+                     f),
+            DecodeError::kNone);
+  EXPECT_EQ(f.kind, FrameKind::kMarkPrice);
+  EXPECT_EQ(f.stream.kind, StreamKind::kMarkPrice);
+  EXPECT_EQ(f.stream.period_s, 1);
+  EXPECT_EQ(f.symbol.view(), "BTCUSDT");
+  EXPECT_EQ(f.mark_price.event_time_ms, 1562305380000);
+  EXPECT_EQ(f.mark_price.mark_price, px("11794.15"));
+  EXPECT_EQ(f.mark_price.index_price, px("11784.62659091"));
+  EXPECT_EQ(f.mark_price.estimated_settle_price, px("11784.25641265"));
+  EXPECT_EQ(f.mark_price.funding_rate.e8, 38167);
+  EXPECT_DOUBLE_EQ(f.mark_price.funding_rate.as_double(), 0.00038167);
+  EXPECT_TRUE(f.mark_price.has_funding_rate);
+  EXPECT_EQ(f.mark_price.next_funding_time_ms, 1562306400000);
+  ASSERT_EQ(d.decode(R"({"T":1,"r":"-0.0001","P":"1","i":"1","p":"2.5","s":"ETHUSDT","E":7,"e":"markPriceUpdate"})", f),
+            DecodeError::kNone);
+  EXPECT_EQ(f.mark_price.funding_rate.e8, -10'000);
+  EXPECT_EQ(f.mark_price.mark_price, px("2.5"));
+  // Delivery contracts: "r":"" and "T":0.
+  ASSERT_EQ(d.decode(R"({"e":"markPriceUpdate","E":1,"s":"BTCUSD_201225","p":"1","i":"1","P":"1","r":"","T":0})", f),
+            DecodeError::kNone);
+  EXPECT_FALSE(f.mark_price.has_funding_rate);
+  // Errors.
+  const char* base = R"({"e":"markPriceUpdate","E":1,"s":"BTCUSDT","p":"1","i":"1","P":"1","r":"0.0001","T":2})";
+  EXPECT_EQ(d.decode(base, f, kinds_bit(FrameKind::kTrade)), DecodeError::kNone);  // unwanted: classified only
+  EXPECT_EQ(f.kind, FrameKind::kMarkPrice);
+  for (const auto& [from, to, want] : std::vector<std::tuple<std::string, std::string, DecodeError>>{
+           {R"("r":"0.0001")", R"("r":"0.000000001")", DecodeError::kBadDecimal},
+           {R"("r":"0.0001")", R"("r":"1e-4")", DecodeError::kBadDecimal},
+           {R"("r":"0.0001")", R"("r":"--1")", DecodeError::kBadDecimal},
+           {R"("r":"0.0001")", R"("r":0.0001)", DecodeError::kWrongType},
+           {R"("r":"0.0001",)", "", DecodeError::kMissingField},
+           {R"("p":"1")", R"("p":"-1")", DecodeError::kBadDecimal},
+           {R"("T":2)", R"("T":"2")", DecodeError::kWrongType},
+           {R"("s":"BTCUSDT")", R"("s":"BTC USDT")", DecodeError::kBadSymbol}}) {
+    std::string frame = base;
+    frame.replace(frame.find(from), from.size(), to);
+    EXPECT_EQ(d.decode(frame, f), want) << frame;
+  }
 }
 
 TEST(BinanceDecode, UnwantedKindsAreSkippedUnread) {

@@ -208,6 +208,77 @@ TEST(BinanceFormat, StreamNames) {
   }
 }
 
+TEST(BinanceFormat, MarkPriceStreamNamesAreFuturesOnly) {
+  for (const char* good : {"btcusdt@markPrice", "btcusdt@markPrice@1s"}) {
+    const auto name = parse_stream_name(good);
+    ASSERT_TRUE(name.ok()) << good;
+    EXPECT_EQ(name.value().kind, StreamKind::kMarkPrice);
+    std::string back;
+    append_stream_name(back, name.value());
+    EXPECT_EQ(back, good);
+    EXPECT_TRUE(stream_served(Market::kFutures, name.value()));
+    EXPECT_FALSE(stream_served(Market::kSpot, name.value())) << good;
+  }
+  EXPECT_EQ(parse_stream_name("btcusdt@markPrice").value().period_s, 3);
+  EXPECT_EQ(parse_stream_name("btcusdt@markPrice@1s").value().period_s, 1);
+  EXPECT_FALSE(parse_stream_name("btcusdt@markPrice").value() == parse_stream_name("btcusdt@markPrice@1s").value());
+  for (const char* bad : {"btcusdt@markprice", "btcusdt@markPrice@3s", "btcusdt@markPrice@1000ms", "btcusdt@markPrice@",
+                          "btcusdt@markPrice1s", "!markPrice@arr"})
+    EXPECT_FALSE(parse_stream_name(bad).ok()) << bad;
+  EXPECT_TRUE(stream_served(Market::kSpot, parse_stream_name("btcusdt@trade").value()));
+}
+
+// Golden bytes: Binance's own example (USD-M "Mark Price Stream"), field for field.
+TEST(BinanceFormat, MarkPriceEncodesAsBinanceWritesIt) {
+  Instrument inst;
+  inst.symbol = "BTCUSDT";
+  inst.tick_size = Price::parse("0.1").value();
+  inst.lot_size = Qty::parse("0.001").value();
+  inst.price_decimals = 1;
+  inst.qty_decimals = 3;
+  const SymbolFormat fmt = symbol_format_for(inst, Market::kFutures).value();
+  MarkPriceMsg m;
+  m.event_time_ms = 1562305380000;
+  m.mark_price = Price::parse("11794.15").value();
+  m.index_price = Price::parse("11784.62659091").value();
+  m.estimated_settle_price = Price::parse("11784.25641265").value();
+  m.funding_rate = FundingRate{38167};
+  m.has_funding_rate = true;
+  m.next_funding_time_ms = 1562306400000;
+  std::string out;
+  encode_mark_price(out, fmt, m);
+  const std::string golden =
+      R"({"e":"markPriceUpdate","E":1562305380000,"s":"BTCUSDT","p":"11794.15000000","i":"11784.62659091",)"
+      R"("P":"11784.25641265","r":"0.00038167","T":1562306400000})";
+  EXPECT_EQ(out, golden);
+  Decoder d;
+  Frame f;
+  ASSERT_EQ(d.decode(out, f), DecodeError::kNone);
+  EXPECT_EQ(f.kind, FrameKind::kMarkPrice);
+  EXPECT_EQ(f.symbol.view(), "BTCUSDT");
+  EXPECT_EQ(f.mark_price.event_time_ms, m.event_time_ms);
+  EXPECT_EQ(f.mark_price.mark_price, m.mark_price);
+  EXPECT_EQ(f.mark_price.index_price, m.index_price);
+  EXPECT_EQ(f.mark_price.estimated_settle_price, m.estimated_settle_price);
+  EXPECT_EQ(f.mark_price.funding_rate, m.funding_rate);
+  EXPECT_TRUE(f.mark_price.has_funding_rate);
+  EXPECT_EQ(f.mark_price.next_funding_time_ms, m.next_funding_time_ms);
+  // A negative rate, and a delivery contract's "r":"" (no funding).
+  out.clear();
+  m.funding_rate = FundingRate{-2500};
+  encode_mark_price(out, fmt, m);
+  EXPECT_NE(out.find(R"("r":"-0.00002500")"), std::string::npos) << out;
+  ASSERT_EQ(d.decode(out, f), DecodeError::kNone);
+  EXPECT_EQ(f.mark_price.funding_rate.e8, -2500);
+  out.clear();
+  m.has_funding_rate = false;
+  m.next_funding_time_ms = 0;
+  encode_mark_price(out, fmt, m);
+  EXPECT_NE(out.find(R"("r":"","T":0})"), std::string::npos) << out;
+  ASSERT_EQ(d.decode(out, f), DecodeError::kNone);
+  EXPECT_FALSE(f.mark_price.has_funding_rate);
+}
+
 // ---- Depth bookkeeping ----
 //
 // A client follows the venue side's depth ids (DepthStreamState) through our encoders and decoder with
@@ -462,6 +533,18 @@ TEST(ControlMessages, GoodRequests) {
   EXPECT_EQ(reply_to(parser, R"({"method":"LIST_SUBSCRIPTIONS","id":3})"), R"({"result":[],"id":3})");
   EXPECT_EQ(reply_to(parser, R"({"method":"LIST_SUBSCRIPTIONS","params":[],"id":3})"), R"({"result":[],"id":3})");
   EXPECT_EQ(reply_to(parser, R"({"method":"SUBSCRIBE","params":[],"id":4,"extra":1})"), R"({"result":null,"id":4})");
+}
+
+TEST(ControlMessages, MarkPriceIsAFuturesStream) {
+  ControlParser futures(Market::kFutures);
+  EXPECT_EQ(reply_to(futures, R"({"method":"SUBSCRIBE","params":["btcusdt@markPrice","btcusdt@markPrice@1s"],"id":2})"),
+            R"({"result":null,"id":2})");
+  ControlParser spot(Market::kSpot);
+  EXPECT_EQ(reply_to(spot, R"({"method":"SUBSCRIBE","params":["btcusdt@markPrice@1s"],"id":2})"),
+            R"({"error":{"code":2,"msg":"Invalid request: invalid stream name `btcusdt@markPrice@1s`"},"id":2})");
+  ControlParser plain;  // the default grammar is spot's
+  EXPECT_EQ(reply_to(plain, R"({"method":"SUBSCRIBE","params":["btcusdt@markPrice"],"id":3})"),
+            R"({"error":{"code":2,"msg":"Invalid request: invalid stream name `btcusdt@markPrice`"},"id":3})");
 }
 
 TEST(ControlMessages, BadRequestsGetTheExactErrorReplies) {

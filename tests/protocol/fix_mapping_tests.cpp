@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "keel/protocol/fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_mass_status.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -267,6 +270,85 @@ TEST(FixMessages, UtcTimestamp) {
   EXPECT_FALSE(parse_fix_utc_timestamp("20230229-00:00:00").ok());
   EXPECT_FALSE(parse_fix_utc_timestamp("20240101-00:00:00.").ok());
   EXPECT_FALSE(parse_fix_utc_timestamp("20240101 00:00:00").ok());
+}
+
+// OrderMassStatusRequest (AF): encode → decode round trip, and the answers to what it refuses.
+FIX::Message af(const char* id, const char* type) {
+  FIX::Message m;
+  m.getHeader().setField(35, "AF");
+  m.getHeader().setField(34, "7");
+  if (id != nullptr) m.setField(584, id);
+  if (type != nullptr) m.setField(585, type);
+  return m;
+}
+
+TEST(FixMassStatus, RoundTrip) {
+  FixMassStatusRequest r;
+  (void)r.mass_status_req_id.assign("logon-42");
+  r.req_type = kMassStatusReqTypeAllOrders;
+  const FIX::Message m = encode(r);
+  EXPECT_EQ(m.getHeader().getField(35), "AF");
+  EXPECT_EQ(m.getField(584), "logon-42");
+  EXPECT_EQ(m.getField(585), "7");
+  FixMassStatusRequest back;
+  EXPECT_FALSE(decode(m, "ALICE", back));
+  EXPECT_EQ(back.session.view(), "ALICE");
+  EXPECT_EQ(back.mass_status_req_id.view(), "logon-42");
+  EXPECT_EQ(back.req_type, 7);
+}
+
+TEST(FixMassStatus, RefusalsAreSessionOrBusinessRejects) {
+  FixMassStatusRequest out;
+  const DecodeError missing_id = decode(af(nullptr, "7"), "ALICE", out);
+  EXPECT_EQ(missing_id.kind, DecodeError::Kind::kSessionReject);
+  EXPECT_EQ(missing_id.ref_tag, 584);
+  EXPECT_EQ(missing_id.reason, kRejectRequiredTagMissing);
+  const DecodeError long_id = decode(af(std::string(37, 'x').c_str(), "7"), "ALICE", out);
+  EXPECT_EQ(long_id.kind, DecodeError::Kind::kSessionReject);
+  EXPECT_EQ(long_id.reason, kRejectValueIncorrect);
+  const DecodeError missing_type = decode(af("r1", nullptr), "ALICE", out);
+  EXPECT_EQ(missing_type.ref_tag, 585);
+  EXPECT_EQ(missing_type.reason, kRejectRequiredTagMissing);
+  for (const char* bad : {"", "x", "7x", "-7", "+7", "99999999999"}) {
+    const DecodeError e = decode(af("r1", bad), "ALICE", out);
+    EXPECT_EQ(e.kind, DecodeError::Kind::kSessionReject) << bad;
+    EXPECT_EQ(e.reason, kRejectIncorrectDataFormat) << bad;
+  }
+  for (const char* other : {"1", "2", "3", "8", "0"}) {
+    const DecodeError e = decode(af("r1", other), "ALICE", out);
+    EXPECT_EQ(e.kind, DecodeError::Kind::kBusinessReject) << other;
+    EXPECT_EQ(e.reason, kBusinessRejectOther) << other;
+    const FIX::Message j = make_reject(af("r1", other), e);
+    EXPECT_EQ(j.getHeader().getField(35), "j");
+    EXPECT_EQ(j.getField(372), "AF");
+    EXPECT_EQ(j.getField(45), "7");
+  }
+}
+
+TEST(FixMassStatus, ExecReportCarries584And911And912OnlyForAnAnswer) {
+  FixExecReport x;
+  (void)x.order_id.assign("5");
+  (void)x.exec_id.assign("S1");
+  (void)x.cl_ord_id.assign("A1");
+  (void)x.symbol.assign("BTCUSDT");
+  x.side = Side::kSell;
+  x.exec_type = ExecType::kOrderStatus;
+  x.ord_status = OrderStatus::kNew;
+  EXPECT_FALSE(encode(x).isSetField(584));
+  EXPECT_FALSE(encode(x).isSetField(911));
+  EXPECT_FALSE(encode(x).isSetField(912));
+  (void)x.mass_status_req_id.assign("r1");
+  x.tot_num_reports = 3;
+  const FIX::Message m = encode(x);
+  EXPECT_EQ(m.getField(584), "r1");
+  EXPECT_EQ(m.getField(911), "3");
+  EXPECT_EQ(m.getField(912), "N");
+  EXPECT_EQ(m.getField(150), "I");
+  EXPECT_EQ(m.getField(54), "2");
+  x.last_rpt_requested = true;
+  EXPECT_EQ(encode(x).getField(912), "Y");
+  x.tot_num_reports = 0;
+  EXPECT_EQ(encode(x).getField(911), "0");
 }
 
 }  // namespace

@@ -69,6 +69,29 @@ TEST(SimConfig, AllKeys) {
   EXPECT_TRUE(c.accounts.empty());
 }
 
+// Issue 11: the futures funding rate (venue-wide and per symbol) and the finished-order memory.
+TEST(SimConfig, FundingRateAndFinishedOrderMemory) {
+  const SimConfig d = parse_sim_config(kSymbol, "sim.toml");
+  EXPECT_EQ(d.funding_rate_e8, 10'000);  // "0.0001"
+  EXPECT_EQ(d.finished_order_memory, 65536);
+  EXPECT_FALSE(d.symbols[0].has_funding_rate);
+  const SimConfig c = parse_sim_config(
+      "[venue]\nmarket = \"futures\"\nfunding_rate = \"-0.00012345\"\nfinished_order_memory = 10\n" +
+          std::string(kSymbol) + "funding_rate = \"0.0003\"\n",
+      "sim.toml");
+  EXPECT_EQ(c.funding_rate_e8, -12'345);
+  EXPECT_EQ(c.finished_order_memory, 10);
+  EXPECT_TRUE(c.symbols[0].has_funding_rate);
+  EXPECT_EQ(c.symbols[0].funding_rate_e8, 30'000);
+  EXPECT_EQ(parse_sim_config("[venue]\nfinished_order_memory = 0\n", "sim.toml").finished_order_memory, 0);
+  expect_error("[venue]\nfunding_rate = \"0.000000001\"\n", "sim.toml:2: venue.funding_rate:", "not a valid decimal");
+  expect_error("[venue]\nfunding_rate = \"1\"\n", "sim.toml:2: venue.funding_rate:", "must be a fraction in (-1, 1)");
+  expect_error("[venue]\nfunding_rate = 0.0001\n", "sim.toml:2: venue.funding_rate:", "expected a decimal string");
+  expect_error(std::string(kSymbol) + "funding_rate = \"-1.5\"\n", "sim.toml:6: symbol[0].funding_rate:",
+               "must be a fraction in (-1, 1)");
+  expect_error("[venue]\nfinished_order_memory = -1\n", "sim.toml:2: venue.finished_order_memory:", "outside");
+}
+
 TEST(SimConfig, UnknownKeys) {
   expect_error("[venue]\nmarket = \"spot\"\nport = 1\n", "sim.toml:3: venue.port:", "unknown key");
   expect_error("[flow]\nkind = \"none\"\nrate = 3\n", "sim.toml:3: flow.rate:", "unknown key");

@@ -20,6 +20,7 @@
 #include "keel/protocol/fix/quickfix.hpp"
 #include "fix_test_client.hpp"
 #include "lws_test_client.hpp"
+#include "keel/sim/finished_orders.hpp"
 #include "keel/sim/venue.hpp"
 
 namespace keel::sim {
@@ -117,6 +118,7 @@ SimConfig venue_config(const std::string& store_dir) {
   SimConfig c = parse_sim_config(
       "[venue]\ncomp_id = \"KEELSIM\"\n"
       "[[symbol]]\nname = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional = \"5\"\n"
+      "[[symbol]]\nname = \"SOLUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.01\"\nmin_notional = \"5\"\n"
       "[[account]]\ncomp_id = \"ALICE\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n"
       "[[account]]\ncomp_id = \"BOB\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n"
       "[[account]]\ncomp_id = \"CAROL\"\nbalances = { USDT = \"1000000\", BTC = \"100\" }\n",
@@ -356,6 +358,183 @@ TEST_F(VenueFixTest, OrderEntryAndMarketDataDelaysAreNeverShortened) {
   ASSERT_TRUE(diff.has_value());
   EXPECT_GE(std::chrono::steady_clock::now() - sent, kOrderEntry + kMarketData);
   EXPECT_NE(diff->find(R"("a":[["30000.00000000","0.50000000"]])"), std::string::npos) << *diff;
+}
+
+// ---- Issue 11: finished orders, OrderMassStatusRequest (AF), the venue's records ----
+
+FIX::Message status(const std::string& id, const std::string& side, const std::string& symbol = "BTCUSDT") {
+  return make("H", {{11, id}, {55, symbol}, {54, side}});
+}
+FIX::Message mass_status(const std::string& id, const std::string& type = "7") {
+  return make("AF", {{584, id}, {585, type}});
+}
+
+TEST_F(VenueFixTest, Issue11FinishedOrdersAnswerStatusWithTheirFinalState) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {37, "1"}}, "A1 new");
+  bob.send(order("B1", "1", "0.8", "30100.00", "3"));
+  expect_next(bob, "8", {{150, "0"}}, "B1 new");
+  expect_next(bob, "8", {{150, "F"}}, "B1 fill");
+  expect_next(bob, "8", {{150, "4"}}, "B1 remainder canceled");
+  expect_next(alice, "8", {{150, "F"}, {39, "2"}}, "A1 filled");
+
+  alice.send(status("A1", "2"));
+  expect_next(alice, "8", {{150, "I"}, {39, "2"}, {11, "A1"}, {37, "1"}, {54, "2"}, {14, "0.5"}, {151, "0"},
+                           {6, "30000"}, {58, "<absent>"}}, "filled");
+  bob.send(status("B1", "1"));
+  expect_next(bob, "8", {{150, "I"}, {39, "4"}, {11, "B1"}, {37, "2"}, {14, "0.5"}, {151, "0"}, {6, "30000"}},
+              "IOC remainder canceled");
+  bob.send(status("A1", "2"));  // another account's order is not BOB's to see
+  expect_next(bob, "8", {{150, "I"}, {39, "8"}, {37, "NONE"}, {58, "Unknown order"}}, "not bob's");
+  alice.send(status("A1", "2", "SOLUSDT"));  // the order was on another symbol
+  expect_next(alice, "8", {{150, "I"}, {39, "8"}}, "wrong symbol");
+
+  // A client cancel: the order answers to its own ClOrdID and to the cancel request's.
+  alice.send(order("A2", "1", "0.1", "29000.00"));
+  expect_next(alice, "8", {{150, "0"}, {37, "3"}}, "A2 new");
+  alice.send(make("F", {{11, "C1"}, {41, "A2"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(alice, "8", {{150, "4"}}, "A2 canceled");
+  alice.send(status("A2", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "4"}, {11, "A2"}, {37, "3"}, {14, "0"}, {151, "0"}}, "A2");
+  alice.send(status("C1", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "4"}, {11, "C1"}, {37, "3"}}, "C1");
+
+  // A replaced order's old ClOrdID: the order now, under its current ClOrdID, the old one in 41.
+  alice.send(order("A3", "1", "0.1", "29000.00"));
+  expect_next(alice, "8", {{150, "0"}, {37, "4"}}, "A3 new");
+  alice.send(make("G", {{11, "A4"}, {41, "A3"}, {55, "BTCUSDT"}, {54, "1"}, {38, "0.2"}, {40, "2"}, {44, "29000.00"}}));
+  expect_next(alice, "8", {{150, "5"}, {11, "A4"}}, "replaced");
+  alice.send(status("A3", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "0"}, {11, "A4"}, {41, "A3"}, {37, "4"}, {151, "0.2"}}, "A3 → A4 open");
+  alice.send(make("F", {{11, "C2"}, {41, "A4"}, {55, "BTCUSDT"}, {54, "1"}}));
+  expect_next(alice, "8", {{150, "4"}}, "A4 canceled");
+  alice.send(status("A3", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "4"}, {41, "A3"}, {37, "4"}, {151, "0"}}, "A3 → A4 canceled");
+  alice.send(status("A4", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "4"}, {11, "A4"}, {41, "<absent>"}, {37, "4"}}, "A4 canceled");
+
+  alice.send(status("never", "1"));
+  expect_next(alice, "8", {{150, "I"}, {39, "8"}, {11, "never"}, {37, "NONE"}, {58, "Unknown order"}}, "unknown");
+  expect_quiet(alice);
+}
+
+TEST_F(VenueFixTest, Issue11MassStatusListsTheAccountsOpenOrdersOnEverySymbol) {
+  Client& alice = logon("ALICE");
+  Client& bob = logon("BOB");
+  Client& carol = logon("CAROL");
+  alice.send(mass_status("none"));
+  expect_next(alice, "8", {{150, "I"}, {584, "none"}, {911, "0"}, {912, "Y"}, {37, "NONE"}, {11, "NONE"},
+                           {39, "8"}, {55, "[N/A]"}, {54, "1"}}, "no open orders");
+  expect_quiet(alice);
+
+  alice.send(order("A1", "2", "0.5", "30000.00"));
+  expect_next(alice, "8", {{150, "0"}, {37, "1"}}, "A1 new");
+  bob.send(order("B1", "1", "0.2", "29000.00"));
+  expect_next(bob, "8", {{150, "0"}, {37, "2"}}, "B1 new");
+  FIX::Message sol = order("A2", "1", "1", "20.00");
+  sol.setField(55, "SOLUSDT");
+  alice.send(sol);
+  expect_next(alice, "8", {{150, "0"}, {37, "3"}, {55, "SOLUSDT"}}, "A2 new");
+  carol.send(order("C1", "1", "0.1", "30000.00", "3"));
+  expect_next(carol, "8", {{150, "0"}}, "C1 new");
+  expect_next(carol, "8", {{150, "F"}}, "C1 filled");
+  expect_next(alice, "8", {{150, "F"}, {39, "1"}}, "A1 partially filled");
+
+  alice.send(mass_status("r1"));
+  expect_next(alice, "8", {{150, "I"}, {584, "r1"}, {911, "2"}, {912, "N"}, {37, "1"}, {11, "A1"}, {55, "BTCUSDT"},
+                           {54, "2"}, {39, "1"}, {14, "0.1"}, {151, "0.4"}, {6, "30000"}}, "A1");
+  expect_next(alice, "8", {{150, "I"}, {584, "r1"}, {911, "2"}, {912, "Y"}, {37, "3"}, {11, "A2"}, {55, "SOLUSDT"},
+                           {54, "1"}, {39, "0"}, {14, "0"}, {151, "1"}}, "A2");
+  expect_quiet(alice);
+  bob.send(mass_status("b"));
+  expect_next(bob, "8", {{150, "I"}, {911, "1"}, {912, "Y"}, {11, "B1"}}, "bob sees only B1");
+
+  alice.send(mass_status("r2", "1"));  // by security: not served
+  expect_next(alice, "j", {{372, "AF"}, {380, "0"}}, "unsupported MassStatusReqType");
+  alice.send(make("AF", {{585, "7"}}));
+  expect_next(alice, "3", {{371, "584"}, {373, "1"}}, "MassStatusReqID missing");
+
+  // The venue's records for end-to-end tests.
+  const std::vector<VenueOpenOrder> open = venue_->open_orders("ALICE");
+  ASSERT_EQ(open.size(), 2u);
+  EXPECT_EQ(open[0].order_id, 1u);
+  EXPECT_EQ(open[0].cl_ord_id, "A1");
+  EXPECT_EQ(open[0].symbol, "BTCUSDT");
+  EXPECT_EQ(open[0].side, Side::kSell);
+  EXPECT_EQ(open[0].price, Price::parse("30000").value());
+  EXPECT_EQ(open[0].order_qty, Qty::parse("0.5").value());
+  EXPECT_EQ(open[0].cum_qty, Qty::parse("0.1").value());
+  EXPECT_EQ(open[0].leaves_qty, Qty::parse("0.4").value());
+  EXPECT_EQ(open[1].cl_ord_id, "A2");
+  EXPECT_EQ(open[1].symbol, "SOLUSDT");
+  EXPECT_TRUE(venue_->open_orders("CAROL").empty());
+  EXPECT_TRUE(venue_->open_orders("NOBODY").empty());
+
+  alice.send(order("A1", "1", "0.1", "29000.00"));  // A1 is still open: a duplicate
+  expect_next(alice, "8", {{150, "8"}, {11, "A1"}}, "duplicate ClOrdID");
+  alice.send(make("G", {{11, "A2"}, {41, "A1"}, {55, "BTCUSDT"}, {54, "2"}, {38, "0.5"}, {40, "2"}, {44, "30001.00"}}));
+  expect_next(alice, "9", {{11, "A2"}, {41, "A1"}}, "replace to a ClOrdID in use");
+  alice.send(status("A1", "2"));
+  expect_next(alice, "8", {{150, "I"}}, "status");
+  VenueOrderCounts want;
+  want.new_orders = 3;
+  want.accepted = 2;
+  want.rejected = 1;
+  want.duplicate_cl_ord_ids = 2;
+  want.replaces = 1;
+  want.status_requests = 1;
+  want.mass_status_requests = 2;  // the refused ones never reached the venue
+  want.fills = 1;
+  const VenueOrderCounts got = venue_->order_counts("ALICE");
+  EXPECT_EQ(got.new_orders, want.new_orders);
+  EXPECT_EQ(got.accepted, want.accepted);
+  EXPECT_EQ(got.rejected, want.rejected);
+  EXPECT_EQ(got.duplicate_cl_ord_ids, want.duplicate_cl_ord_ids);
+  EXPECT_EQ(got.cancels, want.cancels);
+  EXPECT_EQ(got.replaces, want.replaces);
+  EXPECT_EQ(got.status_requests, want.status_requests);
+  EXPECT_EQ(got.mass_status_requests, want.mass_status_requests);
+  EXPECT_EQ(got.fills, want.fills);
+  EXPECT_EQ(venue_->order_counts("CAROL").fills, 1u);
+  EXPECT_EQ(venue_->order_counts("NOBODY"), VenueOrderCounts{});
+}
+
+TEST(FinishedOrders, KeepsTheNewestCapacityRecordsFirstInFirstOut) {
+  FinishedOrders memory(2);
+  const auto rec = [](const char* id, OrderId order, bool replaced = false) {
+    FinishedOrder f;
+    f.account = 1;
+    f.instrument = 0;
+    f.order_id = order;
+    f.cl_ord_id = ClOrdId(id);
+    f.status = replaced ? OrdStatus::kNone : OrdStatus::kFilled;
+    f.replaced = replaced;
+    return f;
+  };
+  EXPECT_EQ(memory.find(1, 0, ClOrdId("a")), nullptr);
+  memory.remember(rec("a", 1, true));
+  memory.remember(rec("b", 1));
+  ASSERT_NE(memory.find(1, 0, ClOrdId("a")), nullptr);
+  EXPECT_TRUE(memory.find(1, 0, ClOrdId("a"))->replaced);
+  EXPECT_EQ(memory.find_final(1)->cl_ord_id.view(), "b");
+  EXPECT_EQ(memory.find(2, 0, ClOrdId("a")), nullptr);  // another account
+  EXPECT_EQ(memory.find(1, 1, ClOrdId("a")), nullptr);  // another instrument
+  memory.remember(rec("c", 2));  // full: "a" goes
+  EXPECT_EQ(memory.find(1, 0, ClOrdId("a")), nullptr);
+  EXPECT_NE(memory.find(1, 0, ClOrdId("b")), nullptr);
+  memory.remember(rec("b", 3));  // a ClOrdID used again (the older "b" is the one evicted)
+  EXPECT_EQ(memory.find(1, 0, ClOrdId("b"))->order_id, 3u);
+  EXPECT_EQ(memory.size(), 2u);
+  EXPECT_NE(memory.find(1, 0, ClOrdId("c")), nullptr);
+  memory.remember(rec("d", 4));
+  EXPECT_EQ(memory.find(1, 0, ClOrdId("c")), nullptr);
+  EXPECT_EQ(memory.find(1, 0, ClOrdId("b"))->order_id, 3u);
+  FinishedOrders none(0);
+  none.remember(rec("a", 1));
+  EXPECT_EQ(none.find(1, 0, ClOrdId("a")), nullptr);
+  EXPECT_EQ(none.size(), 0u);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "keel/core/io/bar_data.hpp"
 #include "keel/core/primitives/rng.hpp"
 #include "keel/protocol/binance.hpp"
+#include "keel/sim/market_data_publisher.hpp"
 #include "keel/sim/matching_engine.hpp"
 #include "keel/sim/venue.hpp"
 #include "lws_test_client.hpp"
@@ -441,6 +442,151 @@ TEST(VenueMarketData, ReadyLineNamesBothPorts) {
   EXPECT_EQ(venue.ready_line(), "ready http=http://127.0.0.1:" + std::to_string(venue.http_port()) +
                                     " fix=127.0.0.1:" + std::to_string(venue.fix_port()));
   venue.stop();
+}
+
+// ---- markPrice (futures) ----
+
+// The publisher's marks, against a real engine: mid of the book (half-to-even), the last trade when
+// one-sided, nothing when empty or one-sided before any trade; spot publishes none.
+class MarkPriceHarness final : public VenueListener, public MarketDataSink {
+ public:
+  explicit MarkPriceHarness(protocol::binance::Market market)
+      : syms_(make_symbols()), publisher_(market, syms_, *this), engine_(syms_, EngineConfig{}, *this) {}
+  void on_execution(const Execution&) noexcept override {}
+  void on_cancel_reject(const CancelReject&) noexcept override {}
+  void on_public_trade(const PublicTrade& t) noexcept override { publisher_.on_public_trade(t); }
+  void emit(std::string_view stream, std::string_view payload) override {
+    messages.emplace_back(std::string(stream), std::string(payload));
+  }
+  void place(AccountId account, Side side, const char* price, const char* qty, TimeInForce tif = TimeInForce::kGtc) {
+    OrderRequest r;
+    r.account = account;
+    r.instrument = 0;
+    r.cl_ord_id = ClOrdId(tagged_id('o', ++ids_));
+    r.side = side;
+    r.type = OrderType::kLimit;
+    r.tif = tif;
+    r.price = Price::parse(price).value();
+    r.qty = Qty::parse(qty).value();
+    engine_.submit(r);
+  }
+  MarketDataPublisher& publisher() { return publisher_; }
+  MatchingEngine& engine() { return engine_; }
+  std::vector<std::pair<std::string, std::string>> messages;
+
+ private:
+  static std::vector<VenueSymbol> make_symbols() {
+    VenueSymbol s;
+    s.instrument.id = 0;
+    s.instrument.symbol = "BTCUSDT";
+    s.instrument.tick_size = Price::parse("0.01").value();
+    s.instrument.lot_size = Qty::parse("0.001").value();
+    s.instrument.price_decimals = 2;
+    s.instrument.qty_decimals = 3;
+    s.base = 0;
+    s.quote = 1;
+    return {s};
+  }
+  std::vector<VenueSymbol> syms_;
+  MarketDataPublisher publisher_;
+  MatchingEngine engine_;
+  std::uint64_t ids_ = 0;
+};
+
+TEST(VenueMarkPrice, MarkIsTheMidOrTheLastTradeAndNothingForAnEmptyBook) {
+  MarkPriceHarness h(protocol::binance::Market::kFutures);
+  h.publisher().set_funding_rate(0, protocol::binance::FundingRate{-2500});
+  constexpr std::int64_t kT = 1'700'000'002'000'000'000;  // a whole second, not a multiple of 3
+  static_assert(kT % 3'000'000'000 != 0);
+  h.publisher().publish_marks(h.engine(), kT);
+  EXPECT_TRUE(h.messages.empty()) << "an empty book has no mark";
+  h.place(0, Side::kBuy, "100.01", "1");
+  h.publisher().publish_marks(h.engine(), kT);
+  EXPECT_TRUE(h.messages.empty()) << "one-sided and no trade yet";
+  h.place(0, Side::kSell, "100.04", "1");
+  h.publisher().publish_marks(h.engine(), kT);
+  ASSERT_EQ(h.messages.size(), 1u);  // @1s only: kT is not on a 3-s boundary
+  EXPECT_EQ(h.messages[0].first, "btcusdt@markPrice@1s");
+  // (100.01 + 100.04) / 2 = 100.025 exactly; 1700000002000 ms → next funding 1700006400000 (16:00 UTC).
+  EXPECT_EQ(h.messages[0].second,
+            R"({"e":"markPriceUpdate","E":1700000002000,"s":"BTCUSDT","p":"100.02500000","i":"100.02500000",)"
+            R"("P":"100.02500000","r":"-0.00002500","T":1700006400000})");
+  // A trade takes the ask: one-sided, the mark is the last trade's price; on a 3-s boundary both streams.
+  h.messages.clear();
+  h.place(1, Side::kBuy, "100.04", "1", TimeInForce::kIoc);
+  h.messages.clear();  // the trade's own messages
+  constexpr std::int64_t kT3 = 1'700'000'004'000'000'000;  // a multiple of 3 s
+  static_assert(kT3 % 3'000'000'000 == 0);
+  h.publisher().publish_marks(h.engine(), kT3);
+  ASSERT_EQ(h.messages.size(), 2u);
+  EXPECT_EQ(h.messages[0].first, "btcusdt@markPrice@1s");
+  EXPECT_EQ(h.messages[1].first, "btcusdt@markPrice");
+  EXPECT_EQ(h.messages[0].second, h.messages[1].second);
+  EXPECT_NE(h.messages[0].second.find(R"("p":"100.04000000")"), std::string::npos) << h.messages[0].second;
+  // On a funding boundary (16:00 UTC exactly) the next one is 00:00.
+  h.messages.clear();
+  h.publisher().publish_marks(h.engine(), 1'700'006'400'000'000'000);
+  ASSERT_FALSE(h.messages.empty());
+  EXPECT_NE(h.messages[0].second.find(R"("T":1700035200000})"), std::string::npos) << h.messages[0].second;
+
+  MarkPriceHarness spot(protocol::binance::Market::kSpot);
+  spot.place(0, Side::kBuy, "100.01", "1");
+  spot.place(0, Side::kSell, "100.04", "1");
+  spot.publisher().publish_marks(spot.engine(), kT3);
+  EXPECT_TRUE(spot.messages.empty());
+}
+
+// The venue publishes both streams on venue time: @markPrice@1s every whole second, @markPrice every
+// third, with the configured funding rate; spot refuses the names like any unknown stream.
+TEST(VenueMarkPrice, FuturesVenuePublishesOnVenueTimeAndSpotRefuses) {
+  SimConfig config = venue_config(true, /*speed=*/10.0);
+  config.funding_rate_e8 = 12'345;  // 0.00012345
+  const std::int64_t start = 1'700'000'000'500'000'000;
+  auto flow = std::make_unique<RandomFlow>(Venue::house_accounts(config), 1200, start, 10'000'000);
+  Venue venue(config, std::move(flow));
+  venue.start();
+  test::LwsClient ws(venue.http_port(), "/stream?streams=btcusdt@markPrice@1s/btcusdt@markPrice");
+  ASSERT_TRUE(ws.wait_connected());
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!venue.flow_finished() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(venue.flow_finished());
+  std::this_thread::sleep_for(300ms);
+  venue.stop();
+  binance::Decoder decoder;
+  binance::Frame f;
+  std::vector<std::int64_t> one_s, three_s;
+  for (const std::string& m : ws.drain()) {
+    ASSERT_EQ(decoder.decode(m, f), binance::DecodeError::kNone) << m;
+    ASSERT_EQ(f.kind, binance::FrameKind::kMarkPrice) << m;
+    const binance::MarkPriceMsg& mp = f.mark_price;
+    EXPECT_EQ(mp.funding_rate.e8, 12'345);
+    EXPECT_TRUE(mp.mark_price.is_positive());
+    EXPECT_EQ(mp.index_price, mp.mark_price);
+    EXPECT_EQ(mp.next_funding_time_ms, mp.event_time_ms - mp.event_time_ms % 28'800'000 + 28'800'000);
+    EXPECT_EQ(mp.event_time_ms % 1000, 0) << m;
+    (f.stream.period_s == 1 ? one_s : three_s).push_back(mp.event_time_ms);
+  }
+  // The flow covers 12 s of venue time (the first second may come before the book has two sides).
+  ASSERT_GE(one_s.size(), 8u);
+  EXPECT_TRUE(std::is_sorted(one_s.begin(), one_s.end()));
+  EXPECT_EQ(std::adjacent_find(one_s.begin(), one_s.end()), one_s.end()) << "one mark per second";
+  ASSERT_GE(three_s.size(), 2u);
+  for (std::int64_t e : three_s) {
+    EXPECT_EQ(e % 3000, 0) << e;
+    EXPECT_NE(std::find(one_s.begin(), one_s.end(), e), one_s.end()) << "the same cut on both streams";
+  }
+
+  SimConfig spot_config = venue_config(false, 1.0);
+  Venue spot(spot_config);
+  spot.start();
+  test::LwsClient refused(spot.http_port(), "/ws/btcusdt@markPrice");
+  EXPECT_FALSE(refused.wait_connected(3s));
+  test::LwsClient control(spot.http_port(), "/ws");
+  ASSERT_TRUE(control.wait_connected());
+  control.send(R"({"method":"SUBSCRIBE","params":["btcusdt@markPrice@1s"],"id":5})");
+  const std::string error = control.next().value_or("");
+  EXPECT_NE(error.find("invalid stream name"), std::string::npos) << error;
+  spot.stop();
 }
 
 }  // namespace

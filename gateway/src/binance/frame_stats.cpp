@@ -10,6 +10,7 @@ std::string_view frame_kind_name(bn::FrameKind kind) noexcept {
     case bn::FrameKind::kDepthUpdate: return "depthUpdate";
     case bn::FrameKind::kPartialDepth: return "partialDepth";
     case bn::FrameKind::kKline: return "kline";
+    case bn::FrameKind::kMarkPrice: return "markPrice";
     case bn::FrameKind::kNone: break;
   }
   return "unclassified";

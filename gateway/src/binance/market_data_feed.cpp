@@ -41,10 +41,12 @@ struct SymbolState {
   std::uint64_t last_trade_id = 0, last_agg_id = 0, last_ticker_u = 0, last_partial_u = 0;
   // Per kline interval (KlineInterval 0..16): the last event time delivered, 0 = none.
   std::array<std::int64_t, 17> last_kline_time{};
+  std::int64_t last_mark_time = 0;  // E of the last markPriceUpdate delivered, 0 = none
   // A new connection starts new streams: nothing it sends can be a duplicate of the old one's.
   void forget_delivered() noexcept {
     have_trade = have_agg = have_ticker = have_partial = false;
     last_kline_time.fill(0);
+    last_mark_time = 0;
   }
 };
 
@@ -549,6 +551,30 @@ void MarketDataFeed::on_frame(std::string_view frame, std::int64_t receive_time_
         s.have_partial = true;
         s.last_partial_u = d.final_update_id;
       }
+      break;
+    }
+    case bn::FrameKind::kMarkPrice: {
+      const bn::MarkPriceMsg& mp = m.f.mark_price;
+      if (!ms_to_ns(mp.event_time_ms, ts_exchange) || !mp.mark_price.is_positive()) {
+        m.malformed(kind, bn::DecodeError::kBadDecimal, "time or mark price out of range", frame);
+        return;
+      }
+      // @markPrice and @markPrice@1s of one symbol meet every 3 s with the same E: one event.
+      if (s.last_mark_time != 0 && mp.event_time_ms <= s.last_mark_time) {
+        ++m.stats.kinds[k].duplicates;
+        return;
+      }
+      if (!mp.has_funding_rate) {  // a delivery contract ("r":""): no funding to report
+        s.last_mark_time = mp.event_time_ms;
+        break;
+      }
+      ExternalFactor e;
+      e.header = m.header(EventKind::kExternalFactor, sym, ts_exchange, receive_time_ns);
+      e.header.subtype = static_cast<std::uint8_t>(FactorKind::kFunding);
+      e.seq = static_cast<std::uint64_t>(mp.event_time_ms);
+      e.value = mp.funding_rate.as_double();
+      m.events.push_back(to_event(e));
+      if (m.publish()) s.last_mark_time = mp.event_time_ms;
       break;
     }
     case bn::FrameKind::kNone:

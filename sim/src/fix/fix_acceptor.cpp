@@ -26,6 +26,7 @@
 #include "fix_connection.hpp"
 #include "tcp_listener.hpp"
 #include "keel/protocol/fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_mass_status.hpp"
 #include "keel/protocol/fix/quickfix.hpp"
 
 namespace keel::sim {
@@ -119,6 +120,10 @@ class Application final : public FIX::Application {
     } else if (type == "H") {
       deliver<FixStatusRequest>(
           msg, id, [this](const FixStatusRequest& v) { handler_.on_status_request(v); });
+    } else if (type == "AF") {
+      deliver<FixMassStatusRequest>(msg, id, [&](const FixMassStatusRequest& v) {
+        if (!handler_.on_mass_status_request(v)) unsupported(msg, id);
+      });
     } else {
       answer(msg, id,
              {protocol::fix::DecodeError::Kind::kBusinessReject, 0,
@@ -144,6 +149,12 @@ class Application final : public FIX::Application {
       return;
     }
     to_handler(value);
+  }
+
+  static void unsupported(const FIX::Message& msg, const FIX::SessionID& id) {
+    answer(msg, id,
+           {protocol::fix::DecodeError::Kind::kBusinessReject, 0,
+            protocol::fix::kBusinessRejectUnsupportedMsgType, "Unsupported MsgType"});
   }
 
   static void answer(const FIX::Message& msg, const FIX::SessionID& id,

@@ -72,8 +72,9 @@ struct ControlParser::Impl {
   std::unique_ptr<char[]> input;  // kMaxMessageBytes + SIMDJSON_PADDING
   std::vector<StreamName> streams;
   std::string msg;  // error messages with an echoed part
+  Market market;
 
-  Impl() : input(new char[kMaxMessageBytes + simdjson::SIMDJSON_PADDING]) {
+  explicit Impl(Market m) : input(new char[kMaxMessageBytes + simdjson::SIMDJSON_PADDING]), market(m) {
     streams.reserve(kMaxStreams);
     msg.reserve(256);
     // Allocate the parser's buffers once; parse() never grows them.
@@ -167,7 +168,7 @@ struct ControlParser::Impl {
         if (item.get_string().get(text) != simdjson::SUCCESS) return fail(kErrInvalidRequest, kMsgParamsType, true, id);
         if (streams.size() == kMaxStreams) return fail(kErrInvalidRequest, kMsgTooMany, true, id);
         const auto name = parse_stream_name(text);
-        if (!name.ok()) return fail(kErrInvalidRequest, echo("Invalid request: invalid stream name ", text, ""), true, id);
+        if (!name.ok() || !stream_served(market, name.value())) return fail(kErrInvalidRequest, echo("Invalid request: invalid stream name ", text, ""), true, id);
         streams.push_back(name.value());
       }
     }
@@ -178,7 +179,7 @@ struct ControlParser::Impl {
   }
 };
 
-ControlParser::ControlParser() : impl_(std::make_unique<Impl>()) {}
+ControlParser::ControlParser(Market market) : impl_(std::make_unique<Impl>(market)) {}
 ControlParser::~ControlParser() = default;
 
 ControlParse ControlParser::parse(std::string_view message) noexcept { return impl_->parse(message); }

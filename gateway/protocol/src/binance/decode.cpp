@@ -323,6 +323,7 @@ FrameKind kind_of(StreamKind k) noexcept {
     case StreamKind::kDepthDiff: return FrameKind::kDepthUpdate;
     case StreamKind::kPartialDepth: return FrameKind::kPartialDepth;
     case StreamKind::kKline: return FrameKind::kKline;
+    case StreamKind::kMarkPrice: return FrameKind::kMarkPrice;
     case StreamKind::kNone: break;
   }
   return FrameKind::kNone;
@@ -588,6 +589,25 @@ struct Decoder::Impl {
     return decimal(o, "Q", k.taker_buy_quote_volume);
   }
 
+  // markPriceUpdate: "r" is a signed decimal, or "" for a delivery contract (no funding).
+  DecodeError mark_price(od::object& d, Frame& out) noexcept {
+    MarkPriceMsg& m = out.mark_price;
+    KEEL_TRY(i64(d, "E", m.event_time_ms));
+    KEEL_TRY(symbol_field(d, out.symbol));
+    KEEL_TRY(decimal(d, "p", m.mark_price));
+    KEEL_TRY(decimal(d, "i", m.index_price));
+    KEEL_TRY(decimal(d, "P", m.estimated_settle_price));
+    std::string_view rate;
+    if (const error_code e = find(d, "r").get_string().get(rate)) return from(e);
+    if (!rate.empty()) {
+      const auto parsed = parse_signed_decimal(rate);
+      if (!parsed.ok()) return DecodeError::kBadDecimal;
+      m.funding_rate.e8 = parsed.value().raw;
+      m.has_funding_rate = true;
+    }
+    return i64(d, "T", m.next_funding_time_ms);
+  }
+
   // The fast path (see WireScan): true when `out` holds the frame exactly as the general path would
   // decode it; false to hand the frame to the general path.
   bool fast(const char* begin, const char* end, Frame& out, FrameKinds wanted) noexcept {
@@ -729,6 +749,7 @@ struct Decoder::Impl {
       else if (event == "bookTicker") kind = FrameKind::kBookTicker;
       else if (event == "depthUpdate") kind = by_stream == FrameKind::kPartialDepth ? FrameKind::kPartialDepth : FrameKind::kDepthUpdate;
       else if (event == "kline") kind = FrameKind::kKline;
+      else if (event == "markPriceUpdate") kind = FrameKind::kMarkPrice;
       else return DecodeError::kUnknownKind;
     } else if (e_field.error() == simdjson::NO_SUCH_FIELD) {
       spot_shape = true;
@@ -766,6 +787,7 @@ struct Decoder::Impl {
         }
         break;
       case FrameKind::kKline: result = kline(d, out); break;
+      case FrameKind::kMarkPrice: result = mark_price(d, out); break;
       case FrameKind::kNone: result = DecodeError::kUnknownKind; break;
     }
     if (result != DecodeError::kNone) return result;

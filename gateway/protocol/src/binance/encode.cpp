@@ -36,6 +36,26 @@ void encode_trade(std::string& out, Market market, const SymbolFormat& fmt, cons
   out.push_back('}');
 }
 
+void encode_mark_price(std::string& out, const SymbolFormat& fmt, const MarkPriceMsg& msg) {
+  put(out, "{\"e\":\"markPriceUpdate\"");
+  put_key(out, "E");
+  put_int(out, msg.event_time_ms);
+  put_key(out, "s");
+  put_symbol(out, fmt);
+  put_key(out, "p");
+  put_decimal(out, msg.mark_price.raw(), kDecimals);
+  put_key(out, "i");
+  put_decimal(out, msg.index_price.raw(), kDecimals);
+  put_key(out, "P");
+  put_decimal(out, msg.estimated_settle_price.raw(), kDecimals);
+  put_key(out, "r");
+  if (msg.has_funding_rate) put_decimal(out, msg.funding_rate.e8, kDecimals);
+  else put(out, "\"\"");
+  put_key(out, "T");
+  put_int(out, msg.next_funding_time_ms);
+  out.push_back('}');
+}
+
 void encode_agg_trade(std::string& out, Market market, const SymbolFormat& fmt, const AggTradeMsg& msg) {
   put(out, "{\"e\":\"aggTrade\"");
   put_key(out, "E");

@@ -9,7 +9,11 @@ using detail::put_int;
 
 bool operator==(const StreamName& a, const StreamName& b) noexcept {
   return a.symbol_view() == b.symbol_view() && a.kind == b.kind && a.depth_levels == b.depth_levels &&
-         a.interval == b.interval;
+         a.interval == b.interval && a.period_s == b.period_s;
+}
+
+bool stream_served(Market market, const StreamName& name) noexcept {
+  return name.kind != StreamKind::kMarkPrice || market == Market::kFutures;
 }
 
 Result<StreamName> parse_stream_name(std::string_view text) noexcept {
@@ -34,6 +38,9 @@ Result<StreamName> parse_stream_name(std::string_view text) noexcept {
   } else if (kind == "depth5@100ms" || kind == "depth10@100ms" || kind == "depth20@100ms") {
     name.kind = StreamKind::kPartialDepth;
     name.depth_levels = kind[6] == '@' ? std::uint8_t{5} : kind[5] == '1' ? std::uint8_t{10} : std::uint8_t{20};
+  } else if (kind == "markPrice" || kind == "markPrice@1s") {
+    name.kind = StreamKind::kMarkPrice;
+    name.period_s = kind.size() == 9 ? std::uint8_t{3} : std::uint8_t{1};
   } else if (kind.starts_with("kline_")) {
     const auto interval = parse_kline_interval(kind.substr(6));
     if (!interval.ok()) return Errc::kGarbage;
@@ -60,6 +67,9 @@ void append_stream_name(std::string& out, const StreamName& name) {
     case StreamKind::kKline:
       out.append("@kline_");
       out.append(to_string(name.interval));
+      break;
+    case StreamKind::kMarkPrice:
+      out.append(name.period_s == 1 ? "@markPrice@1s" : "@markPrice");
       break;
     case StreamKind::kNone: break;
   }

@@ -243,6 +243,14 @@ FIX::Message encode(const FixExecReport& r) {
     m.setField(kOrdRejReason, std::to_string(fix_ord_rej_reason(r.reject_reason)));
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
   if (r.transact_time_ns != 0) m.setField(kTransactTime, utc_timestamp(r.transact_time_ns));
+  if (!r.mass_status_req_id.empty()) {  // an answer to AF (fix_mass_status.hpp)
+    constexpr int kMassStatusReqId = 584;
+    constexpr int kTotNumReports = 911;
+    constexpr int kLastRptRequested = 912;
+    m.setField(kMassStatusReqId, std::string(r.mass_status_req_id.view()));
+    m.setField(kTotNumReports, std::to_string(r.tot_num_reports));
+    m.setField(kLastRptRequested, r.last_rpt_requested ? "Y" : "N");
+  }
   return m;
 }
 

@@ -2,7 +2,7 @@
 //
 // It owns the FIX sessions (Logon with CompID and Password checks, heartbeats, sequence numbers
 // kept in a persistent file store, ResetSeqNumFlag honoured), decodes NewOrderSingle,
-// OrderCancelRequest, OrderCancelReplaceRequest and OrderStatusRequest into keel::protocol::fix values
+// OrderCancelRequest, OrderCancelReplaceRequest, OrderStatusRequest and OrderMassStatusRequest into keel::protocol::fix values
 // for a FixOrderHandler, and answers malformed messages itself with a session Reject (3) or a
 // BusinessMessageReject (j), leaving the session up. The matching engine only sees FixOrderHandler
 // calls and answers through send_execution_report / send_cancel_reject. The FIX library stays
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "keel/protocol/fix/fix_messages.hpp"
+#include "keel/protocol/fix/fix_mass_status.hpp"
 
 namespace keel::sim {
 
@@ -34,6 +35,7 @@ using protocol::fix::FixExecReport;
 using protocol::fix::FixNewOrder;
 using protocol::fix::FixReplace;
 using protocol::fix::FixStatusRequest;
+using protocol::fix::FixMassStatusRequest;
 
 // One client account: its FIX SenderCompID and optional Logon password (empty = none required).
 struct FixAccount {
@@ -87,6 +89,9 @@ class FixOrderHandler {
   virtual void on_cancel(const FixCancel& cancel) = 0;
   virtual void on_replace(const FixReplace& replace) = 0;
   virtual void on_status_request(const FixStatusRequest& request) = 0;
+  // OrderMassStatusRequest (AF, 585=7). Returns false when the handler does not serve AF: the
+  // acceptor then answers BusinessMessageReject (j, 380=3 unsupported MsgType), as for any other.
+  virtual bool on_mass_status_request(const FixMassStatusRequest& /*request*/) { return false; }
   virtual void on_logon(std::string_view /*comp_id*/) {}
   virtual void on_logout(std::string_view /*comp_id*/) {}
 };

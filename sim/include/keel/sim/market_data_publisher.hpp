@@ -13,6 +13,12 @@
 //  * <sym>@kline_1m    at a flush after a trade (the open kline) and once closed (x=true) at the
 //                      first flush at or after its close time; a minute without trades gets no kline.
 //                      Its volumes saturate at 2^63 − 1 raw instead of wrapping (fixed_point.hpp).
+//  * <sym>@markPrice@1s (futures only) at every whole second of venue time (publish_marks), and
+//    <sym>@markPrice at every third (Unix time a multiple of 3 s): mark = the mid of the engine's book
+//    (half-to-even at 10^-8), the last trade's price when only one side is quoted, nothing when the
+//    book is empty or one-sided without a trade yet; index = estimated settle = mark; "r" = the
+//    symbol's funding rate (set_funding_rate; 0 until set); "T" = the next 8-hour boundary (00:00,
+//    08:00, 16:00 UTC) after the event time.
 // Event times ("E", "T") are venue time in milliseconds.
 //
 // The published book is the book as of the last diff: the REST snapshot (snapshot()) is taken from
@@ -32,6 +38,7 @@
 #include <vector>
 
 #include "keel/protocol/binance/depth_ids.hpp"
+#include "keel/protocol/binance/messages.hpp"
 #include "keel/protocol/binance/stream_name.hpp"
 #include "keel/protocol/binance/symbol_format.hpp"
 #include "keel/sim/matching_engine.hpp"
@@ -51,6 +58,8 @@ class MarketDataPublisher {
  public:
   static constexpr std::int64_t kDepthIntervalNs = 100'000'000;  // depth@100ms
   static constexpr std::int64_t kKlineIntervalMs = 60'000;        // kline_1m
+  static constexpr std::int64_t kMarkIntervalNs = 1'000'000'000;  // markPrice@1s (markPrice: ×3)
+  static constexpr std::int64_t kFundingIntervalMs = 8 * 3'600'000;  // funding every 8 hours
 
   // Throws std::invalid_argument for a symbol the wire format cannot carry (protocol::binance::symbol_format_for).
   MarketDataPublisher(protocol::binance::Market market, std::span<const VenueSymbol> symbols, MarketDataSink& sink);
@@ -65,6 +74,10 @@ class MarketDataPublisher {
   void end_of_request(const MatchingEngine& engine, std::int64_t ts);
   // Every 100 ms of venue time: depth diffs, partial books, klines. `ts` = the flush time (ns).
   void flush(std::int64_t ts);
+  // The funding rate the symbol's markPrice streams carry (futures).
+  void set_funding_rate(InstrumentId instrument, protocol::binance::FundingRate rate) noexcept;
+  // The mark-price cut at venue time `ts` (a whole second; see above). Spot: nothing.
+  void publish_marks(const MatchingEngine& engine, std::int64_t ts);
   // True when a flush would publish something (book changes or a trade since the last kline).
   [[nodiscard]] bool has_pending() const noexcept;
 
@@ -78,6 +91,7 @@ class MarketDataPublisher {
   struct SymbolState;
   void emit_agg_trade(SymbolState& s);
   void emit_kline(SymbolState& s, std::int64_t event_ms, bool closed);
+  [[nodiscard]] static bool mark_of(const SymbolState& s, const OrderBook& book, Price& mark) noexcept;
 
   protocol::binance::Market market_;
   MarketDataSink& sink_;

@@ -8,7 +8,10 @@
 //            directory under the system temp dir), maker_fee, taker_fee (decimal strings, fractions of
 //            the notional: "0.001" = 0.1 %, negative = rebate, at most 6 decimals), orders_per_book
 //            (resting orders per symbol, default 65536), max_book_memory_mb (default 4096: start-up
-//            is refused when the books and open-order index of all symbols would reserve more)
+//            is refused when the books and open-order index of all symbols would reserve more),
+//            funding_rate (futures @markPrice "r": a signed decimal string, at most 8 decimals, in
+//            (-1, 1); default "0.0001"), finished_order_memory (finished client orders the venue
+//            remembers for OrderStatusRequest, FIFO; default 65536, 0 = none)
 //   [flow]   kind = "none" | "synthetic" | "bars" | "captures", speed (1 = real time, N = ×N, 0 = as
 //            fast as possible), seed (the flow's RNG seed); the book the bar walk keeps: levels,
 //            spread_ticks, level_notional, depth_jitter, steps_per_bar, volume_fraction;
@@ -19,7 +22,8 @@
 //            [flow.synthetic] the synthetic market's settings (keel's [synthetic] table; `assets` is
 //            the number of venue symbols: synthetic asset i drives venue symbol i)
 //   [latency] order_entry_us (client request → matching), market_data_us (book/trade → publication)
-//   [[symbol]]  name, tick_size, lot_size, min_notional (decimal strings, keel::parse_decimal)
+//   [[symbol]]  name, tick_size, lot_size, min_notional (decimal strings, keel::parse_decimal),
+//               funding_rate (optional: this symbol's rate instead of venue.funding_rate)
 //   [[account]] comp_id, password (optional), balances = { ASSET = "decimal", … }
 #pragma once
 
@@ -46,6 +50,8 @@ struct SimSymbol {
   Notional min_notional;
   int price_decimals = 0;  // decimals of tick_size as written
   int qty_decimals = 0;    // decimals of lot_size as written
+  bool has_funding_rate = false;   // [[symbol]] funding_rate set: overrides venue.funding_rate
+  std::int64_t funding_rate_e8 = 0;  // signed, 10^-8 (protocol::binance::FundingRate)
 };
 
 struct SimAccount {
@@ -69,6 +75,8 @@ struct SimConfig {
   std::int64_t taker_fee_millionths = 0;
   std::int64_t orders_per_book = 1 << 16;     // resting orders per symbol (the engine's book capacity)
   std::int64_t max_book_memory_mb = 4096;     // MiB all books and the open-order index may reserve
+  std::int64_t funding_rate_e8 = 10'000;      // futures @markPrice "r", 10^-8 (0.0001 = 0.01 %)
+  std::int64_t finished_order_memory = 1 << 16;  // finished client orders remembered (FIFO), 0 = none
   FlowKind flow = FlowKind::kNone;
   double flow_speed = 1.0;       // venue seconds per wall second; 0 = as fast as possible
   std::uint64_t flow_seed = 42;  // RNG seed of seeded flows

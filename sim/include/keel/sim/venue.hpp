@@ -5,11 +5,18 @@
 // Orders: FIX requests are decoded by the acceptor, mapped to OrderRequest / CancelRequest /
 // ReplaceRequest and submitted to the engine; the engine's Executions and CancelRejects go back as
 // ExecutionReport (8) / OrderCancelReject (9) to the session of the order's account (the resting
-// side's fills go to its own session). OrderStatusRequest (H) is answered with ExecType I.
+// side's fills go to its own session). OrderStatusRequest (H) is answered with ExecType I: for a
+// resting order its state, for a finished one (filled, canceled) its final state from a bounded memory
+// ([venue] finished_order_memory, FIFO; finished_orders.hpp), for a replaced order's old ClOrdID the
+// order's current state under its current ClOrdID (41 = the id asked about), else 39=8 "Unknown
+// order". OrderMassStatusRequest (AF, 585=7) is answered with one 150=I per open order of the
+// account, all symbols, in OrderID order (584, 911 = their number, 912=Y on the last); with none,
+// one report 150=I, 911=0, 912=Y, 37=NONE, 11=NONE, 55=[N/A], 54=1, 39=8 (DECISIONS 244).
 //
 // Market data: the engine's trades and level changes feed a MarketDataPublisher; its messages wait in
 // an outbox until their publication time (event + market_data_us) and the driver thread hands them
-// to the server. Depth diffs are cut every 100 ms of venue time.
+// to the server. Depth diffs are cut every 100 ms of venue time; in futures mode the mark prices
+// (@markPrice@1s, @markPrice) every whole second ([venue] funding_rate; market_data_publisher.hpp).
 //
 // Time: venue time (ns since the Unix epoch) stamps every request and message. With flow "none" it is
 // the wall clock. With a flow it starts at the flow's first action and runs at `speed` venue seconds
@@ -43,6 +50,33 @@
 #include "keel/sim/sim_config.hpp"
 
 namespace keel::sim {
+
+// One open (resting) order of an account, as Venue::open_orders reports it.
+struct VenueOpenOrder {
+  std::uint64_t order_id = 0;  // OrderID (37)
+  std::string cl_ord_id;       // its current ClOrdID (the last accepted replace's)
+  std::string symbol;
+  Side side = Side::kNone;
+  Price price;
+  Qty order_qty;               // total, including what has filled (after the last replace)
+  Qty cum_qty;
+  Qty leaves_qty;              // order_qty − cum_qty
+};
+
+// What one account's FIX session asked and got since the venue was built (Venue::order_counts).
+// Requests count when they reach the matching engine (after [latency] order_entry_us).
+struct VenueOrderCounts {
+  std::uint64_t new_orders = 0;            // NewOrderSingle (D) received
+  std::uint64_t accepted = 0;              // … answered 150=0 (New)
+  std::uint64_t rejected = 0;              // … answered 150=8 (Rejected), duplicates included
+  std::uint64_t duplicate_cl_ord_ids = 0;  // D, F or G refused for a ClOrdID already in use
+  std::uint64_t cancels = 0;               // OrderCancelRequest (F) received
+  std::uint64_t replaces = 0;              // OrderCancelReplaceRequest (G) received
+  std::uint64_t status_requests = 0;       // OrderStatusRequest (H) received
+  std::uint64_t mass_status_requests = 0;  // OrderMassStatusRequest (AF, 585=7) received
+  std::uint64_t fills = 0;                 // 150=F reports (the account's fills, maker or taker)
+  friend bool operator==(const VenueOrderCounts&, const VenueOrderCounts&) = default;
+};
 
 class Venue {
  public:
@@ -96,6 +130,14 @@ class Venue {
   // ExecutionReports and OrderCancelRejects the FIX acceptor refused to send (each is also logged to
   // stderr once, with its session and ClOrdID).
   [[nodiscard]] std::uint64_t send_failures() const;
+
+  // The account's open orders, in OrderID order (the order the venue accepted them); empty for an
+  // unknown CompID. Thread-safe: takes the engine lock, so the list is one consistent moment of the
+  // venue (end-to-end tests compare it with keel's OMS, order by order). Allocates.
+  [[nodiscard]] std::vector<VenueOpenOrder> open_orders(std::string_view comp_id) const;
+  // The account's request and report counters (VenueOrderCounts); all zero for an unknown CompID.
+  // Thread-safe (engine lock).
+  [[nodiscard]] VenueOrderCounts order_counts(std::string_view comp_id) const;
 
   // An account's balance of `asset` (raw 10^-8); 0 for an unknown account or asset. Locks the engine.
   [[nodiscard]] std::int64_t balance(std::string_view comp_id, std::string_view asset) const;

@@ -16,7 +16,7 @@ namespace keel::gateway::binance {
 
 namespace bn = keel::protocol::binance;
 
-inline constexpr std::size_t kFrameKindCount = 7;    // FrameKind 0..6 (0 = not classified)
+inline constexpr std::size_t kFrameKindCount = 8;    // FrameKind 0..7 (0 = not classified)
 inline constexpr std::size_t kDecodeErrorCount = 11;  // DecodeError 0..10
 
 // Short name of a frame kind as the summary writes it ("trade", "depthUpdate", …; "unclassified").

@@ -8,6 +8,9 @@
 //   kline, closed ("x")    → Bar       (ts_exchange = open time, detail = interval); open klines are counted only
 //   depthUpdate            → BookLevel per applied level (book_replica.hpp has the contract),
 //                            Control kBookState kStale on a gap, a snapshot batch + kLive on a (re)sync
+//   markPriceUpdate        → ExternalFactor kFunding (value = "r" as a double, seq = E in ms), one per
+//                            event time (@markPrice and @markPrice@1s overlap); "r":"" (a delivery
+//                            contract) is counted as decoded and produces nothing
 //   depth<N> (partial)     → a snapshot batch + kLive, for a symbol that has no diff stream;
 //   {"lastUpdateId",…}       for a symbol whose diff-kept book waits for a snapshot, the same object
 //                            (a REST snapshot recorded in a capture) seeds it by Binance's rules

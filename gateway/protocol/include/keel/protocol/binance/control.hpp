@@ -48,7 +48,9 @@ class ControlParser {
   static constexpr std::size_t kMaxMessageBytes = 64 * 1024;
   static constexpr std::size_t kMaxStreams = 1024;  // Binance's per-connection stream limit
 
-  ControlParser();
+  // `market`: names the market does not serve (stream_served) are refused as invalid stream names;
+  // the default, spot, is the narrower grammar.
+  explicit ControlParser(Market market = Market::kSpot);
   ~ControlParser();
   ControlParser(const ControlParser&) = delete;
   ControlParser& operator=(const ControlParser&) = delete;

@@ -1,7 +1,7 @@
 // The one Binance market-data JSON decoder (simdjson on-demand): trade, aggTrade, bookTicker,
 // depthUpdate (spot, and futures with `pu` / `T`), partial depth (depth<N>: spot's
 // {"lastUpdateId",…}, futures' depthUpdate on a depth<N> stream) and kline, raw or combined
-// ({"stream":…,"data":…}). Decimals go straight into keel's fixed point (parse_decimal), never
+// ({"stream":…,"data":…}) and futures markPriceUpdate. Decimals go straight into keel's fixed point (parse_decimal), never
 // through double.
 //
 // Contract: decode() never throws and never allocates once the Decoder is constructed (buffers are
@@ -26,13 +26,14 @@ namespace keel::protocol::binance {
 
 enum class FrameKind : std::uint8_t {
   kNone = 0, kTrade = 1, kAggTrade = 2, kBookTicker = 3, kDepthUpdate = 4, kPartialDepth = 5, kKline = 6,
+  kMarkPrice = 7,  // futures markPriceUpdate (general path only: three frames a second at most)
 };
 // A set of FrameKinds (bit 1 << kind).
 using FrameKinds = std::uint8_t;
 [[nodiscard]] constexpr FrameKinds kinds_bit(FrameKind k) noexcept {
   return static_cast<FrameKinds>(1u << static_cast<unsigned>(k));
 }
-inline constexpr FrameKinds kAllFrameKinds = 0x7E;
+inline constexpr FrameKinds kAllFrameKinds = 0xFE;
 
 enum class DecodeError : std::uint8_t {
   kNone = 0,
@@ -101,6 +102,7 @@ struct Frame {
   BookTickerFrame book_ticker;
   DepthFrame depth;
   KlineMsg kline;
+  MarkPriceMsg mark_price;
 };
 static_assert(std::is_trivially_copyable_v<Frame>);
 

@@ -26,6 +26,9 @@ void encode_depth_diff(std::string& out, Market market, const SymbolFormat& fmt,
 // futures: the depthUpdate event, as encode_depth_diff.
 void encode_partial_depth(std::string& out, Market market, const SymbolFormat& fmt, const DepthMsg& msg);
 void encode_kline(std::string& out, const SymbolFormat& fmt, const KlineMsg& msg);
+// markPriceUpdate (futures only). Prices and the funding rate with 8 decimals, as Binance writes them
+// whatever the symbol's tick ("p":"11794.15000000","r":"0.00038167").
+void encode_mark_price(std::string& out, const SymbolFormat& fmt, const MarkPriceMsg& msg);
 void encode_depth_snapshot(std::string& out, Market market, const SymbolFormat& fmt, const DepthSnapshot& snap);
 
 // Combined-stream wrapper {"stream":"<name>","data":<payload>}: append the prefix, then a payload

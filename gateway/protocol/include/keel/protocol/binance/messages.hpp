@@ -68,6 +68,29 @@ struct KlineMsg {
   Notional taker_buy_quote_volume;
 };
 
+// A funding rate as the venue writes it ("r"), exactly: signed, in units of 10^-8 (fixed_point's
+// scale, parsed with parse_signed_decimal, never through double): "0.00010000" → 10'000,
+// "-0.00002500" → -2'500. Binance writes 8 decimals; a rate with a non-zero 9th decimal is refused.
+// A rate is a ratio, not money: it stays an integer on the wire side and becomes a double only where
+// the core's strategy mathematics takes it (ExternalFactor::value = e8 / 10^8).
+struct FundingRate {
+  std::int64_t e8 = 0;
+  [[nodiscard]] double as_double() const noexcept { return static_cast<double>(e8) / 1e8; }
+  friend bool operator==(FundingRate, FundingRate) noexcept = default;
+};
+
+// USD-M futures `<symbol>@markPrice` / `@markPrice@1s`: {"e":"markPriceUpdate","E","s","p","i","P",
+// "r","T"}. Delivery contracts write "r":"" and "T":0 (no funding): has_funding_rate false.
+struct MarkPriceMsg {
+  std::int64_t event_time_ms = 0;         // E
+  Price mark_price;                       // p
+  Price index_price;                      // i
+  Price estimated_settle_price;           // P
+  FundingRate funding_rate;               // r
+  bool has_funding_rate = false;          // false: "r" was "" (written as "" too)
+  std::int64_t next_funding_time_ms = 0;  // T
+};
+
 // Each encoder appends one payload object to `out` (it does not clear it). Never throws except
 // REST depth snapshot; futures adds "E" (event_time_ms) and "T" (transaction_time_ms).
 struct DepthSnapshot {

@@ -119,6 +119,12 @@ struct FixExecReport {
   RejectReason reject_reason = RejectReason::kNone;  // OrdRejReason (103), written on 150=8
   FixFreeText text;
   std::int64_t transact_time_ns = 0;  // TransactTime (60), venue time; 0 = absent (not written)
+  // An answer to OrderMassStatusRequest (AF, fix_mass_status.hpp): MassStatusReqID (584),
+  // TotNumReports (911) and LastRptRequested (912, Y on the last report) are written only when
+  // mass_status_req_id is not empty.
+  FixText<36> mass_status_req_id;
+  int tot_num_reports = 0;
+  bool last_rpt_requested = false;
 };
 
 // OrderCancelReject (9), sent to `session`. An empty order_id is sent as "NONE".
