@@ -267,3 +267,20 @@ TEST(FixOrderGatewaySettings, UnusableSettingsAreRefusedAtConstruction) {
   s.store_dir.clear();
   EXPECT_THROW(FixOrderGateway(s, {}, ClOrdIdCodec(1), commands, bell, a, b, nullptr), std::invalid_argument);
 }
+
+TEST_F(FixOrderGatewayTest, ReconnectsAndLogsOnAgainAfterTheVenueRestarts) {
+  Rig rig(venue_->fix_port(), dir_->sub("keel"));
+  expect_session(rig, VenueSessionState::kLoggedOn);
+  expect_session(rig, VenueSessionState::kVenueReconciled);
+  const std::uint16_t port = venue_->fix_port();
+  venue_.reset();
+  expect_session(rig, VenueSessionState::kDown);
+  sim::SimConfig again = venue_config(dir_->sub("venue"));
+  again.fix_port = port;
+  venue_ = std::make_unique<sim::Venue>(again);
+  venue_->start();
+  expect_session(rig, VenueSessionState::kLoggedOn);
+  expect_session(rig, VenueSessionState::kVenueReconciled);
+  rig.send(new_order(1, Side::kBuy, "100.00", "0.5"));
+  expect_report(rig, ExecType::kNew, 1);
+}

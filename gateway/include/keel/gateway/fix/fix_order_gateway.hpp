@@ -18,9 +18,11 @@
 //
 // Orders are never sent twice. A command that arrives while no session is logged on is not sent:
 // the router answers it at once (new order: Rejected kNotSent; cancel / replace: CancelRejected
-// kNotSent; status query: dropped — the core asks again). A message QuickFIX would re-send after a
-// reconnect (PossDupFlag, answering the venue's ResendRequest) is replaced by a gap fill: the core's
-// timeouts and status queries settle whatever the venue did not answer, never a blind resend.
+// kNotSent; status query: dropped — the core asks again). Nothing is re-sent after a reconnect: the
+// store keeps sequence numbers but no message bodies (PersistMessages=N), so QuickFIX answers the
+// venue's ResendRequest with a gap fill, and an application message it would still re-send
+// (PossDupFlag) is refused in toApp. The core's timeouts and status queries settle whatever the
+// venue did not answer, never a blind resend.
 // A Reject (3) or BusinessMessageReject (j) of a request is answered to the core as a reject of
 // that request (RefSeqNum → the command sent under it). Reports naming a ClOrdID of another run are
 // counted and logged (unknown_orders); the core never sees them.
@@ -85,7 +87,7 @@ struct FixGatewayCounters {
   std::atomic<std::uint64_t> malformed{0};         // reports that failed to decode (answered with Reject)
   std::atomic<std::uint64_t> unknown_orders{0};    // reports for ClOrdIDs of another run
   std::atomic<std::uint64_t> unsupported{0};       // application messages of other types (answered with j)
-  std::atomic<std::uint64_t> resends_suppressed{0};// PossDup application messages replaced by a gap fill
+  std::atomic<std::uint64_t> resends_suppressed{0};// PossDup application messages refused in toApp (the second guard)
   std::atomic<std::uint64_t> logons{0};
   std::atomic<std::uint64_t> logouts{0};
   std::atomic<std::uint64_t> ring_waits{0};        // a ring to the core was full; the producer waited
