@@ -492,7 +492,21 @@ TEST(LiveFactors, AValueCountsForItsDayAndTheNextAndOverridesTheTable) {
   EXPECT_TRUE(std::isnan(stale.dvol_btc));
   ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0001, 12), LiveFactorOutcome::kApplied);  // a newer value replaces
   EXPECT_EQ(live.merge(12, table).funding_btc, 0.0001);
-  EXPECT_EQ(live.merge(10, table).funding_btc, 0.0002);  // day 10 no longer has a live funding
+  EXPECT_EQ(live.merge(10, table).funding_btc, -0.0005);  // still day 10's own value
+}
+
+// A value already dated the next day leaves the current day its own value (a recompute of the
+// current day between midnight and the next day's first bar).
+TEST(LiveFactors, ANextDayValueKeepsTheCurrentDaysValue) {
+  LiveFactors live;
+  ASSERT_EQ(live.offer(FactorKind::kFunding, -0.0005, 10), LiveFactorOutcome::kApplied);
+  ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0003, 11), LiveFactorOutcome::kApplied);
+  EXPECT_EQ(live.merge(10, {}).funding_btc, -0.0005);
+  EXPECT_EQ(live.merge(11, {}).funding_btc, 0.0003);
+  EXPECT_EQ(live.merge(12, {}).funding_btc, 0.0003);
+  ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0004, 11), LiveFactorOutcome::kApplied);  // same day: replaces
+  EXPECT_EQ(live.merge(10, {}).funding_btc, -0.0005);
+  EXPECT_EQ(live.merge(11, {}).funding_btc, 0.0004);
 }
 
 TEST(LiveFactors, UndatedValuesWaitForTheFirstDay) {

@@ -144,26 +144,28 @@ LiveFactorOutcome LiveFactors::offer(FactorKind kind, double value, std::int64_t
     default: return LiveFactorOutcome::kUnused;
   }
   if (!in_range(kind, value)) return LiveFactorOutcome::kInvalid;
-  *slot = Slot{true, day, value};
+  if (slot->latest.set && slot->latest.day != kUndated && slot->latest.day < day) slot->earlier = slot->latest;
+  slot->latest = Value{true, day, value};
   return LiveFactorOutcome::kApplied;
 }
 
 DailyFactors LiveFactors::merge(std::int64_t day, const DailyFactors& table) const noexcept {
   DailyFactors f = table;
-  if (counts(funding_, day)) f.funding_btc = funding_.value;
-  if (counts(dvol_, day)) f.dvol_btc = dvol_.value;
-  if (counts(fng_, day)) f.fng = fng_.value;
-  if (counts(taker_, day)) f.taker = taker_.value;
+  if (const Value* v = for_day(funding_, day)) f.funding_btc = v->value;
+  if (const Value* v = for_day(dvol_, day)) f.dvol_btc = v->value;
+  if (const Value* v = for_day(fng_, day)) f.fng = v->value;
+  if (const Value* v = for_day(taker_, day)) f.taker = v->value;
   return f;
 }
 
 void LiveFactors::date_undated(std::int64_t day) noexcept {
   for (Slot* s : {&funding_, &dvol_, &fng_, &taker_})
-    if (s->set && s->day == kUndated) s->day = day;
+    if (s->latest.set && s->latest.day == kUndated) s->latest.day = day;
 }
 
 bool LiveFactors::any_for(std::int64_t day) const noexcept {
-  return counts(funding_, day) || counts(dvol_, day) || counts(fng_, day) || counts(taker_, day);
+  return for_day(funding_, day) != nullptr || for_day(dvol_, day) != nullptr || for_day(fng_, day) != nullptr ||
+         for_day(taker_, day) != nullptr;
 }
 
 double acb_signals(const DailyFactors& f, const AcbParams& p) noexcept {

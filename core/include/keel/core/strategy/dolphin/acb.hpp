@@ -57,8 +57,8 @@ class FactorTable {
   std::vector<DailyFactors> rows_;  // rows_[i] belongs to days_[i]
 };
 
-// Live ACB inputs (paper/live: ExternalFactor events; DECISIONS 260-266). One value per factor,
-// the latest accepted, with the UTC day it arrived on. A value counts for its arrival day and the
+// Live ACB inputs (paper/live: ExternalFactor events; DECISIONS 260-266). Per factor the latest
+// accepted value with the UTC day it arrived on (and the one before it, when of an earlier day). A value counts for its arrival day and the
 // next one (the value known at 00:00 UTC of D is the latest one received on D−1, as a table row of D
 // would hold it) and is absent after that unless refreshed. For a day D, merge() takes the table's
 // row of D and lets every live value that counts for D override it (so it also fills the table's
@@ -92,13 +92,25 @@ class LiveFactors {
   void date_undated(std::int64_t day) noexcept;
 
  private:
-  struct Slot {
+  struct Value {
     bool set = false;
     std::int64_t day = 0;
     double value = 0.0;
   };
-  [[nodiscard]] static bool counts(const Slot& s, std::int64_t day) noexcept {
-    return s.set && s.day != kUndated && s.day <= day && day - s.day <= 1;
+  // The latest value, and the one before it when that arrived on an earlier day: a value already
+  // dated the next day (exchange-stamped after midnight, before that day's first bar) must not take
+  // the current day's value away from a sub-day recompute of the current day.
+  struct Slot {
+    Value latest;
+    Value earlier;
+  };
+  [[nodiscard]] static bool counts(const Value& v, std::int64_t day) noexcept {
+    return v.set && v.day != kUndated && v.day <= day && day - v.day <= 1;
+  }
+  [[nodiscard]] static const Value* for_day(const Slot& s, std::int64_t day) noexcept {
+    if (counts(s.latest, day)) return &s.latest;
+    if (counts(s.earlier, day)) return &s.earlier;
+    return nullptr;
   }
   Slot funding_, dvol_, fng_, taker_;
 };
