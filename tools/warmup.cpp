@@ -25,7 +25,8 @@ std::vector<Event> load_warmup_bars(const std::string& dir, const InstrumentRegi
   }
   if (!missing.empty())
     throw DataError(dir, 0,
-                    fmt::format("warm-up data: no bar file (SYMBOL.csv[.gz] or SYMBOL.json[.gz]) for {} of {} symbols: {}",
+                    fmt::format("warm-up data: no bar file (SYMBOL.csv[.gz] or SYMBOL.json[.gz]) "
+                                "for {} of {} symbols: {}",
                                 missing.size(), symbols.size(), fmt::join(missing, ", ")),
                     DataError::Kind::kMissing);
   BarLoadResult loaded = load_bar_directory(dir, symbols, false, bar_interval_ms);
@@ -34,14 +35,16 @@ std::vector<Event> load_warmup_bars(const std::string& dir, const InstrumentRegi
     std::vector<std::int64_t> times;
     for (const BarSeries& s : loaded.series) {
       const std::size_t take = std::min(max_bar_times, s.rows.size());
-      for (std::size_t i = s.rows.size() - take; i < s.rows.size(); ++i) times.push_back(s.rows[i].open_time_ms);
+      for (std::size_t i = s.rows.size() - take; i < s.rows.size(); ++i)
+        times.push_back(s.rows[i].open_time_ms);
     }
     std::sort(times.begin(), times.end(), std::greater<>());
     times.erase(std::unique(times.begin(), times.end()), times.end());
     if (times.size() >= max_bar_times) {
       const std::int64_t first_kept = times[max_bar_times - 1];
       for (BarSeries& s : loaded.series)
-        std::erase_if(s.rows, [first_kept](const BarRow& r) { return r.open_time_ms < first_kept; });
+        std::erase_if(s.rows,
+                      [first_kept](const BarRow& r) { return r.open_time_ms < first_kept; });
     }
   }
   std::size_t total = 0;
@@ -54,11 +57,13 @@ std::vector<Event> load_warmup_bars(const std::string& dir, const InstrumentRegi
   return out;
 }
 
-std::size_t drop_warmup_bars_from(std::vector<Event>& bars, Nanos live_start, std::int64_t bar_interval_ms) noexcept {
+std::size_t drop_warmup_bars_from(std::vector<Event>& bars, Nanos live_start,
+                                  std::int64_t bar_interval_ms) noexcept {
   const Nanos interval = bar_interval_ms * kNanosPerMilli;
   // Time-ordered: the first bar that had not closed by live_start and everything after it go.
   const auto first = std::find_if(bars.begin(), bars.end(), [&](const Event& e) {
-    return e.header.ts_exchange > live_start - interval;  // open + interval > live_start, without overflow
+    return e.header.ts_exchange >
+           live_start - interval;  // open + interval > live_start, without overflow
   });
   const auto dropped = static_cast<std::size_t>(bars.end() - first);
   bars.erase(first, bars.end());

@@ -14,11 +14,13 @@
 namespace keel::gateway {
 namespace {
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_blank(char c) noexcept {
+  return c == ' ' || c == '\t';
+}
 
 bool symbol_char(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-         c == '.';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
 }
 
 FactorLine malformed(std::string_view why) noexcept {
@@ -80,7 +82,8 @@ FactorLine parse_factor_line(std::string_view line) noexcept {
   if (n == 3) {
     if (field[2].size() > kMaxFactorSymbolBytes) return malformed("the symbol is too long");
     for (const char c : field[2])
-      if (!symbol_char(c)) return malformed("the symbol has a character other than A-Z a-z 0-9 _ - .");
+      if (!symbol_char(c))
+        return malformed("the symbol has a character other than A-Z a-z 0-9 _ - .");
   }
   FactorLine out;
   out.status = FactorLineStatus::kValue;
@@ -104,9 +107,12 @@ std::size_t FactorFileWatcher::poll() {
   ++stats_.polls;
   struct stat st {};
   if (::stat(opt_.path.c_str(), &st) != 0) {
+    const int err = errno;
     ++stats_.missing;
     if (seen_.present || stats_.polls == 1) {
-      if (opt_.log) opt_.log("factor file " + opt_.path + ": missing (" + std::strerror(errno) + "); values stay as delivered");
+      if (opt_.log)
+        opt_.log("factor file " + opt_.path + ": missing (" + std::strerror(err) +
+                 "); values stay as delivered");
     }
     seen_ = Signature{};
     tail_pending_ = false;
@@ -120,19 +126,25 @@ std::size_t FactorFileWatcher::poll() {
   now.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (now == seen_ && !retry_) {
     if (!tail_pending_) return 0;
-    return read_and_deliver(true);  // unchanged for a poll: the unterminated line is complete
+    return read_and_deliver(now, true);  // unchanged for a poll: the unterminated line is complete
   }
-  return read_and_deliver(false);
+  return read_and_deliver(now, false);
 }
 
-std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
+std::size_t FactorFileWatcher::read_and_deliver(const Signature& stated, bool take_unterminated) {
   retry_ = false;
   tail_pending_ = false;
   const int fd = ::open(opt_.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
+    const int err = errno;
+    // Tried again at every poll (a permission fixed with chmod moves no mtime), logged once per
+    // version of the file.
     ++stats_.read_errors;
     seen_ = Signature{};
-    if (opt_.log) opt_.log("factor file " + opt_.path + ": cannot open (" + std::strerror(errno) + ")");
+    const std::uint64_t key = fnv1a(fnv1a(fnv1a(kFnvBasis, stated.ino), stated.size),
+                                    static_cast<std::uint64_t>(stated.mtime_ns));
+    log_once(fnv1a(key, "open"),
+             "factor file " + opt_.path + ": cannot open (" + std::strerror(err) + ")");
     return 0;
   }
   struct stat st {};
@@ -142,10 +154,12 @@ std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
     sig.dev = static_cast<std::uint64_t>(st.st_dev);
     sig.ino = static_cast<std::uint64_t>(st.st_ino);
     sig.size = static_cast<std::uint64_t>(st.st_size);
-    sig.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    sig.mtime_ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   }
   seen_ = sig;
-  const std::uint64_t sig_key = fnv1a(fnv1a(fnv1a(kFnvBasis, sig.ino), sig.size), static_cast<std::uint64_t>(sig.mtime_ns));
+  const std::uint64_t sig_key =
+      fnv1a(fnv1a(fnv1a(kFnvBasis, sig.ino), sig.size), static_cast<std::uint64_t>(sig.mtime_ns));
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
     ++stats_.read_errors;
@@ -169,8 +183,9 @@ std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
   ::close(fd);
   if (failed || got > kMaxFactorFileBytes) {
     ++stats_.read_errors;
-    log_once(fnv1a(sig_key, "read"), "factor file " + opt_.path +
-                                         (failed ? ": read failed" : ": larger than 1 MiB, not read"));
+    log_once(
+        fnv1a(sig_key, "read"),
+        "factor file " + opt_.path + (failed ? ": read failed" : ": larger than 1 MiB, not read"));
     return 0;
   }
   text.resize(got);
@@ -198,7 +213,8 @@ std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
     if (parsed.status == FactorLineStatus::kValue && !parsed.symbol.empty()) {
       const std::optional<InstrumentId> id =
           opt_.resolve ? opt_.resolve(parsed.symbol) : std::optional<InstrumentId>{};
-      if (id) instrument = *id;
+      if (id)
+        instrument = *id;
       else {
         ++stats_.unknown_symbols;
         error = "unknown symbol";
@@ -207,8 +223,8 @@ std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
     if (!error.empty()) {
       ++stats_.malformed_lines;
       log_once(fnv1a(fnv1a(kFnvBasis, line_no), line),
-               "factor file " + opt_.path + ":" + std::to_string(line_no) + ": " + std::string(error) + " (" +
-                   printable(line) + ")");
+               "factor file " + opt_.path + ":" + std::to_string(line_no) + ": " +
+                   std::string(error) + " (" + printable(line) + ")");
       continue;
     }
     bool merged = false;
@@ -240,8 +256,10 @@ std::size_t FactorFileWatcher::read_and_deliver(bool take_unterminated) {
     ++seq_;
     ++delivered;
     ++stats_.values_delivered;
-    if (prior != nullptr) prior->value = v.value;
-    else known_.push_back(v);
+    if (prior != nullptr)
+      prior->value = v.value;
+    else
+      known_.push_back(v);
   }
   return delivered;
 }

@@ -38,10 +38,11 @@ void check_line(std::string_view line) {
   KEEL_FUZZ_CHECK(std::isfinite(l.value));
   KEEL_FUZZ_CHECK(l.symbol.size() <= kg::kMaxFactorSymbolBytes);
   if (!l.symbol.empty()) {
-    KEEL_FUZZ_CHECK(l.symbol.data() >= line.data() && l.symbol.data() + l.symbol.size() <= line.data() + line.size());
+    KEEL_FUZZ_CHECK(l.symbol.data() >= line.data() &&
+                    l.symbol.data() + l.symbol.size() <= line.data() + line.size());
     for (const char c : l.symbol)
-      KEEL_FUZZ_CHECK((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-                      c == '-' || c == '.');
+      KEEL_FUZZ_CHECK((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '.');
   }
   char value[64];
   std::snprintf(value, sizeof value, "%.17g", l.value);

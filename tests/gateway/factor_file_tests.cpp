@@ -1,7 +1,7 @@
 // The watched factor file (gateway/factor_file.hpp) on real files: the line parser, change
 // detection, malformed lines, a file that disappears, is emptied, or is caught mid-write.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -80,11 +80,11 @@ TEST(FactorLine, ParsesValuesCommentsAndBlanks) {
 }
 
 TEST(FactorLine, RefusesMalformedLines) {
-  for (const char* bad : {"fear_greed", "fear_greed 23 BTCUSDT extra", "fear 23", "FEAR_GREED 23", "fear_greed x",
-                          "fear_greed 23x", "fear_greed +23", "fear_greed nan", "fear_greed inf", "fear_greed -inf",
-                          "fear_greed 1e999", "fear_greed 0x10", "fear_greed 23 BTC/USDT",
-                          "fear_greed 23 AVERYLONGSYMBOLNAMEOVERTHIRTYTWOCHARS", "23 fear_greed",
-                          "fear_greed\v23"}) {
+  for (const char* bad :
+       {"fear_greed", "fear_greed 23 BTCUSDT extra", "fear 23", "FEAR_GREED 23", "fear_greed x",
+        "fear_greed 23x", "fear_greed +23", "fear_greed nan", "fear_greed inf", "fear_greed -inf",
+        "fear_greed 1e999", "fear_greed 0x10", "fear_greed 23 BTC/USDT",
+        "fear_greed 23 AVERYLONGSYMBOLNAMEOVERTHIRTYTWOCHARS", "23 fear_greed", "fear_greed\v23"}) {
     const FactorLine l = parse_factor_line(bad);
     EXPECT_EQ(l.status, FactorLineStatus::kMalformed) << bad;
     EXPECT_FALSE(l.error.empty()) << bad;
@@ -109,7 +109,8 @@ TEST(FactorFile, DeliversNewAndChangedValuesOnly) {
   EXPECT_EQ(w.w->stats().reads, 1u);
 
   // Changed: only fear_greed moved; a new instrument's funding is a new key.
-  replace(dir, "f.txt", "fear_greed 30\nimplied_vol 61.5\nfunding -0.0001 BTCUSDT\nfunding 0.0002 ETHUSDT\n");
+  replace(dir, "f.txt",
+          "fear_greed 30\nimplied_vol 61.5\nfunding -0.0001 BTCUSDT\nfunding 0.0002 ETHUSDT\n");
   EXPECT_EQ(w.w->poll(), 2u);
   ASSERT_EQ(w.got.size(), 5u);
   EXPECT_EQ(w.got[3].value, 30.0);
@@ -117,7 +118,9 @@ TEST(FactorFile, DeliversNewAndChangedValuesOnly) {
   EXPECT_EQ(w.got[4].seq, 5u);
 
   // Same size, rewritten in place: the mtime tells.
-  rewrite_in_place(dir.file("f.txt"), "fear_greed 31\nimplied_vol 61.5\nfunding -0.0001 BTCUSDT\nfunding 0.0002 ETHUSDT\n", 5);
+  rewrite_in_place(
+      dir.file("f.txt"),
+      "fear_greed 31\nimplied_vol 61.5\nfunding -0.0001 BTCUSDT\nfunding 0.0002 ETHUSDT\n", 5);
   EXPECT_EQ(w.w->poll(), 1u);
   EXPECT_EQ(w.got.back().value, 31.0);
 
@@ -130,7 +133,8 @@ TEST(FactorFile, DeliversNewAndChangedValuesOnly) {
 
 TEST(FactorFile, MalformedLinesAreCountedAndLoggedOnceWithFileAndLine) {
   test::ScratchDir dir("factor-file-malformed");
-  replace(dir, "f.txt", "fear_greed 23\nfear_greed nan\nbogus 1\nfunding 0.1 DOGEUSDT\nimplied_vol 70\n");
+  replace(dir, "f.txt",
+          "fear_greed 23\nfear_greed nan\nbogus 1\nfunding 0.1 DOGEUSDT\nimplied_vol 70\n");
   Watch w(dir.file("f.txt"));
   EXPECT_EQ(w.w->poll(), 2u);
   EXPECT_EQ(w.w->stats().malformed_lines, 3u);
@@ -139,8 +143,10 @@ TEST(FactorFile, MalformedLinesAreCountedAndLoggedOnceWithFileAndLine) {
   EXPECT_NE(w.logs[0].find("f.txt:2: the value is not finite"), std::string::npos) << w.logs[0];
   EXPECT_NE(w.logs[1].find("f.txt:3: unknown factor name"), std::string::npos) << w.logs[1];
   EXPECT_NE(w.logs[2].find("f.txt:4: unknown symbol"), std::string::npos) << w.logs[2];
-  // Read again (the file changed elsewhere): the same bad lines count again but are not logged again.
-  replace(dir, "f.txt", "fear_greed 24\nfear_greed nan\nbogus 1\nfunding 0.1 DOGEUSDT\nimplied_vol 70\n");
+  // Read again (the file changed elsewhere): the same bad lines count again but are not logged
+  // again.
+  replace(dir, "f.txt",
+          "fear_greed 24\nfear_greed nan\nbogus 1\nfunding 0.1 DOGEUSDT\nimplied_vol 70\n");
   EXPECT_EQ(w.w->poll(), 1u);
   EXPECT_EQ(w.w->stats().malformed_lines, 6u);
   EXPECT_EQ(w.logs.size(), 3u);

@@ -18,11 +18,12 @@
 // I/O — never the core's. A poll stats the file; when its identity, size or mtime changed since the
 // last read it reads the whole file and hands every value that is new or changed (per factor and
 // instrument; the last line of a factor/instrument wins within one read) to `deliver` as an
-// ExternalFactor event with ts_exchange 0, ts_local 0 (the caller stamps it, as the control endpoint
-// does) and seq 1, 2, 3, … per watcher. A value `deliver` refuses (returns false: a full ring) makes
-// the next poll read the file again. Malformed lines are counted and logged once each (file:line:
-// reason); a missing, unreadable or oversized file is counted and logged once until it changes;
-// values already delivered are never retracted (an emptied or deleted file leaves them in force).
+// ExternalFactor event with ts_exchange 0, ts_local 0 (the caller stamps it, as the control
+// endpoint does) and seq 1, 2, 3, … per watcher. A value `deliver` refuses (returns false: a full
+// ring) makes the next poll read the file again. Malformed lines are counted and logged once each
+// (file:line: reason); a missing, unreadable or oversized file is counted and logged once until it
+// changes; values already delivered are never retracted (an emptied or deleted file leaves them in
+// force).
 #pragma once
 
 #include <cstdint>
@@ -61,15 +62,15 @@ struct FactorFileStats {
   std::uint64_t malformed_lines = 0;   // per read
   std::uint64_t unknown_symbols = 0;   // per read (also counted in malformed_lines)
   std::uint64_t missing = 0;           // polls that found no file
-  std::uint64_t read_errors = 0;       // the file could not be read, or was over kMaxFactorFileBytes
-  std::uint64_t partial_lines = 0;     // reads that left an unterminated last line for later
+  std::uint64_t read_errors = 0;    // the file could not be read, or was over kMaxFactorFileBytes
+  std::uint64_t partial_lines = 0;  // reads that left an unterminated last line for later
 };
 
 struct FactorFileOptions {
   std::string path;
-  SymbolResolver resolve;                             // empty: any line with a symbol is malformed
-  std::function<bool(const Event&)> deliver;          // required
-  std::function<void(std::string_view line)> log;     // may be empty
+  SymbolResolver resolve;                          // empty: any line with a symbol is malformed
+  std::function<bool(const Event&)> deliver;       // required
+  std::function<void(std::string_view line)> log;  // may be empty
 };
 
 class FactorFileWatcher {
@@ -78,8 +79,8 @@ class FactorFileWatcher {
   explicit FactorFileWatcher(FactorFileOptions options);
 
   // Checks the file once (see the header comment). Returns the number of events delivered. Blocks
-  // on file I/O; allocates (start-up-like work off the hot path). Never throws except std::bad_alloc
-  // and what `deliver` or `log` throw.
+  // on file I/O; allocates (start-up-like work off the hot path). Never throws except
+  // std::bad_alloc and what `deliver` or `log` throw.
   std::size_t poll();
 
   [[nodiscard]] const FactorFileStats& stats() const noexcept { return stats_; }
@@ -96,15 +97,15 @@ class FactorFileWatcher {
     InstrumentId instrument;
     double value;
   };
-  std::size_t read_and_deliver(bool take_unterminated);
+  std::size_t read_and_deliver(const Signature& stated, bool take_unterminated);
   void log_once(std::uint64_t key, const std::string& line);
 
   FactorFileOptions opt_;
-  Signature seen_;            // the file as last read (or found missing)
-  bool retry_ = false;        // a delivery was refused: read again
-  bool tail_pending_ = false; // the last read left an unterminated line
+  Signature seen_;             // the file as last read (or found missing)
+  bool retry_ = false;         // a delivery was refused: read again
+  bool tail_pending_ = false;  // the last read left an unterminated line
   std::uint64_t seq_ = 0;
-  std::vector<Known> known_;  // what was delivered, per (kind, instrument)
+  std::vector<Known> known_;                  // what was delivered, per (kind, instrument)
   std::unordered_set<std::uint64_t> logged_;  // hashes of messages already logged
   FactorFileStats stats_;
 };
