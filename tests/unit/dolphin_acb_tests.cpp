@@ -448,3 +448,72 @@ TEST(DynamicBeta, DoesNotAllocateAfterConstruction) {
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_EQ(sum, 4.0);  // 2024-01-01 (day 19723): 3; 2024-01-04: dvol 100 → 1
 }
+
+// Live ACB inputs (DECISIONS 260-266): range checks, the day a value counts for, the merge order.
+TEST(LiveFactors, RangesRefuseNanInfAndOutOfRange) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (FactorKind k : {FactorKind::kFunding, FactorKind::kImpliedVol, FactorKind::kFearGreed, FactorKind::kTakerRatio}) {
+    EXPECT_FALSE(LiveFactors::in_range(k, nan));
+    EXPECT_FALSE(LiveFactors::in_range(k, inf));
+    EXPECT_FALSE(LiveFactors::in_range(k, -inf));
+  }
+  EXPECT_TRUE(LiveFactors::in_range(FactorKind::kFunding, -1.0));
+  EXPECT_FALSE(LiveFactors::in_range(FactorKind::kFunding, 1.0001));
+  EXPECT_FALSE(LiveFactors::in_range(FactorKind::kImpliedVol, -0.1));
+  EXPECT_FALSE(LiveFactors::in_range(FactorKind::kFearGreed, 100.5));
+  EXPECT_TRUE(LiveFactors::in_range(FactorKind::kFearGreed, 100.0));
+  EXPECT_FALSE(LiveFactors::in_range(FactorKind::kTakerRatio, 1e6));
+  EXPECT_FALSE(LiveFactors::in_range(FactorKind::kOpenInterestChange, 0.1));
+  LiveFactors live;
+  EXPECT_EQ(live.offer(FactorKind::kFearGreed, 250.0, 10), LiveFactorOutcome::kInvalid);
+  EXPECT_EQ(live.offer(FactorKind::kOpenInterestChange, 0.1, 10), LiveFactorOutcome::kUnused);
+  EXPECT_EQ(live.offer(static_cast<FactorKind>(77), 0.1, 10), LiveFactorOutcome::kUnused);
+  EXPECT_FALSE(live.any_for(10));
+}
+
+TEST(LiveFactors, AValueCountsForItsDayAndTheNextAndOverridesTheTable) {
+  LiveFactors live;
+  DailyFactors table;
+  table.funding_btc = 0.0002;
+  table.fng = 60.0;
+  ASSERT_EQ(live.offer(FactorKind::kFunding, -0.0005, 10), LiveFactorOutcome::kApplied);
+  ASSERT_EQ(live.offer(FactorKind::kImpliedVol, 90.0, 10), LiveFactorOutcome::kApplied);
+  EXPECT_FALSE(live.any_for(9));  // no look-back: a value never counts for an earlier day
+  for (std::int64_t day : {10, 11}) {
+    const DailyFactors f = live.merge(day, table);
+    EXPECT_EQ(f.funding_btc, -0.0005);  // overrides the table
+    EXPECT_EQ(f.dvol_btc, 90.0);        // fills the table's NaN
+    EXPECT_EQ(f.fng, 60.0);             // the table's value where nothing live
+    EXPECT_TRUE(std::isnan(f.taker));
+  }
+  const DailyFactors stale = live.merge(12, table);
+  EXPECT_EQ(stale.funding_btc, 0.0002);
+  EXPECT_TRUE(std::isnan(stale.dvol_btc));
+  ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0001, 12), LiveFactorOutcome::kApplied);  // a newer value replaces
+  EXPECT_EQ(live.merge(12, table).funding_btc, 0.0001);
+  EXPECT_EQ(live.merge(10, table).funding_btc, -0.0005);  // still day 10's own value
+}
+
+// A value already dated the next day leaves the current day its own value (a recompute of the
+// current day between midnight and the next day's first bar).
+TEST(LiveFactors, ANextDayValueKeepsTheCurrentDaysValue) {
+  LiveFactors live;
+  ASSERT_EQ(live.offer(FactorKind::kFunding, -0.0005, 10), LiveFactorOutcome::kApplied);
+  ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0003, 11), LiveFactorOutcome::kApplied);
+  EXPECT_EQ(live.merge(10, {}).funding_btc, -0.0005);
+  EXPECT_EQ(live.merge(11, {}).funding_btc, 0.0003);
+  EXPECT_EQ(live.merge(12, {}).funding_btc, 0.0003);
+  ASSERT_EQ(live.offer(FactorKind::kFunding, 0.0004, 11), LiveFactorOutcome::kApplied);  // same day: replaces
+  EXPECT_EQ(live.merge(10, {}).funding_btc, -0.0005);
+  EXPECT_EQ(live.merge(11, {}).funding_btc, 0.0004);
+}
+
+TEST(LiveFactors, UndatedValuesWaitForTheFirstDay) {
+  LiveFactors live;
+  ASSERT_EQ(live.offer(FactorKind::kTakerRatio, 0.7, LiveFactors::kUndated), LiveFactorOutcome::kApplied);
+  EXPECT_FALSE(live.any_for(100));
+  live.date_undated(100);
+  EXPECT_EQ(live.merge(100, {}).taker, 0.7);
+  EXPECT_FALSE(live.any_for(102));
+}

@@ -97,6 +97,18 @@ struct Harness {
     }
   }
   void control(const Control& c) { ASSERT_EQ(loop->feed(to_event(c)), Errc::kOk); }
+  // An ExternalFactor as the gateway or the control endpoint delivers it; `ts_exchange` 0 = none
+  // (an operator's value), received at `ts_local`.
+  void factor(FactorKind kind, double value, Nanos ts_exchange, Nanos ts_local,
+              InstrumentId instrument = kNoInstrument) {
+    ExternalFactor f{};
+    f.header.subtype = static_cast<std::uint8_t>(kind);
+    f.header.instrument = instrument;
+    f.header.ts_exchange = ts_exchange;
+    f.header.ts_local = ts_local;
+    f.value = value;
+    ASSERT_EQ(loop->feed(to_event(f)), Errc::kOk);
+  }
   void finish() { ASSERT_EQ(loop->finish(), Errc::kOk); }
 };
 
@@ -480,4 +492,221 @@ TEST(DolphinLiveBooks, TheEnginesBooksAreTheOrderBookSource) {
   EXPECT_FALSE(strategy.mirror_order_books()->signal(0, s));
   EXPECT_TRUE(strategy.mirror_order_books()->signal(1, s));
   EXPECT_EQ(strategy.mirror_order_books()->assets_with_data(), 1u);
+}
+
+// ---- Live ACB inputs (DECISIONS 260-266) ----
+
+namespace {
+
+constexpr Nanos kDay = 86'400LL * kNanosPerSecond;
+
+std::vector<double> wavy_signal(std::size_t n) {
+  std::vector<double> vd(n);
+  for (std::size_t i = 0; i < n; ++i) vd[i] = -0.025 - 0.02 * std::sin(0.05 * static_cast<double>(i));
+  return vd;
+}
+std::vector<double> wavy_closes(std::size_t i) {
+  const double x = static_cast<double>(i);
+  return {canon(100.0 - 0.01 * x + std::sin(0.3 * x)), canon(50.0 + std::cos(0.2 * x)), canon(20.0 - 0.001 * x)};
+}
+
+// Day 2 (2021-01-02): funding −0.0005 (1.0), dvol 90 (1.0), F&G 10 (1.0), taker 0.85 (0.5) → 3.5
+// signals; day 3: funding 0.0001, dvol 60 (0.5), F&G 30 (0.5), taker 0.75 (1.0) → 2.0.
+constexpr std::string_view kTable =
+    "date,funding_btc,dvol_btc,fng,taker\n"
+    "2021-01-02,-0.0005,90,10,0.85\n"
+    "2021-01-03,0.0001,60,30,0.75\n";
+
+struct DayValues {
+  double funding, dvol, fng, taker;
+};
+constexpr DayValues kDay2{-0.0005, 90, 10, 0.85};
+constexpr DayValues kDay3{0.0001, 60, 30, 0.75};
+
+}  // namespace
+
+// The same values as ExternalFactor events (exchange-stamped at 00:00 UTC of their day, arriving
+// before that day's first bar) give every day the boost, and the run the trades, of the table.
+TEST(DolphinLiveFactors, EventsGiveTheSameAcbAsTheTable) {
+  const FactorTable table = FactorTable::parse(kTable, "t.csv");
+  constexpr std::size_t kBars = 3 * 288;
+  auto run = [&](bool live) {
+    DolphinParams p;
+    auto h = std::make_unique<Harness>(p, wavy_signal(kBars), 3);
+    if (!live) h->engine->set_factor_table(&table);
+    for (std::size_t i = 0; i < kBars; ++i) {
+      if (live && (i == 288 || i == 576)) {
+        const DayValues& d = i == 288 ? kDay2 : kDay3;
+        const Nanos midnight = kStart + static_cast<Nanos>(i / 288) * kDay;
+        const Nanos rx = kStart + static_cast<Nanos>(i) * kStep;  // the previous bar's close
+        h->factor(FactorKind::kFunding, d.funding, midnight, rx, 0);
+        h->factor(FactorKind::kImpliedVol, d.dvol, midnight, rx);
+        h->factor(FactorKind::kFearGreed, d.fng, midnight, rx);
+        h->factor(FactorKind::kTakerRatio, d.taker, midnight, rx);
+      }
+      h->bar(i, wavy_closes(i));
+    }
+    h->finish();
+    return h;
+  };
+  const auto table_run = run(false);
+  const auto live_run = run(true);
+  const auto& a = table_run->engine->days();
+  const auto& b = live_run->engine->days();
+  ASSERT_EQ(a.size(), 3u);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(a[0].base_boost, 1.0);
+  EXPECT_EQ(a[1].base_boost, base_boost(3.5));
+  EXPECT_EQ(a[2].base_boost, base_boost(2.0));
+  for (std::size_t d = 0; d < 3; ++d) {
+    EXPECT_EQ(a[d].base_boost, b[d].base_boost) << d;
+    EXPECT_EQ(a[d].beta, b[d].beta) << d;
+  }
+  EXPECT_EQ(live_run->engine->stats().factors_applied, 8u);
+  EXPECT_EQ(live_run->engine->stats().factor_recomputes, 0u);  // each value was for a later day
+  EXPECT_EQ(live_run->engine->stats().acb_updates, 0u);
+  const auto& ta = table_run->engine->trades();
+  const auto& tb = live_run->engine->trades();
+  ASSERT_GT(ta.size(), 3u);
+  ASSERT_EQ(ta.size(), tb.size());
+  for (std::size_t i = 0; i < ta.size(); ++i) {
+    EXPECT_EQ(ta[i].entry_time, tb[i].entry_time);
+    EXPECT_EQ(ta[i].notional, tb[i].notional);
+    EXPECT_EQ(ta[i].leverage, tb[i].leverage);
+    EXPECT_EQ(ta[i].net_pnl, tb[i].net_pnl);
+  }
+  // The boost changed the sizing against a run without factors.
+  DolphinParams p;
+  Harness plain(p, wavy_signal(kBars), 3);
+  for (std::size_t i = 0; i < kBars; ++i) plain.bar(i, wavy_closes(i));
+  plain.finish();
+  bool differs = plain.engine->trades().size() != ta.size();
+  for (std::size_t i = 0; !differs && i < ta.size(); ++i) differs = plain.engine->trades()[i].leverage != ta[i].leverage;
+  EXPECT_TRUE(differs);
+}
+
+// A live value fills the table's NaN and overrides its value for that day (here an operator's
+// value without exchange time, sent after the last bar of day 1: it counts for day 1 and day 2).
+TEST(DolphinLiveFactors, LiveValuesOverrideAndFillTheTable) {
+  const FactorTable table = FactorTable::parse(
+      "date,funding_btc,dvol_btc,fng,taker\n2021-01-02,0.0003,,50,\n", "t.csv");
+  DolphinParams p;
+  Harness h(p, std::vector<double>(600, kNaN));
+  h.engine->set_factor_table(&table);
+  for (std::size_t i = 0; i < 288; ++i) h.bar(i, {100.0});
+  const Nanos rx = kStart + 288 * kStep;
+  h.factor(FactorKind::kImpliedVol, 85.0, 0, rx);   // fills dvol: 1.0
+  h.factor(FactorKind::kFunding, -0.0002, 0, rx);   // overrides 0.0003: 1.0
+  h.bar(288, {100.0});
+  ASSERT_EQ(h.engine->days().size(), 2u);
+  DailyFactors expect;
+  expect.funding_btc = -0.0002;
+  expect.dvol_btc = 85.0;
+  expect.fng = 50.0;
+  EXPECT_EQ(h.engine->days()[1].base_boost, base_boost(acb_signals(expect, p.acb)));
+  EXPECT_EQ(h.engine->days()[1].base_boost, base_boost(2.0));
+  // Day 1 got the values as a sub-day update (applied at bar 288, then day 2's work replaced it).
+  EXPECT_EQ(h.engine->stats().factor_recomputes, 2u);
+  EXPECT_EQ(h.engine->stats().acb_updates, 1u);
+}
+
+// A live value mid-day is the sub-day recompute: applied at the next bar, through the same path as
+// a Control update, force exit included — the run equals the one with the Control update.
+TEST(DolphinLiveFactors, MidDayValueIsASubdayUpdateLikeTheControl) {
+  const FactorTable table = FactorTable::parse("date,funding_btc,dvol_btc,fng,taker\n2021-01-01,,90,,\n", "t.csv");
+  auto run = [&](bool live) {
+    DolphinParams p;
+    auto h = std::make_unique<Harness>(p, std::vector<double>(300, -0.06));
+    h->engine->set_factor_table(&table);  // day 1: boost 1.347 (dvol 90)
+    for (std::size_t i = 0; i < 100; ++i) h->bar(i, {falling(i)});
+    EXPECT_TRUE(h->engine->position().has_value());
+    EXPECT_EQ(h->engine->days()[0].base_boost, base_boost(1.0));
+    const Nanos rx = kStart + 100 * kStep;
+    if (live) {
+      h->factor(FactorKind::kImpliedVol, 30.0, rx - kStep, rx);  // dvol calm: boost 1.0
+    } else {
+      Control down{};
+      down.header.subtype = static_cast<std::uint8_t>(ControlKind::kStrategyUpdate);
+      down.header.ts_local = rx;
+      down.real = 1.0;
+      down.real2 = p.acb.beta_low;  // the day's beta (fewer than 5 earlier days)
+      h->control(down);
+    }
+    EXPECT_TRUE(h->engine->position().has_value());  // never mid-bar
+    h->bar(100, {falling(100)});
+    h->finish();
+    return h;
+  };
+  const auto by_control = run(false);
+  const auto by_factor = run(true);
+  ASSERT_EQ(by_factor->engine->trades().size(), 1u);
+  EXPECT_EQ(by_factor->engine->trades()[0].reason, ExitReason::kSubdayAcb);
+  EXPECT_EQ(by_factor->engine->stats().subday_exits, 1u);
+  EXPECT_EQ(by_factor->engine->stats().factor_recomputes, 1u);
+  ASSERT_EQ(by_control->engine->trades().size(), 1u);
+  EXPECT_EQ(by_control->engine->trades()[0].net_pnl, by_factor->engine->trades()[0].net_pnl);
+  EXPECT_EQ(by_control->engine->trades()[0].exit_price, by_factor->engine->trades()[0].exit_price);
+  EXPECT_EQ(by_control->engine->equity().back().equity, by_factor->engine->equity().back().equity);
+}
+
+// NaN, ±Inf and out-of-range values are counted and change nothing; another instrument's funding,
+// open interest and a disabled ACB are ignored; no allocation on the way.
+TEST(DolphinLiveFactors, BadValuesAreCountedAndIgnored) {
+  const double inf = std::numeric_limits<double>::infinity();
+  DolphinParams p;
+  Harness h(p, std::vector<double>(600, kNaN), 2);
+  EXPECT_EQ(h.engine->funding_instrument(), 0u);
+  h.bar(0, {100.0, 50.0});
+  const Nanos rx = kStart + kStep;
+  const std::uint64_t digest_before = h.core->digest();
+  {
+    AllocationScope scope;
+    h.factor(FactorKind::kImpliedVol, kNaN, 0, rx);
+    h.factor(FactorKind::kImpliedVol, inf, 0, rx);
+    h.factor(FactorKind::kFunding, -inf, 0, rx);
+    h.factor(FactorKind::kFearGreed, 101.0, 0, rx);
+    h.factor(FactorKind::kTakerRatio, -0.5, 0, rx);
+    h.factor(FactorKind::kFunding, -5.0, 0, rx, 0);
+    h.factor(FactorKind::kFunding, -0.01, 0, rx, 1);              // not the funding instrument
+    h.factor(FactorKind::kOpenInterestChange, -0.5, 0, rx);       // not an ACB input
+    h.factor(static_cast<FactorKind>(200), 1.0, 0, rx);
+    EXPECT_EQ(scope.allocations(), 0u);
+  }
+  EXPECT_EQ(h.engine->stats().factors_invalid, 6u);
+  EXPECT_EQ(h.engine->stats().factors_ignored, 3u);
+  EXPECT_EQ(h.engine->stats().factors_applied, 0u);
+  EXPECT_EQ(h.core->digest(), digest_before);  // nothing accepted, nothing recorded
+  for (std::size_t i = 1; i < 300; ++i) h.bar(i, {100.0, 50.0});
+  ASSERT_EQ(h.engine->days().size(), 2u);
+  EXPECT_EQ(h.engine->days()[1].base_boost, 1.0);
+  EXPECT_EQ(h.engine->stats().acb_updates, 0u);
+  // The funding instrument can be chosen; then instrument 1's funding counts.
+  h.engine->set_funding_instrument(1);
+  h.factor(FactorKind::kFunding, -0.01, 0, kStart + 300 * kStep, 1);
+  EXPECT_EQ(h.engine->stats().factors_applied, 1u);
+  EXPECT_EQ(h.engine->stats().factor_recomputes, 1u);
+  EXPECT_NE(h.core->digest(), digest_before);  // an accepted value is part of the run's record
+
+  DolphinParams off;
+  off.acb.enabled = false;
+  Harness d(off, std::vector<double>(10, kNaN));
+  d.factor(FactorKind::kImpliedVol, 90.0, 0, kStart);
+  EXPECT_EQ(d.engine->stats().factors_ignored, 1u);
+}
+
+// The funding instrument defaults to the first BTC symbol; values before any bar wait for the
+// first day.
+TEST(DolphinLiveFactors, FundingInstrumentIsTheFirstBtcSymbolAndEarlyValuesWait) {
+  DolphinParams p;
+  RunDigest digest;
+  DolphinStrategy s(p, {"ETHUSDT", "BTCUSDT", "BTCDOMUSDT"}, 1, digest, 100);
+  EXPECT_EQ(s.funding_instrument(), 1u);
+  DolphinStrategy t(p, {"ETHUSDT", "SOLUSDT"}, 1, digest, 100);
+  EXPECT_EQ(t.funding_instrument(), 0u);
+
+  Harness h(p, std::vector<double>(10, kNaN));
+  h.factor(FactorKind::kImpliedVol, 95.0, 0, kStart);  // no bar yet, no exchange time
+  h.bar(0, {100.0});
+  ASSERT_EQ(h.engine->days().size(), 1u);
+  EXPECT_EQ(h.engine->days()[0].base_boost, base_boost(1.0));
 }

@@ -123,6 +123,51 @@ DailyFactors FactorTable::at(std::int64_t day) const noexcept {
   return rows_[static_cast<std::size_t>(it - days_.begin())];
 }
 
+bool LiveFactors::in_range(FactorKind kind, double value) noexcept {
+  if (!std::isfinite(value)) return false;
+  switch (kind) {
+    case FactorKind::kFunding: return value >= -1.0 && value <= 1.0;
+    case FactorKind::kImpliedVol: return value >= 0.0 && value <= 1000.0;
+    case FactorKind::kFearGreed: return value >= 0.0 && value <= 100.0;
+    case FactorKind::kTakerRatio: return value >= 0.0 && value <= 1000.0;
+    default: return false;
+  }
+}
+
+LiveFactorOutcome LiveFactors::offer(FactorKind kind, double value, std::int64_t day) noexcept {
+  Slot* slot = nullptr;
+  switch (kind) {
+    case FactorKind::kFunding: slot = &funding_; break;
+    case FactorKind::kImpliedVol: slot = &dvol_; break;
+    case FactorKind::kFearGreed: slot = &fng_; break;
+    case FactorKind::kTakerRatio: slot = &taker_; break;
+    default: return LiveFactorOutcome::kUnused;
+  }
+  if (!in_range(kind, value)) return LiveFactorOutcome::kInvalid;
+  if (slot->latest.set && slot->latest.day != kUndated && slot->latest.day < day) slot->earlier = slot->latest;
+  slot->latest = Value{true, day, value};
+  return LiveFactorOutcome::kApplied;
+}
+
+DailyFactors LiveFactors::merge(std::int64_t day, const DailyFactors& table) const noexcept {
+  DailyFactors f = table;
+  if (const Value* v = for_day(funding_, day)) f.funding_btc = v->value;
+  if (const Value* v = for_day(dvol_, day)) f.dvol_btc = v->value;
+  if (const Value* v = for_day(fng_, day)) f.fng = v->value;
+  if (const Value* v = for_day(taker_, day)) f.taker = v->value;
+  return f;
+}
+
+void LiveFactors::date_undated(std::int64_t day) noexcept {
+  for (Slot* s : {&funding_, &dvol_, &fng_, &taker_})
+    if (s->latest.set && s->latest.day == kUndated) s->latest.day = day;
+}
+
+bool LiveFactors::any_for(std::int64_t day) const noexcept {
+  return for_day(funding_, day) != nullptr || for_day(dvol_, day) != nullptr || for_day(fng_, day) != nullptr ||
+         for_day(taker_, day) != nullptr;
+}
+
 double acb_signals(const DailyFactors& f, const AcbParams& p) noexcept {
   // Weights are 0, 0.5 or 1, so every partial sum is exact and the order cannot matter; it is the
   // bible's table order with Fear&Greed last because it depends on the others.

@@ -69,6 +69,12 @@ DolphinStrategy::DolphinStrategy(const DolphinParams& params, std::vector<std::s
   equity_.reserve(expected_bars + 1);
   days_.reserve(expected_bars / 12 + 400);
   day_beta_ = p_.acb.enabled ? p_.acb.beta_low : 0.0;
+  day_raw_beta_ = day_beta_;
+  for (std::size_t i = 0; i < n_; ++i)
+    if (symbols_[i].starts_with("BTC")) {
+      funding_instrument_ = static_cast<InstrumentId>(i);
+      break;
+    }
 }
 
 BarCloseModel DolphinStrategy::bar_close_model() const noexcept {
@@ -100,12 +106,49 @@ void DolphinStrategy::on_control(const Control& control) noexcept {
   pending_beta_ = control.real2;
 }
 
+DailyFactors DolphinStrategy::day_factors(std::int64_t day) const noexcept {
+  return live_.merge(day, factors_ != nullptr ? factors_->at(day) : DailyFactors{});
+}
+
+void DolphinStrategy::on_external_factor(const ExternalFactor& factor) noexcept {
+  const auto kind = static_cast<FactorKind>(factor.header.subtype);
+  if (!p_.acb.enabled || (kind == FactorKind::kFunding && factor.header.instrument != kNoInstrument &&
+                          factor.header.instrument != funding_instrument_)) {
+    ++stats_.factors_ignored;
+    return;
+  }
+  const bool have_day = current_day_ != INT64_MIN;
+  std::int64_t day = factor.header.ts_exchange > 0 ? utc_day_number(factor.header.ts_exchange)
+                                                   : (have_day ? current_day_ : LiveFactors::kUndated);
+  if (have_day && day < current_day_) day = current_day_;  // late: the value known now
+  switch (live_.offer(kind, factor.value, day)) {
+    case LiveFactorOutcome::kInvalid: ++stats_.factors_invalid; return;
+    case LiveFactorOutcome::kUnused: ++stats_.factors_ignored; return;
+    case LiveFactorOutcome::kApplied: break;
+  }
+  ++stats_.factors_applied;
+  // An accepted input is part of the run's record (replay reproduces it from the journal).
+  digest_.add_u64(static_cast<std::uint64_t>(kind));
+  digest_.add_i64(day);
+  digest_.add_double(factor.value);
+  if (!have_day || day != current_day_) return;  // a later day's value: that day's daily work
+  // The sub-day recompute (bible §10.5): the same path as a Control update, applied at the next bar.
+  const double boost = base_boost(acb_signals(day_factors(day), p_.acb));
+  const double in_force = pending_acb_ ? pending_boost_ : day_base_boost_;
+  if (boost == in_force) return;
+  ++stats_.factor_recomputes;
+  if (!pending_acb_) pending_beta_ = day_raw_beta_;
+  pending_acb_ = true;
+  pending_boost_ = boost;
+}
+
 void DolphinStrategy::start_day(std::int64_t day) noexcept {
   current_day_ = day;
+  live_.date_undated(day);
   if (p_.acb.enabled) {
-    const DailyFactors f = factors_ != nullptr ? factors_->at(day) : DailyFactors{};
-    day_base_boost_ = base_boost(acb_signals(f, p_.acb));
+    day_base_boost_ = base_boost(acb_signals(day_factors(day), p_.acb));
     day_beta_ = beta_.beta_for_day(day);
+    day_raw_beta_ = day_beta_;
     if (ob_ != nullptr) day_beta_ = ob_beta_modulation(day_beta_, ob_->macro(), obp_);  // OB-4
   } else {
     day_base_boost_ = 1.0;
@@ -131,6 +174,7 @@ void DolphinStrategy::apply_acb_update(const BarTime& bar) noexcept {
   ++stats_.acb_updates;
   const double old_boost = day_base_boost_;
   day_base_boost_ = pending_boost_;
+  day_raw_beta_ = pending_beta_;
   day_beta_ = ob_ != nullptr ? ob_beta_modulation(pending_beta_, ob_->macro(), obp_) : pending_beta_;  // OB-4
   pending_acb_ = false;
   if (p_.exits.subday_acb_exit && position_ && old_boost >= p_.exits.subday_exit_from_boost &&

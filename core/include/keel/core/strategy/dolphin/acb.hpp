@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keel/core/primitives/events.hpp"
 #include "keel/core/strategy/dolphin/params.hpp"
 
 namespace keel::dolphin {
@@ -54,6 +55,64 @@ class FactorTable {
  private:
   std::vector<std::int64_t> days_;  // strictly increasing
   std::vector<DailyFactors> rows_;  // rows_[i] belongs to days_[i]
+};
+
+// Live ACB inputs (paper/live: ExternalFactor events; DECISIONS 260-266). Per factor the latest
+// accepted value with the UTC day it arrived on (and the one before it, when of an earlier day). A value counts for its arrival day and the
+// next one (the value known at 00:00 UTC of D is the latest one received on D−1, as a table row of D
+// would hold it) and is absent after that unless refreshed. For a day D, merge() takes the table's
+// row of D and lets every live value that counts for D override it (so it also fills the table's
+// NaN). Fixed size, never allocates.
+enum class LiveFactorOutcome : std::uint8_t {
+  kApplied = 0,  // stored
+  kInvalid = 1,  // NaN/Inf or out of range (factor_in_range): ignored
+  kUnused = 2,   // a kind the ACB has no input for (open interest change, kNone, unknown)
+};
+
+class LiveFactors {
+ public:
+  // The accepted ranges (closed): funding rate [−1, 1] (a fraction per funding interval), implied
+  // vol [0, 1000] (annualised %, DVOL), Fear&Greed [0, 100], taker buy/sell ratio [0, 1000].
+  [[nodiscard]] static bool in_range(FactorKind kind, double value) noexcept;
+
+  // Offers a value of `kind` that arrived on UTC day `day`. An accepted value replaces the
+  // previous one of its kind whatever its day.
+  LiveFactorOutcome offer(FactorKind kind, double value, std::int64_t day) noexcept;
+
+  // `table` (the table's row of `day`, all NaN when none) with the live values that count for
+  // `day` (arrived on day or day − 1) in their place.
+  [[nodiscard]] DailyFactors merge(std::int64_t day, const DailyFactors& table) const noexcept;
+
+  // True when any live value counts for `day`.
+  [[nodiscard]] bool any_for(std::int64_t day) const noexcept;
+
+  // A value offered with this day arrived before the market had a day (no bar seen, no exchange
+  // time on the event): it counts for no day until date_undated() gives it the first day started.
+  static constexpr std::int64_t kUndated = std::numeric_limits<std::int64_t>::min();
+  void date_undated(std::int64_t day) noexcept;
+
+ private:
+  struct Value {
+    bool set = false;
+    std::int64_t day = 0;
+    double value = 0.0;
+  };
+  // The latest value, and the one before it when that arrived on an earlier day: a value already
+  // dated the next day (exchange-stamped after midnight, before that day's first bar) must not take
+  // the current day's value away from a sub-day recompute of the current day.
+  struct Slot {
+    Value latest;
+    Value earlier;
+  };
+  [[nodiscard]] static bool counts(const Value& v, std::int64_t day) noexcept {
+    return v.set && v.day != kUndated && v.day <= day && day - v.day <= 1;
+  }
+  [[nodiscard]] static const Value* for_day(const Slot& s, std::int64_t day) noexcept {
+    if (counts(s.latest, day)) return &s.latest;
+    if (counts(s.earlier, day)) return &s.earlier;
+    return nullptr;
+  }
+  Slot funding_, dvol_, fng_, taker_;
 };
 
 // Scale 1 signal count (bible §10.2 weights, each 0, 0.5 or 1.0): funding < −0.0001 → 1, < 0 → 0.5;

@@ -67,6 +67,12 @@ struct DolphinStats {
   std::uint64_t entries_refused = 0;   // entry intents the order path refused (sizing, risk, OMS)
   std::uint64_t exits_refused = 0;     // exit intents refused (the position is managed again next bar)
   std::uint64_t entries_unfilled = 0;  // entry orders that ended without a fill
+  // Live ACB inputs (ExternalFactor events, DECISIONS 260-266).
+  std::uint64_t factors_applied = 0;   // taken as the day's value
+  std::uint64_t factors_invalid = 0;   // NaN/Inf or out of range: ignored, never fed to the math
+  std::uint64_t factors_ignored = 0;   // not an ACB input: open interest, another instrument's
+                                       // funding, ACB disabled
+  std::uint64_t factor_recomputes = 0; // sub-day ACB updates a live value scheduled (boost changed)
 };
 
 // Precomputed signal values for the bars of a run (keel backtest --features). Returns the values
@@ -88,6 +94,12 @@ class DolphinStrategy final : public Strategy {
 
   void set_trading_start(Nanos t) noexcept { trading_start_ = t; }  // no entries before (--from)
   void set_factor_table(const FactorTable* table) noexcept { factors_ = table; }
+  // The instrument whose funding rate is the ACB's funding_btc (DECISIONS 262). Default: the first
+  // symbol that starts with "BTC", else instrument 0. Funding events without an instrument
+  // (kNoInstrument, e.g. an operator's value with no symbol) always count.
+  void set_funding_instrument(InstrumentId instrument) noexcept { funding_instrument_ = instrument; }
+  [[nodiscard]] InstrumentId funding_instrument() const noexcept { return funding_instrument_; }
+  [[nodiscard]] const LiveFactors& live_factors() const noexcept { return live_; }
   void set_feature_source(FeatureSource* features) noexcept { features_ = features; }
   void set_ledger_mode(LedgerMode mode) noexcept { ledger_ = mode; }
   // Lot size per instrument (sized quantities are rounded down to it); default 10^-8.
@@ -111,6 +123,13 @@ class DolphinStrategy final : public Strategy {
   void on_feed_health(const FeedHealth& health) noexcept override;
   void on_exec_report(const ExecReport& report, const OmsOrder& order) noexcept override;
   void on_control(const Control& control) noexcept override;
+  // Funding (of the funding instrument), implied vol, Fear&Greed and taker ratio become the live
+  // ACB inputs of the event's UTC day: the day of ts_exchange when it is set, else the market's
+  // current day (that of the latest bar time), never earlier than the current day. A value for the
+  // current day that changes the boost schedules a sub-day ACB update, applied at the next bar like
+  // a Control kStrategyUpdate (§7.3 force exit included); a value for a later day is used by that
+  // day's daily work. Invalid values are counted and ignored. Never allocates.
+  void on_external_factor(const ExternalFactor& factor) noexcept override;
   void on_finish() noexcept override;
 
   [[nodiscard]] const std::vector<TradeRecord>& trades() const noexcept { return trades_; }
@@ -171,6 +190,7 @@ class DolphinStrategy final : public Strategy {
   };
 
   void start_day(std::int64_t day) noexcept;
+  [[nodiscard]] DailyFactors day_factors(std::int64_t day) const noexcept;  // table + live
   void apply_acb_update(const BarTime& bar) noexcept;
   void evaluate_survival(const BarTime& bar) noexcept;
   void manage_position(const BarTime& bar) noexcept;
@@ -192,6 +212,8 @@ class DolphinStrategy final : public Strategy {
   SignalPipeline pipeline_;
   FeatureSource* features_ = nullptr;
   const FactorTable* factors_ = nullptr;
+  LiveFactors live_;
+  InstrumentId funding_instrument_ = 0;
   const OrderBookSource* ob_ = nullptr;
   std::unique_ptr<MirrorOrderBookSource> mirror_;  // use_engine_order_books()
   std::vector<std::uint8_t> mirror_attached_;       // per instrument
@@ -227,6 +249,7 @@ class DolphinStrategy final : public Strategy {
   std::int64_t current_day_ = INT64_MIN;
   double day_base_boost_ = 1.0;
   double day_beta_ = 0.0;
+  double day_raw_beta_ = 0.0;            // before OB-4's modulation (what a sub-day update carries)
   double day_mc_scale_ = 1.0;
   McStatus day_mc_status_ = McStatus::kOk;
   bool regime_dd_halt_ = false;
