@@ -214,6 +214,8 @@ struct Rig {
     s.heartbeat_s = 600;  // no heartbeat or test request is due within a run
     s.store_dir = dir + "/store";
     s.reset_seq_num = true;
+    // Experiments: the router's spin before it sleeps (default 50 µs, FixSessionSettings::spin_ns).
+    if (const char* spin = std::getenv("KEEL_BENCH_ROUTER_SPIN_NS")) s.spin_ns = std::atoll(spin);
     if (std::getenv("KEEL_BENCH_FIX_LOG") != nullptr) s.log_dir = dir + "/log";  // debugging only
     gw = std::make_unique<gateway::FixOrderGateway>(s, std::vector<std::string>{"BTCUSDT"}, ids, commands, router_bell,
                                                     session_events, router_events, &core_bell);
