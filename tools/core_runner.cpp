@@ -188,6 +188,8 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
                                       std::uint64_t expected_bar_times, const MarketInput* market) {
   auto setup = std::make_unique<CoreSetup>();
   if (!config.data.from.empty()) setup->trading_start = *parse_utc_date(config.data.from) * kNanosPerDay;
+  if (config.run.mode != RunMode::kBacktest && config.live.trading_start_ms > 0)
+    setup->trading_start = std::max(setup->trading_start, config.live.trading_start_ms * 1'000'000);
   if (!config.data.to.empty()) setup->stop_at = (*parse_utc_date(config.data.to) + 1) * kNanosPerDay;
   EngineConfig ec;
   ec.instrument_count = registry.size();

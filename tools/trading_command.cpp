@@ -20,7 +20,9 @@
 #include "keel/core/io/config.hpp"
 #include "keel/core/io/text_file.hpp"
 #include "keel/sim/venue.hpp"
+#include "keel/gateway/factor_file.hpp"
 #include "operator_endpoint.hpp"
+#include "warmup.hpp"
 #include "run_registry.hpp"
 #include "run_summary.hpp"
 #include "trading_runtime.hpp"
@@ -46,6 +48,7 @@ Command make_paper_command() {
        {"--speed", "N", "venue seconds per wall second of the in-process simulator (0 = as fast as the feed reads; default 0)"},
        {"--duration", "S", "stop after S seconds (default: when the simulator's market ends, or on Ctrl-C)"},
        {"--seed", "N", "run seed (overrides run.seed)"},
+       {"--warmup-data", "DIR", "bar files of the traded symbols, fed to the core first (DOLPHIN's windows full at the start)"},
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
 
@@ -62,6 +65,7 @@ Command make_live_command() {
       {{"--config", "FILE", "TOML configuration", true},
        {"--confirm-live", "", "required: this session trades real money"},
        {"--duration", "S", "stop after S seconds (default: on Ctrl-C / SIGTERM)"},
+       {"--warmup-data", "DIR", "bar files of the traded symbols, fed to the core first (DOLPHIN's windows full at the start)"},
        {"--out", "RUN_DIR", "run directory to create or reuse", true}});
 }
 
@@ -163,6 +167,10 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   for (const char* file : {"summary.json", "journal.bin", "trades.csv", "equity.csv", "report.html"})
     std::filesystem::remove(out_dir / file, ec);
 
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  auto log_line = [&](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  };
   // The venue: the simulator in-process (paper), or a running one the config names.
   const bool external = mode == RunMode::kLive || (!config.live.market_data_url.empty() && config.live.fix_port != 0);
   std::unique_ptr<sim::Venue> venue;
@@ -204,6 +212,17 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   }
   if (external) rt.registry = registry_from_exchange_info(md, name);
 
+  if (const auto dir = cmd.get("--warmup-data")) {
+    // Bars that closed before now (the live bar builder makes the rest), at most 7 days of them;
+    // no position opens before the last one has passed.
+    rt.warmup = load_warmup_bars(*dir, rt.registry, config.live.bar_interval_ms, 7 * 86'400'000 / config.live.bar_interval_ms);
+    const std::int64_t now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (venue == nullptr) (void)drop_warmup_bars_from(rt.warmup, now_ns, config.live.bar_interval_ms);
+    const Nanos last = last_warmup_bar_time(rt.warmup);
+    if (last > 0) config.live.trading_start_ms = (last + config.live.bar_interval_ms * 1'000'000) / 1'000'000;
+    log_line(fmt::format("{}: warm-up: {} bar events from {}", name, rt.warmup.size(), *dir));
+  }
   gateway::FixSessionSettings& fix = rt.fix;
   fix.host = external ? config.live.fix_host : "127.0.0.1";
   fix.port = external ? static_cast<std::uint16_t>(config.live.fix_port) : venue->fix_port();
@@ -226,7 +245,6 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   const std::int64_t days = !external && config.live.sim_config.empty() ? std::max(config.synthetic.days, 1) : 30;
   rt.expected_bar_times = static_cast<std::uint64_t>(days * 86'400'000 / config.live.bar_interval_ms + 16);
 
-  const bool tty = ::isatty(STDERR_FILENO) != 0;
   // keel.log in the run directory: alerts, control commands, the gateway's lines (never a secret).
   std::FILE* log_file = std::fopen((out_dir / "keel.log").string().c_str(), "a");
   std::mutex log_mutex;
@@ -252,6 +270,19 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   if (endpoint.port() != 0)
     log(fmt::format("{}: control http://{}:{} (/metrics, /status, POST /control)", name, config.live.control_bind,
                     endpoint.port()));
+  std::unique_ptr<gateway::FactorFileWatcher> factors;
+  if (!config.live.factor_file.empty()) {
+    gateway::FactorFileOptions fo;
+    fo.path = config.live.factor_file;
+    fo.resolve = [&rt](std::string_view symbol) -> std::optional<InstrumentId> {
+      const auto id = rt.registry.find(symbol);
+      if (!id.ok()) return std::nullopt;
+      return id.value();
+    };
+    fo.deliver = [&runtime](const Event& e) { return runtime.submit(e); };
+    fo.log = log;
+    factors = std::make_unique<gateway::FactorFileWatcher>(std::move(fo));
+  }
   install_stop_signals();
   auto next_tick = std::chrono::steady_clock::now();
   auto next_status = std::chrono::steady_clock::now();
@@ -261,6 +292,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     if (venue && venue->flow_finished()) break;  // the market has ended
     if (now >= next_tick) {
       endpoint.tick();
+      if (factors) (void)factors->poll();
       next_tick = now + std::chrono::seconds(1);
     }
     if (tty && now >= next_status) {

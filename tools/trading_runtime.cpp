@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -53,6 +54,7 @@ struct TradingRuntime::Impl {
   SpscRing<Event> runtime_ring;   // this object's own (shutdown)
   SpscRing<Event> journal_ring;
   gateway::RingSink feed_sink;
+  std::mutex submit_mutex;  // operator_ring's producers take turns
 
   std::unique_ptr<RunJournalWriter> journal;
   std::unique_ptr<CoreSetup> core;
@@ -134,8 +136,17 @@ struct TradingRuntime::Impl {
       core_ready.set_exception(std::current_exception());
       return;
     }
-    core_ready.set_value();
     Engine& engine = *core->engine;
+    // Warm-up, before any live input and journaled like every input. Nothing can leave: the engine
+    // waits for the venue's logon (venue_session) and trading starts after the warm-up's last bar.
+    for (const Event& e : cfg.warmup) {
+      if (journal) {
+        while (journal_ring.producer_free() == 0) std::this_thread::yield();
+        (void)journal_ring.try_push(e);
+      }
+      engine.on_event(e);
+    }
+    core_ready.set_value();
     SpscRing<Event>* inputs[] = {&session_ring, &router_ring, &runtime_ring, &operator_ring, &feed_ring};
     AllocationScope scope;
     bool warm = false;
@@ -252,6 +263,7 @@ void TradingRuntime::start() {
 
 bool TradingRuntime::submit(const Event& event) {
   Event e = event;
+  std::lock_guard lock(impl_->submit_mutex);
   e.header.ts_local = wall_ns();
   if (!impl_->operator_ring.try_push(e)) return false;
   impl_->core_bell.ring();

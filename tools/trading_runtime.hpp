@@ -75,6 +75,8 @@ struct TradingRuntimeConfig {
   // run needs the same strategy.
   Strategy* strategy = nullptr;
   Sizer* sizer = nullptr;
+  // Warm-up: events the core consumes (and journals) before any live input (--warmup-data bars).
+  std::vector<Event> warmup;
   // The gateway's log lines (logons, rejects, unknown orders); default stderr. Any thread.
   std::function<void(std::string_view)> log;
   std::size_t feed_ring = 1 << 16;
@@ -104,7 +106,8 @@ class TradingRuntime {
   // Throws std::runtime_error when a part cannot start (the message names it).
   void start();
   // Delivers an operator's event (Control, ExternalFactor) to the core, stamped with the wall clock;
-  // false when the operator ring is full. One producer thread at a time (the caller serialises).
+  // false when the operator ring is full. Any thread (serialised here: the control endpoint and
+  // the factor file may both deliver).
   bool submit(const Event& event);
   // Orderly end: the kill switch (open orders cancelled, no new ones) and a wait of up to
   // `cancel_wait_ms` for the venue to confirm (skipped when !cancel_open_orders: tests that compare

@@ -88,6 +88,10 @@ void DolphinInstance::summarize(SummaryWriter& out) const {
   out.count("ob_bars_with_data", s.ob_bars_with_data);
   out.count("exits_refused", s.exits_refused);
   out.count("entries_unfilled", s.entries_unfilled);
+  out.count("factors_applied", s.factors_applied);
+  out.count("factors_invalid", s.factors_invalid);
+  out.count("factors_ignored", s.factors_ignored);
+  out.count("factor_recomputes", s.factor_recomputes);
   out.flag("output_overflow", strategy_->output_overflow());
 }
 

@@ -155,6 +155,9 @@ struct LiveConfig {
   double ramp_daily_step = 0.1;
   std::int64_t ramp_clean_days = 0;
   std::string state_dir = ".keel-state";   // runs.jsonl (every paper / live run) and the ramp's days
+  // Set by the command from --warmup-data: no position opens on a bar that opened before this (ms
+  // since the epoch; 0 = no such bound). Recorded, so a replay keeps the same bound.
+  std::int64_t trading_start_ms = 0;
 };
 
 struct KeelConfig {
