@@ -42,10 +42,11 @@ struct Rig {
   SpscRing<Event> router_events{4096};
   Doorbell router_bell;
   Doorbell core_bell;
-  ClOrdIdCodec ids{ClOrdIdCodec::run_id(7, 11)};
+  ClOrdIdCodec ids;
   std::unique_ptr<FixOrderGateway> gateway;
 
-  Rig(std::uint16_t port, const std::string& dir, std::string password = kPassword) {
+  Rig(std::uint16_t port, const std::string& dir, std::string password = kPassword, std::uint64_t seed = 11)
+      : ids(ClOrdIdCodec::run_id(7, seed)) {
     FixSessionSettings s;
     s.port = port;
     s.sender_comp_id = "KEEL";
@@ -94,12 +95,13 @@ OrderCommand new_order(std::uint32_t id, Side side, const char* price, const cha
   return c;
 }
 
-void expect_session(Rig& rig, VenueSessionState state) {
+void expect_session(Rig& rig, VenueSessionState state, double count = 0.0) {
   const auto e = rig.next();
   ASSERT_TRUE(e.has_value());
   ASSERT_EQ(e->header.kind, EventKind::kControl);
   EXPECT_EQ(static_cast<ControlKind>(e->header.subtype), ControlKind::kVenueSession);
   EXPECT_EQ(e->control.value, static_cast<std::int64_t>(state));
+  EXPECT_EQ(e->control.real, count);
 }
 
 ExecReport expect_report(Rig& rig, ExecType type, std::uint32_t id) {
@@ -283,4 +285,20 @@ TEST_F(FixOrderGatewayTest, ReconnectsAndLogsOnAgainAfterTheVenueRestarts) {
   expect_session(rig, VenueSessionState::kVenueReconciled);
   rig.send(new_order(1, Side::kBuy, "100.00", "0.5"));
   expect_report(rig, ExecType::kNew, 1);
+}
+
+TEST_F(FixOrderGatewayTest, TheVenuesOrderListReportsOrdersThisRunDidNotSend) {
+  {
+    Rig earlier(venue_->fix_port(), dir_->sub("earlier"), kPassword, 1);  // another run's ClOrdIDs
+    expect_session(earlier, VenueSessionState::kLoggedOn);
+    expect_session(earlier, VenueSessionState::kVenueReconciled, 0.0);
+    earlier.send(new_order(1, Side::kBuy, "100.00", "0.5"));
+    expect_report(earlier, ExecType::kNew, 1);
+    earlier.send(new_order(2, Side::kBuy, "99.00", "0.5"));
+    expect_report(earlier, ExecType::kNew, 2);
+  }  // logs out; both orders stay at the venue
+  Rig rig(venue_->fix_port(), dir_->sub("keel"));
+  expect_session(rig, VenueSessionState::kLoggedOn);
+  expect_session(rig, VenueSessionState::kVenueReconciled, 2.0);  // OrderMassStatusRequest: two unknown
+  EXPECT_EQ(rig.gateway->counters().unknown_orders.load(), 2u);
 }

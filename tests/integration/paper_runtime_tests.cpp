@@ -172,9 +172,10 @@ class PaperRuntime : public ::testing::Test {
     rt.fix.target_comp_id = "KEELSIM";
     rt.fix.store_dir = dir_->sub("keel-fix");
     rt.fix.timer_period_ns = 20'000'000;
+    if (const char* d = std::getenv("KEEL_TEST_FIX_LOG")) rt.fix.log_dir = d;
     rt.journal_path = dir_->sub("journal.bin");
     rt.strategy = &script_;
-    rt.log = [](std::string_view) {};
+    rt.log = [](std::string_view line) { if (std::getenv("KEEL_TEST_LOG")) std::fprintf(stderr, "[keel] %.*s\n", static_cast<int>(line.size()), line.data()); };
     ids_ = std::make_unique<ClOrdIdCodec>(ClOrdIdCodec::run_id(config_hash(config), config.run.seed));
     runtime_ = std::make_unique<TradingRuntime>(rt);
     runtime_->start();

@@ -254,3 +254,21 @@ TEST(FixCodecInitiator, MalformedReportsNameTheTag) {
   FixCancelReject out;
   EXPECT_EQ(decode(over_the_wire(cancel_reject), "KEELSIM", out).ref_tag, 11);  // empty 11 first
 }
+
+TEST(FixCodecInitiator, MassStatusAnswersCarryTheirListFields) {
+  FixExecReport r = sample_report(ExecType::kOrderStatus);
+  r.mass_status_req_id = text<36>("MS7");
+  r.tot_num_reports = 3;
+  r.last_rpt_requested = true;
+  FixExecReport back;
+  ASSERT_FALSE(decode(over_the_wire(encode(r)), "KEELSIM", back));
+  EXPECT_EQ(back.mass_status_req_id.view(), "MS7");
+  EXPECT_EQ(back.tot_num_reports, 3);
+  EXPECT_TRUE(back.last_rpt_requested);
+  FIX::Message bad = encode(r);
+  bad.removeField(911);
+  EXPECT_EQ(decode(over_the_wire(bad), "KEELSIM", back).ref_tag, 911);
+  bad = encode(r);
+  bad.setField(912, "maybe");
+  EXPECT_EQ(decode(over_the_wire(bad), "KEELSIM", back).ref_tag, 912);
+}

@@ -16,6 +16,7 @@
 #include "fix/redaction.hpp"
 #include "keel/gateway/thread_affinity.hpp"
 #include "keel/protocol/fix/fix_codec.hpp"
+#include "keel/protocol/fix/fix_mass_status.hpp"
 #include "keel/protocol/fix/fix_mapping.hpp"
 
 namespace keel::gateway {
@@ -130,6 +131,19 @@ struct FixOrderGateway::Impl final : public FIX::Application {
   std::unique_ptr<FIX::Initiator> initiator;
   SentRequests sent;
   FIX::Session* session = nullptr;  // the router thread's cached lookup
+  // The venue side of a logon's reconciliation: an OrderMassStatusRequest is out since this wall
+  // time (0: none). Whoever ends it — its last report or a refusal (session thread), or the
+  // timeout (router thread) — takes the time with exchange(0), so kVenueReconciled goes out once.
+  // A request sent while the venue is still resending (its ResendRequest answered with a gap fill,
+  // which covers whatever we sent meanwhile) never arrives: the router asks again every
+  // kMassStatusRetryNs, kMassStatusTries times in all, then gives up (status queries alone).
+  std::atomic<std::int64_t> mass_status_since{0};
+  std::atomic<std::int64_t> mass_status_sent_at{0};
+  std::atomic<int> mass_status_tries{0};
+  std::atomic<std::uint64_t> mass_status_seq{0};
+  std::uint32_t mass_status_unknown = 0;  // session thread
+  static constexpr std::int64_t kMassStatusRetryNs = 2'000'000'000;
+  static constexpr int kMassStatusTries = 5;
   std::thread router;
   std::atomic<bool> running{false};
   bool started = false;
@@ -160,13 +174,46 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     counters.logged_on.store(true, std::memory_order_release);
     log("fix: logged on " + settings.sender_comp_id + " -> " + settings.target_comp_id);
     publish_session_state(VenueSessionState::kLoggedOn);
-    // Without a way to list the venue's orders (OrderMassStatusRequest), the venue side of the
-    // reconciliation is the status queries alone: nothing unknown is reported.
-    publish_session_state(VenueSessionState::kVenueReconciled, 0.0);
+    // The venue's own list of our open orders: every one the core does not know is reported.
+    mass_status_unknown = 0;
+    mass_status_tries.store(0, std::memory_order_relaxed);
+    mass_status_since.store(wall_ns(), std::memory_order_release);
+    send_mass_status();
+  }
+
+  // OrderMassStatusRequest (AF, 585=7): a query, so asking again is safe. Session or router thread.
+  void send_mass_status() {
+    protocol::fix::FixMassStatusRequest af;
+    char id[24];
+    const int n = std::snprintf(id, sizeof id, "MS%llu", static_cast<unsigned long long>(mass_status_seq.fetch_add(1) + 1));
+    af.mass_status_req_id.assign_truncated(std::string_view(id, static_cast<std::size_t>(n)));
+    af.req_type = protocol::fix::kMassStatusReqTypeAllOrders;
+    mass_status_tries.fetch_add(1, std::memory_order_relaxed);
+    mass_status_sent_at.store(wall_ns(), std::memory_order_release);
+    FIX::Message message = protocol::fix::encode(af);
+    try {
+      (void)FIX::Session::sendToTarget(message, session_id);
+    } catch (const std::exception&) {
+    }
+  }
+
+  // Ends the mass status once (see mass_status_since): kVenueReconciled with the unknown count.
+  void end_mass_status(SpscRing<Event>& ring, std::string_view why) {
+    if (mass_status_since.exchange(0, std::memory_order_acq_rel) == 0) return;
+    if (!why.empty()) log("fix: the venue's order list is not available (" + std::string(why) + "); reconciled by status queries alone");
+    else if (mass_status_unknown > 0)
+      log("fix: the venue holds " + std::to_string(mass_status_unknown) + " open orders this run did not send");
+    Control c{};
+    c.header.subtype = static_cast<std::uint8_t>(ControlKind::kVenueSession);
+    c.header.ts_local = wall_ns();
+    c.value = static_cast<std::int64_t>(VenueSessionState::kVenueReconciled);
+    c.real = why.empty() ? static_cast<double>(mass_status_unknown) : 0.0;
+    publish(ring, to_event(c));
   }
   void onLogout(const FIX::SessionID&) override {
     const bool was = counters.logged_on.exchange(false, std::memory_order_acq_rel);
     counters.logged_on_since_ns.store(wall_ns(), std::memory_order_relaxed);
+    mass_status_since.store(0, std::memory_order_release);  // the next logon asks again
     if (!was) return;  // a failed logon attempt: the core never heard of a session
     counters.logouts.fetch_add(1, std::memory_order_relaxed);
     log("fix: session down " + settings.sender_comp_id + " -> " + settings.target_comp_id);
@@ -236,6 +283,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
   void on_execution_report(const FIX::Message& m, std::int64_t now) {
     pf::FixExecReport fix;
     if (const pf::DecodeError e = pf::decode(m, settings.target_comp_id, fix)) return on_malformed(m, e);
+    if (!fix.mass_status_req_id.empty()) return on_mass_status_report(fix, now);
     const pf::ReportContext context{instrument_of(fix.symbol.view()), fix.transact_time_ns, now};
     const Result<ExecReport> report = pf::to_exec_report(fix, ids, context);
     if (!report.ok()) {
@@ -245,6 +293,24 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     }
     counters.reports.fetch_add(1, std::memory_order_relaxed);
     publish(session_events, to_event(report.value()));
+  }
+
+  // One report of the venue's order list: ours go to the core as status answers (they settle the
+  // orders the core asked about, or are counted as duplicates of what it knows); another run's are
+  // counted and logged; the last one (912=Y, or 911=0: no open orders) ends the list.
+  void on_mass_status_report(const pf::FixExecReport& fix, std::int64_t now) {
+    if (fix.tot_num_reports > 0) {
+      const pf::ReportContext context{instrument_of(fix.symbol.view()), fix.transact_time_ns, now};
+      const Result<ExecReport> report = pf::to_exec_report(fix, ids, context);
+      if (report.ok()) {
+        counters.reports.fetch_add(1, std::memory_order_relaxed);
+        publish(session_events, to_event(report.value()));
+      } else {
+        ++mass_status_unknown;
+        on_unknown_order(fix.cl_ord_id.view(), "the venue's order list names an open order");
+      }
+    }
+    if (fix.last_rpt_requested || fix.tot_num_reports == 0) end_mass_status(session_events, "");
   }
 
   void on_cancel_reject(const FIX::Message& m, std::int64_t now) {
@@ -266,6 +332,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
       counters.rejects_unmatched.fetch_add(1, std::memory_order_relaxed);
       return;
     }
+    if (notice.ref_msg_type.view() == "AF") return end_mass_status(session_events, "OrderMassStatusRequest refused");
     OrderCommand command;
     if (!sent.find(notice.ref_seq_num, command)) {
       counters.rejects_unmatched.fetch_add(1, std::memory_order_relaxed);
@@ -379,6 +446,11 @@ struct FixOrderGateway::Impl final : public FIX::Application {
         publish(router_events, to_event(t));
         next_timer += settings.timer_period_ns;
         if (next_timer <= now) next_timer = now + settings.timer_period_ns;  // fell behind: no burst
+      }
+      if (mass_status_since.load(std::memory_order_acquire) != 0 &&
+          now - mass_status_sent_at.load(std::memory_order_acquire) > kMassStatusRetryNs) {
+        if (mass_status_tries.load(std::memory_order_relaxed) < kMassStatusTries) send_mass_status();
+        else end_mass_status(router_events, "no answer to 5 requests");
       }
       if (worked) {
         idle_since = -1;

@@ -43,6 +43,9 @@ constexpr int kRefMsgType = 372;
 constexpr int kSessionRejectReason = 373;
 constexpr int kBusinessRejectReason = 380;
 constexpr int kCxlRejResponseTo = 434;
+constexpr int kMassStatusReqId = 584;
+constexpr int kTotNumReports = 911;
+constexpr int kLastRptRequested = 912;
 
 DecodeError session_reject(int tag, int reason, std::string_view text) noexcept {
   return {DecodeError::Kind::kSessionReject, tag, reason, text};
@@ -244,9 +247,6 @@ FIX::Message encode(const FixExecReport& r) {
   if (!r.text.empty()) m.setField(kText, std::string(r.text.view()));
   if (r.transact_time_ns != 0) m.setField(kTransactTime, utc_timestamp(r.transact_time_ns));
   if (!r.mass_status_req_id.empty()) {  // an answer to AF (fix_mass_status.hpp)
-    constexpr int kMassStatusReqId = 584;
-    constexpr int kTotNumReports = 911;
-    constexpr int kLastRptRequested = 912;
     m.setField(kMassStatusReqId, std::string(r.mass_status_req_id.view()));
     m.setField(kTotNumReports, std::to_string(r.tot_num_reports));
     m.setField(kLastRptRequested, r.last_rpt_requested ? "Y" : "N");
@@ -397,6 +397,18 @@ DecodeError decode(const FIX::Message& msg, std::string_view session, FixExecRep
     const auto parsed = parse_fix_utc_timestamp(*t);
     if (!parsed.ok()) return session_reject(kTransactTime, kRejectIncorrectDataFormat, "Bad UTCTimestamp");
     out.transact_time_ns = parsed.value();
+  }
+  // An answer to OrderMassStatusRequest: 584, with 911 and 912.
+  if (auto e = read_text(msg, kMassStatusReqId, false, out.mass_status_req_id)) return e;
+  if (!out.mass_status_req_id.empty()) {
+    std::int64_t total = 0;
+    if (auto e = read_plain_int(msg, kTotNumReports, true, total)) return e;
+    if (total > 1'000'000) return session_reject(kTotNumReports, kRejectValueIncorrect, "TotNumReports out of range");
+    out.tot_num_reports = static_cast<int>(total);
+    const std::string* last = find(msg, kLastRptRequested);
+    if (last == nullptr) return session_reject(kLastRptRequested, kRejectRequiredTagMissing, "Required tag missing");
+    if (*last != "Y" && *last != "N") return session_reject(kLastRptRequested, kRejectValueIncorrect, "Expected Y or N");
+    out.last_rpt_requested = *last == "Y";
   }
   return {};
 }
