@@ -200,6 +200,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     symbols = parse_symbols(config.live.symbols);
   }
   md.client.market = futures ? gateway::Market::kFutures : gateway::Market::kSpot;
+  md.client.cpu = config.live.feed_cpu;
   md.client.rest_weight_per_minute = futures ? 2400 : 6000;
   md.feed.market = futures ? book::DepthVenue::kFutures : book::DepthVenue::kSpot;
   md.feed.book_levels = config.live.book_levels > 0 ? static_cast<std::size_t>(config.live.book_levels) : 1000;

@@ -1,5 +1,7 @@
 #include "keel/gateway/ws_client.hpp"
 
+#include "keel/gateway/thread_affinity.hpp"
+
 #include <libwebsockets.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -731,6 +733,7 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
 }
 
 void WsClient::Impl::run() {
+  if (config.cpu >= 0) (void)pin_current_thread(config.cpu);
   tick.impl = this;
   lws_sul_schedule(context, 0, &tick.sul, tick_callback, kTickUs);
   pump(mono_ns(), false);

@@ -44,6 +44,7 @@ struct WsClientConfig {
   bool combined = true;  // /stream?streams=a/b (frames wrapped as {"stream":…,"data":…}) or /ws/a
   // Canonical stream names ("btcusdt@depth@100ms"), checked by start().
   std::vector<std::string> streams;
+  int cpu = -1;  // pin the feed thread to this CPU (−1: not pinned; a failure warns once and runs unpinned)
   // Control messages: at most 5 per second spot, 10 futures (per connection).
   Market market = Market::kSpot;
   // http(s)://host[:port][/base] for REST; empty: the host and port of `url` with http / https.
