@@ -205,12 +205,16 @@ std::unique_ptr<CoreSetup> build_core(const KeelConfig& config, const Instrument
     ec.trade_bar_interval = config.live.bar_interval_ms * 1'000'000;
     ec.book_levels = static_cast<std::size_t>(config.live.book_levels);
     ec.venue_session = true;  // nothing leaves before the venue's logon and its reconciliation
+    // Room for the worst event (a status query and a cancel for every order, a flatten) twice over:
+    // the runtime takes an event only when that much is free (trading_runtime.cpp).
+    ec.command_ring = 2 * (2 * static_cast<std::size_t>(config.oms.capacity) + 4 * registry.size() + 16);
   }
   if (config.run.mode == RunMode::kLive) {
     // Real capital: a gradual ramp (the seeds: a paper period first, then a gradual ramp).
     ec.capital_ramp.start_fraction = config.live.ramp_start_fraction;
     ec.capital_ramp.daily_step = config.live.ramp_daily_step;
     ec.capital_ramp.clean_days = config.live.ramp_clean_days;
+    ec.capital_ramp.count_from = config.live.trading_start_ms * 1'000'000;  // warm-up bars are not days
   }
   for (const Instrument& ins : registry.all()) ec.lot_sizes.push_back(ins.lot_size);
   setup->engine = std::make_unique<Engine>(ec);

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include <fmt/format.h>
 
@@ -13,11 +12,21 @@
 namespace keel::cli {
 namespace {
 
+// The value of "key": "text" or "key": digits in one runs.jsonl line ("" when absent). The lines
+// are keel's own (JsonObject): no escapes inside the values read here.
 std::string field(const std::string& line, const std::string& key) {
-  const std::regex re("\"" + key + "\": ?(\"([^\"]*)\"|[0-9]+)");
-  std::smatch m;
-  if (!std::regex_search(line, m, re)) return "";
-  return m[2].matched ? m[2].str() : m[1].str();
+  const std::string tag = "\"" + key + "\":";
+  std::size_t at = line.find(tag);
+  if (at == std::string::npos) return "";
+  at += tag.size();
+  while (at < line.size() && line[at] == ' ') ++at;
+  if (at < line.size() && line[at] == '"') {
+    const std::size_t end = line.find('"', at + 1);
+    return end == std::string::npos ? "" : line.substr(at + 1, end - at - 1);
+  }
+  std::size_t end = at;
+  while (end < line.size() && line[end] >= '0' && line[end] <= '9') ++end;
+  return line.substr(at, end - at);
 }
 
 }  // namespace

@@ -258,6 +258,8 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     }
   };
   rt.log = log;
+  rt.clordid_salt = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   if (mode == RunMode::kLive)
     log(fmt::format("{}: capital ramp at {:.0f} % of the exposure limits ({} clean days before), {} paper runs of this "
                     "configuration before",
@@ -265,12 +267,13 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
                                                     config.live.ramp_daily_step * static_cast<double>(config.live.ramp_clean_days)),
                     config.live.ramp_clean_days, paper_before.size()));
   TradingRuntime runtime(rt);
-  runtime.start();
+  // The endpoint binds before anything trades: a port in use stops the start-up, not a session.
   OperatorEndpoint endpoint(runtime, config, rt.registry, to_string(mode), log);
   endpoint.start();
   if (endpoint.port() != 0)
     log(fmt::format("{}: control http://{}:{} (/metrics, /status, POST /control)", name, config.live.control_bind,
                     endpoint.port()));
+  runtime.start();
   std::unique_ptr<gateway::FactorFileWatcher> factors;
   if (!config.live.factor_file.empty()) {
     gateway::FactorFileOptions fo;
@@ -352,6 +355,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
       .add("seed", config.run.seed)
       .add("config_hash", digest_hex(config_hash(config)))
       .add("trading_hash", hash)
+      .add("clordid_prefix", runtime.clordid_prefix())
       .add("journal_records", run.journal_records)
       .add("journal_ok", run.journal_ok)
       .add("venue", external ? md.client.url : std::string("in-process simulator"))
@@ -432,6 +436,18 @@ int live_command(const std::vector<std::string>& args) {
   KeelConfig config = load_config_file(*cmd.get("--config"));  // resolves every secret reference (0600 files)
   if (config.live.password.empty())
     throw ConfigError("keel live: live.password is required: \"env:NAME\" or \"file:PATH\" (an owner-only file)");
+  // Secrets never cross a network in clear text unless the configuration says so.
+  auto loopback = [](const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  };
+  if (!config.live.fix_ssl && !loopback(config.live.fix_host) && !config.live.allow_plaintext)
+    throw ConfigError("keel live: live.fix_host " + quote_for_message(config.live.fix_host) +
+                      " is not loopback and live.fix_ssl is off: the Logon password would cross the network in "
+                      "clear text (set live.fix_ssl = true, or live.allow_plaintext = true to accept that)");
+  if (!loopback(config.live.control_bind) && !config.live.allow_plaintext)
+    throw ConfigError("keel live: live.control_bind " + quote_for_message(config.live.control_bind) +
+                      " is not loopback: the control endpoint's token would cross the network in clear text "
+                      "(set live.allow_plaintext = true to accept that)");
   config.run.mode = RunMode::kLive;
   return run_session(RunMode::kLive, cmd, config, 0.0);
 }

@@ -26,7 +26,12 @@ std::int64_t wall_ns() noexcept {
 }
 
 constexpr std::size_t kBatch = 256;           // events taken from one ring before looking at the next
-constexpr std::size_t kCommandHeadroom = 64;  // free command slots required before consuming an event
+// An event may make the engine write up to this many commands (a logon's status query and a kill
+// switch's cancel for every order the OMS holds, plus a flatten's orders per instrument): the core
+// takes an event only with this much room, so a full command ring never decides its path.
+std::size_t command_headroom(const KeelConfig& c, std::size_t instruments) {
+  return 2 * static_cast<std::size_t>(c.oms.capacity) + 4 * instruments + 16;
+}
 constexpr std::int64_t kCoreSpinNs = 20'000;  // then sleep on the doorbell
 
 }  // namespace
@@ -66,8 +71,12 @@ struct TradingRuntime::Impl {
   std::atomic<bool> journal_stop{false};
   std::promise<void> core_ready;
   TradingRuntimeResult result;
+  std::size_t headroom = 0;
   bool started = false;
   bool stopped = false;
+  std::string prefix;
+  gateway::FixGatewayCounters no_fix;                  // before start()
+  gateway::binance::SessionCounters no_feed;
 
   void publish_snapshot(const Engine& engine) noexcept {
     const EngineStats& s = engine.stats();
@@ -109,7 +118,7 @@ struct TradingRuntime::Impl {
     SpscRing<OrderCommand>& commands = engine.commands();
     for (std::size_t k = 0; k < kBatch; ++k) {
       if (journal && journal_ring.producer_free() == 0) return false;
-      if (commands.producer_free() < kCommandHeadroom) return false;
+      if (commands.producer_free() < headroom) return false;
       const Event* e = ring.front();
       if (e == nullptr) return true;
       if (journal) (void)journal_ring.try_push(*e);  // room was checked
@@ -225,6 +234,7 @@ TradingRuntime::TradingRuntime(TradingRuntimeConfig config) {
     throw std::invalid_argument("trading runtime: run.mode must be paper or live");
   if (config.registry.size() == 0) throw std::invalid_argument("trading runtime: no instruments");
   impl_ = std::make_unique<Impl>(std::move(config), snapshot_);
+  impl_->headroom = command_headroom(impl_->cfg.config, impl_->cfg.registry.size());
   if (!impl_->cfg.journal_path.empty())
     impl_->journal = std::make_unique<RunJournalWriter>(impl_->cfg.journal_path, impl_->cfg.config, impl_->cfg.registry);
 }
@@ -252,7 +262,8 @@ void TradingRuntime::start() {
   }
   std::vector<std::string> symbols;
   for (const Instrument& ins : m.cfg.registry.all()) symbols.push_back(ins.symbol);
-  const ClOrdIdCodec ids(ClOrdIdCodec::run_id(config_hash(m.cfg.config), m.cfg.config.run.seed));
+  const ClOrdIdCodec ids(ClOrdIdCodec::run_id(config_hash(m.cfg.config) ^ m.cfg.clordid_salt, m.cfg.config.run.seed));
+  m.prefix = std::string(ids.prefix());
   m.fix = std::make_unique<gateway::FixOrderGateway>(m.cfg.fix, symbols, ids, m.core->engine->commands(), m.router_bell,
                                                      m.session_ring, m.router_ring, &m.core_bell);
   if (m.cfg.log) m.fix->set_log(m.cfg.log);
@@ -279,10 +290,11 @@ TradingRuntimeResult TradingRuntime::stop(int cancel_wait_ms, bool cancel_open_o
     Control kill{};
     kill.header.subtype = static_cast<std::uint8_t>(ControlKind::kKillSwitch);
     kill.header.ts_local = wall_ns();
-    kill.value = 1;
+    kill.value = kKillSwitchShutdown;  // cancel everything; not a risk breach
     if (m.runtime_ring.try_push(to_event(kill))) m.core_bell.ring();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_wait_ms);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the core takes the kill switch
+    while (std::chrono::steady_clock::now() < deadline && !m.snapshot.kill_switch.load(std::memory_order_acquire))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the core has taken it (and published after)
     while (std::chrono::steady_clock::now() < deadline && m.snapshot.open_orders.load(std::memory_order_relaxed) > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -296,8 +308,13 @@ TradingRuntimeResult TradingRuntime::stop(int cancel_wait_ms, bool cancel_open_o
   return m.result;
 }
 
-const gateway::FixGatewayCounters& TradingRuntime::fix_counters() const noexcept { return impl_->fix->counters(); }
-const gateway::binance::SessionCounters& TradingRuntime::feed_counters() const noexcept { return impl_->feed->counters(); }
+const gateway::FixGatewayCounters& TradingRuntime::fix_counters() const noexcept {
+  return impl_->fix ? impl_->fix->counters() : impl_->no_fix;
+}
+const gateway::binance::SessionCounters& TradingRuntime::feed_counters() const noexcept {
+  return impl_->feed ? impl_->feed->counters() : impl_->no_feed;
+}
+std::string TradingRuntime::clordid_prefix() const { return impl_->prefix; }
 const CoreSetup* TradingRuntime::core() const noexcept { return impl_->stopped ? impl_->core.get() : nullptr; }
 
 }  // namespace keel::cli

@@ -69,6 +69,10 @@ struct TradingRuntimeConfig {
   gateway::binance::MarketDataSessionConfig market_data;
   gateway::FixSessionSettings fix;
   std::string journal_path;          // "" = no journal
+  // Mixed into the ClOrdID prefix (oms/cl_ord_ids.hpp) so that two sessions of one configuration
+  // never send the same ids (the commands set it from the wall clock at start; 0 = none). Not part
+  // of the core: a replay does not need it.
+  std::uint64_t clordid_salt = 0;
   std::uint64_t expected_bar_times = 0;  // sizes the strategy's trade and equity records (beyond: counted, not kept)
   // Tests and benchmarks: a strategy of their own instead of the config's (not owned; it must
   // outlive the runtime; attached on the core thread before the first event). A replay of such a
@@ -116,8 +120,11 @@ class TradingRuntime {
   TradingRuntimeResult stop(int cancel_wait_ms = 5000, bool cancel_open_orders = true);
 
   [[nodiscard]] const CoreSnapshot& snapshot() const noexcept { return snapshot_; }
+  // The gateway's counters (all zero before start()).
   [[nodiscard]] const gateway::FixGatewayCounters& fix_counters() const noexcept;
   [[nodiscard]] const gateway::binance::SessionCounters& feed_counters() const noexcept;
+  // The session's ClOrdID prefix ("K" + 8 hex digits); empty before start().
+  [[nodiscard]] std::string clordid_prefix() const;
   // The strategy and engine after stop() (for run files and the summary); null before.
   [[nodiscard]] const CoreSetup* core() const noexcept;
 

@@ -246,7 +246,11 @@ TEST_F(FixOrderGatewayTest, ThePasswordNeverReachesTheMessageLog) {
 
 TEST_F(FixOrderGatewayTest, AWrongPasswordNeverLogsOn) {
   Rig rig(venue_->fix_port(), dir_->sub("keel"), "wrong");
-  std::this_thread::sleep_for(300ms);
+  const auto deadline = std::chrono::steady_clock::now() + kWait;  // the venue has refused a Logon
+  while (venue_->fix_stats().logon_refusals == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_GE(venue_->fix_stats().logon_refusals, 1u);
+  std::this_thread::sleep_for(50ms);  // its Logout reached the gateway
   Event e;
   while (rig.session_events.try_pop(e)) EXPECT_NE(e.header.kind, EventKind::kControl) << "no logon, no logout";
   EXPECT_FALSE(rig.gateway->counters().logged_on.load());

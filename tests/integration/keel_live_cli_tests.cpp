@@ -13,7 +13,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -36,11 +35,19 @@ std::string slurp(const std::filesystem::path& path) {
   return ss.str();
 }
 
+// The value of a top-level "key": "text" or "key": number/true/false of summary.json ("" when absent).
 std::string field(const std::string& json, const std::string& key) {
-  const std::regex re("\"" + key + "\": (\"([^\"]*)\"|[-0-9.eE+a-z]+)");
-  std::smatch m;
-  if (!std::regex_search(json, m, re)) return "";
-  return m[2].matched ? m[2].str() : m[1].str();
+  const std::string tag = "\"" + key + "\": ";
+  std::size_t at = json.find(tag);
+  if (at == std::string::npos) return "";
+  at += tag.size();
+  if (at < json.size() && json[at] == '"') {
+    const std::size_t end = json.find('"', at + 1);
+    return end == std::string::npos ? "" : json.substr(at + 1, end - at - 1);
+  }
+  std::size_t end = at;
+  while (end < json.size() && json[end] != ',' && json[end] != '\n' && json[end] != '}') ++end;
+  return json.substr(at, end - at);
 }
 
 // Every regular file under `dir` that contains `needle`.
@@ -124,12 +131,13 @@ TEST_F(KeelLive, RefusesWithoutConfirmationOrCredentials) {
 
 TEST_F(KeelLive, PaperThenLiveAgainstARunningVenueAndNoSecretAnywhere) {
   Child sim({"sim", "--config", write_sim_config()});
+  // "ready http=http://127.0.0.1:<port> fix=127.0.0.1:<port>"
   const std::string ready = sim.read_line(20s);
-  const std::regex re("ready http=http://([0-9.:]+) fix=127\\.0\\.0\\.1:([0-9]+)");
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(ready, m, re)) << ready;
-  const std::string http = m[1].str();
-  const std::string fix_port = m[2].str();
+  const std::size_t h = ready.find("http=http://");
+  const std::size_t f = ready.find(" fix=127.0.0.1:");
+  ASSERT_TRUE(h != std::string::npos && f != std::string::npos && f > h) << ready;
+  const std::string http = ready.substr(h + 12, f - h - 12);
+  const std::string fix_port = ready.substr(f + 15);
   ::setenv("KEEL_TEST_FIX_PW", kPassword, 1);
 
   // Paper first, against the same running venue, with the same trading configuration.

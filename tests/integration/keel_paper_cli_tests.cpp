@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -24,12 +23,19 @@ std::string slurp(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// The value of a top-level number or string field of summary.json ("" when absent).
+// The value of a top-level "key": "text" or "key": number/true/false of summary.json ("" when absent).
 std::string field(const std::string& json, const std::string& key) {
-  const std::regex re("\"" + key + "\": (\"([^\"]*)\"|[-0-9.eE+a-z]+)");
-  std::smatch m;
-  if (!std::regex_search(json, m, re)) return "";
-  return m[2].matched ? m[2].str() : m[1].str();
+  const std::string tag = "\"" + key + "\": ";
+  std::size_t at = json.find(tag);
+  if (at == std::string::npos) return "";
+  at += tag.size();
+  if (at < json.size() && json[at] == '"') {
+    const std::size_t end = json.find('"', at + 1);
+    return end == std::string::npos ? "" : json.substr(at + 1, end - at - 1);
+  }
+  std::size_t end = at;
+  while (end < json.size() && json[end] != ',' && json[end] != '\n' && json[end] != '}') ++end;
+  return json.substr(at, end - at);
 }
 
 class KeelPaper : public ::testing::Test {

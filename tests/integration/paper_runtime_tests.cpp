@@ -302,7 +302,8 @@ TEST_F(PaperRuntime, AVenueRestartLosesNoOrderAndDuplicatesNone) {
   // with the same FIX store.
   cpty_.reset();
   venue_.reset();
-  ASSERT_TRUE(eventually([&] { return !runtime_->fix_counters().logged_on.load(); }));
+  // The core has taken the session's loss (not only the gateway): its gate is down.
+  ASSERT_TRUE(eventually([&] { return runtime_->snapshot().venue_gate.load() == static_cast<int>(VenueGate::kDown); }));
   step(ScriptStrategy::kBuyC);  // while the venue is down: refused by risk (kVenueDown), never queued
   venue_ = std::make_unique<sim::Venue>(venue_config(dir_->sub("venue"), http, fix));
   venue_->start();

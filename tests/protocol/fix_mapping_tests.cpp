@@ -146,12 +146,24 @@ TEST_F(FixReportMapping, StatusAnswerMayHaveTextExecId) {
   EXPECT_EQ(x.value().exec_id, 0u);
 }
 
+TEST_F(FixReportMapping, AFillIsNeverRefusedForItsExecIdFormat) {
+  // Alphanumeric and 64-bit trade ids: a stable key with the top bit set, distinct per text.
+  const auto a = to_exec_report(fill("T-1f9c", Qty{}), ids, ctx);
+  const auto b = to_exec_report(fill("4294967296", Qty{}), ids, ctx);
+  const auto c = to_exec_report(fill("4294967297", Qty{}), ids, ctx);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_GE(a.value().exec_id, 0x80000000u);
+  EXPECT_GE(b.value().exec_id, 0x80000000u);
+  EXPECT_NE(b.value().exec_id, c.value().exec_id);
+  EXPECT_EQ(to_exec_report(fill("T-1f9c", Qty{}), ids, ctx).value().exec_id, a.value().exec_id);
+  EXPECT_EQ(to_exec_report(fill("42", Qty{}), ids, ctx).value().exec_id, 42u);  // numbers stay numbers
+}
+
 TEST_F(FixReportMapping, BadReportsAreErrors) {
   FixExecReport other_run = fill("1", Qty{});
   (void)other_run.cl_ord_id.assign("Kdeadbeef17");
   EXPECT_EQ(to_exec_report(other_run, ids, ctx).error(), Errc::kUnknownSymbol);
-  EXPECT_EQ(to_exec_report(fill("x1", Qty{}), ids, ctx).error(), Errc::kGarbage);  // a fill needs a numeric ExecID
-  EXPECT_EQ(to_exec_report(fill("4294967296", Qty{}), ids, ctx).error(), Errc::kGarbage);
+  EXPECT_EQ(to_exec_report(fill("", Qty{}), ids, ctx).error(), Errc::kGarbage);  // a fill needs an ExecID
   FixExecReport no_type = fill("1", Qty{});
   no_type.exec_type = ExecType::kNone;
   EXPECT_EQ(to_exec_report(no_type, ids, ctx).error(), Errc::kGarbage);

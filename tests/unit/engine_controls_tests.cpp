@@ -679,6 +679,37 @@ TEST(CapitalRamp, GrowsPerCleanUtcDayStepsBackOnABreachAndCapsAtOne) {
   EXPECT_EQ(CapitalRamp(CapitalRampConfig{.start_fraction = -1, .daily_step = 0, .clean_days = 0}).fraction(), 1.0);
 }
 
+TEST(CapitalRamp, WarmUpHistoryIsNotDaysOfLiveTrading) {
+  // Seven days of warm-up bars before count_from, then live trading: only live days count.
+  const Nanos live = 20'000 * kDay + 3600 * kSecond;
+  CapitalRamp ramp(CapitalRampConfig{.start_fraction = 0.1, .daily_step = 0.1, .clean_days = 0, .count_from = live});
+  for (int d = 7; d >= 1; --d) EXPECT_FALSE(ramp.on_time(live - d * kDay));
+  EXPECT_FALSE(ramp.on_breach(live - kDay));  // a breach in history is not one either
+  EXPECT_EQ(ramp.clean_days(), 0);
+  EXPECT_FALSE(ramp.on_time(live));
+  EXPECT_TRUE(ramp.on_time(live + kDay));
+  EXPECT_EQ(ramp.clean_days(), 1);
+}
+
+TEST(EngineControls, AnOrderlyStopsKillSwitchIsNotABreach) {
+  EngineConfig config;
+  config.instrument_count = 1;
+  config.initial_cash = Notional::from_raw(1'000'000 * kScale);
+  Engine engine(config);
+  Control kill{};
+  kill.header.subtype = static_cast<std::uint8_t>(ControlKind::kKillSwitch);
+  kill.header.ts_local = kSecond;
+  kill.value = kKillSwitchShutdown;
+  engine.on_event(to_event(kill));
+  EXPECT_TRUE(engine.kill_switch());
+  EXPECT_EQ(engine.risk().kill_switch_trips(), 0u);
+  kill.value = 0;
+  engine.on_event(to_event(kill));
+  kill.value = 1;  // the operator's: a breach
+  engine.on_event(to_event(kill));
+  EXPECT_EQ(engine.risk().kill_switch_trips(), 1u);
+}
+
 TEST(EngineControls, CapitalRampScalesExposureLimitsAndABreachStepsItBack) {
   EngineConfig cfg = config(1);
   cfg.risk.max_gross_exposure = 1000;

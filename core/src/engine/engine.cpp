@@ -198,7 +198,9 @@ void Engine::on_control(const Control& control) noexcept {
       }
       break;
     case ControlKind::kKillSwitch:
-      risk_.set_kill_switch(control.value != 0);
+      // value 1: the operator's (a breach: the capital ramp steps back); kKillSwitchShutdown: an
+      // orderly stop's cancel-all, which breaches nothing.
+      risk_.set_kill_switch(control.value != 0, control.value != kKillSwitchShutdown);
       if (control.value != 0 && !kill_cancel_) ++stats_.kill_switch_engaged;
       kill_cancel_ = control.value != 0;
       sweep_due_ = sweep_due_ || kill_cancel_;

@@ -247,6 +247,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("ramp_clean_days", l.ramp_clean_days, 0, 1'000'000);
     r.read("state_dir", l.state_dir);
     r.read("trading_start_ms", l.trading_start_ms, 0, 9'000'000'000'000);
+    r.read("allow_plaintext", l.allow_plaintext);
   });
   top.section("dolphin", [&](TableReader& r) {
     DolphinReader reader(r);
@@ -475,6 +476,7 @@ std::string dump_config(const KeelConfig& c) {
   line("ramp_clean_days", l.ramp_clean_days);
   str("state_dir", l.state_dir);
   line("trading_start_ms", l.trading_start_ms);
+  line("allow_plaintext", l.allow_plaintext);
   dolphin::DolphinParams d = c.dolphin;
   DolphinDumper dumper(out);
   dolphin::visit_params(d, dumper);

@@ -9,6 +9,7 @@ CapitalRamp::CapitalRamp(const CapitalRampConfig& config) noexcept {
   start_ = std::isfinite(config.start_fraction) && config.start_fraction > 0.0 ? std::min(config.start_fraction, 1.0) : 1.0;
   step_ = std::isfinite(config.daily_step) && config.daily_step > 0.0 ? config.daily_step : 0.0;
   clean_days_ = std::max<std::int64_t>(config.clean_days, 0);
+  count_from_ = config.count_from;
   enabled_ = start_ < 1.0;
   recompute();
 }
@@ -24,7 +25,7 @@ void CapitalRamp::recompute() noexcept {
 }
 
 bool CapitalRamp::on_time(Nanos now) noexcept {
-  if (!enabled_) return false;
+  if (!enabled_ || now < count_from_) return false;
   const std::int64_t day = utc_day_number(now);
   if (day_ == INT64_MIN) {
     day_ = day;
@@ -42,7 +43,7 @@ bool CapitalRamp::on_time(Nanos now) noexcept {
 }
 
 bool CapitalRamp::on_breach(Nanos now) noexcept {
-  if (!enabled_) return false;
+  if (!enabled_ || now < count_from_) return false;  // history (warm-up) breaches nothing
   const double before = fraction_;
   (void)on_time(now);  // a breach on a new day first closes the old one
   ++breaches_;

@@ -64,8 +64,8 @@ std::uint64_t PreTradeRisk::total_rejects() const noexcept {
   return n;
 }
 
-void PreTradeRisk::set_kill_switch(bool engaged) noexcept {
-  if (engaged && !kill_switch_) ++kill_trips_;
+void PreTradeRisk::set_kill_switch(bool engaged, bool trip) noexcept {
+  if (engaged && !kill_switch_ && trip) ++kill_trips_;
   // A release starts a new baseline: the next mark becomes the day's reference, so the loss that
   // tripped the switch does not trip it again at once.
   if (!engaged && kill_switch_) day_ = INT64_MIN;

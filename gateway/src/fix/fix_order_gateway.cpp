@@ -174,6 +174,9 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     counters.logged_on.store(true, std::memory_order_release);
     log("fix: logged on " + settings.sender_comp_id + " -> " + settings.target_comp_id);
     publish_session_state(VenueSessionState::kLoggedOn);
+    // Sequence numbers may have restarted (ResetSeqNumFlag): a Reject must never match a request
+    // of the previous session.
+    sent.clear();
     // The venue's own list of our open orders: every one the core does not know is reported.
     mass_status_unknown = 0;
     mass_status_tries.store(0, std::memory_order_relaxed);
@@ -392,9 +395,12 @@ struct FixOrderGateway::Impl final : public FIX::Application {
         break;
     }
     if (!mapped) {
+      // Certain not to have left: answered like a command without a session (a status query is
+      // dropped: the OMS asks again, and an unanswerable one is counted here each time).
       counters.unmappable.fetch_add(1, std::memory_order_relaxed);
       log("fix: a command FIX cannot carry (action " + std::to_string(static_cast<int>(c.action)) + ", ClOrdID " +
-          std::string(ids.format(c.client_order_id).view()) + "): not sent; the core's timeout settles it");
+          std::string(ids.format(c.client_order_id).view()) + "): not sent");
+      if (c.action != OrderAction::kStatus) publish(router_events, refusal_of(c, RejectReason::kNotSent, wall_ns()));
       return;
     }
     bool ok = false;

@@ -233,6 +233,22 @@ std::uint32_t numeric_exec_id(std::string_view text) noexcept {
   return v;
 }
 
+// A fill's ExecID as the OMS's duplicate key: the number itself when it is one in 1..2^31−1, else
+// a 32-bit FNV-1a hash of the text with the top bit set (never 0). Venues number fills as they
+// like (alphanumeric, 64-bit trade ids); a fill is never refused for its ExecID's format. The key
+// only has to tell one order's fills apart: a collision needs two fills of one order whose texts
+// hash alike.
+std::uint32_t fill_exec_key(std::string_view text) noexcept {
+  const std::uint32_t n = numeric_exec_id(text);
+  if (n != 0 && n < 0x80000000u) return n;
+  std::uint32_t h = 2166136261u;
+  for (const char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 16777619u;
+  }
+  return h | 0x80000000u;
+}
+
 ExecReport report_header(ExecType type, const ReportContext& context) noexcept {
   ExecReport x{};
   x.header.ts_exchange = context.ts_exchange;
@@ -273,7 +289,8 @@ Result<ExecReport> to_exec_report(const FixExecReport& report, const ClOrdIdCode
     x.header.detail = static_cast<std::uint8_t>(report.ord_status);
   }
   if (is_fill(type)) {
-    if (x.exec_id == 0) return Errc::kGarbage;
+    if (report.exec_id.empty()) return Errc::kGarbage;
+    x.exec_id = fill_exec_key(report.exec_id.view());
     x.last_price = report.last_px;
     x.last_qty = report.last_qty;
   }

@@ -158,6 +158,9 @@ struct LiveConfig {
   // Set by the command from --warmup-data: no position opens on a bar that opened before this (ms
   // since the epoch; 0 = no such bound). Recorded, so a replay keeps the same bound.
   std::int64_t trading_start_ms = 0;
+  // keel live refuses a FIX session to a non-loopback host without TLS and a control endpoint bound
+  // beyond loopback (both would carry a secret in clear text) unless this is set.
+  bool allow_plaintext = false;
 };
 
 struct KeelConfig {

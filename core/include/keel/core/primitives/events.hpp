@@ -147,7 +147,7 @@ enum class ControlKind : std::uint8_t {
   kNone = 0,
   kPosture = 1,       // value = posture code
   kConfigReload = 2,  // value = config generation
-  kKillSwitch = 3,    // value = 1 engage, 0 release
+  kKillSwitch = 3,    // value = 1 engage, 0 release, kKillSwitchShutdown: engaged by an orderly stop
   kMode = 4,          // value = mode code
   kStrategyUpdate = 5, // value = an update id the strategy defines, real / real2 its arguments
   kEndOfData = 6,     // the source has no more events
@@ -156,6 +156,10 @@ enum class ControlKind : std::uint8_t {
   kFlatten = 9,       // close every position with reduce-only orders through risk (value unused)
   kVenueSession = 10, // the order venue's session: value = VenueSessionState, real = its count (below)
 };
+
+// Control kKillSwitch's value when a paper / live session stops: open orders cancelled and no new
+// ones, like the operator's kill switch, but not a risk breach (the capital ramp does not step back).
+inline constexpr std::int64_t kKillSwitchShutdown = 2;
 
 // Control kVenueSession values, sent by the order gateway (paper / live). kLoggedOn starts the
 // core's reconciliation (a status query for every order it holds open; no new orders until every

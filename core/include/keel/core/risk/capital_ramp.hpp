@@ -26,6 +26,8 @@ struct CapitalRampConfig {
   double start_fraction = 1.0;     // (0, 1]; 1 = no ramp
   double daily_step = 0.0;         // added per clean UTC day (≥ 0)
   std::int64_t clean_days = 0;     // clean days completed in earlier runs (≥ 0)
+  Nanos count_from = 0;            // days are counted from the first time at or after this (warm-up
+                                   // bars before it are history, not days of live trading)
 };
 
 class CapitalRamp {
@@ -47,6 +49,7 @@ class CapitalRamp {
   [[nodiscard]] std::uint64_t breach_days() const noexcept { return breach_days_; }
 
  private:
+  Nanos count_from_ = 0;
   void recompute() noexcept;
 
   double start_ = 1.0;

@@ -79,7 +79,9 @@ class PreTradeRisk {
   void on_equity(double equity, Nanos now) noexcept;
   // Control events: trading state and the kill switch.
   void set_state(TradingState state) noexcept { state_ = state; }
-  void set_kill_switch(bool engaged) noexcept;
+  // `trip` false: engaged by an orderly stop (cancel everything, no new orders), which is not a
+  // breach of anything: not counted in kill_switch_trips().
+  void set_kill_switch(bool engaged, bool trip = true) noexcept;
   void set_venue_gate(VenueGate gate) noexcept { gate_ = gate; }
   // The capital ramp's fraction of max_gross_exposure and max_position_notional, in (0, 1]; above 1
   // counts as 1, a non-finite or non-positive value as 1 too (a bad value is ignored rather than

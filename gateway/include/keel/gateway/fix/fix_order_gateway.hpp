@@ -79,7 +79,7 @@ struct FixGatewayCounters {
   std::atomic<std::uint64_t> send_failed{0};       // the session refused (disconnected meanwhile): left to the core's timeout
   std::atomic<std::uint64_t> not_sent{0};          // answered kNotSent (no session)
   std::atomic<std::uint64_t> status_dropped{0};    // status queries dropped (no session)
-  std::atomic<std::uint64_t> unmappable{0};        // commands FIX cannot carry (a bug upstream): left to the core's timeout
+  std::atomic<std::uint64_t> unmappable{0};        // commands FIX cannot carry (a bug upstream): answered kNotSent
   std::atomic<std::uint64_t> reports{0};           // ExecReport events published (execution reports and cancel rejects)
   std::atomic<std::uint64_t> session_rejects{0};   // Reject (3) received
   std::atomic<std::uint64_t> business_rejects{0};  // BusinessMessageReject (j) received

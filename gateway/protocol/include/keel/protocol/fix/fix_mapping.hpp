@@ -70,11 +70,11 @@ struct ReportContext {
 };
 
 // ExecutionReport → core ExecReport. client_order_id = ids.parse(ClOrdID 11) (the request the report
-// answers); exec_id = ExecID (17) as a number; detail = OrderStatus (39), or the RejectReason for
+// answers); exec_id = ExecID (17): on a fill the number itself when it is one below 2^31, else a
+// 32-bit hash of its text with the top bit set (any format is taken); otherwise the number or 0; detail = OrderStatus (39), or the RejectReason for
 // kRejected; last price / qty only on a fill; fee 0 (FIX 4.4 reports carry no fee keel uses).
 // Errors: kUnknownSymbol when ClOrdID is not one of this run's ids, kGarbage for an ExecType or
-// OrdStatus the core has no value for, and for a fill whose ExecID is not a number in 1..2^32−1
-// (non-fills may carry any ExecID, e.g. "S1" on a status answer; exec_id is then 0).
+// OrdStatus the core has no value for, and for a fill without an ExecID.
 [[nodiscard]] Result<ExecReport> to_exec_report(const FixExecReport& report, const ClOrdIdCodec& ids,
                                                 const ReportContext& context) noexcept;
 // OrderCancelReject → core ExecReport of kind kCancelRejected, detail = the RejectReason (kNone when
