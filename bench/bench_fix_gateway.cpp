@@ -171,6 +171,13 @@ class Peer {
                                  "\x01" "52=" + fix_utc_now() + "\x01";
         (void)write_all(fd_, fix_frame(body));
         return;
+      } else if (type == "AF") {
+        // The gateway's OrderMassStatusRequest after its logon: no open orders (911=0, 912=Y).
+        const std::string body = "35=8\x01" "49=KEELSIM\x01" "56=KEEL\x01" "34=" + std::to_string(next_out_seq()) +
+                                 "\x01" "52=" + fix_utc_now() + "\x01" "37=NONE\x01" "17=MS0\x01" "11=NONE\x01"
+                                 "55=NONE\x01" "54=1\x01" "150=I\x01" "39=8\x01" "14=0\x01" "151=0\x01" "6=0\x01"
+                                 "584=" + std::string(fix_field(msg, "584")) + "\x01" "911=0\x01" "912=Y\x01";
+        (void)write_all(fd_, fix_frame(body));
       } else if (type != "0") {
         return fail("unexpected message: " + msg);
       }

@@ -34,6 +34,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -206,6 +207,8 @@ void BM_PaperTradeToOrder(benchmark::State& state) {
   rt.fix.store_dir = dir + "/fix-store";
   if (state.range(0) != 0) rt.fix.log_dir = dir + "/fix-log";  // `keel paper` keeps a message log
   rt.journal_path = dir + "/journal.bin";  // as `keel paper` runs
+  // The router's spin before it sleeps (live.fix_spin_us); a dedicated core affords a long one.
+  if (const char* spin = std::getenv("KEEL_BENCH_ROUTER_SPIN_NS")) rt.fix.spin_ns = std::atoll(spin);
   rt.expected_bar_times = 1024;
   rt.strategy = &strategy;
   cli::TradingRuntime runtime(rt);

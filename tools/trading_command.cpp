@@ -240,6 +240,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   fix.store_dir = (out_dir / "fix" / "store").string();
   fix.log_dir = (out_dir / "fix" / "log").string();
   fix.router_cpu = config.live.fix_cpu;
+  fix.spin_ns = config.live.fix_spin_us * 1000;
   rt.config = config;
   rt.journal_path = config.journal.enabled ? (out_dir / "journal.bin").string() : std::string();
   // The strategy keeps a record per bar time: the built-in market's length, or 30 days of bars.

@@ -236,6 +236,7 @@ KeelConfig parse_config(std::string_view toml_text, std::string_view source_name
     r.read("core_cpu", l.core_cpu, -1, 4095);
     r.read("feed_cpu", l.feed_cpu, -1, 4095);
     r.read("fix_cpu", l.fix_cpu, -1, 4095);
+    r.read("fix_spin_us", l.fix_spin_us, 0, 3'600'000'000LL);
     r.read("sim_config", l.sim_config);
     r.read("control_bind", l.control_bind);
     r.read("control_port", l.control_port, -1, 65535);
@@ -465,6 +466,7 @@ std::string dump_config(const KeelConfig& c) {
   line("core_cpu", l.core_cpu);
   line("feed_cpu", l.feed_cpu);
   line("fix_cpu", l.fix_cpu);
+  line("fix_spin_us", l.fix_spin_us);
   str("sim_config", l.sim_config);
   str("control_bind", l.control_bind);
   line("control_port", l.control_port);

@@ -140,6 +140,7 @@ struct LiveConfig {
   int core_cpu = -1;                       // pin the core thread (−1: the last CPU the process may use)
   int feed_cpu = -1;                       // −1: not pinned
   int fix_cpu = -1;                        // the FIX router thread; −1: not pinned
+  std::int64_t fix_spin_us = 50;           // the router spins this long after its last command before it sleeps
   std::string sim_config;                  // paper: the in-process simulator's config; "" = built-in
   // The control and metrics endpoint (HTTP: /metrics, /status, POST /control).
   std::string control_bind = "127.0.0.1";  // numeric address, bound exactly
