@@ -428,6 +428,28 @@ TEST(DolphinEngine, HibernateForcesTheExitAfterTheDownHysteresis) {
   EXPECT_FALSE(h.engine->position().has_value());  // the day is halted
 }
 
+TEST(DolphinEngine, TheOperatorsPostureIsAFloorUnderTheStacks) {
+  // POST /control {"action":"posture","posture":"hibernate"} → Control kPosture: no entry while it
+  // holds (survival stack off: the floor alone decides). Like the stack's own HIBERNATE it halts
+  // the UTC day, so APEX releases the floor but the day stays halted.
+  DolphinParams p;
+  Harness h(p, std::vector<double>(200, -0.06));
+  Control posture{};
+  posture.header.subtype = static_cast<std::uint8_t>(ControlKind::kPosture);
+  posture.value = static_cast<std::int64_t>(Posture::kHibernate);
+  h.control(posture);
+  for (std::size_t i = 0; i < 110; ++i) h.bar(i, {falling(i)});
+  EXPECT_FALSE(h.engine->position().has_value()) << "HIBERNATE halts entries";
+  posture.value = static_cast<std::int64_t>(Posture::kApex);
+  h.control(posture);
+  h.bar(110, {falling(110)});
+  EXPECT_FALSE(h.engine->position().has_value()) << "the day stays halted";
+  EXPECT_EQ(h.engine->stats().posture_controls, 2u);
+  posture.value = 9;  // no such posture: ignored, counted
+  h.control(posture);
+  EXPECT_EQ(h.engine->stats().bad_controls, 1u);
+}
+
 // DOLPHIN on the engine's own order books (use_engine_order_books): the books the engine rebuilds
 // from BookLevel / kBookState events feed the mirror source, sampled at each bar time; an asset has
 // order-book data once its book was usable at min_samples bar times in a row, and a stale book takes

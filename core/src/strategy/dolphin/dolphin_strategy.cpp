@@ -96,6 +96,16 @@ BarCloseModel DolphinStrategy::bar_close_model() const noexcept {
 }
 
 void DolphinStrategy::on_control(const Control& control) noexcept {
+  if (static_cast<ControlKind>(control.header.subtype) == ControlKind::kPosture) {
+    // From the next bar on (APEX releases the floor); an unknown code is ignored and counted.
+    if (control.value < static_cast<std::int64_t>(Posture::kApex) || control.value > static_cast<std::int64_t>(Posture::kHibernate)) {
+      ++stats_.bad_controls;
+      return;
+    }
+    operator_posture_ = static_cast<Posture>(control.value);
+    ++stats_.posture_controls;
+    return;
+  }
   if (static_cast<ControlKind>(control.header.subtype) != ControlKind::kStrategyUpdate || control.value != kAcbUpdate)
     return;
   if (!p_.acb.enabled) return;  // a disabled ACB takes no sub-day updates either
@@ -292,6 +302,13 @@ void DolphinStrategy::on_bar_time(const BarTime& bar) noexcept {
 
   regime_size_mult_ = regime_size_multiplier(day_base_boost_, day_beta_, vel_div, day_mc_scale_, p_.signal, p_.sizing);
   if (p_.survival.enabled) evaluate_survival(bar);
+  if (operator_posture_ > posture_) {
+    // The operator's posture (Control kPosture) is a floor: the stack may be more defensive, never
+    // less. Its effects are the stack's own (§11.7): TURTLE / HIBERNATE halt entries, HIBERNATE
+    // exits, STALKER sizes down.
+    posture_ = operator_posture_;
+    if (posture_ == Posture::kTurtle || posture_ == Posture::kHibernate) regime_dd_halt_ = true;
+  }
 
   if (position_ && !pending_exit_) manage_position(bar);
   if (!position_ && !pending_entry_ && bar_index_ > last_exit_bar_ && !regime_dd_halt_ &&

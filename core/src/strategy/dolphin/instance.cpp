@@ -92,6 +92,7 @@ void DolphinInstance::summarize(SummaryWriter& out) const {
   out.count("factors_invalid", s.factors_invalid);
   out.count("factors_ignored", s.factors_ignored);
   out.count("factor_recomputes", s.factor_recomputes);
+  out.count("posture_controls", s.posture_controls);
   out.flag("output_overflow", strategy_->output_overflow());
 }
 

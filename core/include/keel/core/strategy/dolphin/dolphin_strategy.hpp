@@ -73,6 +73,8 @@ struct DolphinStats {
   std::uint64_t factors_ignored = 0;   // not an ACB input: open interest, another instrument's
                                        // funding, ACB disabled
   std::uint64_t factor_recomputes = 0; // sub-day ACB updates a live value scheduled (boost changed)
+  std::uint64_t posture_controls = 0;  // operator postures taken (Control kPosture)
+  std::uint64_t bad_controls = 0;      // controls with a value DOLPHIN has no meaning for
 };
 
 // Precomputed signal values for the bars of a run (keel backtest --features). Returns the values
@@ -255,6 +257,7 @@ class DolphinStrategy final : public Strategy {
   bool regime_dd_halt_ = false;
   double regime_size_mult_ = 1.0;
   Posture posture_ = Posture::kApex;
+  Posture operator_posture_ = Posture::kApex;  // Control kPosture: a floor under the stack's posture
   bool pending_acb_ = false;
   double pending_boost_ = 1.0;
   double pending_beta_ = 0.0;
