@@ -441,10 +441,13 @@ int live_command(const std::vector<std::string>& args) {
   auto loopback = [](const std::string& host) {
     return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
   };
-  if (!config.live.fix_ssl && !loopback(config.live.fix_host) && !config.live.allow_plaintext)
+  // QuickFIX's TLS does not verify the venue (docs/SECURITY.md): beyond loopback, only an explicit
+  // acknowledgement lets the password leave, with or without live.fix_ssl.
+  if (!loopback(config.live.fix_host) && !config.live.allow_plaintext)
     throw ConfigError("keel live: live.fix_host " + quote_for_message(config.live.fix_host) +
-                      " is not loopback and live.fix_ssl is off: the Logon password would cross the network in "
-                      "clear text (set live.fix_ssl = true, or live.allow_plaintext = true to accept that)");
+                      " is not loopback: the Logon password would cross the network without a verified TLS "
+                      "peer (QuickFIX's TLS does not check the venue's certificate; see docs/SECURITY.md); use a "
+                      "link you trust and set live.allow_plaintext = true");
   if (!loopback(config.live.control_bind) && !config.live.allow_plaintext)
     throw ConfigError("keel live: live.control_bind " + quote_for_message(config.live.control_bind) +
                       " is not loopback: the control endpoint's token would cross the network in clear text "

@@ -14,10 +14,12 @@
 
 namespace keel::test {
 
-// Writes cert.pem and key.pem into `dir`; false on any failure.
+// Writes cert.pem and key.pem into `dir`; false on any failure. An EC P-256 key, or RSA 2048 with
+// `rsa` (QuickFIX 1.15.1's SSL code configures RSA and DSA keys only).
 inline bool write_self_signed_cert(const std::filesystem::path& dir, std::string& cert,
-                                   std::string& key) {
-  EVP_PKEY* pkey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+                                   std::string& key, bool rsa = false) {
+  EVP_PKEY* pkey = rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(2048))
+                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   X509* x509 = X509_new();
   bool ok = pkey != nullptr && x509 != nullptr;
   if (ok) {

@@ -489,17 +489,19 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     // the core's status queries settle the rest), and not writing them takes ~4 µs of file I/O
     // off every order (bench/RESULTS.md).
     d.setString("PersistMessages", "N");
-    if (settings.ssl) {
-      d.setString("SSLProtocol", "all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1");
-      if (!settings.ca_file.empty()) d.setString("CertificationAuthoritiesFile", settings.ca_file);
-      d.setInt("CertificateVerifyLevel", 1);
-    }
+    // The SSL settings are read from [DEFAULT] only, too (below). QuickFIX 1.15.1's SSL initiator
+    // encrypts but never verifies the venue's certificate (it sets SSL_VERIFY_PEER on the acceptor
+    // side only): docs/SECURITY.md says what that means for keel live.
     fix_settings = std::make_unique<FIX::SessionSettings>();
     // The initiator reads ReconnectInterval and SocketNodelay from the [DEFAULT] section only (in a
     // session's section they are silently ignored: 30 s between reconnects, Nagle on). Both places.
     FIX::Dictionary defaults;
     defaults.setInt("ReconnectInterval", settings.reconnect_interval_s);
     defaults.setString("SocketNodelay", "Y");
+    if (settings.ssl) {
+      defaults.setString("SSLProtocol", "all -SSLv2 -SSLv3 -TLSv1 -TLSv1_1");
+      if (!settings.ca_file.empty()) defaults.setString("CertificationAuthoritiesFile", settings.ca_file);
+    }
     fix_settings->set(defaults);
     fix_settings->set(session_id, d);
     store = std::make_unique<fix_detail::RedactingStoreFactory>(*fix_settings);

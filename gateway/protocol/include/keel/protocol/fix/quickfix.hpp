@@ -60,8 +60,8 @@
 #include <utility>
 #include <vector>
 
-// KEEL_QUICKFIX_SSL (defined by the one translation unit that needs it, before including this
-// header): also QuickFIX's SSL initiator, declared only under HAVE_SSL (Debian's libquickfix is
+// KEEL_QUICKFIX_SSL (defined by the translation units that need it — the gateway's initiator and
+// its TLS test — before including this header): also QuickFIX's SSL initiator and acceptor, declared only under HAVE_SSL (Debian's libquickfix is
 // built with it). Its system headers are included first, like the others.
 #ifdef KEEL_QUICKFIX_SSL
 #include <dirent.h>
@@ -87,6 +87,7 @@
 #include <quickfix/SocketInitiator.h>
 #ifdef KEEL_QUICKFIX_SSL
 #define HAVE_SSL 1
+#include <quickfix/SSLSocketAcceptor.h>
 #include <quickfix/SSLSocketInitiator.h>
 #undef HAVE_SSL
 #endif
