@@ -1,5 +1,6 @@
 // A `keel` child process for the CLI tests: stdout and stderr on pipes, lines and exit status read
-// with bounded waits; killed if still running when the object goes.
+// with bounded waits; killed if still running when the object goes. Also the two readers of what a
+// run wrote: a whole file, and one top-level field of a summary.json.
 #pragma once
 
 #include <poll.h>
@@ -10,6 +11,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,5 +124,28 @@ class Child {
   int out_ = -1, err_ = -1;
   bool reaped_ = false;
 };
+
+// The whole file ("" when it cannot be read).
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The value of a top-level "key": "text" or "key": number/true/false of summary.json ("" when absent).
+inline std::string summary_field(const std::string& json, const std::string& key) {
+  const std::string tag = "\"" + key + "\": ";
+  std::size_t at = json.find(tag);
+  if (at == std::string::npos) return "";
+  at += tag.size();
+  if (at < json.size() && json[at] == '"') {
+    const std::size_t end = json.find('"', at + 1);
+    return end == std::string::npos ? "" : json.substr(at + 1, end - at - 1);
+  }
+  std::size_t end = at;
+  while (end < json.size() && json[end] != ',' && json[end] != '\n' && json[end] != '}') ++end;
+  return json.substr(at, end - at);
+}
 
 }  // namespace keel::test

@@ -15,15 +15,9 @@
 namespace {
 
 using keel::test::Outcome;
+using keel::test::slurp;
 
 Outcome run(const std::string& args) { return keel::test::run_keel(args); }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::string json_string(const std::string& json, const std::string& key) {
   const auto k = json.find("\"" + key + "\": \"");

@@ -23,32 +23,12 @@ namespace {
 
 using test::Child;
 using test::run_keel;
+using test::slurp;
+const auto& field = test::summary_field;
 using namespace std::chrono_literals;
 
 constexpr const char* kPassword = "pw-PLANTED-7c1e9b";  // keel's FIX password, only in the environment
 constexpr const char* kToken = "tok-PLANTED-44d2";       // the control endpoint's token, only in a 0600 file
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The value of a top-level "key": "text" or "key": number/true/false of summary.json ("" when absent).
-std::string field(const std::string& json, const std::string& key) {
-  const std::string tag = "\"" + key + "\": ";
-  std::size_t at = json.find(tag);
-  if (at == std::string::npos) return "";
-  at += tag.size();
-  if (at < json.size() && json[at] == '"') {
-    const std::size_t end = json.find('"', at + 1);
-    return end == std::string::npos ? "" : json.substr(at + 1, end - at - 1);
-  }
-  std::size_t end = at;
-  while (end < json.size() && json[end] != ',' && json[end] != '\n' && json[end] != '}') ++end;
-  return json.substr(at, end - at);
-}
 
 // Every regular file under `dir` that contains `needle`.
 std::vector<std::string> files_containing(const std::filesystem::path& dir, const std::string& needle) {

@@ -15,28 +15,8 @@ namespace keel {
 namespace {
 
 using test::run_keel;
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The value of a top-level "key": "text" or "key": number/true/false of summary.json ("" when absent).
-std::string field(const std::string& json, const std::string& key) {
-  const std::string tag = "\"" + key + "\": ";
-  std::size_t at = json.find(tag);
-  if (at == std::string::npos) return "";
-  at += tag.size();
-  if (at < json.size() && json[at] == '"') {
-    const std::size_t end = json.find('"', at + 1);
-    return end == std::string::npos ? "" : json.substr(at + 1, end - at - 1);
-  }
-  std::size_t end = at;
-  while (end < json.size() && json[end] != ',' && json[end] != '\n' && json[end] != '}') ++end;
-  return json.substr(at, end - at);
-}
+using test::slurp;
+const auto& field = test::summary_field;
 
 class KeelPaper : public ::testing::Test {
  protected:

@@ -25,14 +25,8 @@ namespace {
 
 using test::Child;
 using test::run_keel;
+using test::slurp;
 using namespace std::chrono_literals;
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class KeelRecord : public ::testing::Test {
  protected:
