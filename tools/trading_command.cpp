@@ -168,8 +168,19 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     std::filesystem::remove(out_dir / file, ec);
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
-  auto log_line = [&](std::string_view line) {
-    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  // keel.log in the run directory: alerts, control commands, the gateway's lines (never a secret).
+  struct CloseFile {
+    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  };
+  const std::unique_ptr<std::FILE, CloseFile> log_file(std::fopen((out_dir / "keel.log").string().c_str(), "a"));
+  std::mutex log_mutex;
+  auto log = [&](std::string_view line) {
+    std::lock_guard lock(log_mutex);
+    std::fprintf(stderr, "%s%.*s\n", tty ? "\r\033[K" : "", static_cast<int>(line.size()), line.data());
+    if (log_file) {
+      std::fprintf(log_file.get(), "%s %.*s\n", now_utc().c_str(), static_cast<int>(line.size()), line.data());
+      std::fflush(log_file.get());
+    }
   };
   // The venue: the simulator in-process (paper), or a running one the config names.
   const bool external = mode == RunMode::kLive || (!config.live.market_data_url.empty() && config.live.fix_port != 0);
@@ -222,7 +233,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     if (venue == nullptr) (void)drop_warmup_bars_from(rt.warmup, now_ns, config.live.bar_interval_ms);
     const Nanos last = last_warmup_bar_time(rt.warmup);
     if (last > 0) config.live.trading_start_ms = (last + config.live.bar_interval_ms * 1'000'000) / 1'000'000;
-    log_line(fmt::format("{}: warm-up: {} bar events from {}", name, rt.warmup.size(), *dir));
+    log(fmt::format("{}: warm-up: {} bar events from {}", name, rt.warmup.size(), *dir));
   }
   gateway::FixSessionSettings& fix = rt.fix;
   fix.host = external ? config.live.fix_host : "127.0.0.1";
@@ -247,17 +258,6 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   const std::int64_t days = !external && config.live.sim_config.empty() ? std::max(config.synthetic.days, 1) : 30;
   rt.expected_bar_times = static_cast<std::uint64_t>(days * 86'400'000 / config.live.bar_interval_ms + 16);
 
-  // keel.log in the run directory: alerts, control commands, the gateway's lines (never a secret).
-  std::FILE* log_file = std::fopen((out_dir / "keel.log").string().c_str(), "a");
-  std::mutex log_mutex;
-  auto log = [&](std::string_view line) {
-    std::lock_guard lock(log_mutex);
-    std::fprintf(stderr, "%s%.*s\n", tty ? "\r\033[K" : "", static_cast<int>(line.size()), line.data());
-    if (log_file != nullptr) {
-      std::fprintf(log_file, "%s %.*s\n", now_utc().c_str(), static_cast<int>(line.size()), line.data());
-      std::fflush(log_file);
-    }
-  };
   rt.log = log;
   rt.clordid_salt = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
@@ -404,7 +404,6 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
                          digest_hex(run.digest), out_dir.string())
                  .c_str(),
              stdout);
-  if (log_file != nullptr) std::fclose(log_file);
   return run.journal_ok ? kExitOk : kExitFailure;
 }
 
