@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "risk_test_support.hpp"
 #include "keel/core/engine/engine.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/core/risk/capital_ramp.hpp"
@@ -16,6 +17,8 @@ using namespace keel;
 
 namespace {
 
+using keel::test::no_limits;
+
 constexpr Nanos kSecond = kNanosPerSecond;
 constexpr Nanos kDay = 86'400 * kNanosPerSecond;
 constexpr Nanos kT0 = 1'700'000'000LL * kNanosPerSecond;  // 2023-11-14 22:13:20 UTC
@@ -23,25 +26,10 @@ constexpr Nanos kT0 = 1'700'000'000LL * kNanosPerSecond;  // 2023-11-14 22:13:20
 Price px(const char* t) { return Price::parse(t).value(); }
 Qty qty(const char* t) { return Qty::parse(t).value(); }
 
-RiskLimits open_limits() {
-  RiskLimits l;
-  l.max_order_qty = 0;
-  l.max_order_notional = 0;
-  l.price_band = 0;
-  l.max_position_notional = 0;
-  l.max_gross_exposure = 0;
-  l.max_open_orders = 0;
-  l.orders_per_second = 0;
-  l.order_burst = 0;
-  l.max_daily_loss = 0;
-  l.max_daily_loss_fraction = 0;
-  return l;
-}
-
 EngineConfig config(std::size_t instruments = 2) {
   EngineConfig c;
   c.instrument_count = instruments;
-  c.risk = open_limits();
+  c.risk = no_limits();
   c.oms_capacity = 64;
   c.ack_timeout = kSecond;
   c.command_ring = 64;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "risk_test_support.hpp"
 #include "keel/core/engine/engine.hpp"
 #include "keel/core/risk/pre_trade_risk.hpp"
 
@@ -13,24 +14,10 @@ using namespace keel;
 
 namespace {
 
+using keel::test::no_limits;
+
 Price px(const char* t) { return Price::parse(t).value(); }
 Qty qty(const char* t) { return Qty::parse(t).value(); }
-
-// Every limit off except the ones a test sets.
-RiskLimits no_limits() {
-  RiskLimits l;
-  l.max_order_qty = 0;
-  l.max_order_notional = 0;
-  l.price_band = 0;
-  l.max_position_notional = 0;
-  l.max_gross_exposure = 0;
-  l.max_open_orders = 0;
-  l.orders_per_second = 0;
-  l.order_burst = 0;
-  l.max_daily_loss = 0;
-  l.max_daily_loss_fraction = 0;
-  return l;
-}
 
 OrderCommand order(Side side, OrderType type, const char* q, const char* price = "0",
                    OrderAction action = OrderAction::kNew) {
