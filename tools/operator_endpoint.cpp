@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "json_writer.hpp"
+#include "keel/gateway/wall_clock.hpp"
 #include "keel/gateway/control/alerts.hpp"
 #include "keel/gateway/control/control_server.hpp"
 #include "keel/gateway/control/secret.hpp"
@@ -14,12 +15,6 @@
 
 namespace keel::cli {
 namespace {
-
-std::int64_t wall_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string_view state_name(int state) noexcept {
   switch (state) {
@@ -48,7 +43,7 @@ struct OperatorEndpoint::Impl {
   std::unique_ptr<gateway::ControlServer> server;
   std::mutex alerts_mutex;
   gateway::Alerts alerts;
-  std::int64_t started_ns = wall_ns();
+  std::int64_t started_ns = gateway::wall_clock_ns();
   // The feed's last message, as seen from here: when its frame count last moved.
   std::atomic<std::uint64_t> last_frames{0};
   std::atomic<std::int64_t> last_frame_ns{0};
@@ -84,7 +79,7 @@ struct OperatorEndpoint::Impl {
   }
 
   void metrics(std::string& out) {
-    const std::int64_t now = wall_ns();
+    const std::int64_t now = gateway::wall_clock_ns();
     const CoreSnapshot& s = runtime.snapshot();
     const auto& f = runtime.feed_counters();
     const auto& x = runtime.fix_counters();
@@ -169,7 +164,7 @@ struct OperatorEndpoint::Impl {
     const auto& f = runtime.feed_counters();
     JsonObject o;
     o.add("mode", mode)
-        .add("uptime_s", static_cast<double>(wall_ns() - started_ns) / 1e9)
+        .add("uptime_s", static_cast<double>(gateway::wall_clock_ns() - started_ns) / 1e9)
         .add("trading_state", state_name(s.trading_state.load()))
         .add("venue_gate", gate_name(s.venue_gate.load()))
         .add("kill_switch", s.kill_switch.load())
@@ -229,7 +224,7 @@ void OperatorEndpoint::stop() noexcept {
 std::uint16_t OperatorEndpoint::port() const noexcept { return impl_->server ? impl_->server->port() : 0; }
 
 void OperatorEndpoint::tick() {
-  const std::int64_t now = wall_ns();
+  const std::int64_t now = gateway::wall_clock_ns();
   const gateway::AlertInputs in = impl_->alert_inputs(now);
   std::lock_guard lock(impl_->alerts_mutex);
   impl_->alerts.evaluate(in, now);

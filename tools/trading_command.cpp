@@ -21,6 +21,7 @@
 #include "keel/core/io/text_file.hpp"
 #include "keel/sim/venue.hpp"
 #include "keel/gateway/factor_file.hpp"
+#include "keel/gateway/wall_clock.hpp"
 #include "operator_endpoint.hpp"
 #include "warmup.hpp"
 #include "run_registry.hpp"
@@ -143,8 +144,7 @@ InstrumentRegistry registry_from_exchange_info(const gwb::MarketDataSessionConfi
 }
 
 std::string now_utc() {
-  return format_utc(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  return format_utc(gateway::wall_clock_ns());
 }
 
 // Paper and live: everything after the command line.
@@ -228,9 +228,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
     // Bars that closed before now (the live bar builder makes the rest), at most 7 days of them;
     // no position opens before the last one has passed.
     rt.warmup = load_warmup_bars(*dir, rt.registry, config.live.bar_interval_ms, 7 * 86'400'000 / config.live.bar_interval_ms);
-    const std::int64_t now_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (venue == nullptr) (void)drop_warmup_bars_from(rt.warmup, now_ns, config.live.bar_interval_ms);
+    if (venue == nullptr) (void)drop_warmup_bars_from(rt.warmup, gateway::wall_clock_ns(), config.live.bar_interval_ms);
     const Nanos last = last_warmup_bar_time(rt.warmup);
     if (last > 0) config.live.trading_start_ms = (last + config.live.bar_interval_ms * 1'000'000) / 1'000'000;
     log(fmt::format("{}: warm-up: {} bar events from {}", name, rt.warmup.size(), *dir));
@@ -259,8 +257,7 @@ int run_session(RunMode mode, const Command& cmd, KeelConfig config, double spee
   rt.expected_bar_times = static_cast<std::uint64_t>(days * 86'400'000 / config.live.bar_interval_ms + 16);
 
   rt.log = log;
-  rt.clordid_salt = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  rt.clordid_salt = static_cast<std::uint64_t>(gateway::wall_clock_ns());
   if (mode == RunMode::kLive)
     log(fmt::format("{}: capital ramp at {:.0f} % of the exposure limits ({} clean days before), {} paper runs of this "
                     "configuration before",

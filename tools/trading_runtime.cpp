@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "keel/gateway/wall_clock.hpp"
 #include "keel/core/io/run_journal.hpp"
 #include "keel/core/primitives/alloc_counter.hpp"
 #include "keel/gateway/doorbell.hpp"
@@ -18,12 +19,6 @@
 
 namespace keel::cli {
 namespace {
-
-std::int64_t wall_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 constexpr std::size_t kBatch = 256;           // events taken from one ring before looking at the next
 // An event may make the engine write up to this many commands (a logon's status query and a kill
@@ -188,7 +183,7 @@ struct TradingRuntime::Impl {
         continue;
       }
       if (core_drain.load(std::memory_order_acquire)) break;  // every ring was empty
-      const std::int64_t now = wall_ns();
+      const std::int64_t now = gateway::wall_clock_ns();
       if (idle_since < 0) idle_since = now;
       if (now - idle_since < kCoreSpinNs) continue;
       core_bell.wait(ticket, 1'000'000);
@@ -275,7 +270,7 @@ void TradingRuntime::start() {
 bool TradingRuntime::submit(const Event& event) {
   Event e = event;
   std::lock_guard lock(impl_->submit_mutex);
-  e.header.ts_local = wall_ns();
+  e.header.ts_local = gateway::wall_clock_ns();
   if (!impl_->operator_ring.try_push(e)) return false;
   impl_->core_bell.ring();
   return true;
@@ -289,7 +284,7 @@ TradingRuntimeResult TradingRuntime::stop(int cancel_wait_ms, bool cancel_open_o
     // Open orders cancelled and no new ones: the kill switch, through the journal like any input.
     Control kill{};
     kill.header.subtype = static_cast<std::uint8_t>(ControlKind::kKillSwitch);
-    kill.header.ts_local = wall_ns();
+    kill.header.ts_local = gateway::wall_clock_ns();
     kill.value = kKillSwitchShutdown;  // cancel everything; not a risk breach
     if (m.runtime_ring.try_push(to_event(kill))) m.core_bell.ring();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cancel_wait_ms);

@@ -1,3 +1,4 @@
+#include "keel/gateway/wall_clock.hpp"
 #include "keel/gateway/ws_client.hpp"
 
 #include "keel/gateway/thread_affinity.hpp"
@@ -44,11 +45,6 @@ constexpr std::string_view kPingPayload = "keel";
 std::int64_t mono_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-std::int64_t real_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 constexpr std::int64_t ms_to_ns(std::int64_t ms) noexcept {
@@ -457,7 +453,7 @@ int WsClient::Impl::on_receive(WsConn& c, lws* wsi, const char* in, std::size_t 
   if (!c.rx_active) {
     c.rx_active = true;
     c.rx_len = 0;
-    c.rx_time_ns = real_ns();
+    c.rx_time_ns = wall_clock_ns();
     c.rx_skip = c.closing;
     if (lws_frame_is_binary(wsi) != 0) {
       counters.binary_frames.fetch_add(1, std::memory_order_relaxed);
@@ -729,7 +725,7 @@ void WsClient::Impl::pump(std::int64_t now, bool on_timer) {
     http_wait.pop_front();
     start_http(*free_slot, req, now);
   }
-  if (on_timer) handler.on_tick(real_ns());
+  if (on_timer) handler.on_tick(wall_clock_ns());
 }
 
 void WsClient::Impl::run() {

@@ -1,3 +1,4 @@
+#include "keel/gateway/wall_clock.hpp"
 #include "keel/gateway/binance/market_data_session.hpp"
 
 #include <algorithm>
@@ -11,12 +12,6 @@ namespace keel::gateway::binance {
 namespace {
 
 constexpr std::int64_t kNanosPerMs = 1'000'000;
-
-std::int64_t wall_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::uint32_t saturate(std::uint64_t v) noexcept {
   return v > 0xFFFF'FFFFu ? 0xFFFF'FFFFu : static_cast<std::uint32_t>(v);
@@ -111,7 +106,7 @@ void MarketDataSession::on_connected(std::uint32_t connection_id) noexcept {
   if (std::find(open_.begin(), open_.end(), connection_id) == open_.end() && open_.size() < open_.capacity())
     open_.push_back(connection_id);
   counters_.open_connections.store(static_cast<std::uint32_t>(open_.size()), std::memory_order_relaxed);
-  const std::int64_t now = wall_ns();
+  const std::int64_t now = wall_clock_ns();
   if (config_.fetch_exchange_info && !exchange_info_asked_) {
     exchange_info_asked_ = true;
     const auto market = protocol_market(config_.feed.market);
@@ -141,7 +136,7 @@ void MarketDataSession::on_disconnected(std::uint32_t connection_id, std::string
     handover_overflow_ = false;
   }
   counters_.open_connections.store(static_cast<std::uint32_t>(open_.size()), std::memory_order_relaxed);
-  const std::int64_t now = wall_ns();
+  const std::int64_t now = wall_clock_ns();
   if (was_open && open_.empty()) {
     // Every book misses the diffs from now until the next connection delivers: stale at once.
     feed_.on_connection_lost(now);
@@ -179,7 +174,7 @@ void MarketDataSession::on_book_applied(std::size_t symbol, const book::L2Book& 
 void MarketDataSession::on_log(std::string_view line) { log(line); }
 
 void MarketDataSession::on_http_response(std::uint64_t request_id, int status, std::string_view body) noexcept {
-  const std::int64_t now = wall_ns();
+  const std::int64_t now = wall_clock_ns();
   if (request_id != 0 && request_id == exchange_info_request_) {
     exchange_info_request_ = 0;
     if (status != 200) {

@@ -1,5 +1,6 @@
 // The one translation unit that names QuickFIX's SSL initiator (quickfix.hpp).
 #define KEEL_QUICKFIX_SSL 1
+#include "keel/gateway/wall_clock.hpp"
 #include "keel/protocol/fix/quickfix.hpp"
 
 #include "keel/gateway/fix/fix_order_gateway.hpp"
@@ -28,12 +29,6 @@ constexpr int kPossDupFlag = 43;
 constexpr int kMsgSeqNum = 34;
 constexpr int kUsername = 553;
 constexpr int kPassword = 554;
-
-std::int64_t wall_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 bool valid_comp_id(std::string_view s) noexcept {
   if (s.empty() || s.size() > 32) return false;
@@ -160,7 +155,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
   void publish_session_state(VenueSessionState state, double count = 0.0) {
     Control c{};
     c.header.subtype = static_cast<std::uint8_t>(ControlKind::kVenueSession);
-    c.header.ts_local = wall_ns();
+    c.header.ts_local = wall_clock_ns();
     c.value = static_cast<std::int64_t>(state);
     c.real = count;
     publish(session_events, to_event(c));
@@ -170,7 +165,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
   void onCreate(const FIX::SessionID&) override {}
   void onLogon(const FIX::SessionID&) override {
     counters.logons.fetch_add(1, std::memory_order_relaxed);
-    counters.logged_on_since_ns.store(wall_ns(), std::memory_order_relaxed);
+    counters.logged_on_since_ns.store(wall_clock_ns(), std::memory_order_relaxed);
     counters.logged_on.store(true, std::memory_order_release);
     log("fix: logged on " + settings.sender_comp_id + " -> " + settings.target_comp_id);
     publish_session_state(VenueSessionState::kLoggedOn);
@@ -180,7 +175,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     // The venue's own list of our open orders: every one the core does not know is reported.
     mass_status_unknown = 0;
     mass_status_tries.store(0, std::memory_order_relaxed);
-    mass_status_since.store(wall_ns(), std::memory_order_release);
+    mass_status_since.store(wall_clock_ns(), std::memory_order_release);
     send_mass_status();
   }
 
@@ -192,7 +187,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     af.mass_status_req_id.assign_truncated(std::string_view(id, static_cast<std::size_t>(n)));
     af.req_type = protocol::fix::kMassStatusReqTypeAllOrders;
     mass_status_tries.fetch_add(1, std::memory_order_relaxed);
-    mass_status_sent_at.store(wall_ns(), std::memory_order_release);
+    mass_status_sent_at.store(wall_clock_ns(), std::memory_order_release);
     FIX::Message message = protocol::fix::encode(af);
     try {
       (void)FIX::Session::sendToTarget(message, session_id);
@@ -208,14 +203,14 @@ struct FixOrderGateway::Impl final : public FIX::Application {
       log("fix: the venue holds " + std::to_string(mass_status_unknown) + " open orders this run did not send");
     Control c{};
     c.header.subtype = static_cast<std::uint8_t>(ControlKind::kVenueSession);
-    c.header.ts_local = wall_ns();
+    c.header.ts_local = wall_clock_ns();
     c.value = static_cast<std::int64_t>(VenueSessionState::kVenueReconciled);
     c.real = why.empty() ? static_cast<double>(mass_status_unknown) : 0.0;
     publish(ring, to_event(c));
   }
   void onLogout(const FIX::SessionID&) override {
     const bool was = counters.logged_on.exchange(false, std::memory_order_acq_rel);
-    counters.logged_on_since_ns.store(wall_ns(), std::memory_order_relaxed);
+    counters.logged_on_since_ns.store(wall_clock_ns(), std::memory_order_relaxed);
     mass_status_since.store(0, std::memory_order_release);  // the next logon asks again
     if (!was) return;  // a failed logon attempt: the core never heard of a session
     counters.logouts.fetch_add(1, std::memory_order_relaxed);
@@ -245,7 +240,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     if (m.getHeader().getField(35) == "3") on_reject_notice(m);
   }
   void fromApp(const FIX::Message& m, const FIX::SessionID&) override {
-    const std::int64_t now = wall_ns();
+    const std::int64_t now = wall_clock_ns();
     const std::string& type = m.getHeader().getField(35);
     if (type == "8") on_execution_report(m, now);
     else if (type == "9") on_cancel_reject(m, now);
@@ -347,7 +342,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
         " (" + std::string(notice.text.view()) + ")");
     if (command.action == OrderAction::kStatus) return;  // the core asks again after its timeout
     counters.reports.fetch_add(1, std::memory_order_relaxed);
-    publish(session_events, refusal_of(command, RejectReason::kSessionRejected, wall_ns()));
+    publish(session_events, refusal_of(command, RejectReason::kSessionRejected, wall_clock_ns()));
   }
 
   // ---- the router thread ----
@@ -360,7 +355,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
         return;
       }
       counters.not_sent.fetch_add(1, std::memory_order_relaxed);
-      publish(router_events, refusal_of(c, RejectReason::kNotSent, wall_ns()));
+      publish(router_events, refusal_of(c, RejectReason::kNotSent, wall_clock_ns()));
       return;
     }
     const std::string_view symbol = c.instrument < symbols.size() ? std::string_view(symbols[c.instrument]) : "";
@@ -368,7 +363,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
     bool mapped = false;
     switch (c.action) {
       case OrderAction::kNew: {
-        auto o = pf::to_fix_new_order(c, ids, symbol, wall_ns());
+        auto o = pf::to_fix_new_order(c, ids, symbol, wall_clock_ns());
         if ((mapped = o.ok())) {
           pf::FixNewOrder order = o.value();
           order.account.assign_truncated(settings.account);
@@ -400,7 +395,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
       counters.unmappable.fetch_add(1, std::memory_order_relaxed);
       log("fix: a command FIX cannot carry (action " + std::to_string(static_cast<int>(c.action)) + ", ClOrdID " +
           std::string(ids.format(c.client_order_id).view()) + "): not sent");
-      if (c.action != OrderAction::kStatus) publish(router_events, refusal_of(c, RejectReason::kNotSent, wall_ns()));
+      if (c.action != OrderAction::kStatus) publish(router_events, refusal_of(c, RejectReason::kNotSent, wall_clock_ns()));
       return;
     }
     bool ok = false;
@@ -417,7 +412,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
       return;
     }
     counters.sent.fetch_add(1, std::memory_order_relaxed);
-    const std::int64_t sent_at = wall_ns();
+    const std::int64_t sent_at = wall_clock_ns();
     if (c.ts > 0) {
       const std::int64_t ns = sent_at - c.ts;
       counters.last_tick_to_send_ns.store(ns, std::memory_order_relaxed);
@@ -431,7 +426,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
 
   void router_loop() {
     if (settings.router_cpu >= 0) (void)pin_current_thread(settings.router_cpu);
-    std::int64_t next_timer = wall_ns() + settings.timer_period_ns;
+    std::int64_t next_timer = wall_clock_ns() + settings.timer_period_ns;
     std::uint64_t timer_seq = 0;
     std::int64_t idle_since = -1;
     while (running.load(std::memory_order_acquire)) {
@@ -442,7 +437,7 @@ struct FixOrderGateway::Impl final : public FIX::Application {
         commands.pop();
         worked = true;
       }
-      const std::int64_t now = wall_ns();
+      const std::int64_t now = wall_clock_ns();
       if (now >= next_timer) {
         Timer t{};
         t.header.ts_local = now;

@@ -160,8 +160,8 @@ std::string one_char(char c) {
 
 // "YYYYMMDD-HH:MM:SS.uuuuuu" (UTCTimestamp with microseconds) of ns since the epoch.
 std::string utc_timestamp(std::int64_t ns) {
-  const std::int64_t day = ns >= 0 ? ns / (86'400 * kNanosPerSecond) : -((-ns + 86'400 * kNanosPerSecond - 1) / (86'400 * kNanosPerSecond));
-  const std::int64_t in_day = ns - day * 86'400 * kNanosPerSecond;
+  const std::int64_t day = utc_day_number(ns);
+  const std::int64_t in_day = ns - day * kNanosPerDay;
   const CivilDate d = civil_from_days(day);
   const std::int64_t seconds = in_day / kNanosPerSecond;
   const std::int64_t micros = (in_day % kNanosPerSecond) / 1000;
