@@ -40,44 +40,12 @@ constexpr auto kWait = test::kFixWait;
 constexpr auto kQuiet = 300ms;   // "no further message" window
 constexpr const char* kVenue = "KEELSIM";
 
-FIX::SessionSettings client_settings(const std::string& comp_id, std::uint16_t port, const std::string& store_dir) {
-  FIX::Dictionary d;
-  d.setString("ConnectionType", "initiator");
-  d.setString("SocketConnectHost", "127.0.0.1");
-  d.setInt("SocketConnectPort", port);
-  d.setInt("HeartBtInt", 30);
-  d.setInt("ReconnectInterval", 60);
-  d.setString("SocketNodelay", "Y");
-  d.setString("FileStorePath", store_dir);
-  d.setString("UseDataDictionary", "N");
-  d.setString("StartTime", "00:00:00");
-  d.setString("EndTime", "00:00:00");
-  d.setString("ResetOnLogon", "Y");
-  FIX::SessionSettings s;
-  s.set(FIX::SessionID("FIX.4.4", comp_id, kVenue), d);
-  return s;
-}
-
-class Client {
+// The shared client session (fix_test_client.hpp); a refused send fails the test at once.
+class Client : public test::FixClient {
  public:
   Client(const std::string& comp_id, std::uint16_t port, const std::string& store_dir)
-      : id_("FIX.4.4", comp_id, kVenue),
-        settings_(client_settings(comp_id, port, store_dir)),
-        store_(settings_),
-        initiator_(app_, store_, settings_) {
-    initiator_.start();
-  }
-  ~Client() { initiator_.stop(true); }
-
-  ClientApp& app() { return app_; }
-  void send(FIX::Message m) { ASSERT_TRUE(FIX::Session::sendToTarget(m, id_)); }
-
- private:
-  FIX::SessionID id_;
-  ClientApp app_;
-  FIX::SessionSettings settings_;
-  FIX::FileStoreFactory store_;
-  FIX::SocketInitiator initiator_;
+      : FixClient(comp_id, port, store_dir, kVenue) {}
+  void send(FIX::Message m) { ASSERT_TRUE(FixClient::send(std::move(m))); }
 };
 
 using Fields = std::vector<std::pair<int, std::string>>;
