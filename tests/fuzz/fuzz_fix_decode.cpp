@@ -9,7 +9,11 @@
 //    negative (zero passes: the engine rejects it with 150=8, as VENUE.md wants, not the session),
 //    and no price on a market order; every decoded request has a ClOrdID and a symbol;
 //  * a decoded OrderMassStatusRequest (AF) has a MassStatusReqID and type 7, and encodes back to an AF
-//    that decodes to the same values.
+//    that decodes to the same values;
+//  * the initiator's side (the gateway's order router): a decoded ExecutionReport (8) has ids, a
+//    side, an ExecType and an OrdStatus, and encodes back to one that decodes to the same values; a
+//    decoded OrderCancelReject (9) names what it refuses; a Reject (3) / BusinessMessageReject (j)
+//    notice never fails on absent fields.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -81,6 +85,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
     if (e) check_error(msg, e);
     else KEEL_FUZZ_CHECK(!o.cl_ord_id.view().empty() && o.side != keel::Side::kNone);
+  } else if (type == "8") {
+    fd::FixExecReport o;
+    const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
+    if (e) {
+      check_error(msg, e);
+    } else {
+      KEEL_FUZZ_CHECK(!o.order_id.empty() && !o.exec_id.empty() && !o.cl_ord_id.empty() && !o.symbol.empty());
+      KEEL_FUZZ_CHECK(o.side != keel::Side::kNone && o.exec_type != keel::ExecType::kNone &&
+                      o.ord_status != keel::OrderStatus::kNone);
+      fd::FixExecReport back;
+      KEEL_FUZZ_CHECK(!fd::decode(fd::encode(o), "FUZZ", back));
+      KEEL_FUZZ_CHECK(back.exec_type == o.exec_type && back.ord_status == o.ord_status && back.side == o.side &&
+                      back.cum_qty == o.cum_qty && back.leaves_qty == o.leaves_qty &&
+                      back.cl_ord_id.view() == o.cl_ord_id.view() && back.exec_id.view() == o.exec_id.view());
+    }
+  } else if (type == "9") {
+    fd::FixCancelReject o;
+    const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
+    if (e) check_error(msg, e);
+    else KEEL_FUZZ_CHECK(!o.cl_ord_id.empty() && !o.orig_cl_ord_id.empty() && o.response_to != keel::OrderAction::kNone);
+  } else if (type == "3" || type == "j") {
+    fd::FixRejectNotice o;
+    const fd::DecodeError e = fd::decode(msg, o);
+    if (e) check_error(msg, e);
+    else KEEL_FUZZ_CHECK(o.business == (type == "j") && o.ref_seq_num >= 0);
   } else if (type == "AF") {
     fd::FixMassStatusRequest o;
     const fd::DecodeError e = fd::decode(msg, "FUZZ", o);
